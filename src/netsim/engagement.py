@@ -1,0 +1,134 @@
+"""How members' engagement, trust and sense of value change each step.
+
+Engagement rises with value received (network value, reciprocated exchanges,
+events, facilitators' nurturing) and falls with fatigue, disappointment,
+unanswered requests and performance management. Trust rises with reciprocated
+exchanges and shared events and falls with unanswered requests and performance
+management. All quantities are levels in [0, 1]; all changes are per weekly step.
+
+The equations (for a member i with engagement e, trust t, perceived value p):
+
+    v      = alignment * s^2 / (s^2 + s_c^2)                 network value, s = active share
+    r_i    = min(1, v + 0.5 * reciprocated_i)                 value realised this step
+    p_i   <- p_i + 0.05 * (r_i - p_i)                         perceived value (slow average)
+    de_i   = a * v * (0.5 + 0.5 t)                            network effect
+           + g * min(reciprocated_i, 3)                       exchanges
+           + 0.02 * F * reach * (1 - e)                        facilitation (nurturing)
+           + 0.05 * attended_i                                events
+           - k * (1 - 0.6 h) * load * (1/2 if champion)       fatigue
+           - 0.05 * max(0, 0.6 * expectations - p_i)           disappointment
+           - 0.5 * c * unanswered_i                            rebuffs
+           - 0.015 * pm                                        performance management
+    dt_i   = 0.5 g * min(reciprocated_i, 3) - c * unanswered_i + 0.03 * attended_i - 0.01 * pm
+
+with a = network_effect_strength, g = exchange_gain, c = unanswered_cost,
+k = fatigue, F = facilitation, h = head-space, load = attention load, pm =
+performance-management intensity (:mod:`netsim.levers`), and reach = min(1,
+0.25 N / members): leaders can nurture about a quarter of the eligible
+population, so facilitation thins as a network outgrows its leaders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from netsim.state import MemberArrays
+
+PERCEIVED_VALUE_RATE = 0.05
+DISAPPOINTMENT_RATE = 0.05
+EXPECTATION_SCALE = 0.6
+NURTURE_RATE = 0.02
+NURTURE_SPAN = 0.25
+EVENT_ENGAGEMENT_GAIN = 0.05
+EVENT_TRUST_GAIN = 0.03
+PM_ENGAGEMENT_COST = 0.015
+PM_TRUST_COST = 0.01
+HEADSPACE_RELIEF = 0.6
+CHAMPION_FATIGUE = 0.5
+PASSIVE_VALUE_SHARE = 0.5
+"""Passive members feel half the network's value: they are in it, but barely."""
+
+
+def network_value(active_share: float, critical_mass_share: float, alignment: float) -> float:
+    """Value of membership v in [0, 1]: alignment x s^2 / (s^2 + s_c^2).
+
+    A Hill curve in the active share s of the eligible population, half its
+    maximum at the critical mass s_c (the seeds' one third). Its S shape makes
+    growth self-reinforcing once a network nears s_c and weak before: the
+    accelerating production function of the theory of critical mass (Oliver,
+    Marwell & Teixeira 1985). Source: [THF] 'the benefit to members increases as
+    the network expands'; 'most influential if its membership captures a third
+    of the eligible population'.
+    """
+    s2 = active_share * active_share
+    return alignment * s2 / (s2 + critical_mass_share * critical_mass_share)
+
+
+@dataclass(frozen=True, slots=True)
+class EngagementInputs:
+    """The step's scalar levers for the engagement rules (see module docstring)."""
+
+    value: float
+    facilitation: float
+    headspace: float
+    attention_load: float
+    performance_management: float
+    expectations: float
+    network_effect_strength: float
+    exchange_gain: float
+    unanswered_cost: float
+    fatigue: float
+
+
+def update_engagement_and_trust(
+    members: MemberArrays,
+    member_mask: np.ndarray,
+    active_mask: np.ndarray,
+    reciprocated: np.ndarray,
+    unanswered: np.ndarray,
+    attended: np.ndarray,
+    inputs: EngagementInputs,
+) -> None:
+    """Apply one step of the engagement and trust equations to members (in place, clipped)."""
+    idx = np.flatnonzero(member_mask)
+    if idx.size == 0:
+        return
+    n_members = idx.size
+    e = members.engagement[idx]
+    t = members.trust[idx]
+    p = members.perceived_value[idx]
+    rec = np.minimum(reciprocated[idx], 3).astype(np.float64)
+    una = unanswered[idx].astype(np.float64)
+    att = attended[idx].astype(np.float64)
+    felt_value = np.where(active_mask[idx], inputs.value, inputs.value * PASSIVE_VALUE_SHARE)
+
+    realised = np.minimum(1.0, felt_value + 0.5 * rec)
+    p += PERCEIVED_VALUE_RATE * (realised - p)
+
+    reach = min(1.0, NURTURE_SPAN * members.size / n_members)
+    fatigue = inputs.fatigue * (1.0 - HEADSPACE_RELIEF * inputs.headspace) * inputs.attention_load
+    fatigue_i = np.where(members.champion[idx], fatigue * CHAMPION_FATIGUE, fatigue)
+    disappointment = DISAPPOINTMENT_RATE * np.maximum(
+        0.0, EXPECTATION_SCALE * inputs.expectations - p
+    )
+    de = (
+        inputs.network_effect_strength * felt_value * (0.5 + 0.5 * t)
+        + inputs.exchange_gain * rec
+        + NURTURE_RATE * inputs.facilitation * reach * (1.0 - e)
+        + EVENT_ENGAGEMENT_GAIN * att
+        - fatigue_i
+        - disappointment
+        - 0.5 * inputs.unanswered_cost * una
+        - PM_ENGAGEMENT_COST * inputs.performance_management
+    )
+    dt = (
+        0.5 * inputs.exchange_gain * rec
+        - inputs.unanswered_cost * una
+        + EVENT_TRUST_GAIN * att
+        - PM_TRUST_COST * inputs.performance_management
+    )
+    members.engagement[idx] = np.clip(e + de, 0.0, 1.0)
+    members.trust[idx] = np.clip(t + dt, 0.0, 1.0)
+    members.perceived_value[idx] = np.clip(p, 0.0, 1.0)

@@ -1,0 +1,253 @@
+"""Reporters: model state -> numbers, every step, and the per-run summary.
+
+Every column of the per-step table is listed in :data:`STEP_COLUMNS` with its
+formula; the summary rules are in :func:`summarise`. Counts are people; shares
+are in [0, 1]; N is the eligible population, "members" are active + passive.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from netsim.graphs import ContactGraph
+from netsim.state import AdoptionState, MemberArrays, MembershipStatus
+
+STEP_COLUMNS: dict[str, str] = {
+    "step": "step number; 0 is the initial state, each step is one week",
+    "prospects": "people eligible who have never joined",
+    "active": "active members",
+    "passive": "passive members (still members, barely taking part)",
+    "lapsed": "people who were members and left",
+    "members": "active + passive",
+    "active_share": "active / N (compare with critical_mass_share, the seeds' one third)",
+    "adoption_share": "people holding an idea / N, averaged over ideas",
+    "member_adoption_share": "members holding an idea / members, averaged over ideas",
+    "ever_adopted_share": "people who ever adopted an idea (holding or dropped) / N, averaged",
+    "mean_engagement": "mean engagement of members (0 when there are none)",
+    "mean_trust": "mean trust of members (0 when there are none)",
+    "requests": "requests and offers made this step",
+    "exchanges": "reciprocated exchanges this step",
+    "joins": "people who joined this step",
+    "lapses": "members who lapsed this step",
+    "ties": "ties (acquaintance edges with strength > 0)",
+    "cross_org_tie_share": "ties between different organisations / ties",
+    "centralisation": "share of tie ends held by the top 5% of members by number of ties",
+    "largest_component_share": "members in the largest connected group of ties / members",
+    "transitivity": "closed / all two-paths of ties (global clustering; 2,000 sampled wedges)",
+    "funding": "funding level f(t) in [0, 1]",
+    "facilitation": "facilitation effort F(t) in [0, 1]",
+    "event": "1 if a convening event was held this step",
+    "common_purpose": "5C: alignment x min(1, mean perceived value / expected value)",
+    "cooperative_structure": "5C: (1 - max(0, centralisation - 0.05) / 0.95) x (1 - pm)",
+    "critical_mass": "5C: min(1, active_share / critical_mass_share)",
+    "collective_intelligence": "5C: 0.5 min(1, exchanges / active / 0.25) + 0.5 member_adoption",
+    "community_building": "5C: 0.5 mean_trust + 0.5 transitivity",
+}
+
+FIVE_C = (
+    "common_purpose",
+    "cooperative_structure",
+    "critical_mass",
+    "collective_intelligence",
+    "community_building",
+)
+WEDGE_SAMPLES = 2000
+EXCHANGE_REFERENCE = 0.25
+"""Reciprocated exchanges per active member per step that count as full knowledge flow."""
+
+
+def tie_degree(graph: ContactGraph, present: np.ndarray) -> np.ndarray:
+    """Number of ties each person holds."""
+    u = graph.edge_u[present]
+    v = graph.edge_v[present]
+    return np.bincount(u, minlength=graph.size) + np.bincount(v, minlength=graph.size)
+
+
+def centralisation(degree: np.ndarray, member_mask: np.ndarray) -> float:
+    """Share of tie ends held by the top 5% of members (at least one member) by tie count."""
+    d = degree[member_mask]
+    total = d.sum()
+    if total == 0:
+        return 0.0
+    k = max(1, math.ceil(0.05 * d.size))
+    top = np.partition(d, d.size - k)[d.size - k :]
+    return float(top.sum() / total)
+
+
+def largest_component_share(
+    graph: ContactGraph, present: np.ndarray, member_mask: np.ndarray
+) -> float:
+    """Share of members in the largest connected component of the tie graph."""
+    n_members = int(member_mask.sum())
+    if n_members == 0:
+        return 0.0
+    u = graph.edge_u[present]
+    v = graph.edge_v[present]
+    if u.size == 0:
+        return 1.0 / n_members
+    adj = coo_matrix((np.ones(u.size, np.int8), (u, v)), shape=(graph.size, graph.size)).tocsr()
+    _, labels = connected_components(adj, directed=False)
+    sizes = np.bincount(labels[member_mask])
+    return float(sizes.max() / n_members)
+
+
+def transitivity(
+    graph: ContactGraph, present: np.ndarray, degree: np.ndarray, rng: np.random.Generator
+) -> float:
+    """Global clustering of the tie graph, estimated from sampled wedges (Schank & Wagner 2005).
+
+    A wedge is a two-path a-c-b; the estimate is the share of sampled wedges
+    closed by a tie a-b. Centres are drawn in proportion to their wedge count
+    d(d-1)/2, so the estimate is unbiased for 3 x triangles / wedges.
+    """
+    wedges = degree * (degree - 1) / 2.0
+    total = wedges.sum()
+    if total <= 0:
+        return 0.0
+    centres = rng.choice(graph.size, size=WEDGE_SAMPLES, p=wedges / total)
+    lo = graph.indptr[centres]
+    cdeg = graph.indptr[centres + 1] - lo
+    attempts = 32
+    draws = (rng.random((attempts, 2, WEDGE_SAMPLES)) * cdeg).astype(np.int64) + lo
+    is_tie = present[graph.edge_of[draws]]
+    distinct = draws[:, 0, :] != draws[:, 1, :]
+    valid = is_tie[:, 0, :] & is_tie[:, 1, :] & distinct
+    found = valid.any(axis=0)
+    first = np.argmax(valid, axis=0)
+    cols = np.arange(WEDGE_SAMPLES)
+    a = graph.neighbour[draws[first, 0, cols]][found]
+    b = graph.neighbour[draws[first, 1, cols]][found]
+    if a.size == 0:
+        return 0.0
+    eid = graph.edge_ids(a, b)
+    closed = (eid >= 0) & present[np.maximum(eid, 0)]
+    return float(closed.mean())
+
+
+def adoption_columns(
+    members: MemberArrays, member_mask: np.ndarray, n_members: int
+) -> dict[str, float]:
+    """adoption_share, member_adoption_share, ever_adopted_share (+ one column per idea)."""
+    n = members.size
+    adopted = members.adoption == AdoptionState.ADOPTED
+    per_idea = adopted.sum(axis=1) / n
+    out = {
+        "adoption_share": float(per_idea.mean()),
+        "member_adoption_share": float(
+            (adopted[:, member_mask].sum(axis=1) / n_members).mean() if n_members else 0.0
+        ),
+        "ever_adopted_share": float(
+            ((members.adoption != AdoptionState.NOT_ADOPTED).sum(axis=1) / n).mean()
+        ),
+    }
+    if per_idea.size > 1:
+        for k, share in enumerate(per_idea):
+            out[f"adoption_share_idea{k + 1}"] = float(share)
+    return out
+
+
+def status_counts(members: MemberArrays) -> dict[str, int]:
+    counts = np.bincount(members.status, minlength=4)
+    return {
+        "prospects": int(counts[MembershipStatus.PROSPECT]),
+        "active": int(counts[MembershipStatus.ACTIVE]),
+        "passive": int(counts[MembershipStatus.PASSIVE]),
+        "lapsed": int(counts[MembershipStatus.LAPSED]),
+    }
+
+
+def five_c(
+    row: dict[str, Any],
+    *,
+    alignment: float,
+    expected_value: float,
+    performance_management: float,
+    critical_mass_share: float,
+    mean_perceived_value: float,
+) -> dict[str, float]:
+    """The five core features of effective networks [THF], each in [0, 1] (see STEP_COLUMNS)."""
+    met = 1.0 if expected_value <= 0 else min(1.0, mean_perceived_value / expected_value)
+    active = row["active"]
+    exchange_rate = row["exchanges"] / active if active else 0.0
+    return {
+        "common_purpose": alignment * met,
+        "cooperative_structure": (1.0 - max(0.0, row["centralisation"] - 0.05) / 0.95)
+        * (1.0 - performance_management),
+        "critical_mass": min(1.0, row["active_share"] / critical_mass_share),
+        "collective_intelligence": 0.5 * min(1.0, exchange_rate / EXCHANGE_REFERENCE)
+        + 0.5 * row["member_adoption_share"],
+        "community_building": 0.5 * row["mean_trust"] + 0.5 * row["transitivity"],
+    }
+
+
+SUMMARY_FIELDS: dict[str, str] = {
+    "final_adoption": "adoption_share at the last step",
+    "peak_adoption": "highest adoption_share",
+    "final_member_adoption": "member_adoption_share at the last step",
+    "ever_adopted": "ever_adopted_share at the last step (the final size of an SIR epidemic)",
+    "time_to_10pct": "first step with adoption_share >= 0.10 (NaN if never)",
+    "time_to_50pct": "first step with adoption_share >= 0.50 (NaN if never)",
+    "time_to_90pct": "first step with adoption_share >= 0.90 (NaN if never)",
+    "peak_members": "highest members (active + passive)",
+    "final_members": "members at the last step",
+    "peak_active_share": "highest active_share",
+    "final_active_share": "active_share at the last step",
+    "critical_mass_reached": "active_share >= critical_mass_share for 4 consecutive steps",
+    "fizzled_out": "started to grow or spread, then lost it: final active <= half the peak "
+    "(peak above the founding core), or final adoption <= half a peak adoption that was "
+    "at least twice the starting adoption",
+    "spread": "final adoption_share >= 0.5",
+}
+
+
+def summarise(table: pd.DataFrame, critical_mass_share: float) -> dict[str, Any]:
+    """The per-run summary from a per-step table, by the rules in :data:`SUMMARY_FIELDS`."""
+    adoption = table["adoption_share"].to_numpy()
+    active_share = table["active_share"].to_numpy()
+    active = table["active"].to_numpy()
+    members = table["members"].to_numpy()
+
+    def first_step(level: float) -> float:
+        hit = np.flatnonzero(adoption >= level - 1e-12)
+        return float(table["step"].iloc[hit[0]]) if hit.size else math.nan
+
+    above = active_share >= critical_mass_share
+    run = 0
+    reached = False
+    for flag in above:
+        run = run + 1 if flag else 0
+        if run >= 4:
+            reached = True
+            break
+    peak_active = active.max(initial=0)
+    start_adoption = adoption[0] if adoption.size else 0.0
+    peak_adoption = adoption.max(initial=0.0)
+    grew = peak_active > active[0] if active.size else False
+    membership_collapse = bool(grew and active[-1] <= 0.5 * peak_active)
+    adoption_collapse = bool(
+        peak_adoption > 0
+        and peak_adoption >= 2 * start_adoption
+        and adoption[-1] <= 0.5 * peak_adoption
+    )
+    return {
+        "final_adoption": float(adoption[-1]),
+        "peak_adoption": float(peak_adoption),
+        "final_member_adoption": float(table["member_adoption_share"].iloc[-1]),
+        "ever_adopted": float(table["ever_adopted_share"].iloc[-1]),
+        "time_to_10pct": first_step(0.10),
+        "time_to_50pct": first_step(0.50),
+        "time_to_90pct": first_step(0.90),
+        "peak_members": int(members.max(initial=0)),
+        "final_members": int(members[-1]),
+        "peak_active_share": float(active_share.max(initial=0.0)),
+        "final_active_share": float(active_share[-1]),
+        "critical_mass_reached": bool(reached),
+        "fizzled_out": membership_collapse or adoption_collapse,
+        "spread": bool(adoption[-1] >= 0.5),
+    }

@@ -1,0 +1,449 @@
+"""NetworkModel: the Mesa model of an improvement network.
+
+Builds a world from validated :class:`~netsim.parameters.Parameters`, steps it
+one week at a time and records one row of metrics per step. The step applies,
+in order: the timeline, exchanges and invitations, leaders' recruiting and
+brokering, a convening event (if funded or scheduled), engagement and trust,
+the spread and abandonment of ideas, tie decay, passivity and lapse, and every
+quarter the members' roles. In ``contagion`` mode only the diffusion runs, on a
+fixed network with neutral gates: the textbook models.
+
+The model never reads files or draws: a real member network arrives as a
+:class:`~netsim.network_io.MemberNetwork` object, and results leave as tables.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import mesa
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from netsim import diffusion, engagement, metrics, network
+from netsim.agents import Member
+from netsim.diffusion import ContagionRule
+from netsim.levers import Levers
+from netsim.parameters import Parameters, TimelineEvent
+from netsim.population import build_world, make_champions
+from netsim.state import AdoptionState, MembershipStatus
+
+ROLE_INTERVAL = 13
+"""Steps between recomputing members' roles (a quarter)."""
+EXPECTATION_ENGAGEMENT_LIFT = 0.3
+"""Joiners' engagement rises by this much per unit of expectations above 0.5."""
+
+
+class NetworkModel(mesa.Model):
+    """An improvement network: members who join, tie, engage and adopt ideas.
+
+    Create it from a :class:`Parameters` object, keyword overrides, or both
+    (``NetworkModel(eligible_population=200, rng=1)`` works with
+    ``mesa.batch_run``). All randomness comes from Mesa's seeded ``self.rng``.
+    """
+
+    def __init__(
+        self,
+        parameters: Parameters | None = None,
+        *,
+        rng: Any = None,
+        member_network: Any = None,
+        **overrides: Any,
+    ) -> None:
+        params = parameters if parameters is not None else Parameters()
+        if overrides:
+            params = params.replace(**overrides)
+        super().__init__(rng=rng)
+        self.params = params
+        self.metrics_rng = np.random.default_rng(self.rng.integers(2**63))
+        world = build_world(params, self.rng, member_network)
+        self.members = world.members
+        self.ties = world.ties
+        self.graph = world.graph
+        self.leaders = world.leaders
+        self.levers = Levers(params)
+        self._pending_events: list[TimelineEvent] = []
+        self._rows: list[dict[str, float]] = []
+        self._fixed_network_row: dict[str, float] | None = None
+        self._last_step: dict[str, float] = {}
+        self.interventions: list[tuple[int, str, float]] = []
+        """(step, action, amount) of every timeline entry or live intervention applied."""
+        self._agents_list = Member.create_agents(
+            self, self.members.size, index=np.arange(self.members.size)
+        )
+        if params.mode == "social":
+            self._update_roles()
+        self._collect(event_held=False)
+
+    # --- public API ----------------------------------------------------------
+    @property
+    def step_count(self) -> int:
+        """Steps taken so far (row ``step_count`` of the table is the current state)."""
+        return int(self.steps)
+
+    def member_agent(self, index: int) -> Member:
+        """The Mesa agent of person ``index``."""
+        return self._agents_list[int(index)]
+
+    def tie_partners(self, index: int) -> np.ndarray:
+        """Indices of the people person ``index`` has a tie with."""
+        lo, hi = self.graph.indptr[index], self.graph.indptr[index + 1]
+        present = self.ties.strength[self.graph.edge_of[lo:hi]] > 0
+        return self.graph.neighbour[lo:hi][present]
+
+    def table(self) -> pd.DataFrame:
+        """The per-step table so far: one row per step, columns as in metrics.STEP_COLUMNS."""
+        return pd.DataFrame(self._rows)
+
+    def summary(self) -> dict[str, Any]:
+        """The per-run summary so far (rules in metrics.SUMMARY_FIELDS)."""
+        return metrics.summarise(self.table(), self.params.critical_mass_share)
+
+    def intervene(self, action: str, amount: float = 1.0) -> None:
+        """Schedule a shock or intervention for the next step (the browser view's buttons)."""
+        self._pending_events.append(
+            TimelineEvent(step=self.step_count + 1, action=action, amount=amount)  # type: ignore[arg-type]
+        )
+
+    def admit(self, people: np.ndarray) -> None:
+        """Make ``people`` active members now, with the joiners' engagement rule."""
+        network.join(
+            self.members,
+            people,
+            self.step_count,
+            mean_engagement=self._joiner_engagement(),
+            spread=self.params.attribute_spread,
+            rng=self.rng,
+        )
+
+    def remove(self, people: np.ndarray) -> None:
+        """Make ``people`` lapse now, ending their ties."""
+        network.lapse(self.members, self.ties, self.graph, people)
+
+    def tie_graph(self, include_non_members: bool = False) -> nx.Graph:
+        """The current tie network as a networkx Graph (built on demand, never laid out).
+
+        Nodes are member indices with attributes organisation, status, engagement,
+        trust, role, champion, leader and ``adopted`` (of idea 0); edges carry strength.
+        """
+        m = self.members
+        keep = np.ones(m.size, bool) if include_non_members else m.is_member()
+        g = nx.Graph()
+        idx = np.flatnonzero(keep)
+        g.add_nodes_from(
+            (
+                int(i),
+                {
+                    "organisation": int(m.organisation[i]),
+                    "status": MembershipStatus(int(m.status[i])).name.lower(),
+                    "engagement": float(m.engagement[i]),
+                    "trust": float(m.trust[i]),
+                    "role": int(m.role[i]),
+                    "champion": bool(m.champion[i]),
+                    "leader": bool(m.leader[i]),
+                    "adopted": bool(m.adoption[0, i] == AdoptionState.ADOPTED),
+                },
+            )
+            for i in idx
+        )
+        present = np.flatnonzero(self.ties.strength > 0)
+        g.add_weighted_edges_from(
+            zip(
+                self.graph.edge_u[present].tolist(),
+                self.graph.edge_v[present].tolist(),
+                self.ties.strength[present].tolist(),
+                strict=True,
+            ),
+            weight="strength",
+        )
+        return g
+
+    def network_space(self) -> mesa.discrete_space.Network:
+        """A Mesa ``Network`` space of the current ties with each member in its cell.
+
+        Built on demand for Mesa's own visualisation tools; no layout is computed.
+        """
+        from mesa.discrete_space import Network
+
+        g = self.tie_graph()
+        space = Network(g, layout=None, random=self.random)
+        for node in g.nodes:
+            space._cells[node].add_agent(self.member_agent(node))
+        return space
+
+    # --- the step -----------------------------------------------------------------
+    def step(self) -> None:
+        """Advance one week."""
+        t = self.step_count
+        if self.params.mode == "contagion":
+            self._spread_ideas(t)
+            self._collect(event_held=False)
+            return
+        scheduled_event = self._apply_timeline(t)
+        p = self.params
+        lv = self.levers
+        m = self.members
+        n = m.size
+        active_share = float(np.count_nonzero(m.status == MembershipStatus.ACTIVE)) / n
+        value = engagement.network_value(active_share, p.critical_mass_share, lv.alignment)
+        effort = lv.facilitation(t)
+        attract = self._attractiveness(active_share)
+
+        outcome = network.exchange(
+            m,
+            self.ties,
+            self.graph,
+            self.rng,
+            t,
+            exchange_rate=p.exchange_rate,
+            attractiveness=attract,
+        )
+        self.admit(outcome.joined)
+        recruits = network.proactive_search(
+            m, self.rng, effort=effort * p.proactive_recruitment, attractiveness=attract
+        )
+        self.admit(recruits)
+        network.introduce(m, self.ties, self.graph, recruits, self.rng, t)
+        network.broker_ties(m, self.ties, self.graph, self.rng, t, effort=effort)
+
+        attended = np.zeros(n, np.int64)
+        held = scheduled_event is not None or self.rng.random() < lv.event_probability(t)
+        if held:
+            share = scheduled_event if scheduled_event is not None else 1.0
+            attended[network.convene(m, self.ties, self.graph, self.rng, t, attendance=share)] = 1
+
+        member_mask = m.is_member()
+        engagement.update_engagement_and_trust(
+            m,
+            member_mask,
+            m.status == MembershipStatus.ACTIVE,
+            outcome.success_count,
+            outcome.unanswered_count,
+            attended,
+            engagement.EngagementInputs(
+                value=value,
+                facilitation=effort,
+                headspace=lv.headspace(t),
+                attention_load=lv.attention_load,
+                performance_management=lv.performance_management,
+                expectations=p.expectations,
+                network_effect_strength=p.network_effect_strength,
+                exchange_gain=p.exchange_gain,
+                unanswered_cost=p.unanswered_cost,
+                fatigue=p.fatigue,
+            ),
+        )
+        self._spread_ideas(t)
+        network.decay_ties(self.ties, t, p.tie_decay)
+        lapsed = network.update_status(
+            m,
+            self.ties,
+            self.graph,
+            self.rng,
+            t,
+            passive_below=p.passive_below,
+            lapse_below=p.lapse_below,
+            lapse_rate=p.lapse_rate,
+            refresh=p.membership_policy == "refresh",
+        )
+        if t % ROLE_INTERVAL == 0:
+            self._update_roles()
+        self._last_step = {
+            "requests": outcome.attempts,
+            "exchanges": outcome.reciprocated,
+            "joins": int(np.unique(np.concatenate([outcome.joined, recruits])).size),
+            "lapses": int(lapsed.size),
+        }
+        self._collect(event_held=held)
+
+    def run(self, steps: int | None = None) -> None:
+        """Take ``steps`` steps (default: the parameters' ``steps``)."""
+        for _ in range(self.params.steps if steps is None else steps):
+            self.step()
+
+    # --- internals -------------------------------------------------------------------
+    def _joiner_engagement(self) -> float:
+        return self.params.initial_engagement + EXPECTATION_ENGAGEMENT_LIFT * (
+            self.params.expectations - 0.5
+        )
+
+    def _attractiveness(self, active_share: float) -> float:
+        """Chance an invited prospect joins.
+
+        join_rate x (0.4 + 0.6 appeal) x (0.5 + expectations) x (1 + founding_mandate),
+        capped at 1, where appeal = (alignment + s^2/(s^2 + s_c^2)) / 2: a clear
+        purpose and a network that is already big draw people in; a mandate or
+        sponsor opens doors [THF step 3]; promising much draws more people in
+        (and disappoints them later).
+        """
+        p = self.params
+        s2 = active_share * active_share
+        size_pull = s2 / (s2 + p.critical_mass_share**2)
+        appeal = 0.5 * (self.levers.alignment + size_pull)
+        a = p.join_rate * (0.4 + 0.6 * appeal) * (0.5 + p.expectations) * (1 + p.founding_mandate)
+        return min(1.0, a)
+
+    def _apply_timeline(self, t: int) -> float | None:
+        """Apply timeline entries and live interventions for step t; return event attendance."""
+        due = [e for e in self.params.timeline if e.step == t]
+        due += [e for e in self._pending_events if e.step <= t]
+        self._pending_events = [e for e in self._pending_events if e.step > t]
+        attendance: float | None = None
+        for event in due:
+            self.interventions.append((t, event.action, event.amount))
+            if event.action == "leader_leaves":
+                self.levers.leader_leaves(event.amount)
+                present = self.leaders[self.members.is_member()[self.leaders]]
+                if present.size:
+                    self.remove(present[:1])
+            elif event.action in ("funding_cut", "funding_set"):
+                self.levers.funding_override = event.amount
+            elif event.action == "priority_added":
+                self.levers.extra_priorities += round(event.amount)
+            elif event.action == "champions_recruited":
+                self._recruit_champions(round(event.amount), t)
+            elif event.action == "event":
+                attendance = max(attendance or 0.0, event.amount)
+        return attendance
+
+    def _recruit_champions(self, count: int, t: int) -> None:
+        """The most engaged active members who are not champions yet become change agents."""
+        m = self.members
+        pool = np.flatnonzero((m.status == MembershipStatus.ACTIVE) & ~m.champion)
+        if pool.size == 0 or count <= 0:
+            return
+        order = np.argsort(-m.engagement[pool], kind="stable")
+        make_champions(m, self.ties, self.graph, pool[order[:count]], step=t)
+
+    def _spread_ideas(self, t: int) -> None:
+        p = self.params
+        m = self.members
+        social = p.mode == "social"
+        rule = ContagionRule(
+            complex=p.contagion == "complex",
+            transmission_probability=p.transmission_probability,
+            threshold_fraction=p.threshold_fraction,
+            threshold_count=p.threshold_count,
+            adoption_probability=p.adoption_probability,
+        )
+        if social:
+            present = self.ties.strength > 0
+            active = m.status == MembershipStatus.ACTIVE
+            degree = metrics.tie_degree(self.graph, present)
+            receiver = m.trust * self.levers.alignment
+            sender = m.engagement
+        else:
+            present, degree, receiver, sender = None, None, None, None
+            active = None
+        for idea in range(p.ideas):
+            row = m.adoption[idea]
+            holders = row == AdoptionState.ADOPTED
+            transmitters = np.flatnonzero(holders & active) if social else np.flatnonzero(holders)
+            susceptible = row == AdoptionState.NOT_ADOPTED
+            if social:
+                susceptible &= active
+            new = diffusion.new_adopters(
+                row,
+                self.graph,
+                transmitters,
+                susceptible,
+                rule,
+                self.rng,
+                tie_present=present,
+                tie_degree=degree,
+                sender_weight=sender,
+                receiver_weight=receiver,
+            )
+            diffusion.drop(row, holders, p.recovery_probability, self.rng)
+            if social:
+                if self.params.leadership_style == "hierarchical":
+                    new = np.union1d(new, self._broadcast(susceptible))
+                disengaged = holders & (m.engagement < p.passive_below)
+                diffusion.drop(row, disengaged, p.abandonment_rate, self.rng)
+            row[new] = AdoptionState.ADOPTED
+
+    def _broadcast(self, susceptible: np.ndarray) -> np.ndarray:
+        """Codified information cascaded down vertical ties from leaders who hold the idea."""
+        rate = self.params.hierarchy_broadcast * self.levers.leadership_presence
+        candidates = np.flatnonzero(susceptible)
+        return candidates[self.rng.random(candidates.size) < rate]
+
+    def _update_roles(self) -> None:
+        present = self.ties.strength > 0
+        network.assign_roles(
+            self.members, self.graph, present, metrics.tie_degree(self.graph, present)
+        )
+
+    def _collect(self, *, event_held: bool) -> None:
+        m = self.members
+        n = m.size
+        t = self.step_count
+        counts = metrics.status_counts(m)
+        n_members = counts["active"] + counts["passive"]
+        member_mask = m.is_member()
+        row: dict[str, Any] = {
+            "step": t,
+            **counts,
+            "members": n_members,
+            "active_share": counts["active"] / n,
+        }
+        row.update(metrics.adoption_columns(m, member_mask, n_members))
+        if n_members:
+            row["mean_engagement"] = float(m.engagement[member_mask].mean())
+            row["mean_trust"] = float(m.trust[member_mask].mean())
+            mean_pv = float(m.perceived_value[member_mask].mean())
+        else:
+            row["mean_engagement"] = row["mean_trust"] = mean_pv = 0.0
+        row.update({"requests": 0, "exchanges": 0, "joins": 0, "lapses": 0})
+        row.update(self._last_step)
+        self._last_step = {}
+        row.update(self._network_structure(member_mask))
+        row["funding"] = self.levers.funding(max(t, 1))
+        row["facilitation"] = self.levers.facilitation(max(t, 1))
+        row["event"] = int(event_held)
+        row.update(
+            metrics.five_c(
+                row,
+                alignment=self.levers.alignment,
+                expected_value=engagement.EXPECTATION_SCALE * self.params.expectations,
+                performance_management=self.levers.performance_management,
+                critical_mass_share=self.params.critical_mass_share,
+                mean_perceived_value=mean_pv if self.params.mode == "social" else 1.0,
+            )
+        )
+        self._rows.append(row)
+
+    def _network_structure(self, member_mask: np.ndarray) -> dict[str, float]:
+        """Tie metrics; on a fixed network (contagion mode) computed once and reused."""
+        if self.params.mode == "contagion" and self._fixed_network_row is not None:
+            return self._fixed_network_row
+        present = self.ties.strength > 0
+        degree = metrics.tie_degree(self.graph, present)
+        ties = int(np.count_nonzero(present))
+        org = self.members.organisation
+        cross = (
+            float(
+                np.count_nonzero(org[self.graph.edge_u[present]] != org[self.graph.edge_v[present]])
+            )
+            / ties
+            if ties
+            else 0.0
+        )
+        out = {
+            "ties": ties,
+            "cross_org_tie_share": cross,
+            "centralisation": metrics.centralisation(degree, member_mask),
+            "largest_component_share": metrics.largest_component_share(
+                self.graph, present, member_mask
+            ),
+            "transitivity": metrics.transitivity(self.graph, present, degree, self.metrics_rng),
+        }
+        if self.params.mode == "contagion":
+            self._fixed_network_row = out
+        return out
+
+
+def _nan_to_none(x: float) -> float | None:
+    return None if isinstance(x, float) and math.isnan(x) else x

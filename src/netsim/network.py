@@ -1,0 +1,393 @@
+"""Growth rules: joining, exchanges that form ties, events, tie decay, passivity and lapse.
+
+All rules act on every member at once through :class:`~netsim.state.MemberArrays`
+and :class:`~netsim.state.TieArrays`; ties live on the edges of the fixed
+acquaintance graph (:class:`~netsim.graphs.ContactGraph`). Randomness comes only
+from the generator passed in (the model's seeded ``rng``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from netsim.graphs import ContactGraph
+from netsim.state import MemberArrays, MembershipStatus, Role, TieArrays
+
+NEW_TIE_STRENGTH = 0.5
+"""Strength of a tie formed by a first reciprocated exchange or an introduction."""
+USE_TIE_GAIN = 0.25
+"""Strength a tie gains each time it carries a reciprocated exchange."""
+PARTNER_CANDIDATES = 3
+"""Contacts a member considers when choosing whom to ask; the first already tied wins."""
+REJOIN_FACTOR = 0.3
+"""Lapsed people accept invitations this much less readily than prospects."""
+REACTIVATE_MARGIN = 0.05
+"""Hysteresis: a passive member turns active again at passive_below + this margin."""
+REFRESH_INTERVAL = 52
+"""Steps between membership refreshes under the 'refresh' policy (yearly)."""
+
+
+@dataclass(slots=True)
+class ExchangeOutcome:
+    """What one step of requests and offers did."""
+
+    attempts: int
+    reciprocated: int
+    invitations: int
+    joined: np.ndarray
+    """Indices of people who joined through an invitation this step."""
+    success_count: np.ndarray
+    """Per person: reciprocated exchanges they took part in (length N)."""
+    unanswered_count: np.ndarray
+    """Per person: their requests that went unanswered (length N)."""
+
+
+def join(
+    members: MemberArrays,
+    people: np.ndarray,
+    step: int,
+    *,
+    mean_engagement: float,
+    spread: float,
+    rng: np.random.Generator,
+) -> None:
+    """Make ``people`` active members with fresh engagement drawn around ``mean_engagement``.
+
+    New joiners arrive as enthusiasts; the caller lifts the mean with the
+    expectations they were given (a promise that later has to be met).
+    Source: [deck] 'enthusiasts not delegates'; [THF] 'setting expectations too
+    high, generating disappointment'.
+    """
+    if people.size == 0:
+        return
+    members.status[people] = MembershipStatus.ACTIVE
+    members.engagement[people] = beta_draws(rng, mean_engagement, spread, people.size)
+    members.perceived_value[people] = 0.5
+    members.joined_step[people] = step
+
+
+def beta_draws(rng: np.random.Generator, mean: float, sd: float, n: int) -> np.ndarray:
+    """n draws in [0, 1] with the given mean and standard deviation (Beta; exact mean at sd=0)."""
+    mean = float(np.clip(mean, 0.0, 1.0))
+    if sd <= 0.0 or mean in (0.0, 1.0):
+        return np.full(n, mean)
+    var = min(sd * sd, mean * (1.0 - mean) * 0.95)
+    concentration = mean * (1.0 - mean) / var - 1.0
+    return rng.beta(mean * concentration, (1.0 - mean) * concentration, n)
+
+
+def choose_partners(
+    graph: ContactGraph, ties: TieArrays, askers: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each asker, pick a contact: the first of a few random contacts who is already tied.
+
+    Members go back to people they know will help, and now and then try someone
+    new from their wider acquaintance. Returns (partner, edge id); askers with no
+    contacts are dropped from both arrays' alignment by returning -1.
+    """
+    degree = graph.indptr[askers + 1] - graph.indptr[askers]
+    has = degree > 0
+    partner = np.full(askers.size, -1, np.int64)
+    edge = np.full(askers.size, -1, np.int64)
+    if not has.any():
+        return partner, edge
+    a = askers[has]
+    d = degree[has]
+    offsets = (rng.random((PARTNER_CANDIDATES, a.size)) * d).astype(np.int64)
+    slots = graph.indptr[a] + offsets
+    tied = ties.strength[graph.edge_of[slots]] > 0.0
+    first_tied = np.argmax(tied, axis=0)
+    pick = np.where(tied.any(axis=0), first_tied, 0)
+    chosen = slots[pick, np.arange(a.size)]
+    partner[has] = graph.neighbour[chosen]
+    edge[has] = graph.edge_of[chosen]
+    return partner, edge
+
+
+def exchange(
+    members: MemberArrays,
+    ties: TieArrays,
+    graph: ContactGraph,
+    rng: np.random.Generator,
+    step: int,
+    *,
+    exchange_rate: float,
+    attractiveness: float,
+) -> ExchangeOutcome:
+    """One round of requests and offers between members, and invitations to prospects.
+
+    Each active member asks (or offers) with probability exchange_rate x
+    engagement. The chosen contact's status decides what happens:
+
+    - a member answers with probability reciprocity x (0.3 + 0.7 engagement):
+      the exchange is reciprocated, the tie forms or strengthens; otherwise the
+      request goes unanswered (it costs the asker trust, see engagement rules);
+    - a prospect (or, less readily, a lapsed member) is invited and joins with
+      probability ``attractiveness`` (recruitment through members' own contacts).
+
+    Source: [deck] 'requests and offers', 'reciprocity and exchange as the
+    defining relationship'; [THF] members recruit through their contacts.
+    """
+    n = members.size
+    active = np.flatnonzero(members.status == MembershipStatus.ACTIVE)
+    asks = rng.random(active.size) < exchange_rate * members.engagement[active]
+    askers = active[asks]
+    partner, edge = choose_partners(graph, ties, askers, rng)
+    ok = partner >= 0
+    askers, partner, edge = askers[ok], partner[ok], edge[ok]
+
+    status_p = members.status[partner]
+    to_member = (status_p == MembershipStatus.ACTIVE) | (status_p == MembershipStatus.PASSIVE)
+    answer_p = members.reciprocity[partner] * (0.3 + 0.7 * members.engagement[partner])
+    draw = rng.random(askers.size)
+    success = to_member & (draw < answer_p)
+    unanswered = to_member & ~success
+
+    used = edge[success]
+    new_tie = ties.strength[used] <= 0.0
+    ties.formed_step[used[new_tie]] = step
+    ties.strength[used] = np.where(
+        new_tie, NEW_TIE_STRENGTH, np.minimum(1.0, ties.strength[used] + USE_TIE_GAIN)
+    )
+    ties.last_used[used] = step
+
+    invite = ~to_member
+    invited = partner[invite]
+    lapsed = members.status[invited] == MembershipStatus.LAPSED
+    p_join = np.where(lapsed, attractiveness * REJOIN_FACTOR, attractiveness)
+    joins = draw[invite] < p_join
+    joined = np.unique(invited[joins])
+
+    success_count = np.bincount(askers[success], minlength=n) + np.bincount(
+        partner[success], minlength=n
+    )
+    unanswered_count = np.bincount(askers[unanswered], minlength=n)
+    return ExchangeOutcome(
+        attempts=int(askers.size),
+        reciprocated=int(success.sum()),
+        invitations=int(invite.sum()),
+        joined=joined,
+        success_count=success_count,
+        unanswered_count=unanswered_count,
+    )
+
+
+def proactive_search(
+    members: MemberArrays, rng: np.random.Generator, *, effort: float, attractiveness: float
+) -> np.ndarray:
+    """Leaders approach people anywhere in the eligible population, not only members' contacts.
+
+    Approaches per step ~ Poisson(effort x 1% of the eligible population), drawn
+    uniformly from prospects in every organisation: reaching 'beyond the usual
+    suspects' [THF step 4]. Each joins with probability ``attractiveness``.
+    Returns the indices who join.
+    """
+    prospects = np.flatnonzero(members.status == MembershipStatus.PROSPECT)
+    if prospects.size == 0 or effort <= 0.0:
+        return np.empty(0, np.int64)
+    approaches = min(prospects.size, int(rng.poisson(effort * 0.01 * members.size)))
+    if approaches == 0:
+        return np.empty(0, np.int64)
+    approached = rng.choice(prospects, size=approaches, replace=False)
+    return approached[rng.random(approaches) < attractiveness]
+
+
+def introduce(
+    members: MemberArrays,
+    ties: TieArrays,
+    graph: ContactGraph,
+    people: np.ndarray,
+    rng: np.random.Generator,
+    step: int,
+) -> int:
+    """Broker a first tie for each of ``people`` to one of their contacts who is a member.
+
+    The facilitator's job of 'someone that connects and nurtures' [deck]: a
+    newcomer is introduced to someone they already half-know in the network.
+    Returns the number of ties made.
+    """
+    if people.size == 0:
+        return 0
+    member = members.is_member()
+    partner, edge = choose_partners(graph, ties, people, rng)
+    ok = (partner >= 0) & member[np.maximum(partner, 0)]
+    made = edge[ok]
+    fresh = ties.strength[made] <= 0.0
+    ties.formed_step[made[fresh]] = step
+    ties.strength[made] = np.maximum(ties.strength[made], NEW_TIE_STRENGTH)
+    ties.last_used[made] = step
+    return int(ok.sum())
+
+
+def broker_ties(
+    members: MemberArrays,
+    ties: TieArrays,
+    graph: ContactGraph,
+    rng: np.random.Generator,
+    step: int,
+    *,
+    effort: float,
+) -> int:
+    """Facilitators introduce members to members they know of but have no tie with.
+
+    Introductions per step ~ Poisson(effort x 2% of members). Source: [THF]
+    central connectors 'know who can provide information or expertise and draw
+    them in'; [deck] 'someone that connects and nurtures'.
+    """
+    member_idx = np.flatnonzero(members.is_member())
+    if member_idx.size == 0 or effort <= 0.0:
+        return 0
+    count = int(rng.poisson(effort * 0.02 * member_idx.size))
+    if count == 0:
+        return 0
+    people = rng.choice(member_idx, size=min(count, member_idx.size), replace=False)
+    return introduce(members, ties, graph, people, rng, step)
+
+
+def convene(
+    members: MemberArrays,
+    ties: TieArrays,
+    graph: ContactGraph,
+    rng: np.random.Generator,
+    step: int,
+    *,
+    attendance: float,
+) -> np.ndarray:
+    """A convening event: members attend; attendees who know each other form or renew ties.
+
+    Each member attends with probability attendance x (0.2 + 0.8 engagement)
+    (passive members come less). Every acquaintance pair among attendees forms a
+    tie with probability 1/2. Returns the attendees (for trust and engagement
+    gains). Source: [THF] 'regular face-to-face events'; 'informal events ...
+    where people can meet'; [deck] convening.
+    """
+    member = members.is_member()
+    p = attendance * (0.2 + 0.8 * members.engagement)
+    attend = member & (rng.random(members.size) < p)
+    if attend.sum() < 2:
+        return np.flatnonzero(attend)
+    both = attend[graph.edge_u] & attend[graph.edge_v]
+    meet = np.flatnonzero(both)
+    meet = meet[rng.random(meet.size) < 0.5]
+    fresh = ties.strength[meet] <= 0.0
+    ties.formed_step[meet[fresh]] = step
+    ties.strength[meet] = np.maximum(ties.strength[meet], NEW_TIE_STRENGTH)
+    ties.last_used[meet] = step
+    return np.flatnonzero(attend)
+
+
+def decay_ties(ties: TieArrays, step: int, rate: float) -> None:
+    """Unused ties weaken by ``rate`` a step and vanish at zero.
+
+    Source: DOMAIN 'ties that decay when unused'.
+    """
+    s = ties.strength
+    unused = (s > 0.0) & (ties.last_used != step)
+    s[unused] -= rate
+    gone = unused & (s <= 0.0)
+    s[gone] = 0.0
+    ties.formed_step[gone] = -1
+
+
+def update_status(
+    members: MemberArrays,
+    ties: TieArrays,
+    graph: ContactGraph,
+    rng: np.random.Generator,
+    step: int,
+    *,
+    passive_below: float,
+    lapse_below: float,
+    lapse_rate: float,
+    refresh: bool,
+) -> np.ndarray:
+    """Active members whose engagement fades turn passive; disengaged passive members lapse.
+
+    active -> passive when engagement < passive_below; passive -> active when it
+    climbs back above passive_below + 0.05; passive -> lapsed with probability
+    lapse_rate a step once under lapse_below, or at a yearly refresh under the
+    'refresh' policy. Lapsing ends all the member's ties. Returns who lapsed.
+    Source: [THF] 'people will vote with their feet'; DOMAIN 'refresh their membership'.
+    """
+    status = members.status
+    e = members.engagement
+    active = status == MembershipStatus.ACTIVE
+    passive = status == MembershipStatus.PASSIVE
+    status[active & (e < passive_below)] = MembershipStatus.PASSIVE
+    status[passive & (e >= passive_below + REACTIVATE_MARGIN)] = MembershipStatus.ACTIVE
+    passive = status == MembershipStatus.PASSIVE
+    leave = passive & (e < lapse_below) & (rng.random(members.size) < lapse_rate)
+    if refresh and step % REFRESH_INTERVAL == 0:
+        leave |= passive
+    lapsed = np.flatnonzero(leave)
+    lapse(members, ties, graph, lapsed)
+    return lapsed
+
+
+def lapse(members: MemberArrays, ties: TieArrays, graph: ContactGraph, people: np.ndarray) -> None:
+    """Make ``people`` lapsed and end every tie they hold (a lapsed member has no ties)."""
+    if people.size == 0:
+        return
+    members.status[people] = MembershipStatus.LAPSED
+    slots = graph.slots_of(people)
+    edges = graph.edge_of[slots]
+    ties.strength[edges] = 0.0
+    ties.formed_step[edges] = -1
+
+
+def assign_roles(
+    members: MemberArrays, graph: ContactGraph, present: np.ndarray, degree: np.ndarray
+) -> None:
+    """Recompute each member's emergent role from their position in the tie graph.
+
+    - central connector: at least 3 ties and in the top 10% of members by ties;
+    - boundary spanner: otherwise, at least 2 ties to other organisations and
+      at least half of their ties cross organisations;
+    - information broker: otherwise, at least 3 ties whose holders rarely know
+      each other (local clustering < 0.1): they hold subgroups together;
+    - peripheral specialist: an active member with 1 or 2 ties;
+    - none: everyone else (prospects, lapsed, isolated members).
+
+    Source: [THF] 'four common roles' (Cross & Prusak's central connectors,
+    boundary spanners, information brokers, peripheral specialists).
+    """
+    from scipy.sparse import coo_matrix
+
+    role = members.role
+    role[:] = Role.NONE
+    member = members.is_member()
+    u = graph.edge_u[present]
+    v = graph.edge_v[present]
+    if u.size == 0:
+        return
+    org = members.organisation
+    cross_edge = org[u] != org[v]
+    cross = np.bincount(u[cross_edge], minlength=members.size) + np.bincount(
+        v[cross_edge], minlength=members.size
+    )
+    n = members.size
+    adj = coo_matrix((np.ones(u.size), (u, v)), shape=(n, n)).tocsr()
+    adj = adj + adj.T
+    triangles = np.asarray((adj @ adj).multiply(adj).sum(axis=1)).ravel() / 2.0
+    pairs = degree * (degree - 1) / 2.0
+    clustering = np.divide(triangles, pairs, out=np.zeros(n), where=pairs > 0)
+
+    tied_members = member & (degree > 0)
+    cutoff = max(3.0, float(np.quantile(degree[tied_members], 0.9))) if tied_members.any() else 3
+    connector = tied_members & (degree >= cutoff)
+    spanner = tied_members & ~connector & (cross >= 2) & (2 * cross >= degree)
+    broker = tied_members & ~connector & ~spanner & (degree >= 3) & (clustering < 0.1)
+    peripheral = (
+        (members.status == MembershipStatus.ACTIVE)
+        & (degree >= 1)
+        & (degree <= 2)
+        & ~connector
+        & ~spanner
+        & ~broker
+    )
+    role[connector] = Role.CENTRAL_CONNECTOR
+    role[spanner] = Role.BOUNDARY_SPANNER
+    role[broker] = Role.INFORMATION_BROKER
+    role[peripheral] = Role.PERIPHERAL_SPECIALIST

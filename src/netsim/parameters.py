@@ -1,0 +1,807 @@
+"""Every model parameter, declared once: default, bounds, unit, meaning and source.
+
+Each field of :class:`Parameters` carries its own metadata (group, bounds, unit,
+one-line meaning, the seed idea it comes from). Validation, the scenario-file
+schema, CLI help, the documentation table, sweep bounds and the browser view's
+sliders are all generated from these declarations, so no default is typed twice.
+
+Seed documents (in ``shared/seeds``) are cited by short keys:
+
+- ``[deck]``   slide deck "Networks for improvement" (typology, what works, network vs hierarchy)
+- ``[brief]``  briefing "Contemporary Health Networks"
+- ``[blog]``   Kaleidoscope blog "Networks not working? Improving how we improve together" (2017)
+- ``[THF]``    Health Foundation learning report "Effective networks for improvement" (2014)
+- ``[IJIC]``   Andrew M., "Networking for Improvement", Int J Integr Care 16(6):A372 (2016)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+LEADERSHIP_STYLES = ("distributed", "figurehead", "hierarchical")
+CONTAGION_KINDS = ("simple", "complex")
+MODEL_MODES = ("social", "contagion")
+TOPOLOGIES = ("organisations", "erdos_renyi", "watts_strogatz", "ring_lattice")
+MEMBERSHIP_POLICIES = ("keep", "refresh")
+TIMELINE_ACTIONS = (
+    "leader_leaves",
+    "funding_cut",
+    "funding_set",
+    "priority_added",
+    "champions_recruited",
+    "event",
+)
+"""What a timeline entry can do at a given step (see :class:`TimelineEvent`)."""
+
+
+class ParameterError(ValueError):
+    """A parameter value is not allowed. The message names the field, the value and the range."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"{field_name}: {message}")
+        self.field_name = field_name
+        self.detail = message
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterSpec:
+    """The declaration of one parameter (everything but its Python type and default)."""
+
+    group: str
+    unit: str
+    meaning: str
+    source: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+    sweepable: bool = True
+    slider_step: float | None = None
+
+    def describe_allowed(self) -> str:
+        """A short phrase of what values are allowed, for error messages and docs."""
+        if self.choices is not None:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.low is not None and self.high is not None:
+            return f"a number from {_fmt(self.low)} to {_fmt(self.high)}"
+        if self.low is not None:
+            return f"a number of at least {_fmt(self.low)}"
+        return "any value"
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def param(
+    default: Any,
+    *,
+    group: str,
+    unit: str,
+    meaning: str,
+    source: str,
+    low: float | None = None,
+    high: float | None = None,
+    choices: tuple[str, ...] | None = None,
+    sweepable: bool = True,
+    slider_step: float | None = None,
+) -> Any:
+    """Declare one parameter: a dataclass field whose metadata is its :class:`ParameterSpec`."""
+    spec = ParameterSpec(
+        group=group,
+        unit=unit,
+        meaning=meaning,
+        source=source,
+        low=low,
+        high=high,
+        choices=choices,
+        sweepable=sweepable,
+        slider_step=slider_step,
+    )
+    return field(default=default, metadata={"spec": spec})
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEvent:
+    """A shock or intervention applied at the start of step ``step`` (1 = the first step).
+
+    Actions (``amount`` meaning in brackets):
+    ``leader_leaves`` (share of leadership capacity lost, 0-1; 1 = the leader goes),
+    ``funding_cut`` (new funding level from this step on, 0-1; the classic cliff is 0),
+    ``funding_set`` (same as funding_cut but may raise it),
+    ``priority_added`` (number of extra priorities), ``champions_recruited``
+    (number of members cultivated as change agents), ``event`` (attendance share, 0-1).
+    Source: [deck] "systems leaders don't get distracted"; [THF] funding and change agents.
+    """
+
+    step: int
+    action: Literal[
+        "leader_leaves",
+        "funding_cut",
+        "funding_set",
+        "priority_added",
+        "champions_recruited",
+        "event",
+    ]
+    amount: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.action not in TIMELINE_ACTIONS:
+            raise ParameterError(
+                "timeline.action",
+                f"{self.action!r} is not a timeline action; allowed: {', '.join(TIMELINE_ACTIONS)}",
+            )
+        if isinstance(self.step, bool) or not isinstance(self.step, int) or self.step < 1:
+            raise ParameterError("timeline.step", f"{self.step!r} must be a whole number >= 1")
+        amount = float(self.amount)
+        if not math.isfinite(amount) or amount < 0:
+            raise ParameterError("timeline.amount", f"{self.amount!r} must be a number >= 0")
+        if self.action in ("leader_leaves", "funding_cut", "funding_set", "event") and amount > 1:
+            raise ParameterError(
+                "timeline.amount", f"{self.amount!r} for {self.action} must be from 0 to 1"
+            )
+        object.__setattr__(self, "amount", amount)
+
+
+@dataclass(frozen=True, slots=True)
+class Parameters:
+    """All knobs of one simulation. Frozen: derive variants with :meth:`replace`.
+
+    Time is in steps of one week. Shares, levels and rates are in [0, 1] unless
+    stated. Every field is documented by its declaration (see :func:`spec_of`).
+    """
+
+    # --- run -----------------------------------------------------------------
+    steps: int = param(
+        156,
+        group="run",
+        unit="weeks",
+        low=0,
+        high=100_000,
+        sweepable=False,
+        meaning="How many weekly steps to simulate (156 = three years).",
+        source="[THF] networks are judged over years, not months",
+    )
+    mode: str = param(
+        "social",
+        group="run",
+        unit="choice",
+        choices=MODEL_MODES,
+        sweepable=False,
+        meaning="'social': the full model; 'contagion': social dynamics off on a fixed network "
+        "(the textbook diffusion models).",
+        source="[THF] ideas spread through 'contagion' (Christakis & Fowler)",
+    )
+
+    # --- network: who could join, and who knows whom -------------------------
+    eligible_population: int = param(
+        500,
+        group="network",
+        unit="people",
+        low=2,
+        high=5_000_000,
+        meaning="People eligible to join (members and prospects together).",
+        source="[THF] critical mass is measured against 'the eligible population'",
+    )
+    organisations: int = param(
+        10,
+        group="network",
+        unit="organisations",
+        low=1,
+        high=100_000,
+        meaning="Organisations the eligible population works in.",
+        source="[THF] networks connect people 'irrespective of organisational boundaries'",
+    )
+    founding_core: int = param(
+        12,
+        group="network",
+        unit="people",
+        low=0,
+        high=5_000_000,
+        meaning="Members at step 0 (the founders), drawn across organisations.",
+        source="[THF] building critical mass, step 1: a core group",
+    )
+    contacts_per_person: float = param(
+        10.0,
+        group="network",
+        unit="contacts",
+        low=0.0,
+        high=200.0,
+        meaning="Mean number of acquaintances each person has (potential ties).",
+        source="[IJIC] 'our networks evolve naturally ... through the people we know'",
+    )
+    cross_organisation_share: float = param(
+        0.25,
+        group="network",
+        unit="share",
+        low=0.0,
+        high=1.0,
+        meaning="Share of acquaintances who work in another organisation.",
+        source="[THF] boundary spanners 'have multiple contacts throughout any organisation'",
+    )
+    topology: str = param(
+        "organisations",
+        group="network",
+        unit="choice",
+        choices=TOPOLOGIES,
+        sweepable=False,
+        meaning="How the acquaintance graph is generated: clustered organisations (default), "
+        "or a textbook graph for contagion mode.",
+        source="Watts & Strogatz 1998; Erdos & Renyi 1959",
+    )
+    rewiring: float = param(
+        0.1,
+        group="network",
+        unit="probability",
+        low=0.0,
+        high=1.0,
+        meaning="Share of lattice contacts rewired at random (clustering vs. reach).",
+        source="Centola & Macy 2007: rewiring helps simple and hinders complex contagion",
+    )
+    network_file: str = param(
+        "",
+        group="network",
+        unit="path",
+        sweepable=False,
+        meaning="Optional CSV edge list or GraphML of the real member network to start from.",
+        source="planners start 'from their own member network' (DOMAIN)",
+    )
+    network_nodes_file: str = param(
+        "",
+        group="network",
+        unit="path",
+        sweepable=False,
+        meaning="Optional CSV of node attributes (id, organisation, role, engagement) for a "
+        "CSV network_file.",
+        source="planners start 'from their own member network' (DOMAIN)",
+    )
+
+    # --- members: starting attitudes ----------------------------------------
+    initial_engagement: float = param(
+        0.6,
+        group="members",
+        unit="level 0-1",
+        low=0.0,
+        high=1.0,
+        meaning="Mean engagement of a member when they join.",
+        source="[deck] 'enthusiasts not delegates'",
+    )
+    initial_trust: float = param(
+        0.5,
+        group="members",
+        unit="level 0-1",
+        low=0.0,
+        high=1.0,
+        meaning="Mean starting trust; high where there is a history of collaboration.",
+        source="[deck] integrated care works 'where there is a history of collaboration'",
+    )
+    reciprocity: float = param(
+        0.6,
+        group="members",
+        unit="probability",
+        low=0.0,
+        high=1.0,
+        meaning="Mean propensity to answer requests and make offers.",
+        source="[deck] 'equal peer relationships based on generosity and reciprocity'",
+    )
+    attribute_spread: float = param(
+        0.15,
+        group="members",
+        unit="std. dev.",
+        low=0.0,
+        high=0.5,
+        meaning="Spread of engagement, trust and reciprocity across people (Beta-distributed).",
+        source="[blog] 'over-reliance on the energy of a small number of people'",
+    )
+    dedicated_learning_time: float = param(
+        0.3,
+        group="members",
+        unit="level 0-1",
+        low=0.0,
+        high=1.0,
+        meaning="Protected time for learning together; lowers fatigue.",
+        source="[deck] works where 'there is dedicated time to learning together'",
+    )
+
+    # --- leadership -----------------------------------------------------------
+    leadership_style: str = param(
+        "distributed",
+        group="leadership",
+        unit="choice",
+        choices=LEADERSHIP_STYLES,
+        meaning="distributed/facilitative, a figurehead with distributed leads, or "
+        "hierarchical/performance-managed.",
+        source="[THF] 'if you try to performance-manage or be dictatorial, people will vote "
+        "with their feet'; London stroke model",
+    )
+    facilitation_capacity: float = param(
+        0.5,
+        group="leadership",
+        unit="level 0-1",
+        low=0.0,
+        high=1.0,
+        meaning="Facilitation effort leaders supply (recruiting, brokering, nudging).",
+        source="[deck] 'someone that connects and nurtures'",
+    )
+    change_agents: int = param(
+        0,
+        group="leadership",
+        unit="people",
+        low=0,
+        high=1_000_000,
+        meaning="Committed, well-connected champions cultivated among the founders.",
+        source="[THF] step 5: 'cultivate change agents within the membership'",
+    )
+    performance_pressure: float = param(
+        0.0,
+        group="leadership",
+        unit="level 0-1",
+        low=0.0,
+        high=1.0,
+        meaning="Extra performance management on top of the style's own (0 = none).",
+        source="[brief] networks 'will fail if they are performance managed as a hierarchy'",
+    )
+    proactive_recruitment: float = param(
+        0.5,
+        group="leadership",
+        unit="level 0-1",
+        low=0.0,
+        high=1.0,
+        meaning="How far leaders search beyond the usual suspects for new members.",
+        source="[THF] step 4: 'reach beyond the usual suspects'",
+    )
+    founding_mandate: float = param(
+        0.3,
+        group="leadership",
+        unit="level 0-1",
+        low=0.0,
+        high=1.0,
+        meaning="Strength of the founding mandate or external sponsorship (raises joining).",
+        source="[THF] step 3: 'leverage the founding mandate or external sponsorship'",
+    )
+
+    # --- funding ---------------------------------------------------------------
+    startup_funding: float = param(
+        0.8,
+        group="funding",
+        unit="level 0-1",
+        low=0.0,
+        high=1.0,
+        meaning="Funding level during start-up (1 = fully funded facilitation and events).",
+        source="[deck] works where 'there is some start-up funding to generate head-space'",
+    )
+    startup_weeks: int = param(
+        52,
+        group="funding",
+        unit="weeks",
+        low=0,
+        high=100_000,
+        meaning="How long start-up funding lasts.",
+        source="[THF] 'North West London CLAHRC has core funding for a defined period'",
+    )
+    sustained_funding: float = param(
+        0.4,
+        group="funding",
+        unit="level 0-1",
+        low=0.0,
+        high=1.0,
+        meaning="Funding level after start-up.",
+        source="[THF] 'networks do not run for free'",
+    )
+    events_per_year: float = param(
+        6.0,
+        group="funding",
+        unit="events/year",
+        low=0.0,
+        high=52.0,
+        meaning="Convening events a year at full funding (fewer as funding falls).",
+        source="[THF] 'regular face-to-face events'; [deck] convening",
+    )
+
+    # --- purpose ----------------------------------------------------------------
+    purpose_clarity: float = param(
+        0.7,
+        group="purpose",
+        unit="level 0-1",
+        low=0.0,
+        high=1.0,
+        meaning="Clarity of the common purpose (the axle of the 5C wheel).",
+        source="[THF] 'a clearly defined common purpose'; [IJIC] 'clear and compelling purpose'",
+    )
+    priorities: int = param(
+        2,
+        group="purpose",
+        unit="priorities",
+        low=1,
+        high=50,
+        meaning="Areas of focus competing for members' attention.",
+        source="[blog] 'more than two or three areas of focus is probably unrealistic'",
+    )
+    expectations: float = param(
+        0.5,
+        group="purpose",
+        unit="level 0-1",
+        low=0.0,
+        high=1.0,
+        meaning="Value members are led to expect (0.5 realistic; high breeds disappointment).",
+        source="[THF] 'setting expectations too high, generating disappointment'",
+    )
+
+    # --- diffusion of ideas -------------------------------------------------------
+    ideas: int = param(
+        1,
+        group="diffusion",
+        unit="ideas",
+        low=1,
+        high=16,
+        meaning="Improvement ideas spreading at once.",
+        source="[THF] 'ideas, values and behaviour spread through contagion'",
+    )
+    innovators: int = param(
+        3,
+        group="diffusion",
+        unit="people",
+        low=0,
+        high=5_000_000,
+        meaning="Members who hold each idea at step 0 (drawn from the founders if any).",
+        source="Rogers, Diffusion of Innovations: innovators seed adoption",
+    )
+    contagion: str = param(
+        "simple",
+        group="diffusion",
+        unit="choice",
+        choices=CONTAGION_KINDS,
+        meaning="'simple': one adopting contact can be enough; 'complex': needs reinforcement.",
+        source="Centola & Macy 2007; [THF] contagion 'even where links are distant'",
+    )
+    transmission_probability: float = param(
+        0.1,
+        group="diffusion",
+        unit="probability/step",
+        low=0.0,
+        high=1.0,
+        meaning="Chance an adopting contact passes an idea on along one tie in one step "
+        "(simple contagion), before engagement and trust gating.",
+        source="independent cascade model (Kempe, Kleinberg & Tardos 2003)",
+    )
+    threshold_fraction: float = param(
+        0.2,
+        group="diffusion",
+        unit="share",
+        low=0.0,
+        high=1.0,
+        meaning="Complex contagion: share of a member's ties that must have adopted.",
+        source="Watts 2002 threshold model; Granovetter 1978",
+    )
+    threshold_count: int = param(
+        2,
+        group="diffusion",
+        unit="contacts",
+        low=1,
+        high=1000,
+        meaning="Complex contagion: number of adopting ties needed.",
+        source="Centola & Macy 2007",
+    )
+    adoption_probability: float = param(
+        0.3,
+        group="diffusion",
+        unit="probability/step",
+        low=0.0,
+        high=1.0,
+        meaning="Complex contagion: chance per step of adopting once the threshold is met.",
+        source="Watts 2002 (1.0 reproduces the deterministic threshold model)",
+    )
+    recovery_probability: float = param(
+        0.0,
+        group="diffusion",
+        unit="probability/step",
+        low=0.0,
+        high=1.0,
+        meaning="Chance per step that an adopter stops (SIR recovery). 1 with contagion mode "
+        "gives the one-shot independent cascade.",
+        source="Kermack-McKendrick SIR; Newman 2002",
+    )
+    abandonment_rate: float = param(
+        0.05,
+        group="diffusion",
+        unit="probability/step",
+        low=0.0,
+        high=1.0,
+        meaning="Chance per step that a disengaged adopter drops an idea.",
+        source="[blog] 'fizzling out when enthusiasm fades'",
+    )
+    hierarchy_broadcast: float = param(
+        0.01,
+        group="diffusion",
+        unit="probability/step",
+        low=0.0,
+        high=1.0,
+        meaning="Chance per step a member adopts from codified information cascaded down "
+        "vertical ties (only under hierarchical leadership).",
+        source="DOMAIN: vertical ties cascade codified information",
+    )
+
+    # --- dynamics: how engagement, trust and ties change --------------------------
+    critical_mass_share: float = param(
+        1 / 3,
+        group="dynamics",
+        unit="share",
+        low=0.01,
+        high=1.0,
+        meaning="Active share of the eligible population at which network value is half its "
+        "maximum (the tipping point).",
+        source="[THF] 'most influential if its membership captures a third of the eligible "
+        "population'",
+    )
+    network_effect_strength: float = param(
+        0.06,
+        group="dynamics",
+        unit="engagement/step",
+        low=0.0,
+        high=1.0,
+        meaning="Engagement a member gains per step from a network at full value.",
+        source="[THF] 'the benefit to members increases as the network expands'",
+    )
+    exchange_rate: float = param(
+        0.5,
+        group="dynamics",
+        unit="requests/step",
+        low=0.0,
+        high=1.0,
+        meaning="Chance per step a fully engaged member makes a request or an offer.",
+        source="[deck] 'requests and offers'",
+    )
+    exchange_gain: float = param(
+        0.03,
+        group="dynamics",
+        unit="engagement",
+        low=0.0,
+        high=1.0,
+        meaning="Engagement and trust gained from a reciprocated exchange.",
+        source="[THF] 'members who trust each other are more inclined to share'",
+    )
+    unanswered_cost: float = param(
+        0.02,
+        group="dynamics",
+        unit="trust",
+        low=0.0,
+        high=1.0,
+        meaning="Trust lost by a member whose request goes unanswered.",
+        source="DOMAIN: 'an unanswered request costs trust'",
+    )
+    fatigue: float = param(
+        0.025,
+        group="dynamics",
+        unit="engagement/step",
+        low=0.0,
+        high=1.0,
+        meaning="Engagement lost per step to workload, before head-space relief.",
+        source="[blog] 'fizzling out when enthusiasm fades'",
+    )
+    tie_decay: float = param(
+        0.03,
+        group="dynamics",
+        unit="strength/step",
+        low=0.0,
+        high=1.0,
+        meaning="Strength an unused tie loses per step; a tie at zero is gone.",
+        source="DOMAIN: 'ties that decay when unused'",
+    )
+    passive_below: float = param(
+        0.25,
+        group="dynamics",
+        unit="engagement",
+        low=0.0,
+        high=1.0,
+        meaning="Engagement under which an active member turns passive.",
+        source="[THF] members 'join, stay active, turn passive, or lapse'",
+    )
+    lapse_below: float = param(
+        0.1,
+        group="dynamics",
+        unit="engagement",
+        low=0.0,
+        high=1.0,
+        meaning="Engagement under which a passive member may lapse.",
+        source="[THF] 'vote with their feet'",
+    )
+    lapse_rate: float = param(
+        0.1,
+        group="dynamics",
+        unit="probability/step",
+        low=0.0,
+        high=1.0,
+        meaning="Chance per step that a passive member under lapse_below leaves.",
+        source="[THF] 'vote with their feet'",
+    )
+    join_rate: float = param(
+        0.35,
+        group="dynamics",
+        unit="probability",
+        low=0.0,
+        high=1.0,
+        meaning="Chance a prospect accepts an invitation from a fully valuable network.",
+        source="[deck] members join voluntarily: 'enthusiasts not delegates'",
+    )
+    membership_policy: str = param(
+        "keep",
+        group="dynamics",
+        unit="choice",
+        choices=MEMBERSHIP_POLICIES,
+        meaning="'keep' passive members, or 'refresh' membership yearly by pruning them.",
+        source="DOMAIN: mutual support networks 'refresh their membership'",
+    )
+
+    # --- timeline ------------------------------------------------------------------
+    timeline: tuple[TimelineEvent, ...] = field(
+        default=(),
+        metadata={
+            "spec": ParameterSpec(
+                group="timeline",
+                unit="events",
+                meaning="Shocks and interventions at given steps (see TimelineEvent).",
+                source="[deck] 'systems leaders don't get distracted'",
+                sweepable=False,
+            )
+        },
+    )
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            if f.name == "timeline":
+                continue
+            value = _coerce(f.name, f.type, getattr(self, f.name), f.metadata["spec"])
+            object.__setattr__(self, f.name, value)
+        object.__setattr__(self, "timeline", _coerce_timeline(self.timeline))
+        self._check_consistency()
+
+    def _check_consistency(self) -> None:
+        if self.founding_core > self.eligible_population:
+            raise ParameterError(
+                "founding_core",
+                f"{self.founding_core} is more than eligible_population "
+                f"({self.eligible_population})",
+            )
+        if self.innovators > self.eligible_population:
+            raise ParameterError(
+                "innovators",
+                f"{self.innovators} is more than eligible_population ({self.eligible_population})",
+            )
+        if self.lapse_below > self.passive_below:
+            raise ParameterError(
+                "lapse_below",
+                f"{self.lapse_below} must not exceed passive_below ({self.passive_below})",
+            )
+        for event in self.timeline:
+            if event.step > self.steps:
+                raise ParameterError(
+                    "timeline.step",
+                    f"event {event.action!r} at step {event.step} is after the last step "
+                    f"({self.steps})",
+                )
+
+    def replace(self, **changes: Any) -> Parameters:
+        """A copy with some fields changed (validated)."""
+        unknown = [k for k in changes if k not in FIELD_NAMES]
+        if unknown:
+            raise ParameterError(unknown[0], unknown_field_message(unknown[0]))
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict (the timeline as a list of dicts)."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        out["timeline"] = [dataclasses.asdict(e) for e in self.timeline]
+        return out
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> Parameters:
+        """Build from a flat mapping of field names, rejecting unknown names."""
+        for key in values:
+            if key not in FIELD_NAMES:
+                raise ParameterError(key, unknown_field_message(key))
+        return cls(**dict(values))
+
+
+FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Parameters))
+GROUPS: tuple[str, ...] = (
+    "run",
+    "network",
+    "members",
+    "leadership",
+    "funding",
+    "purpose",
+    "diffusion",
+    "dynamics",
+    "timeline",
+)
+
+
+def spec_of(name: str) -> ParameterSpec:
+    """The declaration of parameter ``name``."""
+    for f in dataclasses.fields(Parameters):
+        if f.name == name:
+            return f.metadata["spec"]
+    raise ParameterError(name, unknown_field_message(name))
+
+
+def default_of(name: str) -> Any:
+    """The default value of parameter ``name``."""
+    for f in dataclasses.fields(Parameters):
+        if f.name == name:
+            return f.default
+    raise ParameterError(name, unknown_field_message(name))
+
+
+def declarations() -> list[tuple[str, type | str, Any, ParameterSpec]]:
+    """(name, type, default, spec) of every parameter, in declaration order."""
+    return [(f.name, f.type, f.default, f.metadata["spec"]) for f in dataclasses.fields(Parameters)]
+
+
+def unknown_field_message(name: str) -> str:
+    """'not a parameter' plus a did-you-mean suggestion."""
+    close = difflib.get_close_matches(str(name), FIELD_NAMES, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"is not a parameter{hint}"
+
+
+def _coerce(name: str, type_name: Any, value: Any, spec: ParameterSpec) -> Any:
+    """Check one value against its declaration; return it in its canonical type."""
+    type_name = type_name if isinstance(type_name, str) else type_name.__name__
+    if type_name == "str":
+        if not isinstance(value, str):
+            raise ParameterError(
+                name, f"{value!r} must be text; allowed: {spec.describe_allowed()}"
+            )
+        if spec.choices is not None and value not in spec.choices:
+            close = difflib.get_close_matches(value, spec.choices, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ParameterError(
+                name, f"{value!r} is not allowed{hint}; allowed: {spec.describe_allowed()}"
+            )
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ParameterError(
+            name, f"{value!r} must be a number; allowed: {spec.describe_allowed()}"
+        )
+    if type_name == "int":
+        if isinstance(value, float) and not value.is_integer():
+            raise ParameterError(name, f"{value!r} must be a whole number")
+        value = int(value)
+    else:
+        value = float(value)
+        if not math.isfinite(value):
+            raise ParameterError(
+                name, f"{value!r} must be finite; allowed: {spec.describe_allowed()}"
+            )
+    if (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high):
+        raise ParameterError(name, f"{value!r} is out of range; allowed: {spec.describe_allowed()}")
+    return value
+
+
+def _coerce_timeline(value: Any) -> tuple[TimelineEvent, ...]:
+    if isinstance(value, (Mapping, str | bytes)):
+        raise ParameterError("timeline", "must be a list of events")
+    try:
+        items = list(value)
+    except TypeError:
+        raise ParameterError("timeline", "must be a list of events") from None
+    events: list[TimelineEvent] = []
+    for item in items:
+        if isinstance(item, TimelineEvent):
+            events.append(item)
+        elif isinstance(item, Mapping):
+            extra = set(item) - {"step", "action", "amount"}
+            if extra:
+                raise ParameterError(
+                    "timeline", f"unknown key {sorted(extra)[0]!r}; allowed: step, action, amount"
+                )
+            if "step" not in item or "action" not in item:
+                raise ParameterError("timeline", "each event needs 'step' and 'action'")
+            events.append(TimelineEvent(**item))
+        else:
+            raise ParameterError("timeline", f"{item!r} is not an event (step, action, amount)")
+    return tuple(sorted(events, key=lambda e: e.step))
