@@ -16,8 +16,8 @@ import networkx as nx
 import pandas as pd
 
 from netsim.model import NetworkModel
-from netsim.network_io import MemberNetwork, read_member_network
-from netsim.parameters import Parameters
+from netsim.network_io import MemberNetwork, NetworkFileError, read_member_network
+from netsim.parameters import ParameterError, Parameters
 
 
 @dataclass
@@ -37,10 +37,16 @@ class RunResult:
 
 
 def load_member_network(params: Parameters) -> MemberNetwork | None:
-    """Read the scenario's real member network, if it names one."""
+    """Read the scenario's real member network, if it names one.
+
+    Raises ParameterError naming ``network_file`` with the reader's one-line message.
+    """
     if not params.network_file:
         return None
-    return read_member_network(params.network_file, params.network_nodes_file or None)
+    try:
+        return read_member_network(params.network_file, params.network_nodes_file or None)
+    except NetworkFileError as err:
+        raise ParameterError("network_file", str(err)) from None
 
 
 def build_model(

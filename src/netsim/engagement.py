@@ -15,15 +15,17 @@ The equations (for a member i with engagement e, trust t, perceived value p):
            + g * min(reciprocated_i, 3)                       exchanges
            + 0.02 * F * reach * (1 - e)                        facilitation (nurturing)
            + 0.05 * attended_i                                events
+           + 0.005 * alignment * held_i                        improvements that work
            - k * (1 - 0.6 h) * load * (1/2 if champion)       fatigue
-           - 0.05 * max(0, 0.6 * expectations - p_i)           disappointment
+           - 0.08 * max(0, 0.6 * expectations - p_i)           disappointment
            - 0.5 * c * unanswered_i                            rebuffs
            - 0.015 * pm                                        performance management
     dt_i   = 0.5 g * min(reciprocated_i, 3) - c * unanswered_i + 0.03 * attended_i - 0.01 * pm
 
 with a = network_effect_strength, g = exchange_gain, c = unanswered_cost,
 k = fatigue, F = facilitation, h = head-space, load = attention load, pm =
-performance-management intensity (:mod:`netsim.levers`), and reach = min(1,
+performance-management intensity (:mod:`netsim.levers`), held_i = share of
+the ideas member i holds, and reach = min(1,
 0.25 N / members): leaders can nurture about a quarter of the eligible
 population, so facilitation thins as a network outgrows its leaders.
 """
@@ -37,7 +39,7 @@ import numpy as np
 from netsim.state import MemberArrays
 
 PERCEIVED_VALUE_RATE = 0.05
-DISAPPOINTMENT_RATE = 0.05
+DISAPPOINTMENT_RATE = 0.08
 EXPECTATION_SCALE = 0.6
 NURTURE_RATE = 0.02
 NURTURE_SPAN = 0.25
@@ -47,6 +49,12 @@ PM_ENGAGEMENT_COST = 0.015
 PM_TRUST_COST = 0.01
 HEADSPACE_RELIEF = 0.6
 CHAMPION_FATIGUE = 0.5
+IDEA_VALUE = 0.005
+"""Engagement per step from holding improvement ideas that work (scaled by alignment).
+
+Source: [THF] 'critical mass encourages people to adopt improvement measures';
+collective intelligence 'increasing its value for members'.
+"""
 PASSIVE_VALUE_SHARE = 0.5
 """Passive members feel half the network's value: they are in it, but barely."""
 
@@ -71,6 +79,7 @@ class EngagementInputs:
     """The step's scalar levers for the engagement rules (see module docstring)."""
 
     value: float
+    alignment: float
     facilitation: float
     headspace: float
     attention_load: float
@@ -89,9 +98,13 @@ def update_engagement_and_trust(
     reciprocated: np.ndarray,
     unanswered: np.ndarray,
     attended: np.ndarray,
+    ideas_held: np.ndarray,
     inputs: EngagementInputs,
 ) -> None:
-    """Apply one step of the engagement and trust equations to members (in place, clipped)."""
+    """Apply one step of the engagement and trust equations to members (in place, clipped).
+
+    ``ideas_held`` is, per person, the share of ideas they currently hold.
+    """
     idx = np.flatnonzero(member_mask)
     if idx.size == 0:
         return
@@ -118,6 +131,7 @@ def update_engagement_and_trust(
         + inputs.exchange_gain * rec
         + NURTURE_RATE * inputs.facilitation * reach * (1.0 - e)
         + EVENT_ENGAGEMENT_GAIN * att
+        + IDEA_VALUE * inputs.alignment * ideas_held[idx]
         - fatigue_i
         - disappointment
         - 0.5 * inputs.unanswered_cost * una

@@ -34,6 +34,8 @@ class ContactGraph:
     edge_of: np.ndarray
     source: np.ndarray
     """The person at each CSR slot (``source[s]`` is the ``i`` whose slice holds ``s``)."""
+    edge_key: np.ndarray
+    """Sorted ``edge_u * size + edge_v``: finds an edge by binary search."""
 
     @property
     def edge_count(self) -> int:
@@ -74,6 +76,7 @@ class ContactGraph:
             neighbour=dst[order].astype(np.int64),
             edge_of=eid[order].astype(np.int64),
             source=src[order].astype(np.int64),
+            edge_key=edge_u * size + edge_v,
         )
 
     def union(self, other_u: np.ndarray, other_v: np.ndarray) -> ContactGraph:
@@ -99,7 +102,7 @@ class ContactGraph:
         lo = np.minimum(u, v).astype(np.int64)
         hi = np.maximum(u, v).astype(np.int64)
         key = lo * self.size + hi
-        keys = self.edge_u * self.size + self.edge_v
+        keys = self.edge_key
         pos = np.searchsorted(keys, key)
         pos_c = np.minimum(pos, max(keys.size - 1, 0))
         found = (keys.size > 0) & (pos < keys.size)
@@ -154,9 +157,18 @@ def organisations_graph(
             us.append(u)
             vs.append(v)
     cross_edges = round(size * mean_degree * cross_share / 2.0)
-    if cross_edges > 0 and size > 1:
+    organisations = int(organisation.max()) + 1 if size else 0
+    if cross_edges > 0 and organisations > 1:
+        order = np.argsort(organisation, kind="stable")
+        bounds = np.searchsorted(organisation[order], np.arange(organisations + 1))
         u = rng.integers(0, size, cross_edges)
-        v = rng.integers(0, size, cross_edges)
+        # the other end's organisation is drawn from the *other* organisations,
+        # in proportion to their size, so every cross contact really crosses
+        own = organisation[u]
+        own_lo, own_hi = bounds[own], bounds[own + 1]
+        slot = rng.integers(0, size - (own_hi - own_lo))
+        slot = np.where(slot >= own_lo, slot + (own_hi - own_lo), slot)
+        v = order[slot]
         us.append(u)
         vs.append(v)
     if not us:

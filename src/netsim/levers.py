@@ -23,7 +23,7 @@ hierarchy hangs on its head. Source: [THF] leadership; [deck] 'systems leaders
 don't get distracted'.
 """
 
-STYLE_PERFORMANCE_MANAGEMENT = {"distributed": 0.0, "figurehead": 0.1, "hierarchical": 0.6}
+STYLE_PERFORMANCE_MANAGEMENT = {"distributed": 0.0, "figurehead": 0.0, "hierarchical": 0.6}
 """Performance-management intensity that comes with each style (0-1).
 
 Source: [THF] 'If you try to performance-manage or be dictatorial, people will
@@ -31,7 +31,7 @@ vote with their feet'; [brief] networks 'fail if they are performance managed
 as a hierarchy'.
 """
 
-ATTENTION_CAPACITY = 2.5
+ATTENTION_CAPACITY = 3.0
 """Priorities members can attend to before attention splits.
 
 Source: [blog] 'expecting to cope with more than two or three areas of focus is
@@ -76,7 +76,7 @@ class Levers:
 
     @property
     def focus(self) -> float:
-        """Attention each priority gets: min(1, 2.5 / priorities). Source: [blog] baubles."""
+        """Attention each priority gets: min(1, 3 / priorities). Source: [blog] baubles."""
         return min(1.0, ATTENTION_CAPACITY / self.priorities)
 
     @property

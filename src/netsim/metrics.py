@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
+from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from netsim.graphs import ContactGraph
@@ -80,51 +80,52 @@ def centralisation(degree: np.ndarray, member_mask: np.ndarray) -> float:
     return float(top.sum() / total)
 
 
-def largest_component_share(
-    graph: ContactGraph, present: np.ndarray, member_mask: np.ndarray
-) -> float:
+def tie_adjacency(graph: ContactGraph, present: np.ndarray) -> csr_matrix:
+    """Symmetric CSR adjacency of the current ties (people x people), built once per step."""
+    u = graph.edge_u[present]
+    v = graph.edge_v[present]
+    rows = np.concatenate([u, v])
+    cols = np.concatenate([v, u])
+    return csr_matrix((np.ones(rows.size, np.int8), (rows, cols)), shape=(graph.size, graph.size))
+
+
+def largest_component_share(adjacency: csr_matrix, member_mask: np.ndarray) -> float:
     """Share of members in the largest connected component of the tie graph."""
     n_members = int(member_mask.sum())
     if n_members == 0:
         return 0.0
-    u = graph.edge_u[present]
-    v = graph.edge_v[present]
-    if u.size == 0:
+    if adjacency.nnz == 0:
         return 1.0 / n_members
-    adj = coo_matrix((np.ones(u.size, np.int8), (u, v)), shape=(graph.size, graph.size)).tocsr()
-    _, labels = connected_components(adj, directed=False)
+    _, labels = connected_components(adjacency, directed=False)
     sizes = np.bincount(labels[member_mask])
     return float(sizes.max() / n_members)
 
 
 def transitivity(
-    graph: ContactGraph, present: np.ndarray, degree: np.ndarray, rng: np.random.Generator
+    graph: ContactGraph, present: np.ndarray, adjacency: csr_matrix, rng: np.random.Generator
 ) -> float:
     """Global clustering of the tie graph, estimated from sampled wedges (Schank & Wagner 2005).
 
     A wedge is a two-path a-c-b; the estimate is the share of sampled wedges
     closed by a tie a-b. Centres are drawn in proportion to their wedge count
-    d(d-1)/2, so the estimate is unbiased for 3 x triangles / wedges.
+    d(d-1)/2 and the two ends uniformly among distinct pairs of their ties, so
+    the estimate is unbiased for 3 x triangles / wedges.
     """
+    degree = np.diff(adjacency.indptr)
     wedges = degree * (degree - 1) / 2.0
     total = wedges.sum()
     if total <= 0:
         return 0.0
-    centres = rng.choice(graph.size, size=WEDGE_SAMPLES, p=wedges / total)
-    lo = graph.indptr[centres]
-    cdeg = graph.indptr[centres + 1] - lo
-    attempts = 32
-    draws = (rng.random((attempts, 2, WEDGE_SAMPLES)) * cdeg).astype(np.int64) + lo
-    is_tie = present[graph.edge_of[draws]]
-    distinct = draws[:, 0, :] != draws[:, 1, :]
-    valid = is_tie[:, 0, :] & is_tie[:, 1, :] & distinct
-    found = valid.any(axis=0)
-    first = np.argmax(valid, axis=0)
-    cols = np.arange(WEDGE_SAMPLES)
-    a = graph.neighbour[draws[first, 0, cols]][found]
-    b = graph.neighbour[draws[first, 1, cols]][found]
-    if a.size == 0:
-        return 0.0
+    cumulative = np.cumsum(wedges)
+    centres = np.searchsorted(cumulative, rng.random(WEDGE_SAMPLES) * total, side="right")
+    centres = np.minimum(centres, graph.size - 1)
+    d = degree[centres]
+    first = (rng.random(WEDGE_SAMPLES) * d).astype(np.int64)
+    second = (rng.random(WEDGE_SAMPLES) * (d - 1)).astype(np.int64)
+    second += second >= first
+    start = adjacency.indptr[centres]
+    a = adjacency.indices[start + first]
+    b = adjacency.indices[start + second]
     eid = graph.edge_ids(a, b)
     closed = (eid >= 0) & present[np.maximum(eid, 0)]
     return float(closed.mean())

@@ -32,8 +32,33 @@ from netsim.state import AdoptionState, MembershipStatus
 
 ROLE_INTERVAL = 13
 """Steps between recomputing members' roles (a quarter)."""
-EXPECTATION_ENGAGEMENT_LIFT = 0.3
+EXPECTATION_ENGAGEMENT_LIFT = 0.15
+LEADER_DEPARTURE_SHOCK = 0.25
+"""Engagement lost by each member tied to a leader who leaves (times the event's amount)."""
 """Joiners' engagement rises by this much per unit of expectations above 0.5."""
+
+
+class StepTable:
+    """Per-step metrics stored column by column.
+
+    Doubles as the model's ``datacollector`` so ``mesa.batch_run`` can read it
+    (it looks for ``model_vars`` and ``_collection_steps``, Mesa's DataCollector
+    layout); no agent-level records are kept.
+    """
+
+    def __init__(self) -> None:
+        self.model_vars: dict[str, list[Any]] = {}
+        self._collection_steps: list[int] = []
+        self._agent_records: dict[int, Any] = {}
+        self._agenttype_records: dict[Any, Any] = {}
+
+    def append(self, row: dict[str, Any]) -> None:
+        for key, value in row.items():
+            self.model_vars.setdefault(key, []).append(value)
+        self._collection_steps.append(int(row["step"]))
+
+    def get_model_vars_dataframe(self) -> pd.DataFrame:
+        return pd.DataFrame(self.model_vars)
 
 
 class NetworkModel(mesa.Model):
@@ -65,13 +90,13 @@ class NetworkModel(mesa.Model):
         self.leaders = world.leaders
         self.levers = Levers(params)
         self._pending_events: list[TimelineEvent] = []
-        self._rows: list[dict[str, float]] = []
+        self.datacollector = StepTable()
         self._fixed_network_row: dict[str, float] | None = None
         self._last_step: dict[str, float] = {}
         self.interventions: list[tuple[int, str, float]] = []
         """(step, action, amount) of every timeline entry or live intervention applied."""
-        self._agents_list = Member.create_agents(
-            self, self.members.size, index=np.arange(self.members.size)
+        self._agents_list: list[Member] = list(
+            Member.create_agents(self, self.members.size, index=np.arange(self.members.size))
         )
         if params.mode == "social":
             self._update_roles()
@@ -95,7 +120,7 @@ class NetworkModel(mesa.Model):
 
     def table(self) -> pd.DataFrame:
         """The per-step table so far: one row per step, columns as in metrics.STEP_COLUMNS."""
-        return pd.DataFrame(self._rows)
+        return self.datacollector.get_model_vars_dataframe()
 
     def summary(self) -> dict[str, Any]:
         """The per-run summary so far (rules in metrics.SUMMARY_FIELDS)."""
@@ -222,8 +247,10 @@ class NetworkModel(mesa.Model):
             outcome.success_count,
             outcome.unanswered_count,
             attended,
+            (m.adoption == AdoptionState.ADOPTED).mean(axis=0),
             engagement.EngagementInputs(
                 value=value,
+                alignment=lv.alignment,
                 facilitation=effort,
                 headspace=lv.headspace(t),
                 attention_load=lv.attention_load,
@@ -272,7 +299,7 @@ class NetworkModel(mesa.Model):
     def _attractiveness(self, active_share: float) -> float:
         """Chance an invited prospect joins.
 
-        join_rate x (0.4 + 0.6 appeal) x (0.5 + expectations) x (1 + founding_mandate),
+        join_rate x (0.4 + 0.6 appeal) x (0.75 + 0.5 expectations) x (1 + founding_mandate),
         capped at 1, where appeal = (alignment + s^2/(s^2 + s_c^2)) / 2: a clear
         purpose and a network that is already big draw people in; a mandate or
         sponsor opens doors [THF step 3]; promising much draws more people in
@@ -282,7 +309,12 @@ class NetworkModel(mesa.Model):
         s2 = active_share * active_share
         size_pull = s2 / (s2 + p.critical_mass_share**2)
         appeal = 0.5 * (self.levers.alignment + size_pull)
-        a = p.join_rate * (0.4 + 0.6 * appeal) * (0.5 + p.expectations) * (1 + p.founding_mandate)
+        a = (
+            p.join_rate
+            * (0.4 + 0.6 * appeal)
+            * (0.75 + 0.5 * p.expectations)
+            * (1 + p.founding_mandate)
+        )
         return min(1.0, a)
 
     def _apply_timeline(self, t: int) -> float | None:
@@ -297,7 +329,7 @@ class NetworkModel(mesa.Model):
                 self.levers.leader_leaves(event.amount)
                 present = self.leaders[self.members.is_member()[self.leaders]]
                 if present.size:
-                    self.remove(present[:1])
+                    self._leader_departs(int(present[0]), event.amount)
             elif event.action in ("funding_cut", "funding_set"):
                 self.levers.funding_override = event.amount
             elif event.action == "priority_added":
@@ -307,6 +339,21 @@ class NetworkModel(mesa.Model):
             elif event.action == "event":
                 attendance = max(attendance or 0.0, event.amount)
         return attendance
+
+    def _leader_departs(self, leader: int, amount: float) -> None:
+        """The principal leader leaves; members tied to them lose heart.
+
+        Each member tied to the leader loses LEADER_DEPARTURE_SHOCK x amount of
+        engagement: the 'over-reliance on the energy of a small number of
+        people' [blog]. A figurehead with many ties takes many people's
+        enthusiasm with them; a coordinator among many, few.
+        """
+        partners = self.tie_partners(leader)
+        m = self.members
+        m.engagement[partners] = np.maximum(
+            0.0, m.engagement[partners] - LEADER_DEPARTURE_SHOCK * amount
+        )
+        self.remove(np.array([leader]))
 
     def _recruit_champions(self, count: int, t: int) -> None:
         """The most engaged active members who are not champions yet become change agents."""
@@ -413,14 +460,15 @@ class NetworkModel(mesa.Model):
                 mean_perceived_value=mean_pv if self.params.mode == "social" else 1.0,
             )
         )
-        self._rows.append(row)
+        self.datacollector.append(row)
 
     def _network_structure(self, member_mask: np.ndarray) -> dict[str, float]:
         """Tie metrics; on a fixed network (contagion mode) computed once and reused."""
         if self.params.mode == "contagion" and self._fixed_network_row is not None:
             return self._fixed_network_row
         present = self.ties.strength > 0
-        degree = metrics.tie_degree(self.graph, present)
+        adjacency = metrics.tie_adjacency(self.graph, present)
+        degree = np.diff(adjacency.indptr)
         ties = int(np.count_nonzero(present))
         org = self.members.organisation
         cross = (
@@ -435,10 +483,8 @@ class NetworkModel(mesa.Model):
             "ties": ties,
             "cross_org_tie_share": cross,
             "centralisation": metrics.centralisation(degree, member_mask),
-            "largest_component_share": metrics.largest_component_share(
-                self.graph, present, member_mask
-            ),
-            "transitivity": metrics.transitivity(self.graph, present, degree, self.metrics_rng),
+            "largest_component_share": metrics.largest_component_share(adjacency, member_mask),
+            "transitivity": metrics.transitivity(self.graph, present, adjacency, self.metrics_rng),
         }
         if self.params.mode == "contagion":
             self._fixed_network_row = out

@@ -71,7 +71,7 @@ def join(
 def beta_draws(rng: np.random.Generator, mean: float, sd: float, n: int) -> np.ndarray:
     """n draws in [0, 1] with the given mean and standard deviation (Beta; exact mean at sd=0)."""
     mean = float(np.clip(mean, 0.0, 1.0))
-    if sd <= 0.0 or mean in (0.0, 1.0):
+    if sd <= 0.0 or mean < 1e-6 or mean > 1.0 - 1e-6:
         return np.full(n, mean)
     var = min(sd * sd, mean * (1.0 - mean) * 0.95)
     concentration = mean * (1.0 - mean) / var - 1.0
@@ -121,7 +121,8 @@ def exchange(
     Each active member asks (or offers) with probability exchange_rate x
     engagement. The chosen contact's status decides what happens:
 
-    - a member answers with probability reciprocity x (0.3 + 0.7 engagement):
+    - a member answers with probability reciprocity x (0.3 + 0.7 engagement) x
+      (0.5 + 0.5 trust) ("members who trust each other are more inclined to share" [THF]):
       the exchange is reciprocated, the tie forms or strengthens; otherwise the
       request goes unanswered (it costs the asker trust, see engagement rules);
     - a prospect (or, less readily, a lapsed member) is invited and joins with
@@ -140,7 +141,11 @@ def exchange(
 
     status_p = members.status[partner]
     to_member = (status_p == MembershipStatus.ACTIVE) | (status_p == MembershipStatus.PASSIVE)
-    answer_p = members.reciprocity[partner] * (0.3 + 0.7 * members.engagement[partner])
+    answer_p = (
+        members.reciprocity[partner]
+        * (0.3 + 0.7 * members.engagement[partner])
+        * (0.5 + 0.5 * members.trust[partner])
+    )
     draw = rng.random(askers.size)
     success = to_member & (draw < answer_p)
     unanswered = to_member & ~success

@@ -19,9 +19,12 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+import numpy as np
 
 LEADERSHIP_STYLES = ("distributed", "figurehead", "hierarchical")
 CONTAGION_KINDS = ("simple", "complex")
@@ -135,8 +138,14 @@ class TimelineEvent:
                 "timeline.action",
                 f"{self.action!r} is not a timeline action; allowed: {', '.join(TIMELINE_ACTIONS)}",
             )
-        if isinstance(self.step, bool) or not isinstance(self.step, int) or self.step < 1:
+        if (
+            isinstance(self.step, bool | np.bool_)
+            or not isinstance(self.step, numbers.Integral)
+            or self.step < 1
+        ):
             raise ParameterError("timeline.step", f"{self.step!r} must be a whole number >= 1")
+        if isinstance(self.amount, bool | np.bool_) or not isinstance(self.amount, numbers.Real):
+            raise ParameterError("timeline.amount", f"{self.amount!r} must be a number >= 0")
         amount = float(self.amount)
         if not math.isfinite(amount) or amount < 0:
             raise ParameterError("timeline.amount", f"{self.amount!r} must be a number >= 0")
@@ -145,6 +154,7 @@ class TimelineEvent:
                 "timeline.amount", f"{self.amount!r} for {self.action} must be from 0 to 1"
             )
         object.__setattr__(self, "amount", amount)
+        object.__setattr__(self, "step", int(self.step))
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,7 +469,7 @@ class Parameters:
         source="Centola & Macy 2007; [THF] contagion 'even where links are distant'",
     )
     transmission_probability: float = param(
-        0.1,
+        0.2,
         group="diffusion",
         unit="probability/step",
         low=0.0,
@@ -619,7 +629,7 @@ class Parameters:
         source="[THF] 'vote with their feet'",
     )
     join_rate: float = param(
-        0.35,
+        0.4,
         group="dynamics",
         unit="probability",
         low=0.0,
@@ -763,13 +773,15 @@ def _coerce(name: str, type_name: Any, value: Any, spec: ParameterSpec) -> Any:
                 name, f"{value!r} is not allowed{hint}; allowed: {spec.describe_allowed()}"
             )
         return value
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
         raise ParameterError(
             name, f"{value!r} must be a number; allowed: {spec.describe_allowed()}"
         )
     if type_name == "int":
-        if isinstance(value, float) and not value.is_integer():
-            raise ParameterError(name, f"{value!r} must be a whole number")
+        if not isinstance(value, numbers.Integral) and not float(value).is_integer():
+            raise ParameterError(
+                name, f"{value!r} must be a whole number; allowed: {spec.describe_allowed()}"
+            )
         value = int(value)
     else:
         value = float(value)

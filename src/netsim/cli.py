@@ -1,0 +1,253 @@
+"""The ``netsim`` command: a thin layer over :mod:`netsim.api` and :mod:`netsim.results`.
+
+Every bad input ends in one line on stderr naming what is wrong and what is
+allowed, and exit status 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from netsim.parameters import (
+    FIELD_NAMES,
+    GROUPS,
+    TIMELINE_ACTIONS,
+    ParameterError,
+    Parameters,
+    TimelineEvent,
+    declarations,
+    unknown_field_message,
+)
+
+EXIT_BAD_INPUT = 2
+
+app = typer.Typer(
+    name="netsim",
+    help="Simulate how improvement networks grow and how ideas spread through them.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+class UserInputError(Exception):
+    """A mistake in what the user gave us: reported in one line, exit status 2."""
+
+
+def fail(message: str) -> typer.Exit:
+    err_console.print(f"netsim: error: {message}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+def parse_value(text: str) -> Any:
+    """A --set value: true/false, an integer, a number, or text as given."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_assignments(assignments: list[str]) -> dict[str, Any]:
+    """NAME=VALUE pairs from --set, checked against the parameter names.
+
+    Text parameters (choices, file paths) keep the value exactly as typed.
+    """
+    text_fields = {name for name, kind, _d, _s in declarations() if kind in ("str", str)}
+    values: dict[str, Any] = {}
+    for item in assignments:
+        name, sep, raw = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise UserInputError(f"--set {item!r}: expected NAME=VALUE, e.g. --set priorities=3")
+        if name == "timeline":
+            raise UserInputError("--set timeline: use --event STEP:ACTION[:AMOUNT] instead")
+        if name not in FIELD_NAMES:
+            raise UserInputError(f"--set {name}: {unknown_field_message(name)}")
+        values[name] = raw if name in text_fields else parse_value(raw)
+    return values
+
+
+def parse_event(text: str) -> TimelineEvent:
+    """STEP:ACTION[:AMOUNT], e.g. 52:funding_cut:0 or 30:leader_leaves."""
+    parts = text.split(":")
+    if len(parts) not in (2, 3):
+        raise UserInputError(
+            f"--event {text!r}: expected STEP:ACTION[:AMOUNT], e.g. 52:funding_cut:0"
+        )
+    try:
+        step = int(parts[0])
+    except ValueError:
+        raise UserInputError(f"--event {text!r}: step {parts[0]!r} is not a whole number") from None
+    amount = 1.0
+    if len(parts) == 3:
+        try:
+            amount = float(parts[2])
+        except ValueError:
+            raise UserInputError(f"--event {text!r}: amount {parts[2]!r} is not a number") from None
+    try:
+        return TimelineEvent(step=step, action=parts[1], amount=amount)  # type: ignore[arg-type]
+    except ParameterError as err:
+        raise UserInputError(f"--event {text!r}: {err}") from None
+
+
+def parameters_epilog() -> str:
+    """The --set help: every parameter, grouped, generated from the declarations."""
+    lines = ["Parameters for --set NAME=VALUE (see `netsim parameters` for units and sources):"]
+    for group in GROUPS:
+        names = [
+            f"{name} ({spec.describe_allowed()}; default {default!r})"
+            for name, _type, default, spec in declarations()
+            if spec.group == group and name != "timeline"
+        ]
+        if names:
+            lines.append(f"\b\n{group}: " + "; ".join(names))
+    return "\n\n".join(lines)
+
+
+@app.command(epilog=parameters_epilog())
+def run(
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed gives identical results.")
+    ] = 1,
+    steps: Annotated[
+        int | None, typer.Option(help="Weekly steps to simulate (default: the scenario's).")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", help="Override a parameter: NAME=VALUE (repeatable).", metavar="NAME=VALUE"
+        ),
+    ] = None,
+    event: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Timeline entry STEP:ACTION[:AMOUNT] (repeatable); actions: "
+            + ", ".join(TIMELINE_ACTIONS),
+            metavar="STEP:ACTION[:AMOUNT]",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Results folder (default: results/run-<time>-seed<seed>).")
+    ] = None,
+    results_root: Annotated[
+        Path, typer.Option(help="Where default results folders are created.")
+    ] = Path("results"),
+    figure: Annotated[bool, typer.Option(help="Draw curves.png.")] = True,
+    quiet: Annotated[bool, typer.Option(help="Print only the results folder.")] = False,
+) -> None:
+    """Run one simulation (the embedded default scenario unless told otherwise) and write results.
+
+    Writes steps.parquet, steps.csv, summary.json (with parameters, seed, version)
+    and curves.png, and prints a short summary.
+    """
+    from netsim import api, results
+
+    try:
+        overrides = parse_assignments(set_ or [])
+        timeline = tuple(parse_event(e) for e in (event or []))
+        if timeline:
+            overrides["timeline"] = timeline
+        if steps is not None:
+            overrides["steps"] = steps
+        params = Parameters.from_dict(overrides)
+        member_network = api.load_member_network(params)
+    except (UserInputError, ValueError) as err:
+        raise fail(str(err)) from None
+
+    started = time.perf_counter()
+    model = api.NetworkModel(params, rng=seed, member_network=member_network)
+    if quiet:
+        model.run()
+    else:
+        from rich.progress import Progress
+
+        with Progress(console=err_console, transient=True) as progress:
+            task = progress.add_task("simulating", total=params.steps)
+            for _ in range(params.steps):
+                model.step()
+                progress.advance(task)
+    result = api.RunResult(
+        parameters=params, seed=seed, table=model.table(), summary=model.summary(), model=model
+    )
+    folder = out if out is not None else results.default_run_folder(results_root, seed)
+    try:
+        results.write_run(result, folder, figure=figure)
+    except OSError as err:
+        raise fail(f"cannot write results to {folder}: {err.strerror or err}") from None
+    elapsed = time.perf_counter() - started
+    if quiet:
+        typer.echo(str(folder))
+        return
+    print_summary(result.summary, params, seed, elapsed)
+    typer.echo(f"results: {folder}")
+
+
+def print_summary(summary: dict[str, Any], params: Parameters, seed: int, elapsed: float) -> None:
+    table = Table(title=f"netsim run: {params.steps} weeks, seed {seed}, {elapsed:.1f}s")
+    table.add_column("outcome")
+    table.add_column("value", justify="right")
+    for key, value in summary.items():
+        if isinstance(value, float):
+            text = "never" if value != value else f"{value:.3g}"
+        else:
+            text = str(value)
+        table.add_row(key.replace("_", " "), text)
+    console.print(table)
+
+
+@app.command()
+def parameters(
+    group: Annotated[str | None, typer.Option(help="Only this group.")] = None,
+    markdown: Annotated[bool, typer.Option(help="Print a Markdown table (for docs).")] = False,
+) -> None:
+    """List every parameter: group, default, allowed values, unit, meaning and source."""
+    if group is not None and group not in GROUPS:
+        raise fail(f"--group {group!r} is not a group; allowed: {', '.join(GROUPS)}")
+    rows = [
+        (
+            spec.group,
+            name,
+            repr(default),
+            spec.describe_allowed(),
+            spec.unit,
+            spec.meaning,
+            spec.source,
+        )
+        for name, _type, default, spec in declarations()
+        if group is None or spec.group == group
+    ]
+    if markdown:
+        print("| group | name | default | allowed | unit | meaning | source |")
+        print("|---|---|---|---|---|---|---|")
+        for row in rows:
+            print("| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |")
+        return
+    table = Table(title="netsim parameters", show_lines=False)
+    for column in ("group", "name", "default", "allowed", "unit", "meaning"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row[:6])
+    console.print(table)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err_console.print("netsim: interrupted")
+        sys.exit(130)

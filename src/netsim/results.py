@@ -1,0 +1,137 @@
+"""Write and read results folders: tables, summary with provenance, figures.
+
+A run's folder holds ``steps.parquet`` and ``steps.csv`` (the per-step table),
+``summary.json`` (the summary plus parameters, seed, package version, git
+commit and the scenario text if any) and ``curves.png``. Every file is written
+to a temporary name in the same folder and renamed into place, so a crash never
+leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from netsim.api import RunResult
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def git_commit() -> str | None:
+    """The netsim source tree's git commit, if it is a git checkout (else None)."""
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(here), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def provenance(seed: int | None = None, scenario_text: str | None = None) -> dict[str, Any]:
+    """Where a result came from: package version, git commit, time, seed, scenario text."""
+    from netsim import __version__
+
+    return {
+        "netsim_version": __version__,
+        "git_commit": git_commit(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seed": seed,
+        "scenario_text": scenario_text,
+    }
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def write_table(table: pd.DataFrame, folder: Path, stem: str) -> None:
+    """Write a table as Parquet and CSV, atomically."""
+    atomic_write(folder / f"{stem}.parquet", lambda tmp: table.to_parquet(tmp, index=False))
+    atomic_write(folder / f"{stem}.csv", lambda tmp: table.to_csv(tmp, index=False))
+
+
+def write_run(
+    result: RunResult,
+    folder: Path,
+    *,
+    scenario_text: str | None = None,
+    figure: bool = True,
+) -> Path:
+    """Write one run's results folder; returns the folder."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_table(result.table, folder, "steps")
+    document = {
+        "summary": result.summary,
+        "parameters": result.parameters.to_dict(),
+        "provenance": provenance(result.seed, scenario_text),
+    }
+    atomic_write_text(
+        folder / "summary.json", json.dumps(_json_safe(document), indent=2, sort_keys=False) + "\n"
+    )
+    if figure:
+        from netsim import plots
+
+        fig = plots.run_curves(result.table, title=f"netsim run, seed {result.seed}")
+        atomic_write(folder / "curves.png", lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
+        plots.close(fig)
+    return folder
+
+
+def read_run(folder: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Load a run folder back: (per-step table, summary document)."""
+    folder = Path(folder)
+    table = pd.read_parquet(folder / "steps.parquet")
+    document = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    return table, document
+
+
+def default_run_folder(root: Path, seed: int) -> Path:
+    """results/run-YYYYmmdd-HHMMSS-seedN (unique: a numeric suffix is added if taken)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    base = Path(root) / f"run-{stamp}-seed{seed}"
+    folder = base
+    k = 1
+    while folder.exists():
+        k += 1
+        folder = base.with_name(f"{base.name}-{k}")
+    return folder

@@ -1,0 +1,327 @@
+"""The ``netsim`` command (src/netsim/cli.py).
+
+Bad input must end in exactly one line 'netsim: error: ...' on stderr and exit
+status 2. Click >= 8.2 always keeps stderr apart in CliRunner (``result.stderr``;
+``result.output`` interleaves both); older Click needs ``mix_stderr=False``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from netsim.cli import app
+from netsim.metrics import SUMMARY_FIELDS
+from netsim.parameters import FIELD_NAMES, TIMELINE_ACTIONS, declarations, spec_of
+
+SMALL = ["--set", "eligible_population=100"]
+RUN_FILES = ["curves.png", "steps.csv", "steps.parquet", "summary.json"]
+
+
+def make_runner() -> CliRunner:
+    if "mix_stderr" in inspect.signature(CliRunner.__init__).parameters:
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # Click < 8.2
+    return CliRunner()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return make_runner()
+
+
+def error_line(result: Result) -> str:
+    """The run failed with status 2 and exactly one 'netsim: error:' line on stderr."""
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    assert isinstance(result.exception, SystemExit)  # not a traceback
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("netsim: error: ")
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def files_in(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+# ---------------------------------------------------------------------------
+# run
+
+
+def test_run_writes_the_folder_and_prints_a_summary(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["run", "--out", str(out), "--steps", "5", "--set", "eligible_population=120"]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert files_in(out) == RUN_FILES
+    for key in SUMMARY_FIELDS:
+        assert key.replace("_", " ") in result.stdout
+    assert result.stdout.rstrip().endswith(f"results: {out}")
+    assert "Traceback" not in result.stderr
+
+    document = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert document["parameters"]["eligible_population"] == 120
+    assert document["parameters"]["steps"] == 5
+    assert document["provenance"]["seed"] == 1  # the documented default
+    assert len(pd.read_parquet(out / "steps.parquet")) == 6  # steps 0..5
+
+
+def test_run_quiet_prints_only_the_folder(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "q"
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            "--quiet",
+            "--out",
+            str(out),
+            "--steps",
+            "3",
+            "--seed",
+            "4",
+            "--set",
+            "eligible_population=120",
+            "--set",
+            "leadership_style=hierarchical",
+            "--event",
+            "2:funding_cut:0",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"{out}\n"
+    assert result.stderr == ""
+    assert files_in(out) == RUN_FILES
+    document = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert document["provenance"]["seed"] == 4
+    assert document["parameters"]["leadership_style"] == "hierarchical"
+    assert document["parameters"]["timeline"] == [
+        {"step": 2, "action": "funding_cut", "amount": 0.0}
+    ]
+
+
+def test_same_seed_gives_identical_tables(runner: CliRunner, tmp_path: Path) -> None:
+    tables = []
+    for name in ("a", "b"):
+        args = ["run", "--quiet", "--no-figure", "--out", str(tmp_path / name), "--steps", "4"]
+        result = runner.invoke(app, [*args, "--seed", "9", "--set", "eligible_population=120"])
+        assert result.exit_code == 0, result.stderr
+        tables.append(pd.read_parquet(tmp_path / name / "steps.parquet"))
+    assert files_in(tmp_path / "a") == ["steps.csv", "steps.parquet", "summary.json"]
+    pd.testing.assert_frame_equal(tables[0], tables[1], check_exact=True)
+
+
+BAD_INPUTS = [
+    pytest.param(
+        ["--set", "eligible_popul=120"],
+        ["eligible_popul", "is not a parameter", "did you mean 'eligible_population'?"],
+        id="unknown-set-name",
+    ),
+    pytest.param(
+        ["--set", "eligible_population=1"],
+        ["eligible_population", "out of range", spec_of("eligible_population").describe_allowed()],
+        id="out-of-range",
+    ),
+    pytest.param(
+        ["--set", "rewiring=1.5"],
+        ["rewiring", spec_of("rewiring").describe_allowed()],
+        id="out-of-range-float",
+    ),
+    pytest.param(
+        ["--set", "eligible_population=true"],
+        ["eligible_population", "must be a number"],
+        id="bool-for-number",
+    ),
+    pytest.param(["--set", "rewiring=nan"], ["rewiring", "finite"], id="nan"),
+    pytest.param(
+        ["--set", "leadership_style=distribted"],
+        ["leadership_style", "did you mean 'distributed'?", "'hierarchical'"],
+        id="unknown-choice",
+    ),
+    pytest.param(
+        ["--set", "eligible_population"],
+        ["eligible_population", "NAME=VALUE"],
+        id="set-without-equals",
+    ),
+    pytest.param(["--set", "=3"], ["NAME=VALUE"], id="set-without-name"),
+    pytest.param(
+        ["--set", "timeline=3"],
+        ["timeline", "--event"],
+        id="set-timeline",
+    ),
+    pytest.param(
+        ["--set", "founding_core=200", "--set", "eligible_population=150"],
+        ["founding_core", "eligible_population"],
+        id="inconsistent",
+    ),
+    pytest.param(["--event", "3-funding_cut"], ["--event", "STEP:ACTION"], id="event-format"),
+    pytest.param(
+        ["--event", "3:funding_cut:0:1"], ["--event", "STEP:ACTION"], id="event-too-many-parts"
+    ),
+    pytest.param(["--event", "x:funding_cut"], ["--event", "'x'"], id="event-step-not-int"),
+    pytest.param(
+        ["--event", "2:funding_cut:lots"], ["--event", "'lots'"], id="event-amount-not-number"
+    ),
+    pytest.param(
+        ["--event", "3:funding_cutt"],
+        ["timeline.action", "'funding_cutt'", *TIMELINE_ACTIONS],
+        id="event-unknown-action",
+    ),
+    pytest.param(
+        ["--event", "9:funding_cut:0"],
+        ["timeline.step", "after the last step", "(5)"],
+        id="event-after-last-step",
+    ),
+    pytest.param(["--event", "0:event"], ["timeline.step", ">= 1"], id="event-step-zero"),
+    pytest.param(
+        ["--event", "2:funding_cut:1.5"], ["timeline.amount", "0 to 1"], id="event-amount"
+    ),
+    pytest.param(["--steps", "-1"], ["steps", "out of range"], id="negative-steps"),
+]
+
+
+@pytest.mark.parametrize(("args", "fragments"), BAD_INPUTS)
+def test_bad_input_is_one_error_line_and_status_2(
+    runner: CliRunner, tmp_path: Path, args: list[str], fragments: list[str]
+) -> None:
+    out = tmp_path / "never"
+    base = ["run", "--out", str(out)] + ([] if "--steps" in args else ["--steps", "5"])
+    line = error_line(runner.invoke(app, base + args))
+    for fragment in fragments:
+        assert fragment in line, f"{fragment!r} not in {line!r}"
+    assert not out.exists()
+
+
+def test_missing_network_file_is_one_error_line(runner: CliRunner, tmp_path: Path) -> None:
+    missing = tmp_path / "members.csv"
+    out = tmp_path / "never"
+    result = runner.invoke(
+        app, ["run", "--out", str(out), "--steps", "5", "--set", f"network_file={missing}"]
+    )
+    line = error_line(result)
+    assert str(missing) in line
+    assert "does not exist" in line
+    assert not out.exists()
+
+
+def test_missing_network_file_error_names_the_parameter(runner: CliRunner, tmp_path: Path) -> None:
+    missing = tmp_path / "members.csv"
+    result = runner.invoke(
+        app, ["run", "--out", str(tmp_path / "x"), "--set", f"network_file={missing}"]
+    )
+    line = error_line(result).replace(str(missing), "<path>")  # the path names this test
+    assert "network_file" in line
+
+
+def test_quiet_prints_a_long_folder_on_one_line(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / ("a" * 60) / ("b" * 60)
+    result = runner.invoke(
+        app,
+        ["run", "--quiet", "--no-figure", "--out", str(out), "--steps", "2", *SMALL],
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"{out}\n"
+
+
+def test_run_help_mentions_every_option_and_parameter(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["run", "--help"])
+    assert result.exit_code == 0
+    text = result.stdout
+    for option in ("--seed", "--steps", "--set", "--event", "--out", "--quiet"):
+        assert re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", text), option
+    for name in FIELD_NAMES:
+        if name != "timeline":
+            assert re.search(rf"\b{name}\b", text), name
+
+
+# ---------------------------------------------------------------------------
+# parameters
+
+
+def table_cells(line: str) -> list[str]:
+    cells = re.split(r"(?<!\\)\|", line)
+    assert cells[0] == "" and cells[-1] == ""
+    return [c.strip() for c in cells[1:-1]]
+
+
+def test_parameters_markdown_has_one_row_per_parameter(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["parameters", "--markdown"])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert table_cells(lines[0]) == [
+        "group",
+        "name",
+        "default",
+        "allowed",
+        "unit",
+        "meaning",
+        "source",
+    ]
+    assert set(lines[1]) <= {"|", "-"}
+    rows = [table_cells(line) for line in lines[2:]]
+    assert all(len(row) == 7 for row in rows)
+    assert [row[1] for row in rows] == [name for name, *_ in declarations()]
+    for row, (_name, _type, default, spec) in zip(rows, declarations(), strict=True):
+        assert row[0] == spec.group
+        assert row[2] == repr(default).replace("|", "\\|")
+        assert row[3] == spec.describe_allowed()
+
+
+def test_parameters_group_filters(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["parameters", "--markdown", "--group", "funding"])
+    assert result.exit_code == 0
+    names = [table_cells(line)[1] for line in result.stdout.splitlines()[2:]]
+    assert names == [n for n, _t, _d, s in declarations() if s.group == "funding"]
+
+
+def test_parameters_table_lists_every_name(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["parameters"], terminal_width=400, env={"COLUMNS": "400"})
+    assert result.exit_code == 0
+    for name in FIELD_NAMES:
+        assert name in result.stdout
+
+
+def test_parameters_unknown_group_fails(runner: CliRunner) -> None:
+    line = error_line(runner.invoke(app, ["parameters", "--group", "nope"]))
+    assert "'nope'" in line
+    assert "network" in line and "dynamics" in line
+
+
+# ---------------------------------------------------------------------------
+# the installed console script
+
+
+def console_script() -> Path:
+    script = Path(sys.executable).parent / "netsim"
+    if not script.exists():
+        pytest.skip(f"console script not installed next to {sys.executable}")
+    return script
+
+
+def test_console_script_end_to_end(tmp_path: Path) -> None:
+    out = tmp_path / "e2e"
+    completed = subprocess.run(
+        [str(console_script()), "run", "--steps", "3", *SMALL, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert files_in(out) == RUN_FILES
+    assert str(out) in completed.stdout
+    assert "Traceback" not in completed.stderr
+    table = pd.read_parquet(out / "steps.parquet")
+    assert table["step"].tolist() == [0, 1, 2, 3]
+    assert not (tmp_path / "results").exists()  # --out was honoured

@@ -1,0 +1,91 @@
+"""The phenomena the model exists to show, appearing for the right reasons.
+
+Each test compares scenarios over replicates with common seeds, so a
+difference is the lever's effect and not noise. Tolerances are wide enough
+for 10-16 replicates but tight enough that a model without the mechanism
+(no network effect, no funding dependence, no leader dependence) fails.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import netsim
+from netsim import Parameters
+
+SEEDS = range(10)
+
+
+def outcomes(params: Parameters, seeds: range = SEEDS) -> dict[str, np.ndarray]:
+    runs = [netsim.run(params, seed=s).summary for s in seeds]
+    return {key: np.array([r[key] for r in runs], dtype=float) for key in runs[0]}
+
+
+def test_default_run_spreads_and_reaches_critical_mass() -> None:
+    result = netsim.run(seed=1)
+    table = result.table
+    assert result.summary["critical_mass_reached"]
+    assert result.summary["final_adoption"] > 0.3
+    # S-shaped: slow start, fast middle, slowing end
+    adoption = table["adoption_share"].to_numpy()
+    first_half_gain = adoption[len(adoption) // 3] - adoption[0]
+    assert first_half_gain < 0.2 < adoption[-1] - adoption[len(adoption) // 3]
+    out = outcomes(Parameters())
+    assert out["critical_mass_reached"].mean() >= 0.8
+    assert out["final_adoption"].mean() > 0.4
+
+
+def test_early_funding_cliff_causes_fizzle_out_but_late_cliff_does_not() -> None:
+    early = outcomes(Parameters(timeline=({"step": 26, "action": "funding_cut", "amount": 0},)))
+    late = outcomes(Parameters(timeline=({"step": 104, "action": "funding_cut", "amount": 0},)))
+    assert early["fizzled_out"].mean() >= 0.8
+    assert early["final_active_share"].mean() < 0.1
+    # once past critical mass the network sustains itself without money
+    assert late["critical_mass_reached"].mean() >= 0.8
+    assert late["final_active_share"].mean() > 0.5
+
+
+def test_departing_figurehead_causes_fizzle_out_where_distributed_leadership_survives() -> None:
+    leaving = ({"step": 13, "action": "leader_leaves"},)
+    stays = outcomes(Parameters(leadership_style="figurehead"))
+    figurehead = outcomes(Parameters(leadership_style="figurehead", timeline=leaving))
+    distributed = outcomes(Parameters(leadership_style="distributed", timeline=leaving))
+    assert stays["critical_mass_reached"].mean() >= 0.8
+    assert figurehead["fizzled_out"].mean() >= 0.6
+    assert figurehead["final_active_share"].mean() < 0.5 * stays["final_active_share"].mean()
+    assert distributed["final_active_share"].mean() > figurehead["final_active_share"].mean() + 0.3
+
+
+def test_founding_core_size_has_a_critical_mass() -> None:
+    """Without leaders' proactive search growth rests on the core: small fizzles, large grows."""
+    base = Parameters(proactive_recruitment=0.0)
+    small = outcomes(base.replace(founding_core=20))
+    large = outcomes(base.replace(founding_core=100))
+    assert small["critical_mass_reached"].mean() <= 0.4
+    assert large["critical_mass_reached"].mean() >= 0.9
+    assert large["final_active_share"].mean() > small["final_active_share"].mean() + 0.5
+
+
+def test_initial_trust_has_a_critical_mass() -> None:
+    base = Parameters(proactive_recruitment=0.0, founding_core=60)
+    low = outcomes(base.replace(initial_trust=0.1))
+    high = outcomes(base.replace(initial_trust=0.9))
+    assert low["critical_mass_reached"].mean() <= 0.3
+    assert high["critical_mass_reached"].mean() >= 0.7
+    assert high["final_adoption"].mean() > low["final_adoption"].mean() + 0.4
+
+
+def test_performance_management_and_baubles_cause_fizzle_out() -> None:
+    distributed = outcomes(Parameters())
+    hierarchical = outcomes(Parameters(leadership_style="hierarchical"))
+    baubles = outcomes(Parameters(priorities=8))
+    assert (
+        hierarchical["final_active_share"].mean() < distributed["final_active_share"].mean() - 0.4
+    )
+    assert baubles["final_active_share"].mean() < distributed["final_active_share"].mean() - 0.4
+
+
+def test_expectations_too_high_breed_disappointment() -> None:
+    realistic = outcomes(Parameters(expectations=0.5))
+    inflated = outcomes(Parameters(expectations=0.95))
+    assert inflated["final_active_share"].mean() < realistic["final_active_share"].mean() - 0.3
