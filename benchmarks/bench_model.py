@@ -364,9 +364,9 @@ def measure_memory(n: int, steps: int, *, scaled: bool) -> dict[str, Any]:
 
 
 # --- profile ----------------------------------------------------------------------------------
-def profile_full_model(n: int, steps: int, *, scaled: bool, top: int = 25) -> str:
-    """cProfile of the full model's ``run()`` (build not included), top lines by cumulative."""
-    model = netsim.build_model(full_parameters(n, steps, scaled=scaled), seed=SEED)
+def profile_run(params: Parameters, top: int = 25) -> str:
+    """cProfile of a model's ``run()`` (build not included), top lines by cumulative time."""
+    model = netsim.build_model(params, seed=SEED)
     profiler = cProfile.Profile()
     profiler.enable()
     model.run()
@@ -652,7 +652,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--profile",
         action="store_true",
         help="also cProfile the full model's run() at the largest size (top 25 by cumulative "
-        "time; default scenario and, unless --skip-scaled, the scaled variant)",
+        "time; full model, its scaled variant unless --skip-scaled, and contagion SI)",
     )
     parser.add_argument("--json", type=Path, default=None, help="write all figures to this file")
     parser.add_argument("--memory-child", type=int, default=None, help=argparse.SUPPRESS)
@@ -791,10 +791,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     profiles: dict[str, str] = {}
     if args.profile:
-        for label, is_scaled in variants.items():
-            progress(f"profiling the full model's run() ({label}) at n={largest:,}, {steps} steps")
-            profiles[label] = profile_full_model(largest, steps, scaled=is_scaled)
-            console.rule(f"cProfile: full model ({label}) run() at n={largest:,}, {steps} steps")
+        targets = {
+            f"full model ({label})": full_parameters(largest, steps, scaled=is_scaled)
+            for label, is_scaled in variants.items()
+        }
+        targets["contagion SI"] = contagion_parameters(largest, steps, sir=False)
+        for label, params in targets.items():
+            progress(f"profiling run() of the {label} at n={largest:,}, {steps} steps")
+            profiles[label] = profile_run(params)
+            console.rule(f"cProfile: {label}, run() at n={largest:,}, {steps} steps")
             print(profiles[label])
 
     if args.json is not None:

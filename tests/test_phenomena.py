@@ -46,7 +46,7 @@ def test_early_funding_cliff_causes_fizzle_out_but_late_cliff_does_not() -> None
 
 
 def test_departing_figurehead_causes_fizzle_out_where_distributed_leadership_survives() -> None:
-    leaving = ({"step": 13, "action": "leader_leaves"},)
+    leaving = ({"step": 26, "action": "leader_leaves"},)
     stays = outcomes(Parameters(leadership_style="figurehead"))
     figurehead = outcomes(Parameters(leadership_style="figurehead", timeline=leaving))
     distributed = outcomes(Parameters(leadership_style="distributed", timeline=leaving))

@@ -1,7 +1,8 @@
 """How members' engagement, trust and sense of value change each step.
 
 Engagement rises with value received (network value, reciprocated exchanges,
-events, facilitators' nurturing) and falls with fatigue, disappointment,
+events, facilitators' nurturing, ideas that work), with diminishing returns as
+it nears 1 (the headroom factor 1 - e), and falls with fatigue, disappointment,
 unanswered requests and performance management. Trust rises with reciprocated
 exchanges and shared events and falls with unanswered requests and performance
 management. All quantities are levels in [0, 1]; all changes are per weekly step.
@@ -11,11 +12,11 @@ The equations (for a member i with engagement e, trust t, perceived value p):
     v      = alignment * s^2 / (s^2 + s_c^2)                 network value, s = active share
     r_i    = min(1, v + 0.5 * reciprocated_i)                 value realised this step
     p_i   <- p_i + 0.05 * (r_i - p_i)                         perceived value (slow average)
-    de_i   = a * v * (0.5 + 0.5 t)                            network effect
-           + g * min(reciprocated_i, 3)                       exchanges
-           + 0.02 * F * reach * (1 - e)                        facilitation (nurturing)
-           + 0.05 * attended_i                                events
-           + 0.005 * alignment * held_i                        improvements that work
+    de_i   = (1 - e) * [ a * v * (0.5 + 0.5 t)                network effect
+                       + g * min(reciprocated_i, 3)           exchanges
+                       + 0.02 * F * reach                      facilitation (nurturing)
+                       + 0.05 * attended_i                     events
+                       + 0.005 * alignment * held_i ]          improvements that work
            - k * (1 - 0.6 h) * load * (1/2 if champion)       fatigue
            - 0.08 * max(0, 0.6 * expectations - p_i)           disappointment
            - 0.5 * c * unanswered_i                            rebuffs
@@ -126,12 +127,16 @@ def update_engagement_and_trust(
     disappointment = DISAPPOINTMENT_RATE * np.maximum(
         0.0, EXPECTATION_SCALE * inputs.expectations - p
     )
+    headroom = 1.0 - e
     de = (
-        inputs.network_effect_strength * felt_value * (0.5 + 0.5 * t)
-        + inputs.exchange_gain * rec
-        + NURTURE_RATE * inputs.facilitation * reach * (1.0 - e)
-        + EVENT_ENGAGEMENT_GAIN * att
-        + IDEA_VALUE * inputs.alignment * ideas_held[idx]
+        headroom
+        * (
+            inputs.network_effect_strength * felt_value * (0.5 + 0.5 * t)
+            + inputs.exchange_gain * rec
+            + NURTURE_RATE * inputs.facilitation * reach
+            + EVENT_ENGAGEMENT_GAIN * att
+            + IDEA_VALUE * inputs.alignment * ideas_held[idx]
+        )
         - fatigue_i
         - disappointment
         - 0.5 * inputs.unanswered_cost * una

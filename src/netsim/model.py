@@ -33,8 +33,8 @@ from netsim.state import AdoptionState, MembershipStatus
 ROLE_INTERVAL = 13
 """Steps between recomputing members' roles (a quarter)."""
 EXPECTATION_ENGAGEMENT_LIFT = 0.15
-LEADER_DEPARTURE_SHOCK = 0.25
-"""Engagement lost by each member tied to a leader who leaves (times the event's amount)."""
+LEADER_DEPARTURE_SHOCK = 0.4
+"""Engagement lost by each member tied to a departing leader, per unit of leadership lost."""
 """Joiners' engagement rises by this much per unit of expectations above 0.5."""
 
 
@@ -326,10 +326,10 @@ class NetworkModel(mesa.Model):
         for event in due:
             self.interventions.append((t, event.action, event.amount))
             if event.action == "leader_leaves":
-                self.levers.leader_leaves(event.amount)
+                loss = self.levers.leader_leaves(event.amount)
                 present = self.leaders[self.members.is_member()[self.leaders]]
                 if present.size:
-                    self._leader_departs(int(present[0]), event.amount)
+                    self._leader_departs(int(present[0]), loss)
             elif event.action in ("funding_cut", "funding_set"):
                 self.levers.funding_override = event.amount
             elif event.action == "priority_added":
@@ -340,18 +340,20 @@ class NetworkModel(mesa.Model):
                 attendance = max(attendance or 0.0, event.amount)
         return attendance
 
-    def _leader_departs(self, leader: int, amount: float) -> None:
+    def _leader_departs(self, leader: int, loss: float) -> None:
         """The principal leader leaves; members tied to them lose heart.
 
-        Each member tied to the leader loses LEADER_DEPARTURE_SHOCK x amount of
-        engagement: the 'over-reliance on the energy of a small number of
-        people' [blog]. A figurehead with many ties takes many people's
-        enthusiasm with them; a coordinator among many, few.
+        Each member tied to the leader loses LEADER_DEPARTURE_SHOCK x loss of
+        engagement, where loss is the share of leadership that went with them
+        (style-dependent, see levers.STYLE_LEADER_DEPENDENCE): the
+        'over-reliance on the energy of a small number of people' [blog]. A
+        figurehead with many ties takes much enthusiasm with them; one
+        coordinator among many, little.
         """
         partners = self.tie_partners(leader)
         m = self.members
         m.engagement[partners] = np.maximum(
-            0.0, m.engagement[partners] - LEADER_DEPARTURE_SHOCK * amount
+            0.0, m.engagement[partners] - LEADER_DEPARTURE_SHOCK * loss
         )
         self.remove(np.array([leader]))
 

@@ -548,12 +548,13 @@ class Parameters:
         "population'",
     )
     network_effect_strength: float = param(
-        0.06,
+        0.12,
         group="dynamics",
         unit="engagement/step",
         low=0.0,
         high=1.0,
-        meaning="Engagement a member gains per step from a network at full value.",
+        meaning="Engagement a member gains per step from a network at full value (times the "
+        "headroom 1 - engagement).",
         source="[THF] 'the benefit to members increases as the network expands'",
     )
     exchange_rate: float = param(
@@ -566,7 +567,7 @@ class Parameters:
         source="[deck] 'requests and offers'",
     )
     exchange_gain: float = param(
-        0.03,
+        0.05,
         group="dynamics",
         unit="engagement",
         low=0.0,
