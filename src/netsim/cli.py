@@ -118,8 +118,23 @@ def parameters_epilog() -> str:
     return "\n\n".join(lines)
 
 
+def load_scenario_arg(scenario: str | None) -> Any:
+    """The scenario named on the command line, or the embedded default."""
+    from netsim.scenarios import default_scenario, load_scenario, resolve
+
+    if scenario is None:
+        return default_scenario()
+    return load_scenario(resolve(scenario))
+
+
 @app.command(epilog=parameters_epilog())
 def run(
+    scenario: Annotated[
+        str | None,
+        typer.Argument(
+            help="Scenario file (TOML/YAML) or library scenario name; default: built-in defaults."
+        ),
+    ] = None,
     seed: Annotated[
         int, typer.Option(help="Random seed; the same seed gives identical results.")
     ] = 1,
@@ -157,13 +172,14 @@ def run(
     from netsim import api, results
 
     try:
+        chosen = load_scenario_arg(scenario)
         overrides = parse_assignments(set_ or [])
         timeline = tuple(parse_event(e) for e in (event or []))
         if timeline:
-            overrides["timeline"] = timeline
+            overrides["timeline"] = chosen.parameters.timeline + timeline
         if steps is not None:
             overrides["steps"] = steps
-        params = Parameters.from_dict(overrides)
+        params = chosen.parameters.replace(**overrides)
         member_network = api.load_member_network(params)
     except (UserInputError, ValueError) as err:
         raise fail(str(err)) from None
@@ -185,7 +201,7 @@ def run(
     )
     folder = out if out is not None else results.default_run_folder(results_root, seed)
     try:
-        results.write_run(result, folder, figure=figure)
+        results.write_run(result, folder, figure=figure, scenario_text=chosen.text or None)
     except OSError as err:
         raise fail(f"cannot write results to {folder}: {err.strerror or err}") from None
     elapsed = time.perf_counter() - started
@@ -206,6 +222,47 @@ def print_summary(summary: dict[str, Any], params: Parameters, seed: int, elapse
         else:
             text = str(value)
         table.add_row(key.replace("_", " "), text)
+    console.print(table)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
+) -> None:
+    """Check scenario files; print one line per file; exit 2 if any is wrong."""
+    from netsim.scenarios import ScenarioError, load_scenario
+
+    bad = 0
+    for path in files:
+        try:
+            chosen = load_scenario(path)
+        except ScenarioError as err:
+            bad += 1
+            err_console.print(
+                f"netsim: error: {err}", markup=False, highlight=False, soft_wrap=True
+            )
+            continue
+        typer.echo(f"ok: {path} ({chosen.name})")
+    if bad:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command()
+def scenarios() -> None:
+    """List the library of shipped scenarios with one-line descriptions."""
+    from netsim.scenarios import ScenarioError, library_dir, load_scenario
+
+    table = Table(title=f"netsim scenarios ({library_dir()})")
+    table.add_column("name")
+    table.add_column("title")
+    table.add_column("description")
+    for path in sorted(library_dir().glob("*.toml")):
+        try:
+            chosen = load_scenario(path)
+        except ScenarioError as err:
+            table.add_row(path.stem, "(invalid)", str(err))
+            continue
+        table.add_row(path.stem, chosen.name, chosen.description)
     console.print(table)
 
 
