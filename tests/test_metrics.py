@@ -24,8 +24,6 @@ from netsim.metrics import (
     five_c,
     largest_component_share,
     summarise,
-    tie_adjacency,
-    tie_degree,
     transitivity,
 )
 
@@ -52,10 +50,10 @@ def tie_graph(graph: ContactGraph, present: np.ndarray, nodes: Sequence[int]) ->
 def test_tie_degree_counts_only_present_ties() -> None:
     graph = graph_of(5, [(0, 1), (0, 2), (1, 2), (3, 4)])
     everything = np.ones(graph.edge_count, bool)
-    assert np.array_equal(tie_degree(graph, everything), graph.degree)
+    assert np.array_equal(graph.tie_csr(everything).degree, graph.degree)
     present = np.array([(u, v) != (0, 2) for u, v in zip(graph.edge_u, graph.edge_v, strict=True)])
-    assert tie_degree(graph, present).tolist() == [1, 2, 1, 1, 1]
-    assert tie_degree(graph, np.zeros(graph.edge_count, bool)).tolist() == [0] * 5
+    assert graph.tie_csr(present).degree.tolist() == [1, 2, 1, 1, 1]
+    assert graph.tie_csr(np.zeros(graph.edge_count, bool)).degree.tolist() == [0] * 5
 
 
 def test_centralisation_of_a_star_is_half() -> None:
@@ -104,7 +102,7 @@ def test_largest_component_share_matches_networkx(seed: int) -> None:
     graph = erdos_renyi_graph(rng, 300, 1.3)  # near the giant-component threshold
     present = rng.random(graph.edge_count) < 0.8
     members = np.ones(graph.size, bool)
-    value = largest_component_share(tie_adjacency(graph, present), members)
+    value = largest_component_share(graph.tie_csr(present), members)
     g = tie_graph(graph, present, range(graph.size))
     expected = max(len(c) for c in nx.connected_components(g)) / graph.size
     assert value == pytest.approx(expected)
@@ -117,7 +115,7 @@ def test_largest_component_share_counts_members_only(seed: int) -> None:
     members = rng.random(graph.size) < 0.5
     # ties exist only between members, as in the model
     present = members[graph.edge_u] & members[graph.edge_v]
-    value = largest_component_share(tie_adjacency(graph, present), members)
+    value = largest_component_share(graph.tie_csr(present), members)
     g = tie_graph(graph, present, np.flatnonzero(members).tolist())
     expected = max(len(c) for c in nx.connected_components(g)) / members.sum()
     assert value == pytest.approx(expected)
@@ -127,8 +125,8 @@ def test_largest_component_share_without_ties_or_members() -> None:
     graph = graph_of(6, [(0, 1), (2, 3)])
     none = np.zeros(graph.edge_count, bool)
     members = np.array([True, True, True, True, False, False])
-    assert largest_component_share(tie_adjacency(graph, none), members) == pytest.approx(1 / 4)
-    adjacency = tie_adjacency(graph, np.ones(graph.edge_count, bool))
+    assert largest_component_share(graph.tie_csr(none), members) == pytest.approx(1 / 4)
+    adjacency = graph.tie_csr(np.ones(graph.edge_count, bool))
     assert largest_component_share(adjacency, members) == pytest.approx(2 / 4)
     assert largest_component_share(adjacency, np.zeros(6, bool)) == 0.0
 
@@ -136,7 +134,7 @@ def test_largest_component_share_without_ties_or_members() -> None:
 def test_tie_adjacency_is_symmetric_with_present_ties_only() -> None:
     graph = graph_of(4, [(0, 1), (1, 2), (2, 3)])
     present = np.array([True, False, True])
-    dense = tie_adjacency(graph, present).toarray()
+    dense = graph.tie_csr(present).matrix().toarray()
     assert np.array_equal(dense, dense.T)
     assert {(i, j) for i, j in zip(*np.nonzero(dense), strict=True) if i < j} == {(0, 1), (2, 3)}
 
@@ -149,20 +147,20 @@ def test_transitivity_exact_cases() -> None:
     rng = np.random.default_rng(0)
     triangle = graph_of(3, [(0, 1), (1, 2), (0, 2)])
     everything = np.ones(3, bool)
-    adjacency = tie_adjacency(triangle, everything)
+    adjacency = triangle.tie_csr(everything)
     assert transitivity(triangle, everything, adjacency, rng) == 1.0
     # the closing edge exists in the contact graph but is not a tie: the wedge is open
     open_path = np.array(
         [u != 0 or v != 2 for u, v in zip(triangle.edge_u, triangle.edge_v, strict=True)]
     )
-    adjacency = tie_adjacency(triangle, open_path)
+    adjacency = triangle.tie_csr(open_path)
     assert transitivity(triangle, open_path, adjacency, rng) == 0.0
     star = graph_of(6, [(0, k) for k in range(1, 6)])
     all_star = np.ones(star.edge_count, bool)
-    assert transitivity(star, all_star, tie_adjacency(star, all_star), rng) == 0.0
+    assert transitivity(star, all_star, star.tie_csr(all_star), rng) == 0.0
     single = graph_of(4, [(0, 1)])
     one = np.ones(1, bool)
-    assert transitivity(single, one, tie_adjacency(single, one), rng) == 0.0
+    assert transitivity(single, one, single.tie_csr(one), rng) == 0.0
 
 
 CASES = {
@@ -178,7 +176,7 @@ def test_transitivity_matches_networkx_within_sampling_error(name: str, seed: in
     rng = np.random.default_rng(seed)
     graph = CASES[name](rng)
     present = rng.random(graph.edge_count) < 0.85
-    adjacency = tie_adjacency(graph, present)
+    adjacency = graph.tie_csr(present)
     estimate = transitivity(graph, present, adjacency, np.random.default_rng(100 + seed))
     exact = nx.transitivity(tie_graph(graph, present, range(graph.size)))
     # each sampled wedge is uniform over all wedges and closed with probability `exact`:

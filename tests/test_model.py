@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import netsim
 from netsim import NetworkModel, Parameters
+from netsim.levers import STYLE_LEADER_DEPENDENCE
 from netsim.metrics import STEP_COLUMNS
 from netsim.state import AdoptionState, MembershipStatus
 
@@ -118,7 +119,9 @@ def test_leader_leaving_removes_the_principal_leader() -> None:
     principal = int(model.leaders[0])
     model.run(3)
     assert model.members.status[principal] == MembershipStatus.LAPSED
-    assert model.levers.leadership_presence == pytest.approx(0.4)
+    assert model.levers.leadership_presence == pytest.approx(
+        1 - STYLE_LEADER_DEPENDENCE["figurehead"]
+    )
 
 
 def test_champions_recruited_hold_every_idea() -> None:

@@ -12,13 +12,18 @@ import numpy as np
 
 import netsim
 from netsim import Parameters
+from netsim.runner import RunTask, run_tasks
 
-SEEDS = range(10)
+SEEDS = range(20)
 
 
 def outcomes(params: Parameters, seeds: range = SEEDS) -> dict[str, np.ndarray]:
-    runs = [netsim.run(params, seed=s).summary for s in seeds]
-    return {key: np.array([r[key] for r in runs], dtype=float) for key in runs[0]}
+    """Summaries of one scenario over common seeds, run on both cores."""
+    tasks = [RunTask(params, seed) for seed in seeds]
+    runs = sorted(run_tasks(tasks, workers=2), key=lambda outcome: outcome.task.seed)
+    assert all(outcome.ok for outcome in runs), [o.error for o in runs if not o.ok]
+    summaries = [outcome.summary for outcome in runs]
+    return {key: np.array([r[key] for r in summaries], dtype=float) for key in summaries[0]}
 
 
 def test_default_run_spreads_and_reaches_critical_mass() -> None:
@@ -39,19 +44,19 @@ def test_early_funding_cliff_causes_fizzle_out_but_late_cliff_does_not() -> None
     early = outcomes(Parameters(timeline=({"step": 26, "action": "funding_cut", "amount": 0},)))
     late = outcomes(Parameters(timeline=({"step": 104, "action": "funding_cut", "amount": 0},)))
     assert early["fizzled_out"].mean() >= 0.8
-    assert early["final_active_share"].mean() < 0.1
+    assert early["final_active_share"].mean() < 0.15
     # once past critical mass the network sustains itself without money
     assert late["critical_mass_reached"].mean() >= 0.8
     assert late["final_active_share"].mean() > 0.5
 
 
 def test_departing_figurehead_causes_fizzle_out_where_distributed_leadership_survives() -> None:
-    leaving = ({"step": 26, "action": "leader_leaves"},)
+    leaving = ({"step": 20, "action": "leader_leaves"},)
     stays = outcomes(Parameters(leadership_style="figurehead"))
     figurehead = outcomes(Parameters(leadership_style="figurehead", timeline=leaving))
     distributed = outcomes(Parameters(leadership_style="distributed", timeline=leaving))
     assert stays["critical_mass_reached"].mean() >= 0.8
-    assert figurehead["fizzled_out"].mean() >= 0.6
+    assert figurehead["fizzled_out"].mean() >= 0.5
     assert figurehead["final_active_share"].mean() < 0.5 * stays["final_active_share"].mean()
     assert distributed["final_active_share"].mean() > figurehead["final_active_share"].mean() + 0.3
 
@@ -61,7 +66,7 @@ def test_founding_core_size_has_a_critical_mass() -> None:
     base = Parameters(proactive_recruitment=0.0)
     small = outcomes(base.replace(founding_core=20))
     large = outcomes(base.replace(founding_core=100))
-    assert small["critical_mass_reached"].mean() <= 0.4
+    assert small["critical_mass_reached"].mean() <= 0.3
     assert large["critical_mass_reached"].mean() >= 0.9
     assert large["final_active_share"].mean() > small["final_active_share"].mean() + 0.5
 
@@ -70,8 +75,8 @@ def test_initial_trust_has_a_critical_mass() -> None:
     base = Parameters(proactive_recruitment=0.0, founding_core=60)
     low = outcomes(base.replace(initial_trust=0.1))
     high = outcomes(base.replace(initial_trust=0.9))
-    assert low["critical_mass_reached"].mean() <= 0.3
-    assert high["critical_mass_reached"].mean() >= 0.7
+    assert low["critical_mass_reached"].mean() <= 0.2
+    assert high["critical_mass_reached"].mean() >= 0.6
     assert high["final_adoption"].mean() > low["final_adoption"].mean() + 0.4
 
 

@@ -6,7 +6,9 @@ from the adopters at the start of the step, then all new adoptions land at once.
 
 - **Simple contagion** (independent cascade): each transmitting adopter passes
   the idea along each tie to a non-adopter with probability
-  ``beta * w_sender * w_receiver``. With weights 1 and recovery probability
+  ``beta * w_sender * w_receiver``, independently; a non-adopter with k such
+  ties adopts with probability ``1 - prod(1 - p_e)`` (``1 - (1 - beta)^k``
+  with neutral weights). With weights 1 and recovery probability
   gamma this is discrete-time SIR; gamma = 1 is the one-shot independent
   cascade of Kempe, Kleinberg & Tardos (2003), whose transmissibility is
   ``T = beta / (beta + gamma - beta * gamma)`` (Newman 2002).
@@ -25,8 +27,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
-from netsim.graphs import ContactGraph
+from netsim.graphs import TieCSR, rows_slots
 from netsim.state import AdoptionState
 
 
@@ -41,72 +44,101 @@ class ContagionRule:
     adoption_probability: float
 
 
-def exposures(
-    graph: ContactGraph,
-    transmitters: np.ndarray,
-    tie_present: np.ndarray | None,
+def exposure_counts(
+    ties: TieCSR,
+    transmitting: np.ndarray,
+    susceptible: np.ndarray,
+    transmission: float,
+    sender_weight: np.ndarray | None,
+    receiver_weight: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(source, target) of every tie from a transmitter, as two aligned arrays.
+    """Per susceptible person with exposure: (index, adopting ties k, log P(no transmission)).
 
-    Walks only the transmitters' adjacency, so a step costs the sum of their
-    degrees rather than the whole graph. ``tie_present`` (per edge id) restricts
-    to current ties; ``None`` means every contact is a tie (fixed network).
+    Walks whichever side is cheaper: the transmitters' ties, or the
+    susceptible people's ties (the graph is undirected, so both list the same
+    pairs). For independent trials with p_e = beta w_s w_r on each tie,
+    P(no transmission) = prod_e (1 - p_e), summed here in log space. Results
+    are in increasing index order whichever side was walked, so the random
+    draws that follow do not depend on the choice.
     """
-    slots = graph.slots_of(transmitters)
-    target = graph.neighbour[slots]
-    source = graph.source[slots]
-    if tie_present is not None:
-        keep = tie_present[graph.edge_of[slots]]
-        source, target = source[keep], target[keep]
-    return source, target
+    degree = ties.degree
+    senders = np.flatnonzero(transmitting)
+    targets = np.flatnonzero(susceptible)
+    if senders.size == 0 or targets.size == 0:
+        empty = np.empty(0, np.int64)
+        return empty, empty, np.empty(0)
+    if degree[senders].sum() <= degree[targets].sum():
+        slots = rows_slots(ties.indptr, senders)
+        source = np.repeat(senders, degree[senders])
+        target = ties.indices[slots]
+        keep = susceptible[target]
+    else:
+        slots = rows_slots(ties.indptr, targets)
+        target = np.repeat(targets, degree[targets])
+        source = ties.indices[slots]
+        keep = transmitting[source]
+    source, target = source[keep], target[keep]
+    n = ties.size
+    counts = np.bincount(target, minlength=n)
+    exposed = np.flatnonzero(counts)
+    if sender_weight is None and receiver_weight is None:
+        log_q = counts[exposed] * np.log1p(-min(transmission, 1.0 - 1e-16))
+        return exposed, counts[exposed], log_q
+    p = np.full(target.size, transmission)
+    if sender_weight is not None:
+        p *= sender_weight[source]
+    if receiver_weight is not None:
+        p *= receiver_weight[target]
+    log_terms = np.log1p(-np.minimum(p, 1.0 - 1e-16))
+    log_q = np.bincount(target, weights=log_terms, minlength=n)[exposed]
+    return exposed, counts[exposed], log_q
 
 
 def new_adopters(
-    row: np.ndarray,
-    graph: ContactGraph,
-    transmitters: np.ndarray,
+    ties: TieCSR,
+    transmitting: np.ndarray,
     susceptible: np.ndarray,
     rule: ContagionRule,
     rng: np.random.Generator,
     *,
-    tie_present: np.ndarray | None = None,
-    tie_degree: np.ndarray | None = None,
     sender_weight: np.ndarray | None = None,
     receiver_weight: np.ndarray | None = None,
+    adjacency: csr_matrix | None = None,
 ) -> np.ndarray:
-    """Indices who adopt this step (not yet written into ``row``).
+    """Indices who adopt this step (not yet written into the adoption row).
 
-    ``transmitters`` are indices of adopters who can pass the idea on;
-    ``susceptible`` is a boolean mask of who may adopt. ``tie_degree`` is each
-    person's number of ties (for the fractional threshold); by default the
-    contact degree.
+    ``transmitting`` and ``susceptible`` are boolean masks. On a fixed network
+    with neutral gates, pass the tie ``adjacency`` matrix: the counts of
+    adopting ties then come from one sparse product over all members, the
+    fastest route for the textbook models.
     """
-    if transmitters.size == 0:
-        return np.empty(0, np.int64)
-    source, target = exposures(graph, transmitters, tie_present)
-    keep = susceptible[target]
-    source, target = source[keep], target[keep]
-    if target.size == 0:
-        return np.empty(0, np.int64)
+    if adjacency is not None and sender_weight is None and receiver_weight is None:
+        counts = adjacency @ transmitting.astype(np.float64)
+        exposed = np.flatnonzero(susceptible & (counts > 0.5))
+        k = np.rint(counts[exposed]).astype(np.int64)
+        log_q = k * np.log1p(-min(rule.transmission_probability, 1.0 - 1e-16))
+    else:
+        exposed, k, log_q = exposure_counts(
+            ties,
+            transmitting,
+            susceptible,
+            rule.transmission_probability,
+            sender_weight,
+            receiver_weight,
+        )
+    if exposed.size == 0:
+        return exposed
     if not rule.complex:
-        p = np.full(target.size, rule.transmission_probability)
-        if sender_weight is not None:
-            p *= sender_weight[source]
-        if receiver_weight is not None:
-            p *= receiver_weight[target]
-        hit = rng.random(target.size) < p
-        return np.unique(target[hit])
-    counts = np.bincount(target, minlength=row.size)
-    candidates = np.flatnonzero(counts)
-    degree = graph.degree if tie_degree is None else tie_degree
-    c = counts[candidates]
-    met = (c >= rule.threshold_count) & (c >= rule.threshold_fraction * degree[candidates])
-    candidates = candidates[met]
+        p = -np.expm1(log_q)
+        return exposed[rng.random(exposed.size) < p]
+    degree = ties.degree[exposed]
+    met = (k >= rule.threshold_count) & (k >= rule.threshold_fraction * degree)
+    candidates = exposed[met]
+    if rule.adoption_probability >= 1.0 and receiver_weight is None:
+        return candidates
     p = np.full(candidates.size, rule.adoption_probability)
     if receiver_weight is not None:
         p *= receiver_weight[candidates]
-    if rule.adoption_probability >= 1.0 and receiver_weight is None:
-        return candidates
     return candidates[rng.random(candidates.size) < p]
 
 

@@ -15,6 +15,76 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import csr_matrix
+
+try:  # scipy's C counting sort; the numpy fallback below gives the same grouping
+    from scipy.sparse._sparsetools import coo_tocsr as _coo_tocsr
+except ImportError:  # pragma: no cover - only on a scipy without it
+    _coo_tocsr = None
+
+
+def _counting_csr(n: int, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CSR (indptr, indices) of the pairs (rows[k], cols[k]), grouped by row."""
+    indptr = np.empty(n + 1, dtype=np.int64)
+    indices = np.empty(rows.size, dtype=np.int64)
+    if _coo_tocsr is not None:
+        _coo_tocsr(
+            n,
+            n,
+            rows.size,
+            rows,
+            cols,
+            np.zeros(rows.size, np.int8),
+            indptr,
+            indices,
+            np.empty(rows.size, np.int8),
+        )
+        return indptr, indices
+    order = np.argsort(rows, kind="stable")
+    indptr[0] = 0
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    indices[:] = cols[order]
+    return indptr, indices
+
+
+def rows_slots(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """All CSR positions of ``rows`` (concatenated, in row order), without a Python loop."""
+    starts = indptr[rows]
+    counts = indptr[rows + 1] - starts
+    total = int(counts.sum())
+    if total == 0:
+        return np.empty(0, np.int64)
+    ends = np.cumsum(counts)
+    return np.arange(total) - np.repeat(ends - counts, counts) + np.repeat(starts, counts)
+
+
+@dataclass(frozen=True, slots=True)
+class TieCSR:
+    """The current ties as a symmetric CSR adjacency (a sub-graph of the contact graph).
+
+    ``indices[indptr[i]:indptr[i+1]]`` are the people person ``i`` has a tie
+    with. Built once per step from the tie strengths and shared by diffusion,
+    roles and metrics.
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    edges: np.ndarray | None = None
+    """Ids of the contact edges that are ties (None: all of them)."""
+
+    @property
+    def size(self) -> int:
+        return int(self.indptr.size - 1)
+
+    @property
+    def degree(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+    def matrix(self) -> csr_matrix:
+        """As a scipy CSR matrix (for connected components and products)."""
+        n = self.size
+        data = np.ones(self.indices.size, dtype=np.float64)
+        return csr_matrix((data, self.indices, self.indptr), shape=(n, n))
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +159,22 @@ class ContactGraph:
 
     def slots_of(self, people: np.ndarray) -> np.ndarray:
         """All CSR slots (adjacency positions) of ``people``, concatenated, without a loop."""
-        starts = self.indptr[people]
-        counts = self.indptr[people + 1] - starts
-        total = int(counts.sum())
-        if total == 0:
-            return np.empty(0, np.int64)
-        ends = np.cumsum(counts)
-        return np.arange(total) - np.repeat(ends - counts, counts) + np.repeat(starts, counts)
+        return rows_slots(self.indptr, people)
+
+    def tie_csr(self, present: np.ndarray | None) -> TieCSR:
+        """The sub-graph of edges with ``present[edge]`` (None: every contact is a tie).
+
+        Built from the (usually much shorter) list of present edges with a
+        counting sort, which costs O(ties + people) rather than O(contacts).
+        """
+        if present is None:
+            return TieCSR(self.indptr, self.neighbour)
+        kept = np.flatnonzero(present)
+        u = self.edge_u[kept]
+        v = self.edge_v[kept]
+        rows = np.concatenate([u, v])
+        cols = np.concatenate([v, u])
+        return TieCSR(*_counting_csr(self.size, rows, cols), edges=kept)
 
     def edge_ids(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Edge id of each pair (u, v), or -1 where there is no such edge."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from netsim.parameters import Parameters
 
-STYLE_LEADER_DEPENDENCE = {"distributed": 0.3, "figurehead": 0.6, "hierarchical": 0.9}
+STYLE_LEADER_DEPENDENCE = {"distributed": 0.15, "figurehead": 0.7, "hierarchical": 0.9}
 """Share of facilitation that rests on the named leader(s) and goes when they leave.
 
 Distributed leadership spreads facilitation over many coordinators; a figurehead

@@ -12,10 +12,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from netsim.graphs import ContactGraph
+from netsim.graphs import ContactGraph, TieCSR
 from netsim.state import AdoptionState, MemberArrays, MembershipStatus
 
 STEP_COLUMNS: dict[str, str] = {
@@ -62,13 +61,6 @@ EXCHANGE_REFERENCE = 0.25
 """Reciprocated exchanges per active member per step that count as full knowledge flow."""
 
 
-def tie_degree(graph: ContactGraph, present: np.ndarray) -> np.ndarray:
-    """Number of ties each person holds."""
-    u = graph.edge_u[present]
-    v = graph.edge_v[present]
-    return np.bincount(u, minlength=graph.size) + np.bincount(v, minlength=graph.size)
-
-
 def centralisation(degree: np.ndarray, member_mask: np.ndarray) -> float:
     """Share of tie ends held by the top 5% of members (at least one member) by tie count."""
     d = degree[member_mask]
@@ -80,29 +72,22 @@ def centralisation(degree: np.ndarray, member_mask: np.ndarray) -> float:
     return float(top.sum() / total)
 
 
-def tie_adjacency(graph: ContactGraph, present: np.ndarray) -> csr_matrix:
-    """Symmetric CSR adjacency of the current ties (people x people), built once per step."""
-    u = graph.edge_u[present]
-    v = graph.edge_v[present]
-    rows = np.concatenate([u, v])
-    cols = np.concatenate([v, u])
-    return csr_matrix((np.ones(rows.size, np.int8), (rows, cols)), shape=(graph.size, graph.size))
-
-
-def largest_component_share(adjacency: csr_matrix, member_mask: np.ndarray) -> float:
+def largest_component_share(ties: TieCSR, member_mask: np.ndarray) -> float:
     """Share of members in the largest connected component of the tie graph."""
     n_members = int(member_mask.sum())
     if n_members == 0:
         return 0.0
-    if adjacency.nnz == 0:
+    if ties.indices.size == 0:
         return 1.0 / n_members
-    _, labels = connected_components(adjacency, directed=False)
+    # the tie matrix is symmetric, so strong components are the connected ones
+    # (and Pearce's algorithm needs no transpose)
+    _, labels = connected_components(ties.matrix(), directed=True, connection="strong")
     sizes = np.bincount(labels[member_mask])
     return float(sizes.max() / n_members)
 
 
 def transitivity(
-    graph: ContactGraph, present: np.ndarray, adjacency: csr_matrix, rng: np.random.Generator
+    graph: ContactGraph, present: np.ndarray | None, ties: TieCSR, rng: np.random.Generator
 ) -> float:
     """Global clustering of the tie graph, estimated from sampled wedges (Schank & Wagner 2005).
 
@@ -111,7 +96,7 @@ def transitivity(
     d(d-1)/2 and the two ends uniformly among distinct pairs of their ties, so
     the estimate is unbiased for 3 x triangles / wedges.
     """
-    degree = np.diff(adjacency.indptr)
+    degree = ties.degree
     wedges = degree * (degree - 1) / 2.0
     total = wedges.sum()
     if total <= 0:
@@ -123,28 +108,61 @@ def transitivity(
     first = (rng.random(WEDGE_SAMPLES) * d).astype(np.int64)
     second = (rng.random(WEDGE_SAMPLES) * (d - 1)).astype(np.int64)
     second += second >= first
-    start = adjacency.indptr[centres]
-    a = adjacency.indices[start + first]
-    b = adjacency.indices[start + second]
+    start = ties.indptr[centres]
+    a = ties.indices[start + first]
+    b = ties.indices[start + second]
     eid = graph.edge_ids(a, b)
-    closed = (eid >= 0) & present[np.maximum(eid, 0)]
+    closed = eid >= 0
+    if present is not None:
+        closed &= present[np.maximum(eid, 0)]
     return float(closed.mean())
 
 
-def adoption_columns(
-    members: MemberArrays, member_mask: np.ndarray, n_members: int
+def tie_structure(
+    graph: ContactGraph,
+    present: np.ndarray | None,
+    ties: TieCSR,
+    organisation: np.ndarray,
+    member_mask: np.ndarray,
+    rng: np.random.Generator,
 ) -> dict[str, float]:
-    """adoption_share, member_adoption_share, ever_adopted_share (+ one column per idea)."""
+    """ties, cross_org_tie_share, centralisation, largest_component_share, transitivity."""
+    if ties.edges is None:
+        u, v = graph.edge_u, graph.edge_v
+    else:
+        u, v = graph.edge_u[ties.edges], graph.edge_v[ties.edges]
+    count = int(u.size)
+    crossing = float(np.count_nonzero(organisation[u] != organisation[v])) / count if count else 0.0
+    return {
+        "ties": count,
+        "cross_org_tie_share": crossing,
+        "centralisation": centralisation(ties.degree, member_mask),
+        "largest_component_share": largest_component_share(ties, member_mask),
+        "transitivity": transitivity(graph, present, ties, rng),
+    }
+
+
+def adoption_columns(
+    members: MemberArrays, member_mask: np.ndarray | None, n_members: int
+) -> dict[str, float]:
+    """adoption_share, member_adoption_share, ever_adopted_share (+ one column per idea).
+
+    ``member_mask`` None means everyone is a member (contagion mode).
+    """
     n = members.size
     adopted = members.adoption == AdoptionState.ADOPTED
-    per_idea = adopted.sum(axis=1) / n
+    per_idea = np.count_nonzero(adopted, axis=1) / n
+    if member_mask is None:
+        member_share = float(per_idea.mean())
+    elif n_members:
+        member_share = float((np.count_nonzero(adopted[:, member_mask], axis=1) / n_members).mean())
+    else:
+        member_share = 0.0
     out = {
         "adoption_share": float(per_idea.mean()),
-        "member_adoption_share": float(
-            (adopted[:, member_mask].sum(axis=1) / n_members).mean() if n_members else 0.0
-        ),
+        "member_adoption_share": member_share,
         "ever_adopted_share": float(
-            ((members.adoption != AdoptionState.NOT_ADOPTED).sum(axis=1) / n).mean()
+            (np.count_nonzero(members.adoption != AdoptionState.NOT_ADOPTED, axis=1) / n).mean()
         ),
     }
     if per_idea.size > 1:

@@ -14,7 +14,6 @@ The model never reads files or draws: a real member network arrives as a
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import mesa
@@ -25,6 +24,7 @@ import pandas as pd
 from netsim import diffusion, engagement, metrics, network
 from netsim.agents import Member
 from netsim.diffusion import ContagionRule
+from netsim.graphs import TieCSR
 from netsim.levers import Levers
 from netsim.parameters import Parameters, TimelineEvent
 from netsim.population import build_world, make_champions
@@ -33,7 +33,7 @@ from netsim.state import AdoptionState, MembershipStatus
 ROLE_INTERVAL = 13
 """Steps between recomputing members' roles (a quarter)."""
 EXPECTATION_ENGAGEMENT_LIFT = 0.15
-LEADER_DEPARTURE_SHOCK = 0.4
+LEADER_DEPARTURE_SHOCK = 0.5
 """Engagement lost by each member tied to a departing leader, per unit of leadership lost."""
 """Joiners' engagement rises by this much per unit of expectations above 0.5."""
 
@@ -98,9 +98,15 @@ class NetworkModel(mesa.Model):
         self._agents_list: list[Member] = list(
             Member.create_agents(self, self.members.size, index=np.arange(self.members.size))
         )
+        self._fixed_counts: dict[str, int] = {}
+        present = self.ties.strength > 0 if params.mode == "social" else None
+        self._fixed_ties = self.graph.tie_csr(present)
+        self._fixed_adjacency = self._fixed_ties.matrix() if params.mode == "contagion" else None
         if params.mode == "social":
-            self._update_roles()
-        self._collect(event_held=False)
+            network.assign_roles(
+                self.members, self.graph, present, self._fixed_ties, self.metrics_rng
+            )
+        self._collect(present, self._fixed_ties, event_held=False)
 
     # --- public API ----------------------------------------------------------
     @property
@@ -203,8 +209,8 @@ class NetworkModel(mesa.Model):
         """Advance one week."""
         t = self.step_count
         if self.params.mode == "contagion":
-            self._spread_ideas(t)
-            self._collect(event_held=False)
+            self._spread_ideas(self._fixed_ties)
+            self._collect(None, self._fixed_ties, event_held=False)
             return
         scheduled_event = self._apply_timeline(t)
         p = self.params
@@ -262,7 +268,6 @@ class NetworkModel(mesa.Model):
                 fatigue=p.fatigue,
             ),
         )
-        self._spread_ideas(t)
         network.decay_ties(self.ties, t, p.tie_decay)
         lapsed = network.update_status(
             m,
@@ -275,15 +280,18 @@ class NetworkModel(mesa.Model):
             lapse_rate=p.lapse_rate,
             refresh=p.membership_policy == "refresh",
         )
+        present = self.ties.strength > 0
+        tie_view = self.graph.tie_csr(present)
+        self._spread_ideas(tie_view)
         if t % ROLE_INTERVAL == 0:
-            self._update_roles()
+            network.assign_roles(self.members, self.graph, present, tie_view, self.metrics_rng)
         self._last_step = {
             "requests": outcome.attempts,
             "exchanges": outcome.reciprocated,
             "joins": int(np.unique(np.concatenate([outcome.joined, recruits])).size),
             "lapses": int(lapsed.size),
         }
-        self._collect(event_held=held)
+        self._collect(present, tie_view, event_held=held)
 
     def run(self, steps: int | None = None) -> None:
         """Take ``steps`` steps (default: the parameters' ``steps``)."""
@@ -366,7 +374,8 @@ class NetworkModel(mesa.Model):
         order = np.argsort(-m.engagement[pool], kind="stable")
         make_champions(m, self.ties, self.graph, pool[order[:count]], step=t)
 
-    def _spread_ideas(self, t: int) -> None:
+    def _spread_ideas(self, tie_view: TieCSR) -> None:
+        """Spread, recover and abandon every idea over the current ties (see diffusion)."""
         p = self.params
         m = self.members
         social = p.mode == "social"
@@ -378,32 +387,31 @@ class NetworkModel(mesa.Model):
             adoption_probability=p.adoption_probability,
         )
         if social:
-            present = self.ties.strength > 0
             active = m.status == MembershipStatus.ACTIVE
-            degree = metrics.tie_degree(self.graph, present)
             receiver = m.trust * self.levers.alignment
             sender = m.engagement
+            adjacency = None
         else:
-            present, degree, receiver, sender = None, None, None, None
-            active = None
+            active, receiver, sender = None, None, None
+            adjacency = self._fixed_adjacency
         for idea in range(p.ideas):
             row = m.adoption[idea]
             holders = row == AdoptionState.ADOPTED
-            transmitters = np.flatnonzero(holders & active) if social else np.flatnonzero(holders)
             susceptible = row == AdoptionState.NOT_ADOPTED
             if social:
+                transmitting = holders & active
                 susceptible &= active
+            else:
+                transmitting = holders
             new = diffusion.new_adopters(
-                row,
-                self.graph,
-                transmitters,
+                tie_view,
+                transmitting,
                 susceptible,
                 rule,
                 self.rng,
-                tie_present=present,
-                tie_degree=degree,
                 sender_weight=sender,
                 receiver_weight=receiver,
+                adjacency=adjacency,
             )
             diffusion.drop(row, holders, p.recovery_probability, self.rng)
             if social:
@@ -419,19 +427,16 @@ class NetworkModel(mesa.Model):
         candidates = np.flatnonzero(susceptible)
         return candidates[self.rng.random(candidates.size) < rate]
 
-    def _update_roles(self) -> None:
-        present = self.ties.strength > 0
-        network.assign_roles(
-            self.members, self.graph, present, metrics.tie_degree(self.graph, present)
-        )
-
-    def _collect(self, *, event_held: bool) -> None:
+    def _collect(self, present: np.ndarray | None, tie_view: TieCSR, *, event_held: bool) -> None:
+        """Append this step's row of metrics (formulas in metrics.STEP_COLUMNS)."""
         m = self.members
         n = m.size
         t = self.step_count
-        counts = metrics.status_counts(m)
+        social = self.params.mode == "social"
+        counts = metrics.status_counts(m) if social or t == 0 else self._fixed_counts
+        self._fixed_counts = counts
         n_members = counts["active"] + counts["passive"]
-        member_mask = m.is_member()
+        member_mask = m.is_member() if social else None
         row: dict[str, Any] = {
             "step": t,
             **counts,
@@ -439,7 +444,9 @@ class NetworkModel(mesa.Model):
             "active_share": counts["active"] / n,
         }
         row.update(metrics.adoption_columns(m, member_mask, n_members))
-        if n_members:
+        if not social:
+            row["mean_engagement"] = row["mean_trust"] = mean_pv = 1.0
+        elif n_members:
             row["mean_engagement"] = float(m.engagement[member_mask].mean())
             row["mean_trust"] = float(m.trust[member_mask].mean())
             mean_pv = float(m.perceived_value[member_mask].mean())
@@ -448,7 +455,20 @@ class NetworkModel(mesa.Model):
         row.update({"requests": 0, "exchanges": 0, "joins": 0, "lapses": 0})
         row.update(self._last_step)
         self._last_step = {}
-        row.update(self._network_structure(member_mask))
+        if social or self._fixed_network_row is None:
+            structure = metrics.tie_structure(
+                self.graph,
+                present,
+                tie_view,
+                m.organisation,
+                member_mask if member_mask is not None else np.ones(n, bool),
+                self.metrics_rng,
+            )
+            if not social:
+                self._fixed_network_row = structure
+        else:
+            structure = self._fixed_network_row
+        row.update(structure)
         row["funding"] = self.levers.funding(max(t, 1))
         row["facilitation"] = self.levers.facilitation(max(t, 1))
         row["event"] = int(event_held)
@@ -459,39 +479,7 @@ class NetworkModel(mesa.Model):
                 expected_value=engagement.EXPECTATION_SCALE * self.params.expectations,
                 performance_management=self.levers.performance_management,
                 critical_mass_share=self.params.critical_mass_share,
-                mean_perceived_value=mean_pv if self.params.mode == "social" else 1.0,
+                mean_perceived_value=mean_pv,
             )
         )
         self.datacollector.append(row)
-
-    def _network_structure(self, member_mask: np.ndarray) -> dict[str, float]:
-        """Tie metrics; on a fixed network (contagion mode) computed once and reused."""
-        if self.params.mode == "contagion" and self._fixed_network_row is not None:
-            return self._fixed_network_row
-        present = self.ties.strength > 0
-        adjacency = metrics.tie_adjacency(self.graph, present)
-        degree = np.diff(adjacency.indptr)
-        ties = int(np.count_nonzero(present))
-        org = self.members.organisation
-        cross = (
-            float(
-                np.count_nonzero(org[self.graph.edge_u[present]] != org[self.graph.edge_v[present]])
-            )
-            / ties
-            if ties
-            else 0.0
-        )
-        out = {
-            "ties": ties,
-            "cross_org_tie_share": cross,
-            "centralisation": metrics.centralisation(degree, member_mask),
-            "largest_component_share": metrics.largest_component_share(adjacency, member_mask),
-            "transitivity": metrics.transitivity(self.graph, present, adjacency, self.metrics_rng),
-        }
-        if self.params.mode == "contagion":
-            self._fixed_network_row = out
-        return out
-
-
-def _nan_to_none(x: float) -> float | None:
-    return None if isinstance(x, float) and math.isnan(x) else x

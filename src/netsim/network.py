@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from netsim.graphs import ContactGraph
+from netsim.graphs import ContactGraph, TieCSR
 from netsim.state import MemberArrays, MembershipStatus, Role, TieArrays
 
 NEW_TIE_STRENGTH = 0.5
@@ -27,6 +27,8 @@ REACTIVATE_MARGIN = 0.05
 """Hysteresis: a passive member turns active again at passive_below + this margin."""
 REFRESH_INTERVAL = 52
 """Steps between membership refreshes under the 'refresh' policy (yearly)."""
+ROLE_PAIR_SAMPLES = 8
+"""Pairs of tie partners sampled per member to judge whether they bridge subgroups."""
 
 
 @dataclass(slots=True)
@@ -289,11 +291,11 @@ def decay_ties(ties: TieArrays, step: int, rate: float) -> None:
     Source: DOMAIN 'ties that decay when unused'.
     """
     s = ties.strength
-    unused = (s > 0.0) & (ties.last_used != step)
-    s[unused] -= rate
-    gone = unused & (s <= 0.0)
-    s[gone] = 0.0
-    ties.formed_step[gone] = -1
+    tied = np.flatnonzero(s > 0.0)
+    unused = tied[ties.last_used[tied] != step]
+    weakened = s[unused] - rate
+    s[unused] = np.maximum(weakened, 0.0)
+    ties.formed_step[unused[weakened <= 0.0]] = -1
 
 
 def update_status(
@@ -343,47 +345,55 @@ def lapse(members: MemberArrays, ties: TieArrays, graph: ContactGraph, people: n
 
 
 def assign_roles(
-    members: MemberArrays, graph: ContactGraph, present: np.ndarray, degree: np.ndarray
+    members: MemberArrays,
+    graph: ContactGraph,
+    present: np.ndarray | None,
+    ties: TieCSR,
+    rng: np.random.Generator,
 ) -> None:
     """Recompute each member's emergent role from their position in the tie graph.
 
     - central connector: at least 3 ties and in the top 10% of members by ties;
     - boundary spanner: otherwise, at least 2 ties to other organisations and
       at least half of their ties cross organisations;
-    - information broker: otherwise, at least 3 ties whose holders rarely know
-      each other (local clustering < 0.1): they hold subgroups together;
+    - information broker: otherwise, at least 3 ties whose holders do not know
+      each other: none of ROLE_PAIR_SAMPLES sampled pairs of their tie partners
+      is tied (local clustering under about 1/8): they hold subgroups together;
     - peripheral specialist: an active member with 1 or 2 ties;
     - none: everyone else (prospects, lapsed, isolated members).
 
     Source: [THF] 'four common roles' (Cross & Prusak's central connectors,
     boundary spanners, information brokers, peripheral specialists).
+    ``rng`` is the model's metrics generator, so roles never perturb the dynamics.
     """
-    from scipy.sparse import coo_matrix
-
     role = members.role
     role[:] = Role.NONE
+    degree = ties.degree
     member = members.is_member()
-    u = graph.edge_u[present]
-    v = graph.edge_v[present]
-    if u.size == 0:
+    tied_members = member & (degree > 0)
+    if not tied_members.any():
         return
     org = members.organisation
-    cross_edge = org[u] != org[v]
-    cross = np.bincount(u[cross_edge], minlength=members.size) + np.bincount(
-        v[cross_edge], minlength=members.size
-    )
-    n = members.size
-    adj = coo_matrix((np.ones(u.size), (u, v)), shape=(n, n)).tocsr()
-    adj = adj + adj.T
-    triangles = np.asarray((adj @ adj).multiply(adj).sum(axis=1)).ravel() / 2.0
-    pairs = degree * (degree - 1) / 2.0
-    clustering = np.divide(triangles, pairs, out=np.zeros(n), where=pairs > 0)
-
-    tied_members = member & (degree > 0)
-    cutoff = max(3.0, float(np.quantile(degree[tied_members], 0.9))) if tied_members.any() else 3
+    source = np.repeat(np.arange(members.size), degree)
+    cross = np.bincount(source, weights=org[source] != org[ties.indices], minlength=members.size)
+    cutoff = max(3.0, float(np.quantile(degree[tied_members], 0.9)))
     connector = tied_members & (degree >= cutoff)
     spanner = tied_members & ~connector & (cross >= 2) & (2 * cross >= degree)
-    broker = tied_members & ~connector & ~spanner & (degree >= 3) & (clustering < 0.1)
+    candidates = np.flatnonzero(tied_members & ~connector & ~spanner & (degree >= 3))
+    broker = np.zeros(members.size, bool)
+    if candidates.size:
+        d = degree[candidates]
+        first = (rng.random((ROLE_PAIR_SAMPLES, candidates.size)) * d).astype(np.int64)
+        second = (rng.random((ROLE_PAIR_SAMPLES, candidates.size)) * (d - 1)).astype(np.int64)
+        second += second >= first
+        start = ties.indptr[candidates]
+        a = ties.indices[start + first]
+        b = ties.indices[start + second]
+        eid = graph.edge_ids(a.ravel(), b.ravel()).reshape(a.shape)
+        closed = eid >= 0
+        if present is not None:
+            closed &= present[np.maximum(eid, 0)]
+        broker[candidates[~closed.any(axis=0)]] = True
     peripheral = (
         (members.status == MembershipStatus.ACTIVE)
         & (degree >= 1)

@@ -469,7 +469,7 @@ class Parameters:
         source="Centola & Macy 2007; [THF] contagion 'even where links are distant'",
     )
     transmission_probability: float = param(
-        0.2,
+        0.3,
         group="diffusion",
         unit="probability/step",
         low=0.0,
@@ -516,7 +516,7 @@ class Parameters:
         source="Kermack-McKendrick SIR; Newman 2002",
     )
     abandonment_rate: float = param(
-        0.05,
+        0.02,
         group="diffusion",
         unit="probability/step",
         low=0.0,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -119,7 +120,10 @@ def run_tasks(
             yield outcome
         return
     iterator = iter(tasks)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # forkserver: workers start from a clean single-threaded server process, so a
+    # parent that already runs threads (BLAS, Arrow, a GUI) cannot deadlock them
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: set[Future[RunOutcome]] = set()
         for task in iterator:
             pending.add(pool.submit(execute, task))
