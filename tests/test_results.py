@@ -16,7 +16,7 @@ from netsim import results
 from netsim.api import RunResult
 from netsim.metrics import SUMMARY_FIELDS
 from netsim.parameters import Parameters
-from netsim.results import atomic_write, atomic_write_text, default_run_folder, read_run, write_run
+from netsim.results import atomic_write, atomic_write_text, read_run, unique_folder, write_run
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SEED = 7
@@ -167,7 +167,9 @@ def test_failed_atomic_write_of_a_new_file_leaves_nothing(tmp_path: Path) -> Non
     assert list(tmp_path.iterdir()) == []
 
 
-def test_default_run_folder_is_unique(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unique_folder_adds_a_suffix_when_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fixed = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 
     class FrozenClock(datetime):
@@ -176,11 +178,11 @@ def test_default_run_folder_is_unique(tmp_path: Path, monkeypatch: pytest.Monkey
             return fixed
 
     monkeypatch.setattr(results, "datetime", FrozenClock)
-    first = default_run_folder(tmp_path, 3)
+    first = unique_folder(tmp_path, "run", "-seed3")
     assert first == tmp_path / "run-20240102-030405-seed3"
     first.mkdir()
-    second = default_run_folder(tmp_path, 3)
+    second = unique_folder(tmp_path, "run", "-seed3")
     assert second == tmp_path / "run-20240102-030405-seed3-2"
     second.mkdir()
-    assert default_run_folder(tmp_path, 3).name == "run-20240102-030405-seed3-3"
-    assert default_run_folder(tmp_path, 4).name == "run-20240102-030405-seed4"
+    assert unique_folder(tmp_path, "run", "-seed3").name == "run-20240102-030405-seed3-3"
+    assert unique_folder(tmp_path, "run", "-seed4").name == "run-20240102-030405-seed4"

@@ -199,7 +199,7 @@ def run(
     result = api.RunResult(
         parameters=params, seed=seed, table=model.table(), summary=model.summary(), model=model
     )
-    folder = out if out is not None else results.default_run_folder(results_root, seed)
+    folder = out if out is not None else results.unique_folder(results_root, "run", f"-seed{seed}")
     try:
         results.write_run(result, folder, figure=figure, scenario_text=chosen.text or None)
     except OSError as err:
@@ -308,3 +308,126 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("netsim: interrupted")
         sys.exit(130)
+
+
+@app.command()
+def compare(
+    scenarios: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Two or more scenario files (TOML/YAML) or library names; the first is the "
+            "baseline.",
+            show_default=False,
+        ),
+    ] = None,
+    replicates: Annotated[
+        int | None,
+        typer.Option(help="Runs per scenario (default: the first scenario's 'replicates')."),
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(help="Base seed; replicate r of every scenario uses the same seed.")
+    ] = 1,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default: all cores).")
+    ] = None,
+    steps: Annotated[
+        int | None, typer.Option(help="Weekly steps for every scenario (default: each its own).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Results folder (default: results/compare-<time>).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="Print only the results folder.")] = False,
+) -> None:
+    """Compare scenarios on common random numbers: tables, figures and a report with intervals.
+
+    Every scenario runs on the same seeds, so differences are paired. Writes runs.parquet/csv,
+    steps.parquet, outcomes.csv, differences.csv, parameters_differ.csv, failed_runs.csv,
+    curves.png, wheels.png, comparison.json, report.md and report.html.
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from netsim import compare as comparison
+    from netsim.intervals import outcome_table
+    from netsim.report import OUTCOME_LABELS
+    from netsim.results import unique_folder
+
+    names = scenarios or []
+    if len(names) < 2:
+        raise fail(f"compare needs at least 2 scenarios; got {len(names)}")
+    if replicates is not None and replicates < 1:
+        raise fail(f"--replicates must be at least 1; got {replicates}")
+    if workers is not None and workers < 1:
+        raise fail(f"--workers must be at least 1; got {workers}")
+    try:
+        plan = comparison.plan_comparison(names, replicates, seed, steps)
+    except ValueError as err:
+        raise fail(str(err)) from None
+    folder = out if out is not None else unique_folder(Path("results"), "compare")
+
+    started = time.perf_counter()
+    failed: list[str] = []
+    with Progress(
+        TextColumn("comparing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs · {task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=quiet,
+    ) as bar:
+        task = bar.add_task("compare", total=plan.total, rate="")
+
+        def advance(done: int, total: int, outcome: Any) -> None:
+            rate = done / max(time.perf_counter() - started, 1e-9)
+            bar.update(task, completed=done, rate=f"{rate:.1f}/s")
+            if not outcome.ok:
+                labels = outcome.task.labels
+                message = (
+                    f"netsim: run failed: {labels['scenario']} replicate {labels['replicate']} "
+                    f"(seed {outcome.task.seed}): {outcome.error}"
+                )
+                failed.append(message)
+                bar.console.print(message, markup=False, highlight=False, soft_wrap=True)
+
+        try:
+            data = comparison.run_comparison(plan, workers, advance)
+        except comparison.CompareError as err:
+            raise fail(str(err)) from None
+    try:
+        comparison.write_comparison(data, folder)
+    except OSError as err:
+        raise fail(f"cannot write results to {folder}: {err.strerror or err}") from None
+    elapsed = time.perf_counter() - started
+    if quiet:
+        typer.echo(str(folder))
+        return
+    outcomes = outcome_table(data.runs, data.order)
+    table = Table(
+        title=f"netsim compare: {plan.total} runs ({len(failed)} failed), "
+        f"{data.workers} workers, {elapsed:.1f}s"
+    )
+    table.add_column("outcome")
+    for slug in data.order:
+        table.add_column(plan.scenarios[slug].name, justify="right")
+    for outcome in ("critical_mass_reached", "fizzled_out", "final_adoption", "final_active_share"):
+        rows = outcomes[outcomes["outcome"] == outcome].set_index("scenario")
+        if rows.empty:
+            continue
+        cells = []
+        for slug in data.order:
+            mean = rows.loc[slug, "mean"] if slug in rows.index else float("nan")
+            cells.append("–" if mean != mean else f"{mean:.0%}")
+        table.add_row(OUTCOME_LABELS.get(outcome, outcome), *cells)
+    console.print(table)
+    typer.echo(f"report: {folder / 'report.html'}")
+    typer.echo(f"results: {folder}")

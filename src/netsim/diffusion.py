@@ -113,7 +113,7 @@ def new_adopters(
     fastest route for the textbook models.
     """
     if adjacency is not None and sender_weight is None and receiver_weight is None:
-        counts = adjacency @ transmitting.astype(np.float64)
+        counts = adjacency @ transmitting.astype(adjacency.dtype)
         exposed = np.flatnonzero(susceptible & (counts > 0.5))
         k = np.rint(counts[exposed]).astype(np.int64)
         log_q = k * np.log1p(-min(rule.transmission_probability, 1.0 - 1e-16))

@@ -81,10 +81,18 @@ class TieCSR:
         return np.diff(self.indptr)
 
     def matrix(self) -> csr_matrix:
-        """As a scipy CSR matrix (for connected components and products)."""
+        """As a scipy CSR matrix of ones (for connected components and products).
+
+        32-bit indices and float32 data where they fit: a quarter less memory
+        traffic per product, and counts stay exact (below 2^24 ties a person).
+        """
         n = self.size
-        data = np.ones(self.indices.size, dtype=np.float64)
-        return csr_matrix((data, self.indices, self.indptr), shape=(n, n))
+        data = np.ones(self.indices.size, dtype=np.float32)
+        if max(n, self.indices.size) < np.iinfo(np.int32).max:
+            indices, indptr = self.indices.astype(np.int32), self.indptr.astype(np.int32)
+        else:
+            indices, indptr = self.indices, self.indptr
+        return csr_matrix((data, indices, indptr), shape=(n, n))
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,15 @@ import pandas as pd
 from netsim.api import RunResult
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -32,6 +41,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are for sharing
         os.replace(tmp, path)
     finally:
         if tmp.exists():
@@ -42,20 +52,26 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def git_commit() -> str | None:
-    """The netsim source tree's git commit, if it is a git checkout (else None)."""
+def _git(*args: str) -> str | None:
     here = Path(__file__).resolve().parent
     try:
         out = subprocess.run(
-            ["git", "-C", str(here), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
+            ["git", "-C", str(here), *args], capture_output=True, text=True, timeout=5, check=False
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def git_commit() -> str | None:
+    """The netsim source tree's git commit, if it is a git checkout (else None)."""
+    return _git("rev-parse", "HEAD") or None
+
+
+def git_dirty() -> bool | None:
+    """Whether the source tree has uncommitted changes to tracked files (None if unknown)."""
+    status = _git("status", "--porcelain", "--untracked-files=no")
+    return None if status is None else bool(status)
 
 
 def provenance(seed: int | None = None, scenario_text: str | None = None) -> dict[str, Any]:
@@ -65,6 +81,7 @@ def provenance(seed: int | None = None, scenario_text: str | None = None) -> dic
     return {
         "netsim_version": __version__,
         "git_commit": git_commit(),
+        "git_dirty": git_dirty(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "seed": seed,
         "scenario_text": scenario_text,
@@ -125,10 +142,10 @@ def read_run(folder: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     return table, document
 
 
-def default_run_folder(root: Path, seed: int) -> Path:
-    """results/run-YYYYmmdd-HHMMSS-seedN (unique: a numeric suffix is added if taken)."""
+def unique_folder(root: Path, prefix: str, suffix: str = "") -> Path:
+    """root/<prefix>-YYYYmmdd-HHMMSS<suffix>, with -2, -3... added if that is taken."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    base = Path(root) / f"run-{stamp}-seed{seed}"
+    base = Path(root) / f"{prefix}-{stamp}{suffix}"
     folder = base
     k = 1
     while folder.exists():
