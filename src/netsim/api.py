@@ -72,9 +72,15 @@ def run(
     """Simulate ``steps`` weeks (default: the parameters' own) from ``seed``.
 
     Same parameters and seed give an identical table, whatever else runs.
+    A shorter ``steps`` than the scenario's drops its timeline events after the
+    new last step (see :meth:`Parameters.with_steps`).
     """
     if steps is not None:
-        overrides["steps"] = steps
+        if params is None:
+            params = Parameters()
+        elif not isinstance(params, Parameters):
+            params = Parameters.from_dict(params)
+        params = params.with_steps(steps)
     model = build_model(params, seed=seed, **overrides)
     model.run()
     table = model.table()

@@ -177,9 +177,19 @@ def run(
         timeline = tuple(parse_event(e) for e in (event or []))
         if timeline:
             overrides["timeline"] = chosen.parameters.timeline + timeline
+        base = chosen.parameters
         if steps is not None:
-            overrides["steps"] = steps
-        params = chosen.parameters.replace(**overrides)
+            dropped = base.events_after(steps)
+            if dropped:
+                listed = ", ".join(f"{e.step}:{e.action}" for e in dropped)
+                err_console.print(
+                    f"netsim: note: --steps {steps} ends before these timeline events: {listed}",
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
+                )
+            base = base.with_steps(steps)
+        params = base.replace(**overrides)
         member_network = api.load_member_network(params)
     except (UserInputError, ValueError) as err:
         raise fail(str(err)) from None
@@ -431,3 +441,45 @@ def compare(
     console.print(table)
     typer.echo(f"report: {folder / 'report.html'}")
     typer.echo(f"results: {folder}")
+
+
+@app.command()
+def analyse(
+    results_dir: Annotated[
+        Path, typer.Argument(help="A `netsim sweep` results folder (with manifest.json and runs/).")
+    ],
+    outcome: Annotated[
+        str,
+        typer.Option(
+            help="Yes/no outcome for the tipping point: critical_mass_reached, fizzled_out or "
+            "spread."
+        ),
+    ] = "critical_mass_reached",
+    parameter: Annotated[
+        str | None,
+        typer.Option(
+            help="Varied parameter for curves and the tipping point (default: the numeric one "
+            "along which the outcome changes most)."
+        ),
+    ] = None,
+    bootstrap: Annotated[
+        int, typer.Option(help="Bootstrap resamples for the tipping point's interval.")
+    ] = 1000,
+) -> None:
+    """Analyse a sweep: run labels, outcome curves, tipping point, bimodality, phase diagrams
+    and sensitivity indices, written to RESULTS_DIR/analysis with report.md and report.html.
+    """
+    from netsim.analysis import AnalysisError, analyse_folder
+
+    if bootstrap < 1:
+        raise fail(f"--bootstrap must be at least 1; got {bootstrap}")
+    try:
+        folder = analyse_folder(results_dir, outcome, parameter, bootstrap=bootstrap)
+    except AnalysisError as err:
+        raise fail(str(err)) from None
+    except OSError as err:
+        raise fail(
+            f"cannot write the analysis to {results_dir / 'analysis'}: {err.strerror or err}"
+        ) from None
+    typer.echo(f"report: {folder / 'report.html'}")
+    typer.echo(f"analysis: {folder}")

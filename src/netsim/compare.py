@@ -103,6 +103,8 @@ def plan_comparison(
         params = scenario.parameters
         try:
             if steps is not None:
+                # an event cut off by --steps would make the comparison silently
+                # compare something else: refuse (run's --steps only notes it)
                 params = params.replace(steps=steps)
             load_member_network(params)
         except ValueError as err:

@@ -291,7 +291,11 @@ def erdos_renyi_graph(rng: np.random.Generator, size: int, mean_degree: float) -
 def watts_strogatz_graph(
     rng: np.random.Generator, size: int, mean_degree: float, rewiring: float
 ) -> ContactGraph:
-    """Ring lattice with ``mean_degree`` neighbours, each link rewired with prob ``rewiring``."""
+    """Ring lattice with ``mean_degree`` neighbours, each link rewired with prob ``rewiring``.
+
+    The lattice degree is 2 x round(mean_degree / 2) (a ring has an even degree);
+    rewired links that would duplicate an edge or make a self-loop are dropped.
+    """
     return organisations_graph(
         rng, np.zeros(size, dtype=np.int64), mean_degree, cross_share=0.0, rewiring=rewiring
     )

@@ -146,7 +146,10 @@ class TimelineEvent:
             raise ParameterError("timeline.step", f"{self.step!r} must be a whole number >= 1")
         if isinstance(self.amount, bool | np.bool_) or not isinstance(self.amount, numbers.Real):
             raise ParameterError("timeline.amount", f"{self.amount!r} must be a number >= 0")
-        amount = float(self.amount)
+        try:
+            amount = float(self.amount)
+        except OverflowError:
+            amount = math.inf
         if not math.isfinite(amount) or amount < 0:
             raise ParameterError("timeline.amount", f"{self.amount!r} must be a number >= 0")
         if self.action in ("leader_leaves", "funding_cut", "funding_set", "event") and amount > 1:
@@ -702,6 +705,19 @@ class Parameters:
             raise ParameterError(unknown[0], unknown_field_message(unknown[0]))
         return dataclasses.replace(self, **changes)
 
+    def with_steps(self, steps: int) -> Parameters:
+        """A copy that runs ``steps`` steps, dropping timeline events after the new end.
+
+        For shortening a scenario (a quick look, a test); the caller should say
+        which events were dropped (see :meth:`events_after`).
+        """
+        kept = tuple(e for e in self.timeline if e.step <= steps)
+        return dataclasses.replace(self, steps=steps, timeline=kept)
+
+    def events_after(self, steps: int) -> tuple[TimelineEvent, ...]:
+        """Timeline events that a run of ``steps`` steps would not reach."""
+        return tuple(e for e in self.timeline if e.step > steps)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (the timeline as a list of dicts)."""
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -785,7 +801,10 @@ def _coerce(name: str, type_name: Any, value: Any, spec: ParameterSpec) -> Any:
             )
         value = int(value)
     else:
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:
+            value = math.inf
         if not math.isfinite(value):
             raise ParameterError(
                 name, f"{value!r} must be finite; allowed: {spec.describe_allowed()}"

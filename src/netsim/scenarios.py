@@ -117,13 +117,21 @@ def library() -> list[Scenario]:
     return [load_scenario(p) for p in sorted(library_dir().glob("*.toml"))]
 
 
+def _exists(path: Path) -> bool:
+    """Path.exists, but a path the OS refuses (too long, bad bytes) simply does not exist."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
 def resolve(name_or_path: str | Path) -> Path:
     """A scenario argument: a path, or the name of a library scenario (with or without .toml)."""
     path = Path(name_or_path)
-    if path.exists():
+    if _exists(path):
         return path
     for candidate in (library_dir() / path.name, library_dir() / f"{path.name}.toml"):
-        if candidate.exists():
+        if _exists(candidate):
             return candidate
     known = sorted(p.stem for p in library_dir().glob("*.toml"))
     close = difflib.get_close_matches(path.stem, known, n=1)
@@ -158,7 +166,7 @@ def _read_text(path: Path) -> str:
             path,
             f"unsupported file type {path.suffix or '(none)'!r}; allowed: " + ", ".join(SUFFIXES),
         )
-    if not path.exists():
+    if not _exists(path):
         raise ScenarioError(path, "file does not exist")
     if not path.is_file():
         raise ScenarioError(path, "is not a file")
@@ -245,11 +253,20 @@ class _LineFinder:
 Located = tuple[Any, Path, _LineFinder]
 
 
-def _load_chain(path: Path, chain: list[Path]) -> tuple[dict[str, Located], dict[str, Any], str]:
-    resolved = path.resolve()
-    if resolved in chain:
-        cycle = " -> ".join(p.name for p in [*chain, resolved])
-        raise ScenarioError(path, f"'extends' makes a cycle: {cycle}", field="extends")
+def _load_chain(
+    path: Path, chain: list[tuple[Path, Path, int | None]]
+) -> tuple[dict[str, Located], dict[str, Any], str]:
+    """Load ``path`` and what it extends; ``chain`` is (file, its path as given, extends line)."""
+    try:
+        resolved = path.resolve()
+    except (OSError, ValueError):
+        raise ScenarioError(path, "is not a usable file path") from None
+    if any(resolved == seen for seen, _, _ in chain):
+        names = [given.name for _, given, _ in chain] + [path.name]
+        _, origin, line = chain[-1]
+        raise ScenarioError(
+            origin, f"'extends' makes a cycle: {' -> '.join(names)}", line=line, field="extends"
+        )
     text = _read_text(path)
     document = _parse(path, text)
     lines = _LineFinder(text, path.suffix)
@@ -265,14 +282,14 @@ def _load_chain(path: Path, chain: list[Path]) -> tuple[dict[str, Located], dict
         parent = (
             (path.parent / parent_ref) if not Path(parent_ref).is_absolute() else Path(parent_ref)
         )
-        if not parent.exists():
+        if not _exists(parent):
             raise ScenarioError(
                 path,
                 f"{parent_ref!r} does not exist (relative to this file)",
                 line=line,
                 field="extends",
             )
-        merged, meta_parent, _ = _load_chain(parent, [*chain, resolved])
+        merged, meta_parent, _ = _load_chain(parent, [*chain, (resolved, path, line)])
     flat, meta = _flatten(path, document, lines)
     for key, value in flat.items():
         merged[key] = (value, path, lines)
@@ -367,7 +384,7 @@ def _validate(path: Path, merged: dict[str, Located], meta: dict[str, Any], text
             target = Path(values[key])
             if not target.is_absolute():
                 target = origin.parent / target
-            if not target.exists():
+            if not _exists(target):
                 group = spec_of(key).group
                 raise ScenarioError(
                     origin,
@@ -381,8 +398,8 @@ def _validate(path: Path, merged: dict[str, Located], meta: dict[str, Any], text
     try:
         params = Parameters.from_dict(values)
     except ParameterError as err:
-        raise _locate(path, merged, err) from None
-    except (TypeError, ValueError) as err:
+        raise _locate(path, merged, err, values) from None
+    except (TypeError, ValueError, OverflowError) as err:
         raise ScenarioError(path, str(err)) from None
     return Scenario(
         name=meta.get("name", path.stem),
@@ -436,15 +453,22 @@ def _event(item: Mapping[str, Any]) -> Any:
     return TimelineEvent(**dict(item))
 
 
-def _locate(path: Path, merged: dict[str, Located], err: ParameterError) -> ScenarioError:
+def _locate(
+    path: Path, merged: dict[str, Located], err: ParameterError, values: dict[str, Any]
+) -> ScenarioError:
     name = err.field_name.split(".")[0]
     if name in merged:
         _, origin, lines = merged[name]
         if name == "timeline":
+            steps = values.get("steps", Parameters().steps)
+            late = [
+                i for i, e in enumerate(values.get("timeline", [])) if getattr(e, "step", 0) > steps
+            ]
+            line = lines.timeline_entry(late[0]) if late else None
             return ScenarioError(
                 origin,
                 err.detail,
-                line=lines.of("timeline") or lines.timeline_entry(0),
+                line=line or lines.of("timeline") or lines.timeline_entry(0),
                 field=err.field_name,
             )
         group = spec_of(name).group if name in FIELD_NAMES else None
