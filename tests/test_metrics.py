@@ -374,3 +374,20 @@ def test_final_and_peak_values() -> None:
     assert summary["peak_active_share"] == pytest.approx(0.4)
     assert summary["final_active_share"] == pytest.approx(0.2)
     assert summary["critical_mass_reached"] is False
+
+
+def test_component_labels_match_scipys_public_connected_components() -> None:
+    from scipy.sparse.csgraph import connected_components
+
+    from netsim.metrics import component_labels
+
+    rng = np.random.default_rng(5)
+    graph = erdos_renyi_graph(rng, 400, 1.5)
+    present = rng.random(graph.edge_count) < 0.8
+    ties = graph.tie_csr(present)
+    ours = component_labels(ties)
+    count, theirs = connected_components(ties.matrix(), directed=False)
+    assert len(np.unique(ours)) == count
+    # same partition: a bijection between label sets
+    pairs = set(zip(ours.tolist(), theirs.tolist(), strict=True))
+    assert len(pairs) == count

@@ -14,6 +14,13 @@ import numpy as np
 import pandas as pd
 from scipy.sparse.csgraph import connected_components
 
+try:  # scipy's Pearce strong-components routine on raw CSR arrays
+    from scipy.sparse.csgraph._traversal import (
+        _connected_components_directed as _strong_components,
+    )
+except ImportError:  # pragma: no cover - a scipy without it uses the public API
+    _strong_components = None
+
 from netsim.graphs import ContactGraph, TieCSR
 from netsim.state import AdoptionState, MemberArrays, MembershipStatus
 
@@ -72,6 +79,22 @@ def centralisation(degree: np.ndarray, member_mask: np.ndarray) -> float:
     return float(top.sum() / total)
 
 
+def component_labels(ties: TieCSR) -> np.ndarray:
+    """Connected-component label of every person in the tie graph.
+
+    The tie matrix is symmetric, so its strong components are its connected
+    components, and Pearce's strong-components algorithm needs no transpose.
+    scipy's routine is called directly on the CSR arrays when available
+    (skipping a float64 copy of the whole matrix), else through the public API.
+    """
+    if _strong_components is not None and ties.size < np.iinfo(np.int32).max:
+        labels = np.empty(ties.size, dtype=np.int32)
+        _strong_components(ties.indices.astype(np.int32), ties.indptr.astype(np.int32), labels)
+        return labels
+    _, labels = connected_components(ties.matrix(), directed=True, connection="strong")
+    return labels
+
+
 def largest_component_share(ties: TieCSR, member_mask: np.ndarray) -> float:
     """Share of members in the largest connected component of the tie graph."""
     n_members = int(member_mask.sum())
@@ -79,9 +102,7 @@ def largest_component_share(ties: TieCSR, member_mask: np.ndarray) -> float:
         return 0.0
     if ties.indices.size == 0:
         return 1.0 / n_members
-    # the tie matrix is symmetric, so strong components are the connected ones
-    # (and Pearce's algorithm needs no transpose)
-    _, labels = connected_components(ties.matrix(), directed=True, connection="strong")
+    labels = component_labels(ties)
     sizes = np.bincount(labels[member_mask])
     return float(sizes.max() / n_members)
 
