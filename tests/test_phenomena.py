@@ -26,18 +26,19 @@ def outcomes(params: Parameters, seeds: range = SEEDS) -> dict[str, np.ndarray]:
     return {key: np.array([r[key] for r in summaries], dtype=float) for key in summaries[0]}
 
 
-def test_default_run_spreads_and_reaches_critical_mass() -> None:
+def test_default_run_grows_in_an_s_curve_past_critical_mass_and_ideas_spread() -> None:
     result = netsim.run(seed=1)
-    table = result.table
     assert result.summary["critical_mass_reached"]
-    assert result.summary["final_adoption"] > 0.3
-    # S-shaped: slow start, fast middle, slowing end
-    adoption = table["adoption_share"].to_numpy()
-    first_half_gain = adoption[len(adoption) // 3] - adoption[0]
-    assert first_half_gain < 0.2 < adoption[-1] - adoption[len(adoption) // 3]
+    # S-shaped growth: slow first third, fast middle third, levelling last third
+    active = result.table["active_share"].to_numpy()
+    third = len(active) // 3
+    gains = np.diff(active[[0, third, 2 * third, -1]])
+    assert gains[1] > gains[0] and gains[1] > gains[2]
+    # over replicates the network takes off and the idea spreads in most runs
     out = outcomes(Parameters())
-    assert out["critical_mass_reached"].mean() >= 0.8
+    assert out["critical_mass_reached"].mean() >= 0.75
     assert out["final_adoption"].mean() > 0.4
+    assert out["spread"].mean() >= 0.5
 
 
 def test_early_funding_cliff_causes_fizzle_out_but_late_cliff_does_not() -> None:

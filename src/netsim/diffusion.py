@@ -19,7 +19,8 @@ from the adopters at the start of the step, then all new adoptions land at once.
   fraction 0 and count 2 it is Centola & Macy's (2007) complex contagion.
 
 In the social model the weights gate exposure: the sender's engagement and the
-receiver's trust ("members who trust each other are more inclined to share" [THF]).
+receiver's trust times the purpose alignment ("members who trust each other are
+more inclined to share" [THF]; a clear common purpose aligns members [THF]).
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ unanswered requests and performance management. Trust rises with reciprocated
 exchanges and shared events and falls with unanswered requests and performance
 management. All quantities are levels in [0, 1]; all changes are per weekly step.
 
-The equations (for a member i with engagement e, trust t, perceived value p):
+The equations (for a member i with engagement e, trust t, perceived value p;
+passive members feel only PASSIVE_VALUE_SHARE of the network value v):
 
     v      = alignment * s^2 / (s^2 + s_c^2)                 network value, s = active share
     r_i    = min(1, v + 0.5 * reciprocated_i)                 value realised this step

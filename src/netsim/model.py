@@ -33,9 +33,9 @@ from netsim.state import AdoptionState, MembershipStatus
 ROLE_INTERVAL = 13
 """Steps between recomputing members' roles (a quarter)."""
 EXPECTATION_ENGAGEMENT_LIFT = 0.15
+"""Joiners' engagement rises by this much per unit of expectations above 0.5."""
 LEADER_DEPARTURE_SHOCK = 0.5
 """Engagement lost by each member tied to a departing leader, per unit of leadership lost."""
-"""Joiners' engagement rises by this much per unit of expectations above 0.5."""
 
 
 class StepTable:
@@ -82,6 +82,10 @@ class NetworkModel(mesa.Model):
             params = params.replace(**overrides)
         super().__init__(rng=rng)
         self.params = params
+        if member_network is None and params.network_file:
+            from netsim.api import load_member_network  # a file named by the parameters
+
+            member_network = load_member_network(params)
         self.metrics_rng = np.random.default_rng(self.rng.integers(2**63))
         world = build_world(params, self.rng, member_network)
         self.members = world.members
@@ -333,12 +337,14 @@ class NetworkModel(mesa.Model):
         attendance: float | None = None
         for event in due:
             self.interventions.append((t, event.action, event.amount))
-            if event.action == "leader_leaves":
+            if event.action == "leader_leaves" and event.amount > 0:
                 loss = self.levers.leader_leaves(event.amount)
                 present = self.leaders[self.members.is_member()[self.leaders]]
                 if present.size:
                     self._leader_departs(int(present[0]), loss)
-            elif event.action in ("funding_cut", "funding_set"):
+            elif event.action == "funding_cut":
+                self.levers.funding_override = min(self.levers.funding(t), event.amount)
+            elif event.action == "funding_set":
                 self.levers.funding_override = event.amount
             elif event.action == "priority_added":
                 self.levers.extra_priorities += round(event.amount)
@@ -416,14 +422,25 @@ class NetworkModel(mesa.Model):
             diffusion.drop(row, holders, p.recovery_probability, self.rng)
             if social:
                 if self.params.leadership_style == "hierarchical":
-                    new = np.union1d(new, self._broadcast(susceptible))
+                    new = np.union1d(new, self._broadcast(row, susceptible))
                 disengaged = holders & (m.engagement < p.passive_below)
                 diffusion.drop(row, disengaged, p.abandonment_rate, self.rng)
             row[new] = AdoptionState.ADOPTED
 
-    def _broadcast(self, susceptible: np.ndarray) -> np.ndarray:
-        """Codified information cascaded down vertical ties from leaders who hold the idea."""
-        rate = self.params.hierarchy_broadcast * self.levers.leadership_presence
+    def _broadcast(self, row: np.ndarray, susceptible: np.ndarray) -> np.ndarray:
+        """Codified information cascaded down the hierarchy's vertical ties.
+
+        Every active non-adopter is under the leadership (the vertical overlay),
+        so each adopts with probability hierarchy_broadcast x leadership
+        presence x the share of present leaders who hold the idea: no leader
+        holding it, nothing cascades. Source: DOMAIN 'vertical ties cascade
+        codified information'.
+        """
+        leaders = self.leaders[self.members.is_member()[self.leaders]]
+        if leaders.size == 0:
+            return np.empty(0, np.int64)
+        holding = float(np.mean(row[leaders] == AdoptionState.ADOPTED))
+        rate = self.params.hierarchy_broadcast * self.levers.leadership_presence * holding
         candidates = np.flatnonzero(susceptible)
         return candidates[self.rng.random(candidates.size) < rate]
 

@@ -113,9 +113,10 @@ class TimelineEvent:
     """A shock or intervention applied at the start of step ``step`` (1 = the first step).
 
     Actions (``amount`` meaning in brackets):
-    ``leader_leaves`` (share of leadership capacity lost, 0-1; 1 = the leader goes),
-    ``funding_cut`` (new funding level from this step on, 0-1; the classic cliff is 0),
-    ``funding_set`` (same as funding_cut but may raise it),
+    ``leader_leaves`` (the principal leader goes; amount 0-1 scales how much of the
+    leadership that rested on them goes too; 0 does nothing),
+    ``funding_cut`` (funding falls to this level from this step on, 0-1, never rises;
+    the classic cliff is 0), ``funding_set`` (funding becomes this level, up or down),
     ``priority_added`` (number of extra priorities), ``champions_recruited``
     (number of members cultivated as change agents), ``event`` (attendance share, 0-1).
     Source: [deck] "systems leaders don't get distracted"; [THF] funding and change agents.
@@ -187,7 +188,7 @@ class Parameters:
         sweepable=False,
         meaning="'social': the full model; 'contagion': social dynamics off on a fixed network "
         "(the textbook diffusion models).",
-        source="[THF] ideas spread through 'contagion' (Christakis & Fowler)",
+        source="[THF] 'ideas, values and behaviour spread through contagion'",
     )
 
     # --- network: who could join, and who knows whom -------------------------
@@ -216,7 +217,8 @@ class Parameters:
         low=0,
         high=5_000_000,
         meaning="Members at step 0 (the founders), drawn across organisations.",
-        source="[THF] building critical mass, step 1: a core group",
+        source="[THF] building critical mass: networks start from a committed core (modelling "
+        "assumption: the seeds name no size)",
     )
     contacts_per_person: float = param(
         10.0,
@@ -460,7 +462,8 @@ class Parameters:
         unit="people",
         low=0,
         high=5_000_000,
-        meaning="Members who hold each idea at step 0 (drawn from the founders if any).",
+        meaning="People who hold each idea at step 0: founders first; any beyond the founders "
+        "are prospects, who pass it on only once they join.",
         source="Rogers, Diffusion of Innovations: innovators seed adoption",
     )
     contagion: str = param(
@@ -603,7 +606,7 @@ class Parameters:
         low=0.0,
         high=1.0,
         meaning="Strength an unused tie loses per step; a tie at zero is gone.",
-        source="DOMAIN: 'ties that decay when unused'",
+        source="DOMAIN: members 'form and lose ties' (how fast is a modelling assumption)",
     )
     passive_below: float = param(
         0.25,
@@ -612,7 +615,7 @@ class Parameters:
         low=0.0,
         high=1.0,
         meaning="Engagement under which an active member turns passive.",
-        source="[THF] members 'join, stay active, turn passive, or lapse'",
+        source="DOMAIN: members 'join, stay active, turn passive, or lapse'",
     )
     lapse_below: float = param(
         0.1,

@@ -18,7 +18,7 @@ import numpy as np
 class MembershipStatus(IntEnum):
     """Where a person stands with the network.
 
-    Source: [THF] members join, stay active, turn passive, or lapse.
+    Source: DOMAIN, members 'join, stay active, turn passive, or lapse'.
     """
 
     PROSPECT = 0
