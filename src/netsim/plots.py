@@ -166,3 +166,280 @@ def compare_wheel(five_c: pd.DataFrame, names: dict[str, str], *, title: str = "
     ax.set_title(title or "5C wheel at the last step (mean over runs)", pad=22)
     fig.tight_layout()
     return fig
+
+
+# --- sweep analysis (netsim.analysis): figures from its tables ----------------------------
+
+RUN_LABEL_COLOURS = {
+    "critical mass": "#1b9e77",
+    "spread": "#7570b3",
+    "stalled": "#999999",
+    "fizzled": "#d95f02",
+    "failed": "#222222",
+}
+INDEX_LABELS = {
+    "S1": "first order S1",
+    "ST": "total order ST",
+    "mu_star": "mu* (mean |elementary effect|)",
+    "sigma": "sigma (spread of effects)",
+}
+
+
+def outcome_label(outcome: str) -> str:
+    """A summary field as a reader says it (the report's labels)."""
+    from netsim.report import OUTCOME_LABELS
+
+    return OUTCOME_LABELS.get(outcome, outcome.replace("_", " "))
+
+
+def parameter_label(name: str) -> str:
+    """A parameter name with its unit, e.g. 'founding_core (people)'."""
+    from netsim.parameters import ParameterError, spec_of
+
+    try:
+        unit = spec_of(name).unit
+    except (ParameterError, ValueError):
+        return name
+    return f"{name} ({unit})" if unit else name
+
+
+def _positions(levels: pd.Series) -> tuple[list[float], list[str] | None]:
+    """x positions of levels: the values if numeric, else 0..k-1 with the values as ticks."""
+    values = list(levels)
+    if pd.api.types.is_numeric_dtype(levels) and not pd.api.types.is_bool_dtype(levels):
+        return [float(v) for v in values], None
+    return list(range(len(values))), [str(v) for v in values]
+
+
+def outcome_curves(curves: pd.DataFrame, parameter: str, outcomes: list[str]) -> Figure:
+    """One panel per outcome: mean per level with its 95% interval as error bars and a band.
+
+    ``curves`` is :func:`netsim.analysis.outcome_curves` for one parameter (level, outcome,
+    kind, mean, ci_low, ci_high); yes/no outcomes are drawn as percentages of runs.
+    """
+    import numpy as np
+
+    shown = [o for o in outcomes if o in set(curves["outcome"])][:6]
+    columns = min(3, max(1, len(shown)))
+    rows = max(1, -(-len(shown) // columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.3 * rows), squeeze=False)
+    for ax, outcome in zip(axes.flat, shown, strict=False):
+        part = curves[curves["outcome"] == outcome]
+        x, ticks = _positions(part["level"].reset_index(drop=True))
+        scale = 100.0 if (part["kind"] == "proportion").all() else 1.0
+        mean = part["mean"].to_numpy(dtype=float) * scale
+        low = part["ci_low"].to_numpy(dtype=float) * scale
+        high = part["ci_high"].to_numpy(dtype=float) * scale
+        ax.fill_between(x, low, high, alpha=0.2, lw=0)
+        errors = np.clip([mean - low, high - mean], 0, None)  # Wilson's 1.0 can round below
+        ax.errorbar(x, mean, yerr=errors, marker="o", ms=3, capsize=2)
+        if ticks is not None:
+            ax.set_xticks(x, ticks, rotation=30, ha="right")
+        ax.set_title(outcome_label(outcome), fontsize="medium")
+        ax.set_ylabel("% of runs" if scale == 100.0 else "mean")
+        if scale == 100.0:
+            ax.set_ylim(-2, 102)
+        ax.set_xlabel(parameter_label(parameter))
+    for ax in list(axes.flat)[len(shown) :]:
+        ax.set_visible(False)
+    fig.suptitle(f"Outcomes along {parameter} (95% intervals)")
+    fig.tight_layout()
+    return fig
+
+
+def tipping_point(
+    levels: pd.DataFrame,
+    curve: pd.DataFrame,
+    fit: dict,
+    parameter: str,
+    outcome: str,
+) -> Figure:
+    """Share of runs per level with Wilson intervals, the fitted logistic curve, x0 and its
+    interval as a shaded band. ``fit`` is :meth:`netsim.analysis.TippingPoint.row`."""
+    import math
+
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    share = levels["share"].to_numpy(dtype=float)
+    ax.errorbar(
+        levels["level"],
+        share,
+        yerr=np.clip([share - levels["ci_low"], levels["ci_high"] - share], 0, None),
+        fmt="o",
+        ms=4,
+        capsize=3,
+        color="black",
+        label="share of runs (95% Wilson interval)",
+    )
+    if not curve.empty:
+        ax.plot(curve["x"], curve["p"], color="#d95f02", label="fitted logistic curve")
+    x0, low, high = fit["x0"], fit["ci_low"], fit["ci_high"]
+    if not (x0 is None or math.isnan(x0)):
+        if not (math.isnan(low) or math.isnan(high)):
+            ax.axvspan(low, high, color="#d95f02", alpha=0.15, lw=0, label="95% interval of x0")
+        ax.axvline(x0, color="#d95f02", linestyle="--", lw=1, label=f"x0 ≈ {x0:.3g}")
+    ax.axhline(0.5, color="grey", linestyle=":", lw=1)
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlabel(parameter_label(parameter))
+    ax.set_ylabel(f"P({outcome_label(outcome)})")
+    ax.set_title(f"Tipping point: {outcome_label(outcome)} against {parameter}")
+    ax.legend(frameon=False, fontsize="small", loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def label_shares(counts: pd.DataFrame, parameter: str) -> Figure:
+    """Stacked bars: the share of runs per label at each level of ``parameter``.
+
+    ``counts`` is long (parameter level, label, runs, share), as
+    :func:`netsim.analysis.label_counts` with ``by=parameter`` gives it.
+    """
+    wide = counts.pivot_table(index=parameter, columns="label", values="share", sort=True)
+    wide = wide.reindex(columns=[c for c in RUN_LABEL_COLOURS if c in wide.columns]).fillna(0)
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    x = range(len(wide))
+    bottom = pd.Series(0.0, index=wide.index)
+    for label in wide.columns:
+        ax.bar(
+            x, 100 * wide[label], bottom=100 * bottom, color=RUN_LABEL_COLOURS[label], label=label
+        )
+        bottom += wide[label]
+    ax.set_xticks(list(x), [tick_label(v) for v in wide.index])
+    ax.set_xlabel(parameter_label(parameter))
+    ax.set_ylabel("% of runs")
+    ax.set_ylim(0, 100)
+    ax.set_title(f"How runs end, by {parameter}")
+    ax.legend(frameon=False, fontsize="small", bbox_to_anchor=(1.01, 1), loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def level_distributions(
+    values: pd.DataFrame,
+    bimodality: pd.DataFrame,
+    parameter: str,
+    outcome: str,
+    *,
+    threshold: float,
+) -> Figure:
+    """Per level, a violin of ``outcome`` with every run as a jittered dot; levels whose
+    Sarle coefficient exceeds ``threshold`` are marked.
+
+    ``values`` has one row per run (level, value); ``bimodality`` is
+    :func:`netsim.analysis.bimodality_table` (level, bimodality, bimodal).
+    """
+    import numpy as np
+
+    order = list(bimodality["level"])
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.7 * len(order) + 2), 4.2))
+    rng = np.random.default_rng(0)  # jitter only: a fixed generator, never the global one
+    for k, level in enumerate(order):
+        v = values.loc[values["level"] == level, "value"].dropna().to_numpy(dtype=float)
+        if v.size == 0:
+            continue
+        bimodal = bool(bimodality.loc[bimodality["level"] == level, "bimodal"].iloc[0])
+        colour = "#d95f02" if bimodal else "#1b9e77"
+        if v.size > 2 and np.ptp(v) > 0:
+            parts = ax.violinplot([v], positions=[k], widths=0.8, showextrema=False)
+            for body in parts["bodies"]:
+                body.set_facecolor(colour)
+                body.set_alpha(0.25)
+        ax.scatter(k + rng.uniform(-0.18, 0.18, v.size), v, s=6, color=colour, alpha=0.6, lw=0)
+    ticks = [tick_label(v) for v in order]
+    ax.set_xticks(range(len(order)), ticks)
+    b = bimodality["bimodality"].to_numpy(dtype=float)
+    for k, value in enumerate(b):
+        if value == value:
+            ax.annotate(
+                f"b={value:.2f}",
+                (k, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                fontsize="x-small",
+            )
+    ax.set_xlabel(parameter_label(parameter))
+    ax.set_ylabel(outcome_label(outcome))
+    ax.set_title(
+        f"Distribution per level (orange: Sarle's b > {threshold:.3g}, two modes likely)", pad=16
+    )
+    fig.tight_layout()
+    return fig
+
+
+def tick_label(value: object) -> str:
+    """A compact axis label for a parameter level: numbers to 3 significant digits, choices as is.
+
+    Grids may vary a choice (leadership style, contagion mode) as well as a number.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return f"{value:.3g}"
+
+
+def phase_diagram(table: pd.DataFrame, x: str, y: str, outcomes: tuple[str, ...]) -> Figure:
+    """One heatmap per outcome over the (x, y) grid: share of runs or mean, cell by cell.
+
+    ``table`` is :func:`netsim.analysis.phase_table` (x, y, n and one column per outcome).
+    """
+    fig, axes = plt.subplots(1, len(outcomes), figsize=(5.2 * len(outcomes), 4.3), squeeze=False)
+    for ax, outcome in zip(axes[0], outcomes, strict=True):
+        grid = table.pivot_table(index=y, columns=x, values=outcome, sort=True)
+        image = ax.imshow(
+            grid.to_numpy(dtype=float),
+            origin="lower",
+            aspect="auto",
+            cmap="viridis",
+            vmin=0,
+            vmax=1.0 if grid.max().max() <= 1 else None,
+        )
+        ax.set_xticks(range(grid.shape[1]), [tick_label(v) for v in grid.columns], rotation=45)
+        ax.set_yticks(range(grid.shape[0]), [tick_label(v) for v in grid.index])
+        ax.set_xlabel(parameter_label(x))
+        ax.set_ylabel(parameter_label(y))
+        title = outcome_label(outcome)
+        ax.set_title(("share of runs: " if outcome in _YES_NO else "mean ") + title)
+        fig.colorbar(image, ax=ax, shrink=0.85)
+    fig.tight_layout()
+    return fig
+
+
+_YES_NO = ("critical_mass_reached", "fizzled_out", "spread")
+
+
+def sensitivity_bars(table: pd.DataFrame, bars: dict[str, str | None], title: str) -> Figure:
+    """Grouped bars per parameter, one panel per outcome, with the intervals as error bars.
+
+    ``table`` is long (outcome, parameter, one column per index); ``bars`` maps each index
+    column to its half-width column (or None).
+    """
+    import numpy as np
+
+    outcomes = list(dict.fromkeys(table["outcome"]))
+    fig, axes = plt.subplots(
+        1, len(outcomes), figsize=(4.6 * len(outcomes), 3.8), squeeze=False, sharey=False
+    )
+    width = 0.8 / len(bars)
+    for ax, outcome in zip(axes[0], outcomes, strict=True):
+        part = table[table["outcome"] == outcome]
+        x = np.arange(len(part))
+        for k, (column, conf) in enumerate(bars.items()):
+            errors = None if conf is None else part[conf].to_numpy(dtype=float)
+            ax.bar(
+                x + (k - (len(bars) - 1) / 2) * width,
+                part[column].to_numpy(dtype=float),
+                width,
+                yerr=errors,
+                capsize=3,
+                label=INDEX_LABELS.get(column, column),
+            )
+        ax.set_xticks(x, list(part["parameter"]), rotation=30, ha="right")
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.set_title(outcome_label(outcome), fontsize="medium")
+    axes[0, 0].set_ylabel(title)
+    axes[0, 0].legend(frameon=False, fontsize="small")
+    fig.suptitle(f"{title}: 95% intervals from SALib's bootstrap")
+    fig.tight_layout()
+    return fig
