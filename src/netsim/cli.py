@@ -483,3 +483,269 @@ def analyse(
         ) from None
     typer.echo(f"report: {folder / 'report.html'}")
     typer.echo(f"analysis: {folder}")
+
+
+@app.command()
+def sweep(
+    file: Annotated[
+        Path, typer.Argument(help="Experiment file (TOML/YAML), e.g. experiments/x.toml.")
+    ],
+    workers: Annotated[
+        int | None, typer.Option(help="Local worker processes (default: all cores).")
+    ] = None,
+    serial: Annotated[
+        bool, typer.Option("--serial", help="Run in this process, one run at a time (debugging).")
+    ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Submit to an existing Dask cluster, e.g. tcp://host:8786 (workers need netsim).",
+            metavar="ADDRESS",
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume", help="Continue the sweep in --out: skip runs done, retry failed ones."
+        ),
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Results folder (default: results/sweep-<time>-<experiment>)."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="Print only the results folder.")] = False,
+    flush_runs: Annotated[
+        int, typer.Option(help="Write finished runs to disk after this many...")
+    ] = 500,
+    flush_seconds: Annotated[
+        float, typer.Option(help="...or after this many seconds, whichever comes first.")
+    ] = 5.0,
+    analyse: Annotated[
+        bool, typer.Option(help="Analyse the folder afterwards (if netsim.analysis is there).")
+    ] = True,
+) -> None:
+    """Run an experiment's design (grid, Latin hypercube, Sobol, Morris or list) with replicates.
+
+    Results stream to OUT/runs/part-*.parquet as runs finish (pandas:
+    pd.read_parquet(OUT / "runs")), with OUT/manifest.json describing the design. A failed
+    run is recorded and the sweep goes on; Ctrl-C keeps what finished, and --resume
+    continues where the sweep stopped.
+    """
+    import signal
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from netsim import runner
+    from netsim import sweep as sweeping
+    from netsim.experiments import load_experiment
+    from netsim.results import unique_folder
+
+    if workers is not None and workers < 1:
+        raise fail(f"--workers must be at least 1; got {workers}")
+    if sum([serial, scheduler is not None, workers is not None]) > 1:
+        raise fail("choose one of --serial, --workers N and --scheduler ADDRESS")
+    if flush_runs < 1:
+        raise fail(f"--flush-runs must be at least 1; got {flush_runs}")
+    if flush_seconds <= 0:
+        raise fail(f"--flush-seconds must be above 0; got {flush_seconds:g}")
+    if resume and out is None:
+        raise fail("--resume needs --out DIR: the folder of the sweep to continue")
+    folder = out if out is not None else unique_folder(Path("results"), "sweep", f"-{file.stem}")
+    try:
+        experiment = load_experiment(file)
+        sweeping.check_folder(experiment, folder, resume=resume)
+    except ValueError as err:
+        raise fail(str(err)) from None
+
+    engine: Any
+    if serial:
+        engine = runner.SerialEngine()
+    elif scheduler is not None:
+        engine = runner.DaskEngine(scheduler)
+        try:
+            engine.connect()
+        except ConnectionError as err:
+            raise fail(str(err)) from None
+    else:
+        engine = runner.LocalEngine(
+            workers or min(runner.default_workers(), max(1, experiment.total_runs))
+        )
+
+    def stop(signum: int, frame: Any) -> None:  # SIGTERM (a batch system's notice): as Ctrl-C
+        raise KeyboardInterrupt
+
+    previous_term = signal.signal(signal.SIGTERM, stop)
+    started = time.perf_counter()
+    columns = (
+        TextColumn("sweeping"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs · {task.fields[rate]} · ETA {task.fields[eta]} · {task.fields[failed]}"),
+    )
+    shown_errors = 0
+    try:
+        with Progress(*columns, console=err_console, transient=True, disable=quiet) as bar:
+            task = bar.add_task("sweep", total=experiment.total_runs, rate="", eta="–", failed="")
+
+            def progress(report: Any, outcome: Any) -> None:
+                nonlocal shown_errors
+                elapsed = max(time.perf_counter() - started, 1e-9)
+                rate = report.done / elapsed
+                left = report.total - report.skipped - report.done
+                eta = f"{left / rate:.0f}s" if rate > 0 else "–"
+                bar.update(
+                    task,
+                    completed=report.skipped + report.done,
+                    rate=f"{rate:.1f}/s",
+                    eta=eta,
+                    failed=f"{report.failed} failed",
+                )
+                while shown_errors < len(report.first_errors):
+                    bar.console.print(
+                        f"netsim: run failed: {report.first_errors[shown_errors]}",
+                        markup=False,
+                        highlight=False,
+                        soft_wrap=True,
+                    )
+                    shown_errors += 1
+
+            report = sweeping.run_sweep(
+                experiment,
+                folder,
+                engine=engine,
+                resume=resume,
+                flush_runs=flush_runs,
+                flush_seconds=flush_seconds,
+                progress=progress,
+            )
+    except sweeping.SweepInterrupted as stopped:
+        done = stopped.report
+        err_console.print(
+            f"netsim: interrupted: {done.ok + done.failed} runs saved this session "
+            f"({done.skipped + done.ok} of {done.total} done) in {folder}; resume with: "
+            f"netsim sweep {file} --resume --out {folder}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(130) from None
+    except (sweeping.SweepError, OSError) as err:
+        message = str(err) if isinstance(err, ValueError) else f"{folder}: {err.strerror or err}"
+        raise fail(message) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
+        if isinstance(engine, runner.DaskEngine):
+            engine.close()
+    if report.failed > shown_errors and not quiet:
+        err_console.print(
+            f"netsim: {report.failed - shown_errors} more failed runs; see the error column",
+            markup=False,
+            highlight=False,
+        )
+    if not quiet:
+        typer.echo(
+            f"sweep: {report.done} runs done ({report.failed} failed), {report.skipped} skipped "
+            f"(done before), {report.total} in the design, {report.seconds:.1f}s "
+            f"on {engine.describe()}"
+        )
+    if analyse:  # netsim.analysis.analyse_folder(out) -> Path, if that module exists
+        import importlib
+
+        written: Any = None
+        try:
+            analysis: Any = importlib.import_module("netsim.analysis")
+        except ModuleNotFoundError as err:
+            if err.name != "netsim.analysis":
+                raise fail(f"analysis cannot be imported: {err}") from None
+            analysis = None
+        hook = getattr(analysis, "analyse_folder", None)
+        if callable(hook):
+            try:
+                written = hook(folder)
+            except Exception as err:  # the runs are safe on disk whatever analysis does
+                err_console.print(
+                    f"netsim: error: analysis failed: {err}; the sweep's results are complete "
+                    f"in {folder}",
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
+                )
+                raise typer.Exit(1) from None
+        if not quiet and written is not None:
+            typer.echo(f"analysis: {written}")
+    typer.echo(str(folder) if quiet else f"results: {folder}")
+
+
+@app.command("app")
+def app_command(
+    host: Annotated[
+        str,
+        typer.Option(help="Address to listen on; 127.0.0.1 keeps the page on this machine."),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+    scenario: Annotated[
+        str | None,
+        typer.Option(help="Scenario file or library scenario to start with (default: defaults)."),
+    ] = None,
+    results_root: Annotated[
+        Path, typer.Option(help="Where the page's replay picker looks for results folders.")
+    ] = Path("results"),
+) -> None:
+    """Start the browser view (Solara): play a network live, move knobs, press shocks.
+
+    Serves the page netsim.app:Page until Ctrl+C.
+    Changing a knob rebuilds the model from week 0; shock buttons act on the running model.
+    """
+    import ipaddress
+    import os
+    import socket
+    import warnings
+
+    if not 1 <= port <= 65535:
+        raise fail(f"--port {port}: must be from 1 to 65535")
+    try:
+        load_scenario_arg(scenario)
+    except ValueError as err:
+        raise fail(str(err)) from None
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as err:
+        raise fail(f"--host {host!r}: cannot be resolved: {err.strerror or err}") from None
+    family, _, _, _, address = infos[0]
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as err:
+        raise fail(
+            f"cannot listen on {host}:{port}: {err.strerror or err}; try another --port"
+        ) from None
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        err_console.print(
+            f"netsim: warning: listening on {host}, beyond this machine: anyone who can reach "
+            "it can use the page (there is no login)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    os.environ["SOLARA_APP"] = "netsim.app:Page"
+    os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = host, str(port)
+    os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
+    os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "false")
+    os.environ.setdefault("SOLARA_THEME_TITLE", "netsim")
+    os.environ["NETSIM_APP_SCENARIO"] = scenario or ""
+    os.environ["NETSIM_APP_RESULTS"] = str(results_root)
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none")
+    import uvicorn
+
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"netsim app: http://{shown}:{port}/  (Ctrl+C to stop)")
+    config = uvicorn.Config(
+        "solara.server.starlette:app", host=host, port=port, log_level="warning", access_log=False
+    )
+    uvicorn.Server(config).run()

@@ -1,0 +1,187 @@
+"""Frame time of the browser view (not a test; run it by hand).
+
+One frame is what the page's play loop does per week: ``model.step()``, the
+per-step table, the network's drawing data (layout sample, colours, sizes,
+ties) and the three pictures (network, curves, 5C wheel) rendered to PNG.
+Measured over a whole default scenario (156 weeks) at each size, after the
+ghost run has finished, so nothing else competes for the CPU:
+
+- **frame**: :meth:`netsim.app.Session.step` end to end (what playing costs);
+- the same work split into its parts, done by hand: model step, ``table()``,
+  drawing data, and each picture's render + PNG encoding.
+
+Usage::
+
+    python benchmarks/bench_app.py                    # 500 and 5,000 members, 156 weeks
+    python benchmarks/bench_app.py --sizes 500 --weeks 52
+    python benchmarks/bench_app.py --json frames.json
+
+Targets: at 500 members >= 10 frames per second (median frame <= 100 ms); at
+5,000 members "usable", taken as >= 4 frames per second (median <= 250 ms).
+The machine may be shared: the load average is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from netsim import app, build_model
+from netsim.layout import (
+    DRAW_LIMIT,
+    Figures,
+    edges_within,
+    member_layout,
+    network_frame,
+    sample_people,
+)
+from netsim.parameters import Parameters
+
+TARGET_MS = {500: 100.0, 5_000: 250.0}
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+def session_frames(params: Parameters, seed: int, weeks: int) -> list[float]:
+    """Milliseconds of each Session.step() over ``weeks`` weeks (the play loop's frame)."""
+    session = app.Session()
+    session.load(app.Source("bench", params, seed))
+    deadline = time.monotonic() + 120
+    while not session.last.ghost and time.monotonic() < deadline:  # let the ghost finish
+        time.sleep(0.05)
+    times = []
+    for _ in range(weeks):
+        start = time.perf_counter()
+        session.step()
+        times.append((time.perf_counter() - start) * 1000)
+    session.close()
+    return times
+
+
+def part_frames(params: Parameters, seed: int, weeks: int) -> dict[str, list[float]]:
+    """The same frame done by hand, timing each part (milliseconds per week)."""
+    model = build_model(params, seed=seed)
+    organisation = model.members.organisation
+    layout = member_layout(organisation)
+    sample = sample_people(organisation, DRAW_LIMIT)
+    sample_edges = edges_within(sample, model.graph.edge_u, model.graph.edge_v, organisation.size)
+    figures = Figures()
+    figures.reset(layout, params.steps)
+    parts: dict[str, list[float]] = {
+        k: [] for k in ("model step", "table", "drawing data", "network", "curves", "wheel")
+    }
+
+    def timed(name: str, work: Callable[[], Any]) -> Any:
+        start = time.perf_counter()
+        out = work()
+        parts[name].append((time.perf_counter() - start) * 1000)
+        return out
+
+    for _ in range(weeks):
+        timed("model step", model.step)
+        table = timed("table", model.table)
+        m = model.members
+
+        def drawing_data(m=m) -> Any:
+            return network_frame(
+                layout=layout,
+                sample=sample,
+                sample_edges=sample_edges,
+                status=m.status,
+                engagement=m.engagement,
+                adoption=m.adoption[0],
+                highlight=m.leader | m.champion,
+                edge_u=model.graph.edge_u,
+                edge_v=model.graph.edge_v,
+                strength=model.ties.strength,
+                formed_step=model.ties.formed_step,
+                step=model.step_count,
+            )
+
+        frame = timed("drawing data", drawing_data)
+        interventions = tuple(model.interventions)
+        timed("network", lambda frame=frame: figures._render_network(frame))
+        timed("curves", lambda t=table, i=interventions: figures._render_curves(t, i))
+        timed("wheel", lambda table=table: figures._render_wheel(table))
+    return parts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 5_000])
+    parser.add_argument("--weeks", type=int, default=156, help="frames per size (default 156)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", help="also write every figure to this JSON file")
+    args = parser.parse_args()
+    console = Console()
+    console.print(
+        f"netsim browser-view frame time · {platform.processor() or platform.machine()} · "
+        f"{os.cpu_count()} cores · load {os.getloadavg()[0]:.2f} · {args.weeks} weeks · seed "
+        f"{args.seed}"
+    )
+    results: dict[str, Any] = {}
+    table = Table(title="frame = step + drawing data + network, curves and wheel PNGs")
+    for column in ("members", "median ms", "p90 ms", "max ms", "frames/s", "target", "ok"):
+        table.add_column(column, justify="right")
+    parts_table = Table(title="median ms per part (done by hand)")
+    part_names = ("model step", "table", "drawing data", "network", "curves", "wheel")
+    for column in ("members", *part_names, "PNG bytes/frame"):
+        parts_table.add_column(column, justify="right")
+    for size in args.sizes:
+        params = Parameters(eligible_population=size, steps=max(args.weeks, 1))
+        frames = session_frames(params, args.seed, args.weeks)
+        parts = part_frames(params, args.seed, args.weeks)
+        session = app.Session()
+        last = session.load(app.Source("bench", params, args.seed))
+        last = session.step(args.weeks) or last
+        session.close()
+        png_bytes = len(last.network_png) + len(last.curves_png) + len(last.wheel_png)
+        median = statistics.median(frames)
+        target = TARGET_MS.get(size)
+        table.add_row(
+            f"{size:,}",
+            f"{median:.1f}",
+            f"{percentile(frames, 90):.1f}",
+            f"{max(frames):.1f}",
+            f"{1000 / median:.1f}",
+            "n/a" if target is None else f"<= {target:.0f} ms",
+            "n/a" if target is None else ("PASS" if median <= target else "MISS"),
+        )
+        parts_table.add_row(
+            f"{size:,}",
+            *(f"{statistics.median(parts[name]):.2f}" for name in part_names),
+            f"{png_bytes / 1024:.0f} KB",
+        )
+        results[str(size)] = {
+            "frame_ms": {
+                "median": median,
+                "p90": percentile(frames, 90),
+                "max": max(frames),
+            },
+            "frames_per_second": 1000 / median,
+            "parts_median_ms": {name: statistics.median(parts[name]) for name in part_names},
+            "png_bytes_last_frame": png_bytes,
+            "drawn_people": int(last.shown),
+        }
+    console.print(table)
+    console.print(parts_table)
+    console.print(f"load at the end {os.getloadavg()[0]:.2f}")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as out:
+            json.dump(results, out, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,252 @@
+"""The browser view end to end: `netsim app` in a subprocess, driven by headless Chromium.
+
+One journey through the page, as a trainer would take it: pick a scenario,
+play, move a knob, press shocks, upload a broken scenario file, click
+everything fast, replay a saved run. Screenshots go to ``test-artifacts/``.
+Skipped (with the reason) only where Debian's chromium is not installed;
+Playwright's own browser download is not used.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("NETSIM_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+WEEK = re.compile(r"week (\d+) of (\d+)")
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason=f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install -y chromium)",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"netsim app exited early with status {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"netsim app did not listen on port {port} within {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path]]:
+    """A `netsim app` on a free port, with a small saved run to replay; stopped afterwards."""
+    import netsim
+    from netsim.results import write_run
+
+    work = tmp_path_factory.mktemp("app")
+    saved = work / "results" / "short-run"
+    write_run(
+        netsim.run(netsim.Parameters(eligible_population=150), seed=4, steps=12),
+        saved,
+        figure=False,
+    )
+    port = free_port()
+    netsim_cli = shutil.which("netsim", path=str(Path(sys.executable).parent)) or "netsim"
+    log = (work / "server.log").open("wb")
+    process = subprocess.Popen(
+        [netsim_cli, "app", "--port", str(port), "--results-root", str(work / "results")],
+        cwd=work,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for_port(port, process, timeout=30)
+        check_front_end(f"http://127.0.0.1:{port}/")
+        yield f"http://127.0.0.1:{port}/", saved, work / "server.log"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        log.close()
+
+
+def check_front_end(url: str) -> None:
+    """The page's JavaScript must be served (from Solara's asset cache, or fetched from a CDN)."""
+    html = urllib.request.urlopen(url, timeout=30).read().decode("utf-8", "replace")
+    scripts = re.findall(r"""["'](/_solara/cdn/[^"']+\.js)["']""", html)
+    assert scripts, "the Solara page names no front-end script"
+    for script in scripts:
+        try:
+            urllib.request.urlopen(url.rstrip("/") + script, timeout=60).read(1)
+        except OSError as err:
+            pytest.fail(
+                f"the Solara page's front-end file {script} is not available ({err}): run "
+                "`.venv/bin/python tests/browser/solara_assets.py` (needs npm) once, or let "
+                "the server reach the internet"
+            )
+
+
+def week_of(page) -> tuple[int, int]:
+    match = WEEK.search(page.inner_text(".netsim-week"))
+    assert match, page.inner_text(".netsim-week")
+    return int(match.group(1)), int(match.group(2))
+
+
+def wait_week_at_least(page, week: int, timeout: float = 15_000) -> None:
+    page.wait_for_function(
+        """(week) => {
+            const m = /week (\\d+) of/.exec(document.querySelector('.netsim-week')?.textContent);
+            return m !== null && parseInt(m[1]) >= week;
+        }""",
+        arg=week,
+        timeout=timeout,
+    )
+
+
+def wait_week(page, week: int, timeout: float = 15_000) -> None:
+    page.wait_for_selector(f".netsim-week:text-matches('^week {week} of')", timeout=timeout)
+
+
+def image_source(page, css: str) -> str:
+    return page.eval_on_selector(css, "el => el.src")
+
+
+def drop_file(page, selector: str, path: Path) -> None:
+    """A real drag-and-drop of a file from disk (the drop zone reads it as a user's file)."""
+    box = page.locator(selector).bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    cdp = page.context.new_cdp_session(page)
+    data = {"items": [], "files": [str(path)], "dragOperationsMask": 1}
+    for kind in ("dragEnter", "dragOver", "drop"):
+        cdp.send("Input.dispatchDragEvent", {"type": kind, "x": x, "y": y, "data": data})
+    cdp.detach()
+
+
+def test_trainer_journey(server: tuple[str, Path, Path], tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from netsim.scenarios import ScenarioError, parse_scenario_text
+
+    url, saved, server_log = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    broken = tmp_path / "broken.toml"
+    broken.write_text('name = "my network"\n[leadership\nleadership_style = "distributed"\n')
+    with pytest.raises(ScenarioError) as expected:
+        parse_scenario_text(broken.read_text(), broken.name)
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(15_000)
+        try:
+            page.goto(url)
+            wait_week(page, 0, timeout=30_000)
+
+            # pick a scenario from the library
+            page.click(".netsim-scenario .v-field")
+            page.click(".v-overlay .v-list-item:has-text('Funding cliff')")
+            page.wait_for_selector(".netsim-source:has-text('Funding cliff')")
+            wait_week(page, 0)
+
+            # play: the counter and the curves advance
+            curves_before = image_source(page, ".netsim-curves")
+            page.click(".netsim-play")
+            wait_week_at_least(page, 6)
+            page.wait_for_function(
+                "(before) => document.querySelector('.netsim-curves').src !== before",
+                arg=curves_before,
+            )
+            page.click(".netsim-pause")
+            page.wait_for_selector(".netsim-play:not([disabled])")
+            page.screenshot(path=ARTIFACTS / "app-playing.png")
+
+            # move a knob: the model is rebuilt from week 0 with the new value
+            knob = ".netsim-control-facilitation_capacity"
+            before = float(re.search(r": ([\d.]+) ", page.inner_text(knob)).group(1))
+            thumb = page.locator(f"{knob} [role=slider]")
+            thumb.focus()
+            thumb.press("ArrowRight")
+            page.wait_for_selector(f"{knob}:has-text('capacity: {before + 0.01:g} ')")
+            wait_week(page, 0)
+
+            # a shock while playing is applied and marked
+            page.click(".netsim-play")
+            wait_week_at_least(page, 2)
+            page.click(".netsim-act-leader_leaves")
+            page.wait_for_selector(".netsim-interventions:has-text('leader leaves')")
+            page.wait_for_function(
+                "() => /week \\d+: leader leaves/.test("
+                "document.querySelector('.netsim-interventions').textContent)"
+            )
+            page.screenshot(path=ARTIFACTS / "app-shock.png")
+
+            # a broken scenario file: the same one-line message, no traceback
+            drop_file(page, ".netsim-upload .solara-file-drop", broken)
+            error = page.wait_for_selector(".netsim-error")
+            assert str(expected.value) in error.inner_text()
+            assert "\n" not in str(expected.value)
+            assert "Traceback" not in page.inner_text("body")
+            page.screenshot(path=ARTIFACTS / "app-upload-error.png")
+
+            # rapid clicking (still playing): reset during play, many shocks at once, play/pause
+            page.wait_for_selector(".netsim-pause:not([disabled])")
+            burst = [".netsim-reset", ".netsim-play", ".netsim-reset", ".netsim-play"]
+            burst += [
+                f".netsim-act-{action}"
+                for action in ("funding_cut", "priority_added", "champions_recruited", "event")
+            ]
+            burst += [".netsim-act-leader_leaves", ".netsim-play", ".netsim-pause", ".netsim-play"]
+            for css in burst:  # as fast as the browser sends them, enabled or not
+                page.click(css, force=True, no_wait_after=True)
+            # the server handles clicks in order: after one more reset, play must work again
+            page.click(".netsim-reset")
+            wait_week(page, 0)
+            page.click(".netsim-play")
+            wait_week_at_least(page, 3)
+            page.click(".netsim-pause")
+            assert "Traceback" not in page.inner_text("body")
+            page.screenshot(path=ARTIFACTS / "app-after-rapid-clicks.png")
+
+            # replay a saved run: rebuilt from its parameters and seed, it matches step by step
+            page.fill(".netsim-replay-folder input", str(saved))
+            page.press(".netsim-replay-folder input", "Enter")
+            page.click(".netsim-replay:not([disabled])")
+            page.wait_for_selector(".netsim-source:has-text('replay: short-run')")
+            page.click(".netsim-play")
+            wait_week(page, 12, timeout=20_000)
+            note = page.inner_text(".netsim-replay-note")
+            assert "matches the saved run so far (week 12)" in note
+            page.screenshot(path=ARTIFACTS / "app-replay.png")
+        except Exception:
+            page.screenshot(path=ARTIFACTS / "app-failure.png")
+            raise
+        finally:
+            browser.close()
+    log = server_log.read_text(errors="replace")
+    assert "Traceback" not in log, log[-3000:]
