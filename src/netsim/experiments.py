@@ -54,21 +54,21 @@ from netsim.parameters import (
     FIELD_NAMES,
     ParameterError,
     Parameters,
-    _coerce,  # the one definition of "is this value allowed for this parameter"
+    coerce_value,  # the one definition of "is this value allowed for this parameter"
     declarations,
     spec_of,
 )
 from netsim.runner import derive_seed
 from netsim.scenarios import (
     MAX_REPLICATES,
+    LineFinder,
     Scenario,
     ScenarioError,
-    _LineFinder,
-    _parse,
-    _read_text,
     default_scenario,
     library_dir,
     load_scenario,
+    parse_document,
+    read_document_text,
 )
 
 DESIGNS = ("grid", "latin_hypercube", "sobol", "morris", "list")
@@ -246,8 +246,8 @@ class Experiment:
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file (and its base scenario)."""
     path = Path(path)
-    text = _read_text(path)
-    document = _parse(path, text)
+    text = read_document_text(path)
+    document = parse_document(path, text)
     return _Validator(path, text, document).experiment()
 
 
@@ -258,7 +258,7 @@ class _Validator:
         self.path = path
         self.text = text
         self.doc = document
-        self.lines = _LineFinder(text, path.suffix)
+        self.lines = LineFinder(text, path.suffix)
 
     def error(self, message: str, key: str, group: str | None = None) -> ScenarioError:
         shown = f"[{group}] {key}" if group else key
@@ -525,7 +525,7 @@ class _Validator:
 
     def check_value(self, name: str, value: Any) -> Any:
         try:
-            return _coerce(name, _KIND[name], value, spec_of(name))
+            return coerce_value(name, _KIND[name], value, spec_of(name))
         except ParameterError as err:
             raise self.error(err.detail, name, "vary") from None
 

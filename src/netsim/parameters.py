@@ -671,7 +671,7 @@ class Parameters:
         for f in dataclasses.fields(self):
             if f.name == "timeline":
                 continue
-            value = _coerce(f.name, f.type, getattr(self, f.name), f.metadata["spec"])
+            value = coerce_value(f.name, f.type, getattr(self, f.name), f.metadata["spec"])
             object.__setattr__(self, f.name, value)
         object.__setattr__(self, "timeline", _coerce_timeline(self.timeline))
         self._check_consistency()
@@ -778,7 +778,7 @@ def unknown_field_message(name: str) -> str:
     return f"is not a parameter{hint}"
 
 
-def _coerce(name: str, type_name: Any, value: Any, spec: ParameterSpec) -> Any:
+def coerce_value(name: str, type_name: Any, value: Any, spec: ParameterSpec) -> Any:
     """Check one value against its declaration; return it in its canonical type."""
     type_name = type_name if isinstance(type_name, str) else type_name.__name__
     if type_name == "str":

@@ -149,10 +149,10 @@ def load_scenario(path: str | Path) -> Scenario:
 def parse_scenario_text(text: str, path: str | Path = "<scenario>.toml") -> Scenario:
     """Validate scenario text that is not on disk (an upload, a test). No ``extends``."""
     path = Path(path)
-    document = _parse(path, text)
+    document = parse_document(path, text)
     if "extends" in document:
         raise ScenarioError(path, "'extends' needs a file on disk", field="extends")
-    lines = _LineFinder(text, path.suffix)
+    lines = LineFinder(text, path.suffix)
     flat, meta = _flatten(path, document, lines)
     return _validate(path, {k: (v, path, lines) for k, v in flat.items()}, meta, text)
 
@@ -160,7 +160,8 @@ def parse_scenario_text(text: str, path: str | Path = "<scenario>.toml") -> Scen
 # --- reading ----------------------------------------------------------------------
 
 
-def _read_text(path: Path) -> str:
+def read_document_text(path: Path) -> str:
+    """A scenario or experiment file as text, or a one-line ScenarioError (type, size, UTF-8)."""
     if path.suffix.lower() not in SUFFIXES:
         raise ScenarioError(
             path,
@@ -183,7 +184,8 @@ def _read_text(path: Path) -> str:
         raise ScenarioError(path, "is not UTF-8 text", line=line) from None
 
 
-def _parse(path: Path, text: str) -> dict[str, Any]:
+def parse_document(path: Path, text: str) -> dict[str, Any]:
+    """TOML or YAML (by suffix) -> a mapping, safely: nothing in the file is executed."""
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
             document = yaml.safe_load(text)
@@ -213,7 +215,7 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
         raise ScenarioError(path, f"TOML could not be read: {err}") from None
 
 
-class _LineFinder:
+class LineFinder:
     """Best-effort line numbers of keys in the original text (for error messages)."""
 
     def __init__(self, text: str, suffix: str) -> None:
@@ -250,7 +252,7 @@ class _LineFinder:
         return self.of("timeline")
 
 
-Located = tuple[Any, Path, _LineFinder]
+Located = tuple[Any, Path, LineFinder]
 
 
 def _load_chain(
@@ -267,9 +269,9 @@ def _load_chain(
         raise ScenarioError(
             origin, f"'extends' makes a cycle: {' -> '.join(names)}", line=line, field="extends"
         )
-    text = _read_text(path)
-    document = _parse(path, text)
-    lines = _LineFinder(text, path.suffix)
+    text = read_document_text(path)
+    document = parse_document(path, text)
+    lines = LineFinder(text, path.suffix)
     merged: dict[str, Located] = {}
     meta_parent: dict[str, Any] = {}
     if "extends" in document:
@@ -299,7 +301,7 @@ def _load_chain(
 
 
 def _flatten(
-    path: Path, document: Mapping[str, Any], lines: _LineFinder
+    path: Path, document: Mapping[str, Any], lines: LineFinder
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Group tables -> flat parameter values; top-level name/description/... -> meta."""
     flat: dict[str, Any] = {}
@@ -355,7 +357,7 @@ def _flatten(
     return flat, meta
 
 
-def _check_parameter_name(path: Path, group: str, name: str, lines: _LineFinder) -> None:
+def _check_parameter_name(path: Path, group: str, name: str, lines: LineFinder) -> None:
     line = lines.of(name, group)
     if name not in FIELD_NAMES or name == "timeline":
         in_group = [n for n in FIELD_NAMES if spec_of(n).group == group]
