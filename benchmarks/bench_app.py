@@ -6,7 +6,7 @@ ties) and the three pictures (network, curves, 5C wheel) rendered to PNG.
 Measured over a whole default scenario (156 weeks) at each size, after the
 ghost run has finished, so nothing else competes for the CPU:
 
-- **frame**: :meth:`netsim.app.Session.step` end to end (what playing costs);
+- **frame**: :meth:`netsim.session.Session.step` end to end (what playing costs);
 - the same work split into its parts, done by hand: model step, ``table()``,
   drawing data, and each picture's render + PNG encoding.
 
@@ -36,16 +36,17 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from netsim import app, build_model
+from netsim import build_model
 from netsim.layout import (
     DRAW_LIMIT,
     Figures,
     edges_within,
     member_layout,
-    network_frame,
+    model_network_frame,
     sample_people,
 )
 from netsim.parameters import Parameters
+from netsim.session import Session, Source
 
 TARGET_MS = {500: 100.0, 5_000: 250.0}
 
@@ -56,8 +57,8 @@ def percentile(values: list[float], q: float) -> float:
 
 def session_frames(params: Parameters, seed: int, weeks: int) -> list[float]:
     """Milliseconds of each Session.step() over ``weeks`` weeks (the play loop's frame)."""
-    session = app.Session()
-    session.load(app.Source("bench", params, seed))
+    session = Session()
+    session.load(Source("bench", params, seed))
     deadline = time.monotonic() + 120
     while not session.last.ghost and time.monotonic() < deadline:  # let the ghost finish
         time.sleep(0.05)
@@ -92,23 +93,9 @@ def part_frames(params: Parameters, seed: int, weeks: int) -> dict[str, list[flo
     for _ in range(weeks):
         timed("model step", model.step)
         table = timed("table", model.table)
-        m = model.members
 
-        def drawing_data(m=m) -> Any:
-            return network_frame(
-                layout=layout,
-                sample=sample,
-                sample_edges=sample_edges,
-                status=m.status,
-                engagement=m.engagement,
-                adoption=m.adoption[0],
-                highlight=m.leader | m.champion,
-                edge_u=model.graph.edge_u,
-                edge_v=model.graph.edge_v,
-                strength=model.ties.strength,
-                formed_step=model.ties.formed_step,
-                step=model.step_count,
-            )
+        def drawing_data() -> Any:
+            return model_network_frame(model, layout, sample, sample_edges)
 
         frame = timed("drawing data", drawing_data)
         interventions = tuple(model.interventions)
@@ -143,8 +130,8 @@ def main() -> None:
         params = Parameters(eligible_population=size, steps=max(args.weeks, 1))
         frames = session_frames(params, args.seed, args.weeks)
         parts = part_frames(params, args.seed, args.weeks)
-        session = app.Session()
-        last = session.load(app.Source("bench", params, args.seed))
+        session = Session()
+        last = session.load(Source("bench", params, args.seed))
         last = session.step(args.weeks) or last
         session.close()
         png_bytes = len(last.network_png) + len(last.curves_png) + len(last.wheel_png)

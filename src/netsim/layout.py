@@ -12,9 +12,11 @@ picture swim and cost more than the model step):
 Large populations are drawn through a fixed, deterministic sample
 (:func:`sample_people`), stratified by organisation; only ties among sampled
 people are drawn. :func:`network_frame` turns the model's member and tie arrays
-into the arrays a scatter plot and two line collections need, and
+into the arrays a scatter plot and two line collections need
+(:func:`model_network_frame` reads them from a live model), and
 :class:`Figures` draws them, with the curves and the 5C wheel, into PNGs for
-the browser view (:mod:`netsim.app`) by updating kept matplotlib artists.
+the browser view's session (:mod:`netsim.session`) by updating kept matplotlib
+artists. Nothing here imports Solara.
 """
 
 from __future__ import annotations
@@ -218,6 +220,31 @@ def network_frame(
         new_tie_segments=new_segments.reshape(-1, 2, 2),
         shown=int(sample.size),
         population=int(status.size),
+    )
+
+
+def model_network_frame(
+    model: Any, layout: Layout, sample: np.ndarray, sample_edges: np.ndarray
+) -> NetworkFrame:
+    """:func:`network_frame` of a live model's current state (its first idea's adoption).
+
+    Reads the model's member and tie arrays without copying them, so the play
+    loop and the frame benchmark prepare a picture the same way.
+    """
+    m, ties, graph = model.members, model.ties, model.graph
+    return network_frame(
+        layout=layout,
+        sample=sample,
+        sample_edges=sample_edges,
+        status=m.status,
+        engagement=m.engagement,
+        adoption=m.adoption[0],
+        highlight=m.leader | m.champion,
+        edge_u=graph.edge_u,
+        edge_v=graph.edge_v,
+        strength=ties.strength,
+        formed_step=ties.formed_step,
+        step=model.step_count,
     )
 
 
