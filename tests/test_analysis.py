@@ -1,4 +1,5 @@
-"""Sweep analysis (src/netsim/analysis.py and `netsim analyse`).
+"""Sweep analysis (src/netsim/analysis.py, tipping.py, sensitivity.py, analysis_report.py and
+`netsim analyse`).
 
 Every statistical check uses a synthetic table whose answer is known: a logistic "model"
 with a known x0, a step function, samples of known shape, SALib's Ishigami function with
@@ -21,26 +22,23 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
-from netsim import analysis
+from netsim import analysis, tipping
 from netsim.analysis import (
     BIMODALITY_THRESHOLD,
     LABEL_ORDER,
     LABEL_RULES,
     AnalysisError,
-    analyse_folder,
     bimodality_coefficient,
     dedupe_runs,
     label_runs,
-    morris_indices,
     outcome_curves,
-    refined_experiment_text,
-    sobol_indices,
-    suggest_refinement,
-    tipping_point,
 )
+from netsim.analysis_report import analyse_folder
 from netsim.cli import app
 from netsim.intervals import t_interval, wilson_interval
 from netsim.metrics import SUMMARY_FIELDS
+from netsim.sensitivity import SENSITIVITY_OUTCOMES, morris_indices, sobol_indices
+from netsim.tipping import refined_experiment_text, suggest_refinement, tipping_point
 
 # Ishigami (a = 7, b = 0.1): analytic first and total order indices (Ishigami & Homma 1990;
 # SALib's test suite pins the same values)
@@ -297,7 +295,7 @@ def test_tipping_point_recovers_a_known_logistic_x0() -> None:
     assert tp.ci_high - tp.ci_low < 0.5
     assert abs(tp.x0 - 3.7) < 0.15
     assert tp.s == pytest.approx(0.3, abs=0.1)
-    assert tp.n_bootstrap == analysis.BOOTSTRAP
+    assert tp.n_bootstrap == tipping.BOOTSTRAP
     assert re.fullmatch(
         r"P\(critical mass\) crosses 1/2 at founding_core ≈ [\d.]+ \(95% CI [\d.]+–[\d.]+\)\.",
         tp.statement(),
@@ -593,7 +591,7 @@ def test_analyse_folder_on_sobol_and_morris_designs(tmp_path: Path) -> None:
         raw.sample(frac=1, random_state=0).to_parquet(folder / "design.parquet")  # any row order
         out = analyse_folder(folder, bootstrap=100)
         table = pd.read_csv(out / f"{design}.csv")
-        assert set(table["outcome"]) == set(analysis.SENSITIVITY_OUTCOMES)
+        assert set(table["outcome"]) == set(SENSITIVITY_OUTCOMES)
         assert (out / f"{design}.png").is_file()
         adoption = table[table["outcome"] == "final_adoption"].set_index("parameter")
         key = "ST" if design == "sobol" else "mu_star"

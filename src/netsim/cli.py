@@ -469,7 +469,8 @@ def analyse(
     """Analyse a sweep: run labels, outcome curves, tipping point, bimodality, phase diagrams
     and sensitivity indices, written to RESULTS_DIR/analysis with report.md and report.html.
     """
-    from netsim.analysis import AnalysisError, analyse_folder
+    from netsim.analysis import AnalysisError
+    from netsim.analysis_report import analyse_folder
 
     if bootstrap < 1:
         raise fail(f"--bootstrap must be at least 1; got {bootstrap}")
@@ -749,3 +750,113 @@ def app_command(
         "solara.server.starlette:app", host=host, port=port, log_level="warning", access_log=False
     )
     uvicorn.Server(config).run()
+
+
+@app.command("validate-model")
+def validate_model(
+    full: Annotated[
+        bool,
+        typer.Option(help="Full size: more replicates and larger graphs (minutes, not seconds)."),
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Report folder (default: results/validation-<time>)."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes, one case each (default: all cores)."),
+    ] = None,
+    case: Annotated[
+        list[str] | None,
+        typer.Option("--case", help="Run only this case (repeatable; default: every case)."),
+    ] = None,
+) -> None:
+    """Check the textbook modes against published results (Newman 2002, Watts 2002,
+    Centola & Macy 2007, ...); see docs/validation.md.
+
+    Writes report.md, cases.csv, cases.json (one row per check), summary.json and
+    figures/<case>.png; exits 1 if any case fails.
+    """
+    import os
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from netsim.results import unique_folder
+    from netsim.validation import case_ids_all, run_suite
+    from netsim.validation.report import write_report
+
+    allowed = case_ids_all()
+    chosen = list(dict.fromkeys(case or allowed))
+    unknown = [c for c in chosen if c not in allowed]
+    if unknown:
+        raise fail(f"--case {unknown[0]!r} is not a validation case; allowed: {', '.join(allowed)}")
+    if workers is not None and workers < 1:
+        raise fail(f"--workers must be at least 1; got {workers}")
+    size = "full" if full else "reduced"
+    n_workers = min(workers or os.cpu_count() or 1, len(chosen))
+    folder = out if out is not None else unique_folder(Path("results"), "validation")
+    command = "netsim validate-model" + (" --full" if full else "")
+    command += "".join(f" --case {c}" for c in chosen) if case else ""
+
+    started = time.perf_counter()
+    with Progress(
+        TextColumn(f"validating ({size})"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("cases · {task.fields[last]}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("validate", total=len(chosen), last="")
+
+        def done(result: Any) -> None:
+            verdict = "PASS" if result.passed else "FAIL"
+            bar.update(task, advance=1, last=f"{result.case} {verdict}")
+
+        results = run_suite(chosen, size, n_workers, done)  # type: ignore[arg-type]
+    try:
+        write_report(results, folder, command)
+    except OSError as err:
+        raise fail(f"cannot write the report to {folder}: {err.strerror or err}") from None
+
+    elapsed = time.perf_counter() - started
+    table = Table(title=f"netsim validate-model ({size}): {n_workers} workers, {elapsed:.1f}s")
+    for column, justify in (
+        ("case", "left"),
+        ("compared", "left"),
+        ("reference", "right"),
+        ("netsim", "right"),
+        ("95% interval", "right"),
+        ("rule", "left"),
+        ("result", "left"),
+    ):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    from netsim.validation.report import interval, number
+
+    for result in results:
+        label = result.case
+        if result.error:
+            first = result.error.splitlines()[0]
+            table.add_row(label, f"error: {first}", "", "", "", "", "[red]FAIL[/red]")
+            label = ""
+        for i, c in enumerate(result.checks):
+            verdict = "[green]PASS[/green]" if c.passed else "[red]FAIL[/red]"
+            table.add_row(
+                label,
+                c.compared,
+                number(c.reference),
+                number(c.value),
+                interval(c.ci_low, c.ci_high),
+                c.rule(),
+                verdict,
+                end_section=i == len(result.checks) - 1,
+            )
+            label = ""
+    console.print(table)
+    failed = [r.case for r in results if not r.passed]
+    verdict = f"FAIL: {', '.join(failed)}" if failed else "PASS"
+    typer.echo(f"{len(results) - len(failed)} of {len(results)} cases passed: {verdict}")
+    typer.echo(f"report: {folder / 'report.md'}")
+    if failed:
+        raise typer.Exit(1)
