@@ -821,7 +821,10 @@ def validate_model(
         raise fail(f"cannot write the report to {folder}: {err.strerror or err}") from None
 
     elapsed = time.perf_counter() - started
-    table = Table(title=f"netsim validate-model ({size}): {n_workers} workers, {elapsed:.1f}s")
+    plural = "s" if n_workers != 1 else ""
+    table = Table(
+        title=f"netsim validate-model ({size}): {n_workers} worker{plural}, {elapsed:.1f}s"
+    )
     for column, justify in (
         ("case", "left"),
         ("compared", "left"),
