@@ -834,7 +834,7 @@ def validate_model(
         ("rule", "left"),
         ("result", "left"),
     ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        table.add_column(column, justify=justify, no_wrap=column == "case")  # type: ignore[arg-type]
     from netsim.validation.report import interval, number
 
     for result in results:
