@@ -15,6 +15,7 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
+from netsim import metrics
 from netsim.model import NetworkModel
 from netsim.network_io import MemberNetwork, NetworkFileError, read_member_network
 from netsim.parameters import ParameterError, Parameters
@@ -88,7 +89,8 @@ def run(
         parameters=model.params,
         seed=seed,
         table=table,
-        summary=model.summary(),
+        # the summary of the table just built (model.summary() would build it again)
+        summary=metrics.summarise(table, model.params.critical_mass_share),
         model=model,
     )
 

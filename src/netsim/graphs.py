@@ -12,7 +12,7 @@ population is built in well under a second; none lays the graph out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -71,6 +71,10 @@ class TieCSR:
     indices: np.ndarray
     edges: np.ndarray | None = None
     """Ids of the contact edges that are ties (None: all of them)."""
+    _degree: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    _int32: tuple[np.ndarray, np.ndarray] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def size(self) -> int:
@@ -78,7 +82,21 @@ class TieCSR:
 
     @property
     def degree(self) -> np.ndarray:
-        return np.diff(self.indptr)
+        """Ties per person (computed once: diffusion, roles and three metrics all read it).
+
+        Shared between callers, so treat it as read-only.
+        """
+        if self._degree is None:
+            object.__setattr__(self, "_degree", np.diff(self.indptr))
+        return self._degree  # type: ignore[return-value]
+
+    def int32_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(indices, indptr) as int32, made once (scipy's graph routines want 32-bit indices)."""
+        if self._int32 is None:
+            object.__setattr__(
+                self, "_int32", (self.indices.astype(np.int32), self.indptr.astype(np.int32))
+            )
+        return self._int32  # type: ignore[return-value]
 
     def matrix(self) -> csr_matrix:
         """As a scipy CSR matrix of ones (for connected components and products).

