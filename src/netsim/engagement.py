@@ -119,36 +119,55 @@ def update_engagement_and_trust(
     att = attended[idx].astype(np.float64)
     felt_value = np.where(active_mask[idx], inputs.value, inputs.value * PASSIVE_VALUE_SHARE)
 
-    realised = np.minimum(1.0, felt_value + 0.5 * rec)
-    p += PERCEIVED_VALUE_RATE * (realised - p)
+    # The equations are evaluated in place into a few reused buffers (fewer passes over
+    # memory at 100k members); every product and sum is the same IEEE operation, in the
+    # same order, as the formulas in the module docstring written out term by term.
+    tmp = np.multiply(rec, 0.5)
+    tmp += felt_value
+    realised = np.minimum(tmp, 1.0, out=tmp)  # min(1, v + 0.5 rec)
+    realised -= p
+    realised *= PERCEIVED_VALUE_RATE
+    p += realised
 
     reach = min(1.0, NURTURE_SPAN * members.size / n_members)
     fatigue = inputs.fatigue * (1.0 - HEADSPACE_RELIEF * inputs.headspace) * inputs.attention_load
     fatigue_i = np.where(members.champion[idx], fatigue * CHAMPION_FATIGUE, fatigue)
-    disappointment = DISAPPOINTMENT_RATE * np.maximum(
-        0.0, EXPECTATION_SCALE * inputs.expectations - p
-    )
-    headroom = 1.0 - e
-    de = (
-        headroom
-        * (
-            inputs.network_effect_strength * felt_value * (0.5 + 0.5 * t)
-            + inputs.exchange_gain * rec
-            + NURTURE_RATE * inputs.facilitation * reach
-            + EVENT_ENGAGEMENT_GAIN * att
-            + IDEA_VALUE * inputs.alignment * ideas_held[idx]
-        )
-        - fatigue_i
-        - disappointment
-        - 0.5 * inputs.unanswered_cost * una
-        - PM_ENGAGEMENT_COST * inputs.performance_management
-    )
-    dt = (
-        0.5 * inputs.exchange_gain * rec
-        - inputs.unanswered_cost * una
-        + EVENT_TRUST_GAIN * att
-        - PM_TRUST_COST * inputs.performance_management
-    )
-    members.engagement[idx] = np.clip(e + de, 0.0, 1.0)
-    members.trust[idx] = np.clip(t + dt, 0.0, 1.0)
-    members.perceived_value[idx] = np.clip(p, 0.0, 1.0)
+    # disappointment = 0.08 * max(0, 0.6 x - p)
+    disappointment = np.subtract(EXPECTATION_SCALE * inputs.expectations, p)
+    np.maximum(disappointment, 0.0, out=disappointment)
+    disappointment *= DISAPPOINTMENT_RATE
+
+    # gain = a v (0.5 + 0.5 t) + g rec + nurture + 0.05 att + idea value x held
+    gain = np.multiply(felt_value, inputs.network_effect_strength)
+    np.multiply(t, 0.5, out=tmp)
+    tmp += 0.5
+    gain *= tmp
+    np.multiply(rec, inputs.exchange_gain, out=tmp)
+    gain += tmp
+    gain += NURTURE_RATE * inputs.facilitation * reach
+    np.multiply(att, EVENT_ENGAGEMENT_GAIN, out=tmp)
+    gain += tmp
+    np.multiply(ideas_held[idx], IDEA_VALUE * inputs.alignment, out=tmp)
+    gain += tmp
+    # de = (1 - e) gain - fatigue - disappointment - 0.5 c una - pm cost
+    de = gain
+    np.subtract(1.0, e, out=tmp)
+    de *= tmp
+    de -= fatigue_i
+    de -= disappointment
+    np.multiply(una, 0.5 * inputs.unanswered_cost, out=tmp)
+    de -= tmp
+    de -= PM_ENGAGEMENT_COST * inputs.performance_management
+    # dt = 0.5 g rec - c una + 0.03 att - pm cost
+    dt = np.multiply(rec, 0.5 * inputs.exchange_gain)
+    np.multiply(una, inputs.unanswered_cost, out=tmp)
+    dt -= tmp
+    np.multiply(att, EVENT_TRUST_GAIN, out=tmp)
+    dt += tmp
+    dt -= PM_TRUST_COST * inputs.performance_management
+
+    e += de
+    t += dt
+    members.engagement[idx] = np.clip(e, 0.0, 1.0, out=e)
+    members.trust[idx] = np.clip(t, 0.0, 1.0, out=t)
+    members.perceived_value[idx] = np.clip(p, 0.0, 1.0, out=p)

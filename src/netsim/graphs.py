@@ -24,9 +24,12 @@ except ImportError:  # pragma: no cover - only on a scipy without it
 
 
 def _counting_csr(n: int, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """CSR (indptr, indices) of the pairs (rows[k], cols[k]), grouped by row."""
-    indptr = np.empty(n + 1, dtype=np.int64)
-    indices = np.empty(rows.size, dtype=np.int64)
+    """CSR (indptr, indices) of the pairs (rows[k], cols[k]), grouped by row.
+
+    The arrays have the dtype of ``rows`` (int32 or int64; ``cols`` must match).
+    """
+    indptr = np.empty(n + 1, dtype=rows.dtype)
+    indices = np.empty(rows.size, dtype=rows.dtype)
     if _coo_tocsr is not None:
         _coo_tocsr(
             n,
@@ -93,9 +96,11 @@ class TieCSR:
     def int32_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """(indices, indptr) as int32, made once (scipy's graph routines want 32-bit indices)."""
         if self._int32 is None:
-            object.__setattr__(
-                self, "_int32", (self.indices.astype(np.int32), self.indptr.astype(np.int32))
+            arrays = (
+                self.indices.astype(np.int32, copy=False),
+                self.indptr.astype(np.int32, copy=False),
             )
+            object.__setattr__(self, "_int32", arrays)
         return self._int32  # type: ignore[return-value]
 
     def matrix(self) -> csr_matrix:
@@ -132,10 +137,26 @@ class ContactGraph:
     """The person at each CSR slot (``source[s]`` is the ``i`` whose slice holds ``s``)."""
     edge_key: np.ndarray
     """Sorted ``edge_u * size + edge_v``: finds an edge by binary search."""
+    _ends32: tuple[np.ndarray, np.ndarray] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def edge_count(self) -> int:
         return int(self.edge_u.size)
+
+    def _csr_ends(self) -> tuple[np.ndarray, np.ndarray]:
+        """(edge_u, edge_v) for building tie CSRs: int32 copies (made once) where indices fit.
+
+        Half the bytes to gather, concatenate and counting-sort every step, and
+        the result is already in the 32-bit form scipy's graph routines want.
+        """
+        if max(self.size, 2 * self.edge_count) >= np.iinfo(np.int32).max:
+            return self.edge_u, self.edge_v
+        if self._ends32 is None:
+            ends = (self.edge_u.astype(np.int32), self.edge_v.astype(np.int32))
+            object.__setattr__(self, "_ends32", ends)
+        return self._ends32  # type: ignore[return-value]
 
     @property
     def degree(self) -> np.ndarray:
@@ -192,12 +213,14 @@ class ContactGraph:
 
         Built from the (usually much shorter) list of present edges with a
         counting sort, which costs O(ties + people) rather than O(contacts).
+        Its ``indptr`` and ``indices`` are int32 when every index fits.
         """
         if present is None:
             return TieCSR(self.indptr, self.neighbour)
         kept = np.flatnonzero(present)
-        u = self.edge_u[kept]
-        v = self.edge_v[kept]
+        edge_u, edge_v = self._csr_ends()
+        u = edge_u[kept]
+        v = edge_v[kept]
         rows = np.concatenate([u, v])
         cols = np.concatenate([v, u])
         return TieCSR(*_counting_csr(self.size, rows, cols), edges=kept)

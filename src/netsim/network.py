@@ -89,22 +89,26 @@ def choose_partners(
     new from their wider acquaintance. Returns (partner, edge id); askers with no
     contacts are dropped from both arrays' alignment by returning -1.
     """
-    degree = graph.indptr[askers + 1] - graph.indptr[askers]
+    starts = graph.indptr[askers]
+    degree = graph.indptr[askers + 1] - starts
     has = degree > 0
     partner = np.full(askers.size, -1, np.int64)
     edge = np.full(askers.size, -1, np.int64)
     if not has.any():
         return partner, edge
-    a = askers[has]
     d = degree[has]
-    offsets = (rng.random((PARTNER_CANDIDATES, a.size)) * d).astype(np.int64)
-    slots = graph.indptr[a] + offsets
-    tied = ties.strength[graph.edge_of[slots]] > 0.0
-    first_tied = np.argmax(tied, axis=0)
-    pick = np.where(tied.any(axis=0), first_tied, 0)
-    chosen = slots[pick, np.arange(a.size)]
-    partner[has] = graph.neighbour[chosen]
-    edge[has] = graph.edge_of[chosen]
+    offsets = (rng.random((PARTNER_CANDIDATES, d.size)) * d).astype(np.int64)
+    slots = starts[has] + offsets
+    edges = graph.edge_of[slots]
+    tied = ties.strength[edges] > 0.0
+    # the first tied candidate, else the first: written from the last candidate back, so
+    # the earliest tied one lands last (cheaper than argmax down a short axis)
+    pick = np.zeros(d.size, np.intp)
+    for k in range(PARTNER_CANDIDATES - 1, -1, -1):
+        pick[tied[k]] = k
+    column = np.arange(d.size)
+    partner[has] = graph.neighbour[slots[pick, column]]
+    edge[has] = edges[pick, column]
     return partner, edge
 
 
@@ -167,9 +171,8 @@ def exchange(
     joins = draw[invite] < p_join
     joined = np.unique(invited[joins])
 
-    success_count = np.bincount(askers[success], minlength=n) + np.bincount(
-        partner[success], minlength=n
-    )
+    # both ends of each reciprocated exchange, counted in one pass
+    success_count = np.bincount(np.concatenate([askers[success], partner[success]]), minlength=n)
     unanswered_count = np.bincount(askers[unanswered], minlength=n)
     return ExchangeOutcome(
         attempts=int(askers.size),
@@ -300,8 +303,11 @@ def decay_ties(ties: TieArrays, step: int, rate: float) -> None:
     a modelling assumption: the seeds do not describe how ties fade.
     """
     s = ties.strength
-    tied = np.flatnonzero(s > 0.0)
-    unused = tied[ties.last_used[tied] != step]
+    # one mask over all edges, then one compress: cheaper than gathering last_used at
+    # the tied edges and compressing twice (same edges, same order, same arithmetic)
+    mask = s > 0.0
+    mask &= ties.last_used != step
+    unused = np.flatnonzero(mask)
     weakened = s[unused] - rate
     s[unused] = np.maximum(weakened, 0.0)
     ties.formed_step[unused[weakened <= 0.0]] = -1
