@@ -15,7 +15,7 @@ import difflib
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
 from itertools import combinations
@@ -55,7 +55,9 @@ from netsim.tipping import (
     _fmt,
     refined_experiment_text,
     suggest_refinement,
+    tipping_by_table,
     tipping_point,
+    tipping_points_by,
 )
 
 
@@ -103,28 +105,60 @@ class Analysis:
     tipping: TippingPoint | None = None
     refinement: list[float] = field(default_factory=list)
     refined_text: str | None = None
+    by: str | None = None
+    tipping_by: dict[Any, TippingPoint] = field(default_factory=dict)
+    """The tipping point per level of ``by`` (see :func:`netsim.tipping.tipping_points_by`)."""
+
+
+DEFAULT_OUTCOME = "critical_mass_reached"
+DEFAULT_PHASE_OUTCOMES = ("critical_mass_reached", "final_adoption")
+
+
+def settings_of(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """The experiment file's [analysis] table as the sweep recorded it (empty if none)."""
+    settings = manifest.get("analysis")
+    return dict(settings) if isinstance(settings, Mapping) else {}
 
 
 def analyse(
     manifest: dict[str, Any],
     runs: pd.DataFrame,
-    outcome: str = "critical_mass_reached",
+    outcome: str | None = None,
     parameter: str | None = None,
     *,
     bootstrap: int = BOOTSTRAP,
     design_matrix: pd.DataFrame | None = None,
+    by: str | None = None,
+    phase_outcomes: Sequence[str] | None = None,
 ) -> Analysis:
     """Every analysis that applies to the design and the varied parameters, with notes on
     what was skipped and why. Figures come from :mod:`netsim.plots`. ``design_matrix`` is
-    the sweep's raw sample (point_id + one column per parameter), used by Morris."""
-    from netsim import plots
+    the sweep's raw sample (point_id + one column per parameter), used by Morris.
 
+    ``outcome``, ``parameter``, ``by`` and ``phase_outcomes`` default to the experiment
+    file's [analysis] table (``manifest["analysis"]``), so an experiment says once what its
+    analysis is about; without it: critical_mass_reached, the numeric parameter along which
+    the outcome changes most, no split, and critical mass with final adoption. With ``by``,
+    the tipping point is also estimated at each level of ``by``."""
+    from netsim import analysis_plots, plots
+
+    settings = settings_of(manifest)
+    outcome = outcome or settings.get("outcome") or DEFAULT_OUTCOME
+    parameter = parameter or settings.get("parameter")
+    by = by or settings.get("by")
+    requested = tuple(phase_outcomes or settings.get("phase_outcomes") or ())
+    phase_outcomes = requested or DEFAULT_PHASE_OUTCOMES
     varied = [v["name"] for v in manifest["varied"]]
     kinds = {v["name"]: v.get("kind") for v in manifest["varied"]}
     if outcome not in BOOLEAN_OUTCOMES:
         raise _unknown("outcome", outcome, BOOLEAN_OUTCOMES)
     if parameter is not None and parameter not in varied:
         raise _unknown("parameter", parameter, varied)
+    if by is not None and by not in varied:
+        raise _unknown("parameter to split by", by, varied)
+    absent = [o for o in requested if o not in runs.columns]
+    if absent:
+        raise AnalysisError(f"the runs table has no {', '.join(map(repr, absent))} column")
     needed = [*varied, outcome, *(c for c in BOOLEAN_OUTCOMES if c != outcome)]
     missing = [c for c in needed if c not in runs.columns]
     if missing:
@@ -136,7 +170,7 @@ def analyse(
     numeric = [n for n in varied if is_numeric(ok[n]) and kinds.get(n) != "choice"]
     if parameter is None:
         parameter = _pick_parameter(ok, numeric, outcome) or (varied[0] if varied else None)
-    result = Analysis(manifest, labelled, outcome, parameter)
+    result = Analysis(manifest, labelled, outcome, parameter, by=by)
     result.tables["runs_labelled"] = labelled
     result.tables["label_counts"] = label_counts(labelled)
     if parameter is None:
@@ -188,6 +222,12 @@ def analyse(
                     )
                 except AnalysisError as err:
                     result.notes.append(f"No refined experiment file written: {err}.")
+        if by is not None and by != parameter:
+            result.tipping_by = tipping_points_by(runs, parameter, by, outcome, bootstrap=bootstrap)
+            result.tables["tipping_by"] = tipping_by_table(result.tipping_by, by)
+            result.images["tipping_by.png"] = _png(
+                analysis_plots.tipping_by(result.tipping_by, parameter, by)
+            )
     else:
         result.notes.append(
             f"No tipping point: {parameter} is not numeric (a choice between values)."
@@ -214,13 +254,9 @@ def analyse(
             if y == parameter:  # the main parameter along the horizontal axis
                 x, y = y, x
             stem = f"phase_{_safe(x)}__{_safe(y)}"
-            result.tables[stem] = phase_table(
-                runs, x, y, ("critical_mass_reached", "final_adoption")
-            )
+            result.tables[stem] = phase_table(runs, x, y, phase_outcomes)
             result.images[f"{stem}.png"] = _png(
-                plots.phase_diagram(
-                    result.tables[stem], x, y, ("critical_mass_reached", "final_adoption")
-                )
+                plots.phase_diagram(result.tables[stem], x, y, phase_outcomes)
             )
         if len(pairs) > 3:
             result.notes.append(f"Phase diagrams drawn for 3 of {len(pairs)} parameter pairs.")
@@ -470,6 +506,40 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
                     )
                 )
             )
+    if result.tipping_by:
+        blocks += [
+            Heading(f"Tipping point by {result.by}"),
+            Paragraph(
+                (
+                    f"The same fit at each level of {result.by} separately (own bootstrap, same "
+                    "seed): how far the tipping point moves.",
+                )
+            ),
+            Table(
+                (str(result.by), "method", "x0", "95% CI", "width s", "runs", "statement"),
+                tuple(
+                    (
+                        _level_text(level),
+                        tp.method,
+                        _fmt(tp.x0),
+                        f"{_fmt(tp.ci_low)}–{_fmt(tp.ci_high)}",
+                        _fmt(tp.s),
+                        str(tp.n_runs),
+                        tp.statement(),
+                    )
+                    for level, tp in result.tipping_by.items()
+                ),
+            ),
+        ]
+        if "tipping_by.png" in result.images:
+            blocks.append(
+                Image(
+                    "tipping_by.png",
+                    "Tipping point by level",
+                    f"Share of runs per level (Wilson 95% intervals) and fitted curves, one "
+                    f"colour per {result.by}; the bars below the axis are each x0's interval.",
+                )
+            )
     if "bimodality" in result.tables:
         table = result.tables["bimodality"]
         spread_outcome = str(table["outcome"].iloc[0]) if not table.empty else ""
@@ -508,8 +578,9 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
             Image(
                 f,
                 f,
-                "Share of runs reaching critical mass and mean final adoption on the "
-                "grid (pooled over any other varied parameter).",
+                "Per cell of the grid: the share of runs for yes/no outcomes, the mean over "
+                "runs otherwise (pooled over any other varied parameter; a time is averaged "
+                "over the runs that got there).",
             )
             for f in phases
         ]
@@ -571,10 +642,11 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
 
 def analyse_folder(
     path: Path,
-    outcome: str = "critical_mass_reached",
+    outcome: str | None = None,
     parameter: str | None = None,
     *,
     bootstrap: int = BOOTSTRAP,
+    figures: Path | None = None,
 ) -> Path:
     """Analyse a sweep's results folder and write ``path / "analysis"``; returns that folder.
 
@@ -587,6 +659,11 @@ def analyse_folder(
     in a parsable experiment text, ``report.md`` and ``report.html`` (self-contained) and
     ``analysis.json`` (what was written, and provenance). Files an earlier analysis wrote and
     this one did not are removed. Each file is written atomically.
+
+    ``figures``: a folder (e.g. ``results/figures/findings``) that also gets a copy of the
+    figures the experiment's [analysis] ``figures`` list names (every figure if it names
+    none), as ``<experiment file stem>_<figure>``, so the docs' figures regenerate with the
+    sweep's command (see :func:`copy_figures`).
     """
     from netsim.report import render_html, render_markdown
     from netsim.results import atomic_write, atomic_write_text, provenance
@@ -597,6 +674,7 @@ def analyse_folder(
     result = analyse(
         manifest, runs, outcome, parameter, bootstrap=bootstrap, design_matrix=load_design(path)
     )
+    outcome = result.outcome
     folder = path / "analysis"
     folder.mkdir(parents=True, exist_ok=True)
     written: list[str] = []
@@ -632,4 +710,36 @@ def analyse_folder(
         "files": written,
     }
     atomic_write_text(record, json.dumps(document, indent=2, default=str) + "\n")
+    if figures is not None:
+        copy_figures(manifest, folder, Path(figures))
     return folder
+
+
+def copy_figures(manifest: Mapping[str, Any], analysis: Path, target: Path) -> list[Path]:
+    """Copy the figures the experiment's [analysis] ``figures`` names (every PNG in
+    ``analysis`` if it names none) into ``target`` as ``<experiment stem>_<figure>``.
+
+    The stem is the experiment file's (``manifest["experiment_file"]``), else the results
+    folder's name. Raises :class:`AnalysisError` naming any listed figure the analysis did
+    not draw (a stale list would leave the docs showing old figures).
+    """
+    from netsim.results import atomic_write
+
+    named = settings_of(manifest).get("figures")
+    names = list(named) if named else sorted(p.name for p in analysis.glob("*.png"))
+    missing = [n for n in names if not (analysis / n).is_file()]
+    if missing:
+        raise AnalysisError(
+            f"the analysis drew no {', '.join(missing)}; drawn: "
+            f"{', '.join(sorted(p.name for p in analysis.glob('*.png')))}"
+        )
+    source = manifest.get("experiment_file")
+    stem = Path(source).stem if isinstance(source, str) and source else analysis.parent.name
+    target.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for name in names:
+        data = (analysis / name).read_bytes()
+        destination = target / f"{stem}_{name}"
+        atomic_write(destination, lambda tmp, data=data: tmp.write_bytes(data))
+        copied.append(destination)
+    return copied

@@ -449,22 +449,30 @@ def analyse(
         Path, typer.Argument(help="A `netsim sweep` results folder (with manifest.json and runs/).")
     ],
     outcome: Annotated[
-        str,
+        str | None,
         typer.Option(
             help="Yes/no outcome for the tipping point: critical_mass_reached, fizzled_out or "
-            "spread."
+            "spread (default: the experiment's [analysis] outcome, else critical_mass_reached)."
         ),
-    ] = "critical_mass_reached",
+    ] = None,
     parameter: Annotated[
         str | None,
         typer.Option(
-            help="Varied parameter for curves and the tipping point (default: the numeric one "
-            "along which the outcome changes most)."
+            help="Varied parameter for curves and the tipping point (default: the experiment's "
+            "[analysis] parameter, else the numeric one along which the outcome changes most)."
         ),
     ] = None,
     bootstrap: Annotated[
         int, typer.Option(help="Bootstrap resamples for the tipping point's interval.")
     ] = 1000,
+    figures: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also copy the figures the experiment's [analysis] lists into this folder as "
+            "<experiment>_<figure>.png (e.g. results/figures/findings).",
+            metavar="DIR",
+        ),
+    ] = None,
 ) -> None:
     """Analyse a sweep: run labels, outcome curves, tipping point, bimodality, phase diagrams
     and sensitivity indices, written to RESULTS_DIR/analysis with report.md and report.html.
@@ -475,7 +483,9 @@ def analyse(
     if bootstrap < 1:
         raise fail(f"--bootstrap must be at least 1; got {bootstrap}")
     try:
-        folder = analyse_folder(results_dir, outcome, parameter, bootstrap=bootstrap)
+        folder = analyse_folder(
+            results_dir, outcome, parameter, bootstrap=bootstrap, figures=figures
+        )
     except AnalysisError as err:
         raise fail(str(err)) from None
     except OSError as err:
@@ -524,6 +534,14 @@ def sweep(
     analyse: Annotated[
         bool, typer.Option(help="Analyse the folder afterwards (if netsim.analysis is there).")
     ] = True,
+    figures: Annotated[
+        Path | None,
+        typer.Option(
+            help="After the analysis, copy the figures the experiment's [analysis] lists into "
+            "this folder as <experiment>_<figure>.png (e.g. results/figures/findings).",
+            metavar="DIR",
+        ),
+    ] = None,
 ) -> None:
     """Run an experiment's design (grid, Latin hypercube, Sobol, Morris or list) with replicates.
 
@@ -551,6 +569,8 @@ def sweep(
         raise fail(f"--flush-seconds must be above 0; got {flush_seconds:g}")
     if resume and out is None:
         raise fail("--resume needs --out DIR: the folder of the sweep to continue")
+    if figures is not None and not analyse:
+        raise fail("--figures copies the analysis' figures: drop --no-analyse")
     folder = out if out is not None else unique_folder(Path("results"), "sweep", f"-{file.stem}")
     try:
         experiment = load_experiment(file)
@@ -662,7 +682,7 @@ def sweep(
         hook = getattr(analysis, "analyse_folder", None)
         if callable(hook):
             try:
-                written = hook(folder)
+                written = hook(folder) if figures is None else hook(folder, figures=figures)
             except Exception as err:  # the runs are safe on disk whatever analysis does
                 err_console.print(
                     f"netsim: error: analysis failed: {err}; the sweep's results are complete "

@@ -23,6 +23,13 @@ and a design::
     steps = false               # keep per-step tables
     step_every = 4              # keep every n-th step (and the last)
 
+    [analysis]                  # optional: what `netsim analyse` looks at by default
+    outcome = "critical_mass_reached"   # yes/no outcome for labels and the tipping point
+    parameter = "founding_core"         # main parameter (curves, tipping point)
+    by = "initial_trust"                # a tipping point per level of this one too
+    phase_outcomes = ["critical_mass_reached", "final_adoption"]
+    figures = ["tipping_by.png"]        # the figures `--figures DIR` copies (the docs' ones)
+
 ``design = "list"`` zips equal-length lists (the points given one by one). In
 ``latin_hypercube``, ``sobol`` and ``morris`` every varied parameter takes
 ``{ low = .., high = .. }`` (``{}`` means its declared bounds); ``sobol`` also takes
@@ -50,6 +57,7 @@ from typing import Any
 
 import numpy as np
 
+from netsim.metrics import SUMMARY_FIELDS
 from netsim.parameters import (
     FIELD_NAMES,
     ParameterError,
@@ -88,8 +96,13 @@ TOP_LEVEL_KEYS = (
     "set",
     "vary",
     "outputs",
+    "analysis",
 )
 OUTPUT_KEYS = ("steps", "step_every")
+ANALYSIS_KEYS = ("outcome", "parameter", "by", "phase_outcomes", "figures")
+"""[analysis] keys: what `netsim analyse` reads from the sweep by default (see
+:func:`netsim.analysis_report.analyse`), and the figures the docs show (``--figures``)."""
+YES_NO_OUTCOMES = ("critical_mass_reached", "fizzled_out", "spread")
 GRID_RANGE_KEYS = ("low", "high", "num")
 SAMPLED_RANGE_KEYS = ("low", "high")
 MAX_RUNS = 1_000_000
@@ -174,6 +187,8 @@ class Experiment:
     outputs: OutputSettings = field(default_factory=OutputSettings)
     second_order: bool = True
     levels: int = DEFAULT_MORRIS_LEVELS
+    analysis: dict[str, Any] = field(default_factory=dict)
+    """The validated [analysis] table (empty: the analysis picks its own defaults)."""
 
     @property
     def varied(self) -> tuple[str, ...]:
@@ -334,6 +349,7 @@ class _Validator:
             outputs=self.outputs(),
             second_order=second_order,
             levels=levels,
+            analysis=self.analysis(factors),
         )
 
     def check_keys(self) -> None:
@@ -485,6 +501,52 @@ class _Validator:
                 f"{every!r} must be a whole number of at least 1", "step_every", "outputs"
             )
         return OutputSettings(steps=keep, step_every=every)
+
+    def analysis(self, factors: tuple[Factor, ...]) -> dict[str, Any]:
+        """The [analysis] table checked now, so a typo fails before the sweep, not after it."""
+        table = self.table("analysis")
+        varied = [f.name for f in factors]
+        settings: dict[str, Any] = {}
+        for key, value in table.items():
+            if key not in ANALYSIS_KEYS:
+                close = difflib.get_close_matches(str(key), ANALYSIS_KEYS, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                raise self.error(
+                    f"unknown key; {hint}[analysis] takes: {', '.join(ANALYSIS_KEYS)}",
+                    str(key),
+                    "analysis",
+                )
+            if key == "outcome" and value not in YES_NO_OUTCOMES:
+                raise self.error(
+                    f"{value!r} is not a yes/no outcome; allowed: {', '.join(YES_NO_OUTCOMES)}",
+                    key,
+                    "analysis",
+                )
+            if key in ("parameter", "by") and value not in varied:
+                raise self.error(
+                    f"{value!r} is not varied; allowed: {', '.join(varied)}", key, "analysis"
+                )
+            if key == "phase_outcomes" and (
+                not isinstance(value, list) or not value or not set(value) <= set(SUMMARY_FIELDS)
+            ):
+                raise self.error(
+                    f"{value!r} must be a list of summary fields ({', '.join(SUMMARY_FIELDS)})",
+                    key,
+                    "analysis",
+                )
+            if key == "figures" and (
+                not isinstance(value, list)
+                or not all(isinstance(v, str) and re.fullmatch(r"[\w.-]+\.png", v) for v in value)
+            ):
+                raise self.error(
+                    f"{value!r} must be a list of figure file names (e.g. 'tipping_point.png')",
+                    key,
+                    "analysis",
+                )
+            settings[key] = value
+        if "by" in settings and settings["by"] == settings.get("parameter"):
+            raise self.error("must differ from 'parameter'", "by", "analysis")
+        return settings
 
     # --- varied parameters ----------------------------------------------------------------
     def factors(self, design: str, fixed: Mapping[str, Any]) -> tuple[Factor, ...]:

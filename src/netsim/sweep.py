@@ -232,7 +232,7 @@ def build_manifest(experiment: Experiment) -> dict[str, Any]:
         "experiment_text": experiment.text,
         "scenario": scenario.name,
         "scenario_ref": experiment.scenario_ref,
-        "scenario_file": str(scenario.path) if scenario.path is not None else None,
+        "scenario_file": str(scenario.path.resolve()) if scenario.path is not None else None,
         "scenario_text": scenario.text,
         "fixed": experiment.fixed,
         "base_parameters": experiment.base.to_dict(),
@@ -247,6 +247,7 @@ def build_manifest(experiment: Experiment) -> dict[str, Any]:
         "steps": experiment.base.steps,
         "seed": experiment.seed,
         "total_runs": experiment.total_runs,
+        "analysis": experiment.analysis,
         "outputs": {
             "steps": experiment.outputs.steps,
             "step_every": experiment.outputs.step_every,

@@ -19,6 +19,7 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -372,8 +373,10 @@ def refined_experiment_text(
     parameters keep their values (the new grid crosses them, as the analysis pooled over
     them). In a Latin hypercube, Sobol or Morris design they are fixed in ``[set]`` at the
     middle of their sampled range (whole numbers rounded half up), and a comment says so.
-    ``name`` gets " (refined)"; a scenario given as a relative path becomes the absolute
-    ``scenario_file`` from the manifest, so the file works from any folder.
+    ``name`` gets " (refined)". Paths in the original file are relative to *its* folder,
+    but the refined file is written elsewhere (``OUT/analysis/``), so a scenario file and a
+    ``[set]`` network file become absolute (see :func:`_absolute_paths`): the file then
+    loads from any folder.
 
     Raises :class:`AnalysisError` if the text is missing or is not TOML, if its ``[vary]``
     does not name ``parameter``, or for a list design (its zipped lists cannot be refined
@@ -419,10 +422,48 @@ def refined_experiment_text(
     document["design"] = "grid"
     if isinstance(document.get("name"), str):
         document["name"] += " (refined)"
-    scenario, absolute = document.get("scenario"), manifest.get("scenario_file")
-    if isinstance(scenario, str) and scenario.endswith((".toml", ".yaml", ".yml")) and absolute:
-        document["scenario"] = str(absolute)
+    _absolute_paths(document, manifest)
     return "\n".join(comments) + "\n" + _toml(document)
+
+
+PATH_PARAMETERS = ("network_file", "network_nodes_file")
+"""``[set]`` parameters whose values are file paths relative to the experiment file."""
+
+
+def _absolute_paths(document: dict[str, Any], manifest: Mapping[str, Any]) -> None:
+    """Make the experiment's relative file references absolute, in place.
+
+    They are resolved against the folder of the original experiment file
+    (``manifest["experiment_file"]``, absolute); a scenario that is not a file there is a
+    library name and is kept, unless the manifest's ``scenario_file`` says where it was read
+    from. A reference that no longer exists is left as it was: the loader then names it.
+    """
+    source = manifest.get("experiment_file")
+    home = Path(source).parent if isinstance(source, str) and source else None
+    recorded = manifest.get("scenario_file")
+
+    def absolute(ref: str) -> str | None:
+        if Path(ref).is_absolute():
+            return None
+        if home is not None and (home / ref).is_file():
+            return str((home / ref).resolve())
+        return None
+
+    scenario = document.get("scenario")
+    if isinstance(scenario, str) and scenario.strip():
+        found = absolute(scenario)
+        if found is None and not Path(scenario).is_absolute():
+            is_path = "/" in scenario or scenario.endswith((".toml", ".yaml", ".yml"))
+            if is_path and isinstance(recorded, str) and Path(recorded).is_absolute():
+                found = recorded
+        if found is not None:
+            document["scenario"] = found
+    fixed = document.get("set")
+    if isinstance(fixed, dict):
+        for name in PATH_PARAMETERS:
+            value = fixed.get(name)
+            if isinstance(value, str) and value and (found := absolute(value)) is not None:
+                fixed[name] = found
 
 
 def _toml_value(value: Any) -> str:
@@ -469,3 +510,46 @@ def _toml(document: Mapping[str, Any], prefix: str = "") -> str:
             for item in v:
                 out += f"\n[[{path}]]\n" + _toml(item, path + ".")
     return out
+
+
+def tipping_points_by(
+    runs: pd.DataFrame,
+    parameter: str,
+    by: str,
+    outcome: str = "critical_mass_reached",
+    *,
+    bootstrap: int = BOOTSTRAP,
+    seed: int = BOOTSTRAP_SEED,
+    confidence: float = CONFIDENCE,
+) -> dict[Any, TippingPoint]:
+    """The tipping point along ``parameter`` separately at each level of ``by``.
+
+    Pooling over a second varied parameter blurs the jump; split by it, the estimates show
+    what moves the tipping point and by how much (e.g. the founding core needed for take-off
+    at low and high starting trust). Each level gets its own fit and bootstrap (same seed),
+    as :func:`tipping_point`; levels are those of :func:`levels_of` (bin centres for a
+    many-valued ``by``), in sorted order.
+    """
+    ok = successful(runs)
+    if by not in ok.columns:
+        raise AnalysisError(f"the runs table has no {by!r} column")
+    groups = levels_of(ok[by])
+    unique = pd.unique(groups.dropna())
+    order = sorted(unique) if is_numeric(groups) else sorted(unique, key=str)
+    return {
+        level: tipping_point(
+            ok[groups == level],
+            parameter,
+            outcome,
+            bootstrap=bootstrap,
+            seed=seed,
+            confidence=confidence,
+        )
+        for level in order
+    }
+
+
+def tipping_by_table(points: Mapping[Any, TippingPoint], by: str) -> pd.DataFrame:
+    """One row per level of ``by``: that level's :meth:`TippingPoint.row` with ``by`` first."""
+    rows = [{"by": by, "by_level": level, **tp.row()} for level, tp in points.items()]
+    return pd.DataFrame(rows)

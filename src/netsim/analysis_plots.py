@@ -1,0 +1,59 @@
+"""Figures that only the sweep analysis draws; the shared style comes from :mod:`netsim.plots`.
+
+Kept beside the analysis modules (not in plots.py) because they draw objects the analysis
+defines, such as :class:`netsim.tipping.TippingPoint`; like every figure they read result
+tables only, never a live model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from netsim.plots import outcome_label, parameter_label, plt, tick_label
+from netsim.tipping import TippingPoint
+
+
+def tipping_by(points: Mapping[Any, TippingPoint], parameter: str, by: str) -> Figure:
+    """P(outcome) along ``parameter``, one colour per level of ``by``: the share of runs per
+    level with Wilson intervals, the fitted logistic curve and x0 with its interval (a bar
+    under the curves), so the shift of the tipping point is read off the x axis."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    colours = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, max(1, len(points))))
+    outcome = next(iter(points.values())).outcome if points else "critical_mass_reached"
+    for k, ((level, tp), colour) in enumerate(zip(points.items(), colours, strict=True)):
+        name = f"{by} = {tick_label(level)}"
+        if tp.found:
+            name += f": x0 ≈ {tp.x0:.3g}"
+            if not (math.isnan(tp.ci_low) or math.isnan(tp.ci_high)):
+                name += f" ({tp.ci_low:.3g}–{tp.ci_high:.3g})"
+                ax.plot([tp.ci_low, tp.ci_high], [-0.06 - 0.035 * k] * 2, color=colour, lw=3)
+            ax.plot([tp.x0], [-0.06 - 0.035 * k], "|", color=colour, ms=10, mew=2)
+        share = tp.levels["share"].to_numpy(dtype=float)
+        errors = np.clip([share - tp.levels["ci_low"], tp.levels["ci_high"] - share], 0, None)
+        ax.errorbar(
+            tp.levels["level"],
+            share,
+            yerr=errors,
+            fmt="o",
+            ms=3.5,
+            capsize=2,
+            color=colour,
+            alpha=0.8,
+            label=name,
+        )
+        curve = tp.curve()
+        if not curve.empty:
+            ax.plot(curve["x"], curve["p"], color=colour, lw=1.5)
+    ax.axhline(0.5, color="grey", linestyle=":", lw=1)
+    ax.set_ylim(-0.08 - 0.035 * len(points), 1.03)
+    ax.set_xlabel(parameter_label(parameter))
+    ax.set_ylabel(f"P({outcome_label(outcome)})")
+    ax.set_title(f"Tipping point along {parameter}, by {by} (95% intervals)")
+    ax.legend(frameon=False, fontsize="small", loc="upper left")
+    fig.tight_layout()
+    return fig
