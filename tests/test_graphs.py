@@ -138,10 +138,16 @@ def test_edge_ids_find_edges_in_either_direction(
     queries += list(ids)  # every existing edge, too
     u = np.array([q[0] for q in queries], dtype=np.int64)
     v = np.array([q[1] for q in queries], dtype=np.int64)
+    # the same graph twice: dense look-up (small graphs) and binary search (large ones)
+    searched = graph_of(size, pairs)
     for a, b in ((u, v), (v, u)):
-        found = graph.edge_ids(a, b)
         expected = [ids.get((min(x, y), max(x, y)), -1) for x, y in zip(a, b, strict=True)]
-        assert found.tolist() == expected
+        dense = graph.edge_ids(a, b)
+        assert dense.dtype == np.int64 and dense.tolist() == expected
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr("netsim.graphs.DENSE_LOOKUP_MAX", -1)
+            found = searched.edge_ids(a, b)
+        assert found.dtype == np.int64 and found.tolist() == expected
 
 
 @settings(max_examples=100, deadline=None)

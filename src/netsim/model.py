@@ -110,7 +110,12 @@ class NetworkModel(mesa.Model):
         self._fixed_adjacency = self._fixed_ties.matrix() if params.mode == "contagion" else None
         if params.mode == "social":
             network.assign_roles(
-                self.members, self.graph, present, self._fixed_ties, self.metrics_rng
+                self.members,
+                self.graph,
+                present,
+                self._fixed_ties,
+                self.metrics_rng,
+                crossing=self._crossing,
             )
         self._collect(present, self._fixed_ties, event_held=False)
 
@@ -290,7 +295,14 @@ class NetworkModel(mesa.Model):
         tie_view = self.graph.tie_csr(present)
         self._spread_ideas(tie_view)
         if t % ROLE_INTERVAL == 0:
-            network.assign_roles(self.members, self.graph, present, tie_view, self.metrics_rng)
+            network.assign_roles(
+                self.members,
+                self.graph,
+                present,
+                tie_view,
+                self.metrics_rng,
+                crossing=self._crossing,
+            )
         self._last_step = {
             "requests": outcome.attempts,
             "exchanges": outcome.reciprocated,

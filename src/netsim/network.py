@@ -365,6 +365,8 @@ def assign_roles(
     present: np.ndarray | None,
     ties: TieCSR,
     rng: np.random.Generator,
+    *,
+    crossing: np.ndarray | None = None,
 ) -> None:
     """Recompute each member's emergent role from their position in the tie graph.
 
@@ -380,6 +382,8 @@ def assign_roles(
     Source: [THF] 'four common roles' (Cross & Prusak's central connectors,
     boundary spanners, information brokers, peripheral specialists).
     ``rng`` is the model's metrics generator, so roles never perturb the dynamics.
+    ``crossing`` (per contact edge: ends in different organisations) saves
+    recomputing it when the caller keeps it.
     """
     role = members.role
     role[:] = Role.NONE
@@ -388,9 +392,16 @@ def assign_roles(
     tied_members = member & (degree > 0)
     if not tied_members.any():
         return
-    org = members.organisation
-    source = np.repeat(np.arange(members.size), degree)
-    cross = np.bincount(source, weights=org[source] != org[ties.indices], minlength=members.size)
+    n = members.size
+    if crossing is None:
+        org = members.organisation
+        crossing = org[graph.edge_u] != org[graph.edge_v]
+    # ties to other organisations per person: each crossing tie counts at both ends
+    tie_edges = ties.edges if ties.edges is not None else np.arange(graph.edge_count)
+    crossing_ties = tie_edges[crossing[tie_edges]]
+    cross = np.bincount(graph.edge_u[crossing_ties], minlength=n) + np.bincount(
+        graph.edge_v[crossing_ties], minlength=n
+    )
     cutoff = max(3.0, float(np.quantile(degree[tied_members], 0.9)))
     connector = tied_members & (degree >= cutoff)
     spanner = tied_members & ~connector & (cross >= 2) & (2 * cross >= degree)
@@ -402,13 +413,22 @@ def assign_roles(
         second = (rng.random((ROLE_PAIR_SAMPLES, candidates.size)) * (d - 1)).astype(np.int64)
         second += second >= first
         start = ties.indptr[candidates]
-        a = ties.indices[start + first]
-        b = ties.indices[start + second]
-        eid = graph.edge_ids(a.ravel(), b.ravel()).reshape(a.shape)
-        closed = eid >= 0
-        if present is not None:
-            closed &= present[np.maximum(eid, 0)]
-        broker[candidates[~closed.any(axis=0)]] = True
+        # A candidate is a broker if none of its sampled pairs is tied. All pairs are
+        # drawn above (the draws do not depend on the answers); each pair is then
+        # looked up only for candidates that no earlier pair has already ruled out.
+        undecided = np.arange(candidates.size)
+        for k in range(ROLE_PAIR_SAMPLES):
+            if undecided.size == 0:
+                break
+            at = start[undecided]
+            a = ties.indices[at + first[k, undecided]]
+            b = ties.indices[at + second[k, undecided]]
+            eid = graph.edge_ids(a, b)
+            closed = eid >= 0
+            if present is not None:
+                closed &= present[np.maximum(eid, 0)]
+            undecided = undecided[~closed]
+        broker[candidates[undecided]] = True
     peripheral = (
         (members.status == MembershipStatus.ACTIVE)
         & (degree >= 1)
