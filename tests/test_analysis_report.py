@@ -91,6 +91,10 @@ def test_the_analysis_table_sets_the_defaults_and_names_the_figures(tmp_path: Pa
     phase = pd.read_csv(analysis / "phase_founding_core__initial_trust.csv")
     assert {"fizzled_out", "final_active_share"} <= set(phase.columns)
     assert "final_adoption" not in phase.columns
+    for outcome in ("fizzled_out", "final_active_share"):  # each cell's 95% interval
+        low, high = phase[f"{outcome}_ci_low"], phase[f"{outcome}_ci_high"]
+        assert ((low <= phase[outcome] + 1e-12) & (phase[outcome] <= high + 1e-12)).all()
+    assert (phase["fizzled_out_ci_low"] >= 0).all() and (phase["fizzled_out_ci_high"] <= 1).all()
     report = (analysis / "report.md").read_text(encoding="utf-8")
     assert "Tipping point by initial\\_trust" in report
     copied = sorted(p.name for p in figures.iterdir())

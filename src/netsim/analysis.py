@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from netsim.intervals import CONFIDENCE, outcome_table
+from netsim.intervals import CONFIDENCE, outcome_table, t_interval, wilson_interval
 from netsim.metrics import SUMMARY_FIELDS
 
 
@@ -227,10 +227,14 @@ def phase_table(
     x: str,
     y: str,
     outcomes: Sequence[str] = ("critical_mass_reached", "final_adoption"),
+    confidence: float = CONFIDENCE,
 ) -> pd.DataFrame:
-    """Per (x level, y level): n and the mean of each outcome (share of runs for yes/no ones).
+    """Per (x level, y level): n and the mean of each outcome (share of runs for yes/no ones),
+    with its 95% interval in ``<outcome>_ci_low`` / ``<outcome>_ci_high``.
 
-    Successful runs only, pooled over any other varied parameter.
+    Successful runs only, pooled over any other varied parameter. Intervals as in
+    :func:`outcome_curves`: Wilson for yes/no outcomes, t for means (a time to a share is
+    averaged over the runs that reached it, so its n may be smaller than the cell's).
     """
     ok = successful(runs)
     frame = pd.DataFrame({x: levels_of(ok[x]), y: levels_of(ok[y])})
@@ -239,6 +243,15 @@ def phase_table(
     grouped = frame.groupby([x, y], sort=True)
     table = grouped[list(outcomes)].mean()
     table.insert(0, "n", grouped.size())
+    for outcome in outcomes:
+        if outcome in BOOLEAN_OUTCOMES:
+            bounds = grouped[outcome].agg(
+                lambda v: wilson_interval(int(v.sum()), int(v.size), confidence)
+            )
+        else:
+            bounds = grouped[outcome].agg(lambda v: t_interval(v.to_numpy(), confidence))
+        table[f"{outcome}_ci_low"] = [b.low for b in bounds]
+        table[f"{outcome}_ci_high"] = [b.high for b in bounds]
     return table.reset_index()
 
 

@@ -25,14 +25,25 @@ def tipping_by(points: Mapping[Any, TippingPoint], parameter: str, by: str) -> F
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     colours = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, max(1, len(points))))
     outcome = next(iter(points.values())).outcome if points else "critical_mass_reached"
+    sampled = [tp.levels["level"] for tp in points.values() if not tp.levels.empty]
+    low = min((float(s.min()) for s in sampled), default=0.0)
+    high = max((float(s.max()) for s in sampled), default=1.0)
     for k, ((level, tp), colour) in enumerate(zip(points.items(), colours, strict=True)):
         name = f"{by} = {tick_label(level)}"
+        y = -0.06 - 0.035 * k
         if tp.found:
             name += f": x0 ≈ {tp.x0:.3g}"
             if not (math.isnan(tp.ci_low) or math.isnan(tp.ci_high)):
                 name += f" ({tp.ci_low:.3g}–{tp.ci_high:.3g})"
-                ax.plot([tp.ci_low, tp.ci_high], [-0.06 - 0.035 * k] * 2, color=colour, lw=3)
-            ax.plot([tp.x0], [-0.06 - 0.035 * k], "|", color=colour, ms=10, mew=2)
+                # an interval reaching beyond the sampled range is cut at its edge
+                ends = [min(max(tp.ci_low, low), high), min(max(tp.ci_high, low), high)]
+                ax.plot(ends, [y, y], color=colour, lw=3)
+            if tp.extrapolated:
+                name += ", outside the sampled range"
+            else:
+                ax.plot([tp.x0], [y], "|", color=colour, ms=10, mew=2)
+        elif tp.note:
+            name += ": no crossing of 1/2"
         share = tp.levels["share"].to_numpy(dtype=float)
         errors = np.clip([share - tp.levels["ci_low"], tp.levels["ci_high"] - share], 0, None)
         ax.errorbar(
@@ -50,6 +61,8 @@ def tipping_by(points: Mapping[Any, TippingPoint], parameter: str, by: str) -> F
         if not curve.empty:
             ax.plot(curve["x"], curve["p"], color=colour, lw=1.5)
     ax.axhline(0.5, color="grey", linestyle=":", lw=1)
+    margin = 0.03 * (high - low) if high > low else 0.5
+    ax.set_xlim(low - margin, high + margin)
     ax.set_ylim(-0.08 - 0.035 * len(points), 1.03)
     ax.set_xlabel(parameter_label(parameter))
     ax.set_ylabel(f"P({outcome_label(outcome)})")
