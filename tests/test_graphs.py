@@ -145,7 +145,7 @@ def test_edge_ids_find_edges_in_either_direction(
         dense = graph.edge_ids(a, b)
         assert dense.dtype == np.int64 and dense.tolist() == expected
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr("netsim.graphs.DENSE_LOOKUP_MAX", -1)
+            mp.setattr("netsim.graphs._DENSE_LOOKUP_MAX", -1)
             found = searched.edge_ids(a, b)
         assert found.dtype == np.int64 and found.tolist() == expected
 

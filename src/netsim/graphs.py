@@ -23,7 +23,7 @@ except ImportError:  # pragma: no cover - only on a scipy without it
     _coo_tocsr = None
 
 
-DENSE_LOOKUP_MAX = 2048
+_DENSE_LOOKUP_MAX = 2048
 """Largest graph whose edge ids are looked up in a dense size x size int32 matrix (<= 16 MB)."""
 
 
@@ -233,12 +233,12 @@ class ContactGraph:
     def edge_ids(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Edge id of each pair (u, v), or -1 where there is no such edge.
 
-        Small graphs (up to DENSE_LOOKUP_MAX people) answer from a dense id
+        Small graphs (up to _DENSE_LOOKUP_MAX people) answer from a dense id
         matrix made on first use: one gather per pair instead of a binary
         search, which is most of the cost of the per-step transitivity sample
         at sweep sizes. Larger graphs binary-search the sorted edge keys.
         """
-        if self.size <= DENSE_LOOKUP_MAX:
+        if self.size <= _DENSE_LOOKUP_MAX:
             if self._dense is None:
                 dense = np.full((self.size, self.size), -1, dtype=np.int32)
                 ids = np.arange(self.edge_count, dtype=np.int32)
