@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from netsim.intervals import CONFIDENCE, outcome_table, t_interval, wilson_interval
+from netsim.intervals import CONFIDENCE, SHARES, outcome_table, t_interval, wilson_interval
 from netsim.metrics import SUMMARY_FIELDS
 
 
@@ -234,7 +234,8 @@ def phase_table(
 
     Successful runs only, pooled over any other varied parameter. Intervals as in
     :func:`outcome_curves`: Wilson for yes/no outcomes, t for means (a time to a share is
-    averaged over the runs that reached it, so its n may be smaller than the cell's).
+    averaged over the runs that reached it, so its n may be smaller than the cell's); the
+    intervals of shares are kept in [0, 1] (:data:`netsim.intervals.SHARES`).
     """
     ok = successful(runs)
     frame = pd.DataFrame({x: levels_of(ok[x]), y: levels_of(ok[y])})
@@ -250,8 +251,10 @@ def phase_table(
             )
         else:
             bounds = grouped[outcome].agg(lambda v: t_interval(v.to_numpy(), confidence))
-        table[f"{outcome}_ci_low"] = [b.low for b in bounds]
-        table[f"{outcome}_ci_high"] = [b.high for b in bounds]
+        share = outcome in SHARES or outcome in BOOLEAN_OUTCOMES
+        floor, ceiling = (0.0, 1.0) if share else (-math.inf, math.inf)
+        table[f"{outcome}_ci_low"] = [max(floor, b.low) for b in bounds]
+        table[f"{outcome}_ci_high"] = [min(ceiling, b.high) for b in bounds]
     return table.reset_index()
 
 

@@ -67,6 +67,6 @@ def tipping_by(points: Mapping[Any, TippingPoint], parameter: str, by: str) -> F
     ax.set_xlabel(parameter_label(parameter))
     ax.set_ylabel(f"P({outcome_label(outcome)})")
     ax.set_title(f"Tipping point along {parameter}, by {by} (95% intervals)")
-    ax.legend(frameon=False, fontsize="small", loc="upper left")
+    ax.legend(frameon=False, fontsize="small", loc="best")
     fig.tight_layout()
     return fig
