@@ -1,10 +1,11 @@
-"""Sweep analysis (src/netsim/analysis.py, tipping.py, sensitivity.py, analysis_report.py and
-`netsim analyse`).
+"""Sweep analysis (src/netsim/analysis.py, analysis_report.py and `netsim analyse`).
 
-Every statistical check uses a synthetic table whose answer is known: a logistic "model"
-with a known x0, a step function, samples of known shape, SALib's Ishigami function with
-its analytic indices and a linear function for Morris. The folder tests write a results
-folder in the sweep's format (manifest.json + runs/part-*.parquet) into tmp_path.
+Every statistical check uses a synthetic table whose answer is known: samples of known shape,
+a grid with a known tipping point, and SALib designs over functions with known indices for
+the folder tests. The folder tests write a results folder in the sweep's format
+(manifest.json + runs/part-*.parquet) into tmp_path. Tipping points are tested in
+tests/test_tipping.py, sensitivity indices in tests/test_sensitivity.py, the experiment's
+[analysis] table in tests/test_analysis_report.py.
 """
 
 from __future__ import annotations
@@ -22,12 +23,11 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
-from netsim import analysis, tipping
+from netsim import analysis
 from netsim.analysis import (
     BIMODALITY_THRESHOLD,
     LABEL_ORDER,
     LABEL_RULES,
-    AnalysisError,
     bimodality_coefficient,
     dedupe_runs,
     label_runs,
@@ -37,8 +37,8 @@ from netsim.analysis_report import analyse_folder
 from netsim.cli import app
 from netsim.intervals import t_interval, wilson_interval
 from netsim.metrics import SUMMARY_FIELDS
-from netsim.sensitivity import SENSITIVITY_OUTCOMES, morris_indices, sobol_indices
-from netsim.tipping import refined_experiment_text, suggest_refinement, tipping_point
+from netsim.sensitivity import SENSITIVITY_OUTCOMES
+from test_sensitivity import sweep_rows  # a sibling module: shared fixtures
 
 # Ishigami (a = 7, b = 0.1): analytic first and total order indices (Ishigami & Homma 1990;
 # SALib's test suite pins the same values)
@@ -60,25 +60,6 @@ def error_line(result: Result) -> str:
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("netsim: error: ")
     return lines[0]
-
-
-def logistic_runs(
-    x0: float = 3.7, s: float = 0.3, replicates: int = 200, seed: int = 4
-) -> pd.DataFrame:
-    """y ~ Bernoulli(logistic((x - x0) / s)) at x = 1..7, ``replicates`` runs per level."""
-    rng = np.random.default_rng(seed)
-    x = np.repeat(np.arange(1, 8), replicates)
-    y = rng.random(x.size) < 1 / (1 + np.exp(-(x - x0) / s))
-    return pd.DataFrame(
-        {
-            "run_id": np.arange(x.size),
-            "status": "ok",
-            "founding_core": x,
-            "critical_mass_reached": y,
-            "fizzled_out": False,
-            "spread": False,
-        }
-    )
 
 
 def summary_columns(reached: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -285,125 +266,6 @@ def test_many_valued_parameters_are_binned() -> None:
 
 
 # ---------------------------------------------------------------------------
-# tipping points
-
-
-def test_tipping_point_recovers_a_known_logistic_x0() -> None:
-    tp = tipping_point(logistic_runs(), "founding_core")
-    assert tp.method == "logistic"
-    assert tp.ci_low <= 3.7 <= tp.ci_high
-    assert tp.ci_high - tp.ci_low < 0.5
-    assert abs(tp.x0 - 3.7) < 0.15
-    assert tp.s == pytest.approx(0.3, abs=0.1)
-    assert tp.n_bootstrap == tipping.BOOTSTRAP
-    assert re.fullmatch(
-        r"P\(critical mass\) crosses 1/2 at founding_core ≈ [\d.]+ \(95% CI [\d.]+–[\d.]+\)\.",
-        tp.statement(),
-    )
-    first, again = (tipping_point(logistic_runs(), "founding_core", bootstrap=100) for _ in "ab")
-    assert (again.ci_low, again.ci_high) == (first.ci_low, first.ci_high)  # seeded bootstrap
-
-
-def test_a_falling_curve_has_a_negative_width() -> None:
-    runs = logistic_runs(x0=4.2, s=-0.4)
-    tp = tipping_point(runs, "founding_core", bootstrap=200)
-    assert tp.s < 0 and tp.ci_low <= 4.2 <= tp.ci_high
-
-
-def test_perfect_separation_falls_back_to_the_midpoint() -> None:
-    runs = logistic_runs()
-    runs["critical_mass_reached"] = runs["founding_core"] >= 4  # a step: 0 at 1..3, 1 at 4..7
-    tp = tipping_point(runs, "founding_core")
-    assert tp.method == "separation"
-    assert 3 < tp.x0 < 4 and tp.x0 == 3.5
-    assert (tp.ci_low, tp.ci_high) == (3, 4)
-    assert math.isnan(tp.s)
-    assert "jumps between founding_core = 3 and 4" in tp.statement()
-    falling = runs.assign(critical_mass_reached=runs["founding_core"] < 6)
-    assert tipping_point(falling, "founding_core").x0 == 5.5
-    # quasi-complete: one mixed level between all-0 and all-1 levels
-    mixed = runs.assign(critical_mass_reached=(runs["founding_core"] > 4) | (runs["run_id"] == 650))
-    tp = tipping_point(mixed, "founding_core")
-    assert (tp.method, tp.x0, tp.ci_low, tp.ci_high) == ("separation", 4, 3, 5)
-    assert "jumps at founding_core ≈ 4, the only level with mixed outcomes" in tp.statement()
-
-
-def test_no_crossing_is_reported_not_invented() -> None:
-    runs = logistic_runs().assign(critical_mass_reached=False)
-    tp = tipping_point(runs, "founding_core")
-    assert not tp.found and tp.method == "none"
-    assert "P = 0 at every level" in tp.statement()
-    with pytest.raises(AnalysisError, match="nothing to refine"):
-        suggest_refinement(runs, "founding_core")
-
-
-def test_tipping_point_needs_a_yes_no_outcome_and_a_numeric_parameter() -> None:
-    runs = logistic_runs().assign(final_adoption=0.5, style="a")
-    with pytest.raises(AnalysisError, match="not a yes/no outcome"):
-        tipping_point(runs, "founding_core", "final_adoption")
-    with pytest.raises(AnalysisError, match="not numeric"):
-        tipping_point(runs, "style")
-
-
-def test_suggest_refinement_spans_the_interval_finely() -> None:
-    runs = logistic_runs()
-    tp = tipping_point(runs, "founding_core")
-    levels = suggest_refinement(runs, "founding_core", tipping=tp, integer=False, points=9)
-    assert len(levels) == 9
-    assert min(levels) < tp.ci_low and max(levels) > tp.ci_high
-    assert np.allclose(np.diff(levels), np.diff(levels)[0])
-    assert max(levels) - min(levels) < 1  # finer than the sampled spacing
-    # integer parameter, jump between sampled levels 3 and 4: nothing new to try
-    assert suggest_refinement(runs, "founding_core", tipping=tp) == []
-    # a separated step on a coarse integer grid: integers across the gap, none sampled before
-    coarse = runs.assign(founding_core=runs["founding_core"] * 10)
-    coarse["critical_mass_reached"] = coarse["founding_core"] >= 40
-    levels = suggest_refinement(coarse, "founding_core", points=9)
-    assert all(isinstance(v, int) for v in levels)
-    assert levels == list(range(31, 40))
-    assert suggest_refinement(coarse, "founding_core", bounds=(0, 35)) == [31, 32, 33, 34, 35]
-
-
-def test_refined_experiment_text_is_a_valid_grid_experiment(tmp_path: Path) -> None:
-    from netsim.experiments import load_experiment
-
-    text = refined_experiment_text({"experiment_text": EXPERIMENT_TEXT}, [33, 36], "founding_core")
-    document = tomllib.loads(text)
-    assert document["vary"] == {"founding_core": [33, 36], "startup_funding": [0.2, 0.5, 0.8]}
-    assert document["set"] == {"eligible_population": 150}
-    assert (document["design"], document["name"]) == (
-        "grid",
-        "Founding core against funding (refined)",
-    )
-    (tmp_path / "refined.toml").write_text(text, encoding="utf-8")
-    experiment = load_experiment(tmp_path / "refined.toml")
-    assert experiment.point_count == 6 and experiment.varied == ("founding_core", "startup_funding")
-
-    # a sampled design: the other parameters are fixed at the middle of their ranges
-    varied = [
-        {"name": "founding_core", "low": 10.0, "high": 70.0, "kind": "int"},
-        {"name": "startup_funding", "low": 0.0, "high": 1.0, "kind": "float"},
-        {"name": "priorities", "low": 1.0, "high": 6.0, "kind": "int"},
-    ]
-    manifest = {"experiment_text": SOBOL_TEXT, "varied": varied}
-    text = refined_experiment_text(manifest, [38, 40, 42], "founding_core")
-    document = tomllib.loads(text)
-    assert document["vary"] == {"founding_core": [38, 40, 42]}
-    assert document["set"] == {"startup_funding": 0.5, "priorities": 4}  # 3.5 rounds half up
-    assert not {"samples", "second_order", "levels"} & set(document)
-    (tmp_path / "refined.toml").write_text(text, encoding="utf-8")
-    assert load_experiment(tmp_path / "refined.toml").point_count == 3
-
-    with pytest.raises(AnalysisError, match="does not name 'funding'"):
-        refined_experiment_text(manifest, [1], "funding")
-    with pytest.raises(AnalysisError, match="no 'experiment_text'"):
-        refined_experiment_text({}, [1], "founding_core")
-    listed = 'design = "list"\n[vary]\nfounding_core = [1, 2]\nreciprocity = [0.1, 0.2]\n'
-    with pytest.raises(AnalysisError, match="list design"):
-        refined_experiment_text({"experiment_text": listed}, [1], "founding_core")
-
-
-# ---------------------------------------------------------------------------
 # bimodality
 
 
@@ -418,80 +280,6 @@ def test_sarle_coefficient_separates_one_mode_from_two() -> None:
     assert bimodality_coefficient(rng.uniform(0, 1, 200_000)) == pytest.approx(5 / 9, abs=0.01)
     assert math.isnan(bimodality_coefficient([0.1, 0.2, 0.3]))
     assert math.isnan(bimodality_coefficient(np.zeros(50)))
-
-
-# ---------------------------------------------------------------------------
-# sensitivity
-
-
-def sweep_rows(x: np.ndarray, names: list[str], y: np.ndarray, replicates: int = 1) -> pd.DataFrame:
-    """Runs shaped like the sweep's: point_id in sample order, ``replicates`` runs per point."""
-    points = np.repeat(np.arange(len(x)), replicates)
-    frame = pd.DataFrame(x[points], columns=names)
-    return frame.assign(
-        run_id=np.arange(points.size),
-        point_id=points,
-        replicate=np.tile(np.arange(replicates), len(x)),
-        seed=0,
-        status="ok",
-        error=None,
-        seconds=0.0,
-        final_adoption=y[points],
-    )
-
-
-def test_sobol_indices_match_ishigami_analytic_values() -> None:
-    from SALib.sample import sobol as sobol_sample
-    from SALib.test_functions import Ishigami
-
-    problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-math.pi, math.pi]] * 3}
-    x = sobol_sample.sample(problem, 1024, seed=1)
-    runs = sweep_rows(x, problem["names"], Ishigami.evaluate(x))
-    result = sobol_indices(runs, problem, "final_adoption")
-    assert result.indices["S1"].to_numpy() == pytest.approx(ISHIGAMI_S1, abs=0.05)
-    assert result.indices["ST"].to_numpy() == pytest.approx(ISHIGAMI_ST, abs=0.05)
-    assert (result.indices["S1_conf"] > 0).all()
-    s2 = result.second_order.set_index(["parameter", "other"])["S2"]
-    assert s2[("x1", "x3")] == pytest.approx(ISHIGAMI_ST[0] - ISHIGAMI_S1[0], abs=0.1)
-    # replicates are averaged per point: +/- noise around Ishigami gives the same indices
-    noisy = sweep_rows(x, problem["names"], Ishigami.evaluate(x), replicates=2)
-    noisy["final_adoption"] += np.where(noisy["replicate"] == 0, 3.0, -3.0)
-    again = sobol_indices(noisy, problem, "final_adoption")
-    assert again.indices["S1"].to_numpy() == pytest.approx(result.indices["S1"].to_numpy())
-
-
-def test_sobol_needs_every_point_and_a_saltelli_sample() -> None:
-    problem = {"num_vars": 2, "names": ["a", "b"], "bounds": [[0, 1]] * 2}
-    x = np.random.default_rng(0).random((48, 2))
-    runs = sweep_rows(x, ["a", "b"], x.sum(axis=1))
-    runs.loc[runs["point_id"] == 7, "status"] = "failed"
-    with pytest.raises(AnalysisError, match="1 of 48 sample points have no successful run"):
-        sobol_indices(runs, problem, "final_adoption")
-    with pytest.raises(AnalysisError, match="not a Saltelli sample"):
-        sobol_indices(sweep_rows(x[:47], ["a", "b"], x[:47].sum(axis=1)), problem, "final_adoption")
-
-
-def test_morris_ranks_a_linear_function_by_its_coefficients() -> None:
-    from SALib.sample import morris as morris_sample
-
-    coefficients = np.array([2.0, -7.0, 0.5, 0.0])
-    problem = {"num_vars": 4, "names": ["a", "b", "c", "d"], "bounds": [[0, 1]] * 4}
-    x = morris_sample.sample(problem, 20, num_levels=4, seed=3)
-    table = morris_indices(
-        sweep_rows(x, problem["names"], x @ coefficients), problem, "final_adoption"
-    )
-    assert table.sort_values("mu_star", ascending=False)["parameter"].tolist() == [
-        "b",
-        "a",
-        "c",
-        "d",
-    ]
-    assert table["mu_star"].to_numpy() == pytest.approx(np.abs(coefficients))
-    assert table["mu"].to_numpy() == pytest.approx(coefficients)
-    # given the raw sample (the sweep's design.parquet), X does not come from the columns
-    blurred = sweep_rows(x, problem["names"], x @ coefficients).assign(a=0.0, b=0.0, c=0.0, d=0.0)
-    again = morris_indices(blurred, problem, "final_adoption", x=x)
-    assert again["mu"].to_numpy() == pytest.approx(coefficients)
 
 
 # ---------------------------------------------------------------------------
