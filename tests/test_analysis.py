@@ -472,3 +472,14 @@ def test_cli_analyse_errors_are_one_line(tmp_path: Path, grid_folder: Path) -> N
     assert "no successful runs" in error(str(broken))
     failed.drop(columns="spread").to_parquet(broken / "runs" / "part-00000.parquet")
     assert "no 'spread' column" in error(str(broken))
+
+
+def test_the_analysis_does_not_depend_on_the_order_runs_finished_in(tmp_path: Path) -> None:
+    """A process pool writes runs in the order they finish; the bootstrap must not notice."""
+    runs = grid_runs()
+    manifest = manifest_for("grid", GRID_VARIED, 20, len(runs))
+    shuffled = runs.sample(frac=1, random_state=11)
+    one = analyse_folder(write_folder(tmp_path / "a", runs, manifest, parts=2), bootstrap=200)
+    two = analyse_folder(write_folder(tmp_path / "b", shuffled, manifest, parts=3), bootstrap=200)
+    for name in ("tipping_point.csv", "runs_labelled.csv", "level_summary.csv"):
+        assert (one / name).read_text(encoding="utf-8") == (two / name).read_text(encoding="utf-8")

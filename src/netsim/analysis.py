@@ -338,7 +338,8 @@ def load_manifest(folder: Path) -> dict[str, Any]:
 
 
 def load_runs(folder: Path) -> pd.DataFrame:
-    """Every ``folder/runs/part-*.parquet``, deduplicated by run_id (see :func:`dedupe_runs`)."""
+    """Every ``folder/runs/part-*.parquet``, deduplicated by run_id (see :func:`dedupe_runs`),
+    in design order (see :func:`in_design_order`)."""
     runs_dir = Path(folder) / "runs"
     if not runs_dir.is_dir() or not any(runs_dir.glob("*.parquet")):
         raise AnalysisError(f"{folder} has no runs/*.parquet: did the sweep write any runs?")
@@ -350,7 +351,18 @@ def load_runs(folder: Path) -> pd.DataFrame:
         raise AnalysisError(f"cannot read {runs_dir}: {err}") from None
     if runs.empty:
         raise AnalysisError(f"{runs_dir} holds no runs")
-    return dedupe_runs(runs)
+    return in_design_order(dedupe_runs(runs))
+
+
+def in_design_order(runs: pd.DataFrame) -> pd.DataFrame:
+    """``runs`` sorted by point and replicate (else by run_id), whatever order they finished in.
+
+    A process pool writes runs as they finish, so the parts' row order differs from sweep to
+    sweep; the bootstrap resamples rows by position, so without a fixed order the same runs
+    would give (slightly) different intervals.
+    """
+    keys = [k for k in ("point_id", "replicate") if k in runs.columns] or ["run_id"]
+    return runs.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
 def load_design(folder: Path) -> pd.DataFrame | None:
