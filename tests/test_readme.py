@@ -9,9 +9,11 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from netsim.cli import app
+from netsim.experiments import load_experiment
 from netsim.scenarios import library_dir, load_scenario
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
 
 
 def python_blocks() -> list[str]:
@@ -58,3 +60,24 @@ def test_planner_path_copy_edit_validate_compare(tmp_path: Path) -> None:
     assert compared.exit_code == 0, compared.output
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "Our network" in report and "Facilitated learning network" in report
+
+
+def test_readme_experiment_example_loads(tmp_path: Path) -> None:
+    text = README.read_text(encoding="utf-8")
+    (example,) = [b for b in re.findall(r"```toml\n(.*?)```", text, flags=re.S) if "[vary]" in b]
+    path = tmp_path / "example.toml"
+    path.write_text(example, encoding="utf-8")
+    experiment = load_experiment(path)  # raises on a key or value the schema no longer takes
+    assert experiment.analysis, "the README's example should show an [analysis] table"
+
+
+def test_readme_lists_every_shipped_experiment_with_its_command() -> None:
+    text = README.read_text(encoding="utf-8")
+    for path in sorted((ROOT / "experiments").glob("*.toml")):
+        name = path.stem
+        assert f"| `{name}.toml` |" in text, f"README's experiments table lacks {name}.toml"
+        command = (
+            f"netsim sweep experiments/{name}.toml --out results/{name} "
+            "--figures results/figures/findings"
+        )
+        assert command in text, f"README lacks the command that regenerates {name}"
