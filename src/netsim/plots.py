@@ -255,7 +255,7 @@ def tipping_point(
     outcome: str,
 ) -> Figure:
     """Share of runs per level with Wilson intervals, the fitted logistic curve, x0 and its
-    interval as a shaded band. ``fit`` is :meth:`netsim.analysis.TippingPoint.row`."""
+    interval as a shaded band. ``fit`` is :meth:`netsim.tipping.TippingPoint.row`."""
     import math
 
     import numpy as np
