@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -100,6 +101,24 @@ def test_summary_json_is_strict_json(folder: Path) -> None:
         raise AssertionError(f"non-standard JSON constant {constant}")
 
     json.loads(text, parse_constant=refuse)
+
+
+def test_json_safe_turns_nan_into_null_and_numpy_scalars_into_python() -> None:
+    value = {
+        "nan": math.nan,
+        "np_nan": np.float64("nan"),
+        "scalars": (np.int64(3), np.bool_(True), np.float64(0.5)),
+        "nested": [{"x": math.nan}, "text", None],
+    }
+    safe = results.json_safe(value)
+    assert safe == {
+        "nan": None,
+        "np_nan": None,
+        "scalars": [3, True, 0.5],
+        "nested": [{"x": None}, "text", None],
+    }
+    assert type(safe["scalars"][0]) is int and type(safe["scalars"][1]) is bool
+    json.dumps(safe, allow_nan=False)
 
 
 def test_scenario_text_and_no_figure(result: RunResult, tmp_path: Path) -> None:

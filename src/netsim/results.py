@@ -88,13 +88,20 @@ def provenance(seed: int | None = None, scenario_text: str | None = None) -> dic
     }
 
 
-def _json_safe(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
+    """``value`` made writable by :func:`json.dumps` as standard JSON, recursively.
+
+    A NaN float (Python or ``numpy.float64``) becomes ``None`` (``null``: JSON has no NaN),
+    dicts keep their keys, lists and tuples become lists, and other numpy scalars become
+    the Python number, bool or string ``.item()`` gives; anything else is returned as it is.
+    Used for ``summary.json`` and the validation report's JSON.
+    """
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     if hasattr(value, "item"):
         return value.item()
     return value
@@ -123,7 +130,7 @@ def write_run(
         "provenance": provenance(result.seed, scenario_text),
     }
     atomic_write_text(
-        folder / "summary.json", json.dumps(_json_safe(document), indent=2, sort_keys=False) + "\n"
+        folder / "summary.json", json.dumps(json_safe(document), indent=2, sort_keys=False) + "\n"
     )
     if figure:
         from netsim import plots

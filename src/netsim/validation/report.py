@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from netsim.results import _json_safe, atomic_write, atomic_write_text, provenance
+from netsim.results import atomic_write, atomic_write_text, json_safe, provenance
 from netsim.validation.core import CASES, CaseResult
 
 CHECK_COLUMNS = [
@@ -164,12 +164,12 @@ def write_report(
     folder.mkdir(parents=True, exist_ok=True)
     table = checks_table(results)
     atomic_write(folder / "cases.csv", lambda tmp: table.to_csv(tmp, index=False))
-    records = _json_safe(table.to_dict(orient="records"))
+    records = json_safe(table.to_dict(orient="records"))
     atomic_write_text(folder / "cases.json", json.dumps(records, indent=2) + "\n")
     document = {
         "passed": all(r.passed for r in results),
         "command": command,
-        "cases": _json_safe(cases_table(results).to_dict(orient="records")),
+        "cases": json_safe(cases_table(results).to_dict(orient="records")),
         "provenance": provenance(),
     }
     atomic_write_text(folder / "summary.json", json.dumps(document, indent=2) + "\n")
