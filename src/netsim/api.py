@@ -51,16 +51,24 @@ def load_member_network(params: Parameters) -> MemberNetwork | None:
 
 
 def build_model(
-    params: Parameters | Mapping[str, Any] | None = None, *, seed: int = 0, **overrides: Any
+    params: Parameters | Mapping[str, Any] | None = None,
+    *,
+    seed: int = 0,
+    record: str = "all",
+    **overrides: Any,
 ) -> NetworkModel:
-    """A ready-to-step model (loads the real network file if the parameters name one)."""
+    """A ready-to-step model (loads the real network file if the parameters name one).
+
+    ``record`` is ``"all"`` (every per-step metric) or ``"summary"`` (only the
+    columns the summary needs: about a quarter faster, same dynamics bit for bit).
+    """
     if params is None:
         params = Parameters()
     elif not isinstance(params, Parameters):
         params = Parameters.from_dict(params)
     if overrides:
         params = params.replace(**overrides)
-    return NetworkModel(params, rng=seed, member_network=load_member_network(params))
+    return NetworkModel(params, rng=seed, member_network=load_member_network(params), record=record)
 
 
 def run(
@@ -68,13 +76,16 @@ def run(
     *,
     seed: int = 0,
     steps: int | None = None,
+    record: str = "all",
     **overrides: Any,
 ) -> RunResult:
     """Simulate ``steps`` weeks (default: the parameters' own) from ``seed``.
 
     Same parameters and seed give an identical table, whatever else runs.
     A shorter ``steps`` than the scenario's drops its timeline events after the
-    new last step (see :meth:`Parameters.with_steps`).
+    new last step (see :meth:`Parameters.with_steps`). ``record="summary"``
+    keeps only the table columns the summary reads (what a sweep without
+    per-step tables asks for); the summary is the same either way.
     """
     if steps is not None:
         if params is None:
@@ -82,7 +93,7 @@ def run(
         elif not isinstance(params, Parameters):
             params = Parameters.from_dict(params)
         params = params.with_steps(steps)
-    model = build_model(params, seed=seed, **overrides)
+    model = build_model(params, seed=seed, record=record, **overrides)
     model.run()
     table = model.table()
     return RunResult(

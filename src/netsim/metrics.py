@@ -197,6 +197,17 @@ def tie_structure(
     }
 
 
+def skip_tie_structure(ties: TieCSR, rng: np.random.Generator) -> None:
+    """Draw what :func:`tie_structure` would draw from ``rng``, and compute nothing.
+
+    A run that records only its summary skips the tie-structure metrics, but
+    the metrics stream also drives members' roles: taking the same draws keeps
+    such a run bit-identical to one that records everything.
+    """
+    if ties.degree.size and int(ties.degree.max()) >= 2:  # transitivity's total_wedges > 0
+        rng.random(3 * WEDGE_SAMPLES)
+
+
 def adoption_columns(
     members: MemberArrays, member_mask: np.ndarray | None, n_members: int
 ) -> dict[str, float]:

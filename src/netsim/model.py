@@ -34,6 +34,8 @@ ROLE_INTERVAL = 13
 """Steps between recomputing members' roles (a quarter)."""
 EXPECTATION_ENGAGEMENT_LIFT = 0.15
 """Joiners' engagement rises by this much per unit of expectations above 0.5."""
+RECORD_MODES = ("all", "summary")
+"""What each step records: every metric, or only what the run's summary needs."""
 LEADER_DEPARTURE_SHOCK = 0.5
 """Engagement lost by each member tied to a departing leader, per unit of leadership lost."""
 
@@ -75,13 +77,19 @@ class NetworkModel(mesa.Model):
         *,
         rng: Any = None,
         member_network: Any = None,
+        record: str = "all",
         **overrides: Any,
     ) -> None:
+        if record not in RECORD_MODES:
+            raise ValueError(f"record: {record!r} is not one of {', '.join(RECORD_MODES)}")
         params = parameters if parameters is not None else Parameters()
         if overrides:
             params = params.replace(**overrides)
         super().__init__(rng=rng)
         self.params = params
+        self.record = record
+        """'all': every column of metrics.STEP_COLUMNS each step; 'summary': only the
+        columns metrics.summarise reads (a sweep that keeps no per-step table)."""
         if member_network is None and params.network_file:
             from netsim.api import load_member_network  # a file named by the parameters
 
@@ -475,6 +483,12 @@ class NetworkModel(mesa.Model):
             "active_share": counts["active"] / n,
         }
         row.update(metrics.adoption_columns(m, member_mask, n_members))
+        if self.record == "summary":
+            if social:
+                metrics.skip_tie_structure(tie_view, self.metrics_rng)
+            self._last_step = {}
+            self.datacollector.append(row)
+            return
         if not social:
             row["mean_engagement"] = row["mean_trust"] = mean_pv = 1.0
         elif n_members:

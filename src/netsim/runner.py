@@ -97,7 +97,8 @@ def execute(task: RunTask) -> RunOutcome:
 
     started = time.perf_counter()
     try:
-        result = api.run(task.parameters, seed=task.seed)
+        record = "all" if task.keep_table else "summary"
+        result = api.run(task.parameters, seed=task.seed, record=record)
         table = None
         if task.keep_table:
             table = result.table
