@@ -2,7 +2,7 @@
 
 Run from anywhere with the project's Python::
 
-    /work/venv/bin/python docs/generate_parameters.py
+    .venv/bin/python docs/generate_parameters.py
 
 Every row comes from ``netsim.parameters.declarations()`` (name, type, default,
 spec), so the table cannot disagree with the code; ``tests/test_docs.py``
@@ -36,7 +36,7 @@ the seeds, not evidence. How each parameter enters the model: [odd.md](odd.md).
 Time steps are weeks; shares, levels and rates are in [0, 1] unless stated.
 
 Print the same table with `netsim parameters --markdown`; regenerate this file
-with `/work/venv/bin/python docs/generate_parameters.py`.
+with `.venv/bin/python docs/generate_parameters.py`.
 """
 
 COLUMNS = ("group", "name", "default", "allowed", "unit", "meaning", "source")

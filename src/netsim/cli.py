@@ -452,14 +452,14 @@ def analyse(
         str | None,
         typer.Option(
             help="Yes/no outcome for the tipping point: critical_mass_reached, fizzled_out or "
-            "spread (default: the experiment's [analysis] outcome, else critical_mass_reached)."
+            "spread (default: the experiment's \\[analysis] outcome, else critical_mass_reached)."
         ),
     ] = None,
     parameter: Annotated[
         str | None,
         typer.Option(
             help="Varied parameter for curves and the tipping point (default: the experiment's "
-            "[analysis] parameter, else the numeric one along which the outcome changes most)."
+            "\\[analysis] parameter, else the numeric one along which the outcome changes most)."
         ),
     ] = None,
     bootstrap: Annotated[
@@ -468,7 +468,7 @@ def analyse(
     figures: Annotated[
         Path | None,
         typer.Option(
-            help="Also copy the figures the experiment's [analysis] lists into this folder as "
+            help="Also copy the figures the experiment's \\[analysis] lists into this folder as "
             "<experiment>_<figure>.png (e.g. results/figures/findings).",
             metavar="DIR",
         ),
@@ -537,7 +537,7 @@ def sweep(
     figures: Annotated[
         Path | None,
         typer.Option(
-            help="After the analysis, copy the figures the experiment's [analysis] lists into "
+            help="After the analysis, copy the figures the experiment's \\[analysis] lists into "
             "this folder as <experiment>_<figure>.png (e.g. results/figures/findings).",
             metavar="DIR",
         ),
