@@ -81,3 +81,24 @@ def test_readme_lists_every_shipped_experiment_with_its_command() -> None:
             "--figures results/figures/findings"
         )
         assert command in text, f"README lacks the command that regenerates {name}"
+
+
+def test_readme_account_of_the_default_run_is_true() -> None:
+    """The caption under the default run's figure: what seed 1 shows, and how often seeds spread."""
+    import netsim
+
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    found = re.search(
+        r"Over seeds 1 to (\d+) the idea spreads .*? in (\d+) runs \(try `--seed (\d+)`\)", text
+    )
+    assert found, "the README's caption of the default run has changed: update this test"
+    last, spread_runs, example = (int(g) for g in found.groups())
+    spread = {
+        seed: netsim.run(seed=seed, record="summary").summary["spread"]
+        for seed in range(1, last + 1)
+    }
+    assert not spread[1] and spread[example]
+    assert sum(spread.values()) == spread_runs
+    first = netsim.run(seed=1)
+    assert first.summary["critical_mass_reached"]
+    assert first.table["member_adoption_share"].max() >= 0.5  # 'reaching half of the early members'
