@@ -8,6 +8,9 @@ tests/browser/test_app_browser.py.
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -27,6 +30,7 @@ from netsim.layout import (
     sample_people,
 )
 from netsim.parameters import Parameters, declarations, spec_of
+from netsim.session import ReplayRun, Source
 from netsim.state import AdoptionState, MembershipStatus
 
 SMALL = Parameters(eligible_population=120, organisations=4, steps=20)
@@ -216,6 +220,100 @@ def test_marker_labels_say_what_happened() -> None:
     assert marker_label("leader_leaves", 1.0) == "leader leaves"
     assert marker_label("funding_cut", 0.0) == "funding cut to 0"
     assert marker_label("champions_recruited", 3.0) == "champions recruited (3)"
+
+
+# --- the replay picker ---------------------------------------------------------------------
+
+
+def many_runs(count: int = 5_000) -> list[ReplayRun]:
+    """A sweep's worth of runs, as replay_runs lists them (no sweep needed to test the page)."""
+    runs = []
+    for index in range(count):
+        point, replicate = divmod(index, 10)
+        tags = (
+            ("point", str(point)),
+            ("founding_core", str(5 + point % 40)),
+            ("replicate", str(replicate)),
+            ("seed", str(1000 + index)),
+            ("id", f"{index:016x}"),
+        )
+        failed = point == 7
+        label = ("FAILED · " if failed else "") + " · ".join(f"{k}={v}" for k, v in tags)
+        error = "ParameterError: founding_core: too many" if failed else None
+        runs.append(
+            ReplayRun(label, 1000 + index, None, replicate, f"{index:016x}", point, error, tags)
+        )
+    return runs
+
+
+def test_the_picker_lists_a_bounded_page_of_runs_and_keeps_the_choice() -> None:
+    runs = many_runs()
+    picker = app.pick_run(runs, "", "")
+    assert len(picker.shown) == app.PICKER_LIMIT and picker.chosen is runs[0]
+    assert picker.hint == "5,000 runs; the first 200 are listed, filter to find others"
+    narrowed = app.pick_run(runs, "point=17", runs[175].label)
+    assert [r.replicate for r in narrowed.shown] == list(range(10))
+    assert narrowed.chosen is runs[175] and narrowed.hint == "10 of 5,000 runs match"
+    gone = app.pick_run(runs, "point=18", runs[175].label)  # the choice was filtered away
+    assert gone.chosen is runs[180]
+    none = app.pick_run(runs, "point=9999", "")
+    assert none.chosen is None and none.hint == "no run of 5,000 matches the filter"
+
+
+def test_the_page_picks_one_of_5000_runs_and_replays_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rendered without a browser: the folder, the filter, the select and the replay button."""
+    import ipyvuetify as v
+    import solara
+
+    runs = many_runs()
+    opened: list[ReplayRun] = []
+
+    def fake_read_replay(folder: Path, run: ReplayRun) -> Source:
+        opened.append(run)
+        params = SMALL.replace(steps=5)
+        label = f"replay: {folder.name} · {run.run_id}"
+        return Source(label, params, run.seed, unchecked="no per-step table")
+
+    monkeypatch.setattr(app, "replay_runs", lambda folder: runs)
+    monkeypatch.setattr(app, "read_replay", fake_read_replay)
+    monkeypatch.setattr(app, "result_folders", lambda root: [])
+
+    @solara.component
+    def Shell():  # noqa: N802
+        with solara.AppLayout():
+            app.Page()
+
+    def enter(label: str, text: str) -> None:
+        field = rc.find(v.TextField, label=label).widget
+        field.v_model = text
+        field.fire_event("keyup.enter", None)
+
+    def select() -> v.Select:
+        return rc.find(v.Select, label="run (design point, values, replicate, seed, id)").widget
+
+    _box, rc = solara.render(Shell(), handle_error=False)
+    try:
+        started = time.perf_counter()
+        enter("or a folder path (run, compare or sweep)", "results/sweep-big")
+        assert time.perf_counter() - started < 5.0
+        assert len(select().items) == app.PICKER_LIMIT
+        enter("filter (e.g. point=17 replicate=3)", "point=7")
+        assert len(select().items) == 10
+        failed = rc.find(v.Html, class_="netsim-replay-failed").widget
+        assert "cannot be replayed: ParameterError" in failed.children[0]
+        assert rc.find(v.Btn, class_="netsim-replay").widget.disabled  # a failed run
+        enter("filter (e.g. point=17 replicate=3)", "point=17")
+        select().v_model = runs[173].label
+        button = rc.find(v.Btn, class_="netsim-replay").widget
+        assert not button.disabled
+        button.click()
+        assert opened == [runs[173]]
+        rc.find(
+            v.Html, class_="netsim-source", children=[f"replay: sweep-big · {runs[173].run_id}"]
+        ).wait_for(timeout=20)
+        rc.find(v.Html, class_="netsim-replay-note", children=["· no per-step table"]).wait_for()
+    finally:
+        rc.close()
 
 
 # --- the `netsim app` command (the server itself is started in tests/browser) ---------------

@@ -20,9 +20,12 @@ import pytest
 
 import netsim
 from netsim import session as live
+from netsim.experiments import load_experiment
 from netsim.parameters import Parameters
 from netsim.results import write_run
+from netsim.runner import SerialEngine
 from netsim.scenarios import ScenarioError, parse_scenario_text
+from netsim.sweep import STEP_ID_COLUMNS, read_runs, read_steps, run_sweep
 
 SMALL = Parameters(eligible_population=120, organisations=4, steps=20)
 
@@ -152,6 +155,153 @@ def test_a_replay_that_drifts_from_the_saved_run_says_when(tmp_path: Path) -> No
     session.load(source)
     frame = session.step(10)
     assert "differs from the saved run from week 4" in frame.note
+
+
+# --- replaying a sweep's runs -------------------------------------------------------------------
+
+SWEEP = """
+name = "tiny replay"
+seed = 4
+replicates = 2
+steps = 10
+design = "grid"
+
+[set]
+eligible_population = 100
+
+[vary]
+founding_core = [5, 20, 150]   # 150 > 100 people: those runs fail
+initial_trust = [0.35]
+
+[outputs]
+steps = {keep}
+"""
+
+
+def tiny_sweep(folder: Path, keep_steps: bool = True) -> Path:
+    """Six runs of 100 people for 10 weeks, serially: four ok, two failed (inconsistent)."""
+    folder.mkdir()
+    path = folder / "exp.toml"
+    path.write_text(SWEEP.format(keep=str(keep_steps).lower()), encoding="utf-8")
+    report = run_sweep(load_experiment(path), folder / "out", engine=SerialEngine())
+    assert (report.ok, report.failed) == (4, 2)
+    return folder / "out"
+
+
+@pytest.fixture(scope="module")
+def sweep_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tiny_sweep(tmp_path_factory.mktemp("sweep") / "kept")
+
+
+def test_a_sweeps_runs_are_listed_in_design_order_failed_ones_marked(sweep_out: Path) -> None:
+    assert live.result_folders(sweep_out.parent) == [sweep_out]
+    runs = live.replay_runs(sweep_out)
+    table = read_runs(sweep_out)
+    assert [r.run_id for r in runs] == list(table["run_id"])
+    assert [(r.point_id, r.replicate) for r in runs] == [(p, k) for p in range(3) for k in range(2)]
+    assert [r.seed for r in runs] == list(table["seed"])
+    first = runs[0]
+    assert first.label == (
+        f"point=0 · founding_core=5 · initial_trust=0.35 · replicate=0 · seed={first.seed} · "
+        f"id={first.run_id}"
+    )
+    assert [r.failed for r in runs] == [False] * 4 + [True] * 2
+    assert runs[4].label.startswith("FAILED · point=2 · founding_core=150")
+    assert "founding_core: 150 is more than eligible_population" in runs[4].error
+
+
+def test_a_sweep_run_replays_bit_for_bit_against_its_saved_table(sweep_out: Path) -> None:
+    run = live.replay_runs(sweep_out)[3]  # point 1 (founding_core 20), replicate 1
+    source = live.read_replay(sweep_out, run)
+    assert source.replay and source.seed == run.seed
+    assert (source.parameters.founding_core, source.parameters.initial_trust) == (20, 0.35)
+    assert source.parameters.eligible_population == 100 and source.parameters.steps == 10
+    assert "does not hash" not in source.description  # rebuilt to the very run id
+    steps = read_steps(sweep_out)
+    saved = steps[steps["run_id"] == run.run_id].drop(columns=list(STEP_ID_COLUMNS))
+    saved = saved.reset_index(drop=True)
+    pd.testing.assert_frame_equal(source.reference, saved, check_exact=True)
+    session = live.Session()
+    session.load(source)
+    frame = session.step(10)
+    assert frame.finished and frame.note == "matches the saved run so far (week 10)"
+    assert session._ghost_label == "grey: the saved run"
+    replayed = session.model.table()[saved.columns]
+    pd.testing.assert_frame_equal(replayed, saved, check_exact=True)
+
+
+def test_a_sweep_without_per_step_tables_replays_unchecked(tmp_path: Path) -> None:
+    out = tiny_sweep(tmp_path / "summaries", keep_steps=False)
+    run = live.replay_runs(out)[1]
+    source = live.read_replay(out, run)
+    assert source.reference is None and source.replay
+    session = live.Session()
+    session.load(source)
+    frame = session.step(10)
+    assert frame.replay and frame.note == "the sweep kept no per-step table to check against"
+    assert frame.stats["members"] == read_runs(out).loc[1, "final_members"]
+
+
+def test_filtering_thousands_of_runs_is_exact_and_quick() -> None:
+    runs = [
+        live.ReplayRun(
+            f"point={p} · founding_core={p % 50} · replicate={k} · id={p:04x}{k:012x}",
+            seed=p * 10 + k,
+            replicate=k,
+            run_id=f"{p:04x}{k:012x}",
+            point_id=p,
+            tags=(
+                ("point", str(p)),
+                ("founding_core", str(p % 50)),
+                ("replicate", str(k)),
+                ("id", f"{p:04x}{k:012x}"),
+            ),
+        )
+        for p in range(500)
+        for k in range(10)
+    ]
+    started = time.perf_counter()
+    shown, matching = live.filter_runs(runs, "")
+    assert (len(shown), matching) == (200, 5_000)
+    shown, matching = live.filter_runs(runs, "replicate=3 founding_core=7")
+    assert matching == 10 and all(r.replicate == 3 and r.point_id % 50 == 7 for r in shown)
+    assert live.filter_runs(runs, "replicate=3.0 point=17")[1] == 1  # numbers by value
+    assert live.filter_runs(runs, "id=0011000")[1] == 10  # a run id by its start
+    assert live.filter_runs(runs, "ID=0011000000000005")[0][0].point_id == 17
+    assert live.filter_runs(runs, "replicate=30")[1] == 0
+    assert time.perf_counter() - started < 1.0
+
+
+def test_sweep_folder_problems_are_one_line_errors(sweep_out: Path, tmp_path: Path) -> None:
+    def message(call: object) -> str:
+        with pytest.raises(live.ReplayError) as err:
+            call()  # type: ignore[operator]
+        text = str(err.value)
+        assert "\n" not in text and "Traceback" not in text
+        return text
+
+    runs = live.replay_runs(sweep_out)
+    failed = message(lambda: live.read_replay(sweep_out, runs[4]))
+    assert f"run {runs[4].run_id} failed in the sweep" in failed
+    assert "founding_core: 150 is more than" in failed
+    unknown = live.ReplayRun("gone", 1, run_id="0123456789abcdef")
+    assert "no run with id '0123456789abcdef'" in message(
+        lambda: live.read_replay(sweep_out, unknown)
+    )
+    assert "not a sweep results folder" in message(lambda: live.read_replay(tmp_path, unknown))
+    assert "not a results folder" in message(lambda: live.replay_runs(tmp_path))
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "manifest.json").write_text("{not json", encoding="utf-8")
+    assert "broken/manifest.json: cannot be read" in message(lambda: live.replay_runs(broken))
+    assert "cannot be read" in message(lambda: live.read_replay(broken, runs[0]))
+    (broken / "manifest.json").write_text('{"format": "netsim-sweep/0"}', encoding="utf-8")
+    assert "is not 'netsim-sweep/1'" in message(lambda: live.replay_runs(broken))
+    started = tmp_path / "started"
+    started.mkdir()
+    (started / "runs").mkdir()
+    (started / "manifest.json").write_bytes((sweep_out / "manifest.json").read_bytes())
+    assert "no finished runs yet" in message(lambda: live.replay_runs(started))
 
 
 # --- the session ------------------------------------------------------------------------------

@@ -12,8 +12,10 @@ play loop of its own. Two layers:
   :class:`~netsim.session.Session`.
 
 The session (:mod:`netsim.session`) owns the live model, play/pause/step/reset,
-the shock queue, the baseline ghost and replays of saved runs, and is tested
-without a server; the pictures are drawn by :mod:`netsim.layout`;
+the shock queue, the baseline ghost and replays of saved runs (``netsim run``,
+``netsim compare`` and ``netsim sweep`` folders), and is tested without a server;
+the replay picker here lists at most :data:`PICKER_LIMIT` runs and narrows a
+sweep's thousands with a filter (:func:`pick_run`); the pictures are drawn by :mod:`netsim.layout`;
 ``benchmarks/bench_app.py`` times a frame.
 """
 
@@ -40,6 +42,7 @@ from netsim.session import (
     ReplayRun,
     Session,
     Source,
+    filter_runs,
     initial_source,
     one_line,
     read_replay,
@@ -47,6 +50,7 @@ from netsim.session import (
     replay_runs,
     result_folders,
     results_root,
+    results_stamp,
     scenario_options,
 )
 
@@ -125,6 +129,56 @@ def control_for(name: str) -> Control:
 def controls() -> dict[str, list[Control]]:
     """Every control on the page, grouped as in :data:`CONTROL_GROUPS`."""
     return {group: [control_for(n) for n in names] for group, names in CONTROL_GROUPS.items()}
+
+
+# --- the replay picker ---------------------------------------------------------------------
+
+PICKER_LIMIT = 200
+"""Runs the replay picker lists at once: a sweep holds thousands, a select of them all would
+stall the page, so the trainer narrows them with the filter instead."""
+FILTER_FROM = 10
+"""Folders with more runs than this get the filter box."""
+
+
+def list_replay_runs(folder: str) -> tuple[list[ReplayRun], str]:
+    """The runs of a typed folder, and a one-line problem instead if it cannot be replayed."""
+    if not folder.strip():
+        return [], ""
+    try:
+        return replay_runs(Path(folder.strip())), ""
+    except ReplayError as err:
+        return [], str(err)
+
+
+@dataclass(frozen=True)
+class RunPicker:
+    """What the replay card shows: the listed runs, the chosen one and how many matched."""
+
+    shown: list[ReplayRun]
+    matching: int
+    total: int
+    chosen: ReplayRun | None
+
+    @property
+    def hint(self) -> str:
+        """One line on the filter, so a cut list never looks like the whole folder."""
+        if self.matching == 0:
+            return f"no run of {self.total:,} matches the filter"
+        listed = (
+            f"{self.total:,} runs"
+            if self.matching == self.total
+            else f"{self.matching:,} of {self.total:,} runs match"
+        )
+        if self.matching > len(self.shown):
+            listed += f"; the first {len(self.shown):,} are listed, filter to find others"
+        return listed
+
+
+def pick_run(runs: list[ReplayRun], query: str, choice: str) -> RunPicker:
+    """Filter ``runs`` by ``query`` and keep ``choice`` (a label) if it is still listed."""
+    shown, matching = filter_runs(runs, query, PICKER_LIMIT)
+    chosen = next((r for r in shown if r.label == choice), shown[0] if shown else None)
+    return RunPicker(shown, matching, len(runs), chosen)
 
 
 # --- the page -------------------------------------------------------------------------------
@@ -322,6 +376,7 @@ def Page():  # noqa: N802
     seed = solara.use_reactive(start.seed)
     speed = solara.use_reactive(DEFAULT_SPEED)
     replay_folder = solara.use_reactive("")
+    replay_filter = solara.use_reactive("")
     replay_choice = solara.use_reactive("")
     replaying = solara.use_reactive(False)
     replay_params = solara.use_reactive(None)
@@ -397,11 +452,16 @@ def Page():  # noqa: N802
 
         guarded(apply)()
 
+    def choose_folder(value: str | None) -> None:
+        replay_folder.set(value or "")
+        replay_filter.set("")
+        replay_choice.set("")
+
     def open_replay() -> None:
-        folder = Path(replay_folder.value.strip())
-        runs = replay_runs(folder)
-        chosen = next((r for r in runs if r.label == replay_choice.value), runs[0])
-        source = read_replay(folder, chosen)
+        chosen = picker.chosen
+        if chosen is None:
+            raise ReplayError("choose a run to replay")
+        source = read_replay(Path(replay_folder.value.strip()), chosen)
         replay_params.set(source.parameters)
         session.pause()
         message.set("")
@@ -415,13 +475,13 @@ def Page():  # noqa: N802
         shown_params = params
     if replaying.value and replay_params.value is not None:
         shown_params = replay_params.value  # the replayed run's own values (knobs are off)
-    runs: list[ReplayRun] = []
-    replay_problem = ""
-    if replay_folder.value.strip():
-        try:
-            runs = replay_runs(Path(replay_folder.value.strip()))
-        except ReplayError as err:
-            replay_problem = str(err)
+    # read a folder's runs once (a sweep's thousands take a moment), again only when it changes
+    stamp = results_stamp(Path(replay_folder.value.strip())) if replay_folder.value.strip() else ()
+    runs, replay_problem = solara.use_memo(
+        lambda: list_replay_runs(replay_folder.value), [replay_folder.value, stamp]
+    )
+    picker = pick_run(runs, replay_filter.value, replay_choice.value)
+    chosen = picker.chosen
 
     solara.Title("netsim live")
     with solara.Sidebar():
@@ -469,27 +529,49 @@ def Page():  # noqa: N802
                     label="results folder",
                     value=replay_folder.value if replay_folder.value in folders else None,
                     values=folders,
-                    on_value=lambda v: replay_folder.set(v or ""),
+                    on_value=choose_folder,
                 )
             solara.InputText(
-                "or a folder path",
+                "or a folder path (run, compare or sweep)",
                 value=replay_folder.value,
-                on_value=replay_folder.set,
+                on_value=choose_folder,
                 classes=["netsim-replay-folder"],
             )
-            if runs and len(runs) > 1:
+            if len(runs) > FILTER_FROM:
+                solara.InputText(
+                    "filter (e.g. point=17 replicate=3)",
+                    value=replay_filter.value,
+                    on_value=replay_filter.set,
+                    classes=["netsim-replay-filter"],
+                )
+                solara.Text(
+                    picker.hint,
+                    style={"font-size": "0.8rem", "color": "#555"},
+                    classes=["netsim-replay-count"],
+                )
+            if len(runs) > 1 and picker.shown:
+                sweep = runs[0].run_id is not None
                 solara.Select(
-                    label="scenario and replicate",
-                    value=replay_choice.value or runs[0].label,
-                    values=[r.label for r in runs],
+                    label="run (design point, values, replicate, seed, id)"
+                    if sweep
+                    else "scenario and replicate",
+                    value=chosen.label if chosen is not None else None,
+                    values=[r.label for r in picker.shown],
                     on_value=replay_choice.set,
+                    classes=["netsim-replay-run"],
+                )
+            if chosen is not None and chosen.failed:
+                solara.Text(
+                    f"this run failed in the sweep, so it cannot be replayed: {chosen.error}",
+                    style={"font-size": "0.8rem", "color": "#b00"},
+                    classes=["netsim-replay-failed"],
                 )
             if replay_problem:
                 solara.Text(replay_problem, style={"font-size": "0.8rem", "color": "#b00"})
             solara.Button(
                 "replay",
                 on_click=guarded(open_replay),
-                disabled=not runs,
+                disabled=chosen is None or chosen.failed,
                 classes=["netsim-replay"],
             )
 

@@ -5,7 +5,9 @@ imports no Solara, so everything here runs and is tested without a server:
 
 - **sources**: where a live model comes from: a scenario (library, the
   trainer's upload, the one named by ``netsim app --scenario``) or a saved run
-  replayed from a ``netsim run`` or ``netsim compare`` results folder;
+  replayed from a ``netsim run``, ``netsim compare`` or ``netsim sweep`` results
+  folder (a sweep's run is rebuilt from the base parameters in its manifest, its
+  varied values and its seed, as :mod:`netsim.sweep` built it);
 - :class:`Session`: the controller: build, play, pause, step, reset, speed,
   the queue of shocks pressed for the next week and the baseline ghost run.
   Every change to the model happens under one lock and bumps a frame number;
@@ -47,6 +49,7 @@ from netsim.layout import (
     sample_people,
 )
 from netsim.parameters import TIMELINE_ACTIONS, ParameterError, Parameters
+from netsim.runner import run_id_of
 from netsim.scenarios import (
     MAX_FILE_BYTES,
     SUFFIXES,
@@ -59,6 +62,8 @@ from netsim.scenarios import (
     parse_scenario_text,
     resolve,
 )
+from netsim.sweep import FORMAT as SWEEP_FORMAT
+from netsim.sweep import MANIFEST, RUNS, STEP_ID_COLUMNS, STEPS, SweepError, read_runs
 
 log = logging.getLogger("netsim.session")
 
@@ -75,10 +80,14 @@ class Source:
     description: str = ""
     reference: pd.DataFrame | None = None
     """The saved per-step table of a replayed run (drawn as the ghost); None when live."""
+    unchecked: str = ""
+    """A replay with no saved table to check against says why here (e.g. a sweep that kept
+    no per-step tables); the page shows it where the match note would be."""
 
     @property
     def replay(self) -> bool:
-        return self.reference is not None
+        """Rebuilt from a results folder (the page turns the knobs off)."""
+        return self.reference is not None or bool(self.unchecked)
 
 
 def scenario_source(scenario: Scenario, seed: int = 1) -> Source:
@@ -131,12 +140,23 @@ class ReplayError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class ReplayRun:
-    """One run in a results folder: a ``netsim run`` folder holds one, a compare folder many."""
+    """One run in a results folder: a ``netsim run`` folder holds one, compare and sweep many."""
 
     label: str
     seed: int
     scenario: str | None = None
     replicate: int | None = None
+    run_id: str | None = None
+    """A sweep's run id (None for run and compare folders)."""
+    point_id: int | None = None
+    error: str | None = None
+    """Why a sweep run failed (it is listed, marked, but cannot be replayed); None if ok."""
+    tags: tuple[tuple[str, str], ...] = ()
+    """A sweep run's ``name=value`` pairs as its label shows them (for :func:`filter_runs`)."""
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
 
 
 def _is_run_folder(folder: Path) -> bool:
@@ -147,14 +167,37 @@ def _is_compare_folder(folder: Path) -> bool:
     return all((folder / f).is_file() for f in ("runs.csv", "steps.parquet", "comparison.json"))
 
 
+def _is_sweep_folder(folder: Path) -> bool:
+    # the manifest alone decides, so an unreadable one is reported as such, not as "not results"
+    return (folder / MANIFEST).is_file()
+
+
 def result_folders(root: Path, limit: int = 200) -> list[Path]:
-    """Run and compare folders in ``root`` and one level below it, newest name last."""
+    """Run, compare and sweep folders in ``root`` and one level below it, newest name last."""
     root = Path(root)
     if not root.is_dir():
         return []
     candidates = [root, *sorted(p for p in root.iterdir() if p.is_dir())]
-    found = [p for p in candidates if _is_run_folder(p) or _is_compare_folder(p)]
+    found = [
+        p for p in candidates if _is_run_folder(p) or _is_compare_folder(p) or _is_sweep_folder(p)
+    ]
     return found[-limit:]
+
+
+def results_stamp(folder: Path) -> tuple[int, ...]:
+    """Modification times of what lists a folder's runs: changes when a run (or part) is added.
+
+    Lets the page keep a sweep's run list between renders and still see a running
+    sweep's new parts (each arrives by a rename into ``runs/``, which touches it).
+    """
+    folder = Path(folder)
+    stamps = []
+    for name in ("summary.json", "runs.csv", MANIFEST, RUNS):
+        try:
+            stamps.append((folder / name).stat().st_mtime_ns)
+        except OSError:
+            stamps.append(0)
+    return tuple(stamps)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -168,7 +211,12 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def replay_runs(folder: Path) -> list[ReplayRun]:
-    """The runs a results folder holds (raises ReplayError if it is not a results folder)."""
+    """The runs a results folder holds (raises ReplayError if it is not a results folder).
+
+    A sweep's runs come in design order (point, then replicate), failed ones included
+    but marked, so the list reads like the design; see :func:`filter_runs` for picking
+    one out of thousands.
+    """
     folder = Path(folder)
     if _is_run_folder(folder):
         seed = _read_json(folder / "summary.json").get("provenance", {}).get("seed")
@@ -184,15 +232,53 @@ def replay_runs(folder: Path) -> list[ReplayRun]:
             ReplayRun(f"{s} · replicate {int(r)} (seed {int(seed)})", int(seed), str(s), int(r))
             for s, r, seed in runs.itertuples(index=False)
         ]
+    if _is_sweep_folder(folder):
+        return _sweep_runs(folder)
     raise ReplayError(
         f"{folder}: not a results folder (needs summary.json + steps.parquet from `netsim run`, "
-        "or runs.csv + steps.parquet + comparison.json from `netsim compare`)"
+        "runs.csv + steps.parquet + comparison.json from `netsim compare`, "
+        "or manifest.json + runs/ from `netsim sweep`)"
     )
+
+
+def filter_runs(runs: list[ReplayRun], query: str, limit: int = 200) -> tuple[list[ReplayRun], int]:
+    """The first ``limit`` runs that match every term of ``query``, and how many match.
+
+    A sweep can hold thousands of runs, so a picker shows at most ``limit`` and the
+    trainer narrows them down. A ``name=value`` term matches a sweep run's tag exactly
+    (numbers by value, so ``replicate=3`` is not ``replicate=30`` and
+    ``initial_trust=0.50`` is ``0.5``; ``id=`` by prefix); any other term is a
+    case-insensitive piece of the label (a run id, ``failed``). An empty query matches all.
+    """
+    terms = query.lower().split()
+    matches = [r for r in runs if all(_matches(r, t) for t in terms)]
+    return matches[:limit], len(matches)
+
+
+def _matches(run: ReplayRun, term: str) -> bool:
+    key, equals, wanted = term.partition("=")
+    if not equals or not run.tags:
+        return term in run.label.lower()
+    for name, value in run.tags:
+        if name.lower() != key:
+            continue
+        value = value.lower()
+        if name == "id":  # hex, not a number: the run id's start is enough
+            return bool(wanted) and value.startswith(wanted)
+        if value == wanted:
+            return True
+        try:
+            return float(value) == float(wanted)
+        except ValueError:
+            return False
+    return False
 
 
 def read_replay(folder: Path, run: ReplayRun) -> Source:
     """A source that rebuilds ``run`` from its saved parameters and seed, with its saved table."""
     folder = Path(folder)
+    if run.run_id is not None:
+        return _read_sweep_replay(folder, run)
     try:
         if run.scenario is None:
             document = _read_json(folder / "summary.json")
@@ -228,6 +314,146 @@ def read_replay(folder: Path, run: ReplayRun) -> Source:
         "deterministic); the grey ghost is the saved run."
     )
     return Source(label, params, run.seed, description, reference=table)
+
+
+# --- sweep folders ----------------------------------------------------------------------------
+
+
+def _sweep_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest, checked for what a replay needs (format, base parameters, varied names)."""
+    manifest = _read_json(folder / MANIFEST)
+    if manifest.get("format") != SWEEP_FORMAT:
+        raise ReplayError(
+            f"{folder.name}/{MANIFEST}: format {manifest.get('format')!r} is not "
+            f"{SWEEP_FORMAT!r} (written by another netsim version?)"
+        )
+    columns = manifest.get("columns")
+    varied = columns.get("parameters") if isinstance(columns, dict) else None
+    if not isinstance(manifest.get("base_parameters"), dict) or not isinstance(varied, list):
+        raise ReplayError(f"{folder.name}/{MANIFEST}: has no base_parameters or columns.parameters")
+    return manifest
+
+
+def _sweep_table(folder: Path) -> pd.DataFrame:
+    """The sweep's run table as :func:`netsim.sweep.read_runs` reads it (one row per run id)."""
+    try:
+        return read_runs(folder)
+    except SweepError as err:
+        raise ReplayError(one_line(err)) from None
+    except (OSError, ValueError, KeyError) as err:  # a broken part (pyarrow's errors are these)
+        raise ReplayError(f"{folder.name}/{RUNS}: cannot be read: {one_line(err)}") from None
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar from the run table as the Python value the sweep passed to replace()."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _shown(value: Any) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def _sweep_runs(folder: Path) -> list[ReplayRun]:
+    varied = _sweep_manifest(folder)["columns"]["parameters"]
+    table = _sweep_table(folder)
+    if table.empty:
+        raise ReplayError(f"{folder.name}: the sweep has no finished runs yet")
+    missing = [
+        c
+        for c in ("run_id", "point_id", "replicate", "seed", "status", "error", *varied)
+        if c not in table.columns
+    ]
+    if missing:
+        raise ReplayError(f"{folder.name}/{RUNS}: has no column {missing[0]!r}")
+    runs = []
+    columns = ["run_id", "point_id", "replicate", "seed", "status", "error", *varied]
+    for row in table[columns].itertuples(index=False, name=None):
+        run_id, point, replicate, seed, status, error = row[:6]
+        tags = (
+            ("point", str(int(point))),
+            *((name, _shown(_plain(v))) for name, v in zip(varied, row[6:], strict=True)),
+            ("replicate", str(int(replicate))),
+            ("seed", str(int(seed))),
+            ("id", str(run_id)),
+        )
+        failed = status != "ok"
+        label = ("FAILED · " if failed else "") + " · ".join(f"{k}={v}" for k, v in tags)
+        reason = " ".join(str(error or "no summary").split()) if failed else None
+        runs.append(
+            ReplayRun(label, int(seed), None, int(replicate), str(run_id), int(point), reason, tags)
+        )
+    return runs
+
+
+def _sweep_steps(folder: Path, manifest: dict[str, Any], run_id: str) -> pd.DataFrame | None:
+    """The run's kept per-step rows, or None if the sweep kept none.
+
+    Reads only this run's rows (a filter pushed down to the Parquet parts), where
+    :func:`netsim.sweep.read_steps` would load every run's; duplicates and order are
+    handled as there.
+    """
+    kept = bool((manifest.get("outputs") or {}).get("steps"))
+    if not kept or not (folder / STEPS).is_dir():
+        return None
+    try:
+        table = pd.read_parquet(folder / STEPS, filters=[("run_id", "==", run_id)])
+    except (OSError, ValueError, KeyError) as err:
+        raise ReplayError(f"{folder.name}/{STEPS}: cannot be read: {one_line(err)}") from None
+    if table.empty or "step" not in table.columns:
+        return None
+    table = table.drop_duplicates("step", keep="first").sort_values("step", kind="stable")
+    ids = [c for c in STEP_ID_COLUMNS if c in table.columns]
+    return table.drop(columns=ids).reset_index(drop=True)
+
+
+def _read_sweep_replay(folder: Path, run: ReplayRun) -> Source:
+    """Rebuild a sweep run as the sweep did: ``base.replace(**point)`` with the recorded seed.
+
+    The base parameters are the manifest's (what the sweep ran and a resume checks
+    against), the varied values and the seed the run's row. The run id hashes all of
+    them, so recomputing it proves the rebuild is the very run the sweep made.
+    """
+    if not _is_sweep_folder(folder):
+        raise ReplayError(f"{folder}: not a sweep results folder (no {MANIFEST})")
+    manifest = _sweep_manifest(folder)
+    table = _sweep_table(folder)
+    rows = table[table["run_id"] == run.run_id] if "run_id" in table.columns else table[:0]
+    if rows.empty:
+        raise ReplayError(f"{folder.name}: no run with id {run.run_id!r} in this sweep")
+    row = rows.iloc[0]
+    if row["status"] != "ok":
+        reason = " ".join(str(row.get("error") or "no summary").split())
+        raise ReplayError(
+            f"{folder.name}: run {run.run_id} failed in the sweep, so there is nothing to "
+            f"replay: {reason}"
+        )
+    varied = manifest["columns"]["parameters"]
+    values = {name: _plain(row[name]) for name in varied}
+    try:
+        params = Parameters.from_dict(manifest["base_parameters"]).replace(**values)
+    except ParameterError as err:
+        raise ReplayError(f"{folder.name}: saved parameters are not valid here: {err}") from None
+    seed = int(row["seed"])
+    labels = {"point_id": int(row["point_id"]), "replicate": int(row["replicate"])}
+    reference = _sweep_steps(folder, manifest, str(run.run_id))
+    shown = ", ".join(f"{k}={_shown(v)}" for k, v in values.items())
+    name = manifest.get("name") or folder.name
+    label = f"replay: {folder.name} · point {labels['point_id']} · replicate {labels['replicate']}"
+    description = (
+        f"Run {run.run_id} of the sweep {name!r}: its base scenario with {shown}, rebuilt with "
+        f"seed {seed} and stepped again (the model is deterministic); "
+    )
+    if reference is not None:
+        description += "the grey ghost is the saved run."
+    else:
+        description += "the grey ghost is the same run without your shocks."
+    if run_id_of(params.to_dict(), seed, labels) != run.run_id:
+        description += (
+            " Note: these parameters do not hash to the run's id, so netsim's parameters "
+            "have changed since the sweep; expect differences."
+        )
+    unchecked = "" if reference is not None else "the sweep kept no per-step table to check against"
+    return Source(label, params, seed, description, reference=reference, unchecked=unchecked)
 
 
 def initial_source() -> tuple[Source, str, str]:
@@ -598,7 +824,7 @@ class Session:
             population=network.population,
             ghost=self._ghost_label,
             replay=source.replay,
-            note=self._replay_note(table) if source.reference is not None else "",
+            note=self._replay_note(table) if source.reference is not None else source.unchecked,
         )
         self.last = frame
         return frame
