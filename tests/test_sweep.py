@@ -170,6 +170,16 @@ def test_same_results_serial_two_workers_and_dask(
     pd.testing.assert_frame_equal(read_steps(out), expected_steps)
 
 
+def test_read_steps_of_one_run_is_that_runs_rows(reference: tuple[Path, Path]) -> None:
+    _, serial = reference
+    every = read_steps(serial)
+    run_id = str(every["run_id"].iloc[-1])
+    one = read_steps(serial, run_id=run_id)
+    expected = every[every["run_id"] == run_id].reset_index(drop=True)
+    assert len(one) == len(expected) > 0
+    pd.testing.assert_frame_equal(one, expected)
+
+
 NETWORK_BASE = """
 name = "thirty people on a ring"
 [network]

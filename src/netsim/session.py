@@ -63,7 +63,7 @@ from netsim.scenarios import (
     resolve,
 )
 from netsim.sweep import FORMAT as SWEEP_FORMAT
-from netsim.sweep import MANIFEST, RUNS, STEP_ID_COLUMNS, STEPS, SweepError, read_runs
+from netsim.sweep import MANIFEST, RUNS, STEP_ID_COLUMNS, STEPS, SweepError, read_runs, read_steps
 
 log = logging.getLogger("netsim.session")
 
@@ -386,22 +386,16 @@ def _sweep_runs(folder: Path) -> list[ReplayRun]:
 
 
 def _sweep_steps(folder: Path, manifest: dict[str, Any], run_id: str) -> pd.DataFrame | None:
-    """The run's kept per-step rows, or None if the sweep kept none.
-
-    Reads only this run's rows (a filter pushed down to the Parquet parts), where
-    :func:`netsim.sweep.read_steps` would load every run's; duplicates and order are
-    handled as there.
-    """
+    """The run's kept per-step rows (only this run's are read), or None if the sweep kept none."""
     kept = bool((manifest.get("outputs") or {}).get("steps"))
     if not kept or not (folder / STEPS).is_dir():
         return None
     try:
-        table = pd.read_parquet(folder / STEPS, filters=[("run_id", "==", run_id)])
+        table = read_steps(folder, run_id=run_id)
     except (OSError, ValueError, KeyError) as err:
         raise ReplayError(f"{folder.name}/{STEPS}: cannot be read: {one_line(err)}") from None
     if table.empty or "step" not in table.columns:
         return None
-    table = table.drop_duplicates("step", keep="first").sort_values("step", kind="stable")
     ids = [c for c in STEP_ID_COLUMNS if c in table.columns]
     return table.drop(columns=ids).reset_index(drop=True)
 

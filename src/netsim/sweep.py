@@ -194,12 +194,19 @@ def read_runs(out: str | Path) -> pd.DataFrame:
     return table.sort_values(["point_id", "replicate"], kind="stable").reset_index(drop=True)
 
 
-def read_steps(out: str | Path) -> pd.DataFrame:
-    """All kept per-step rows, one per (run id, step), sorted by point, replicate and step."""
+def read_steps(out: str | Path, run_id: str | None = None) -> pd.DataFrame:
+    """All kept per-step rows, one per (run id, step), sorted by point, replicate and step.
+
+    With ``run_id``, only that run's rows (the filter is pushed down to the Parquet
+    parts, so one run of a large sweep is read without loading the others).
+    """
     folder = Path(out) / STEPS
     if not _parts(folder):
         return pd.DataFrame(columns=list(STEP_ID_COLUMNS))
-    table = pd.read_parquet(folder).drop_duplicates(["run_id", "step"], keep="first")
+    filters = [("run_id", "==", run_id)] if run_id is not None else None
+    table = pd.read_parquet(folder, filters=filters).drop_duplicates(
+        ["run_id", "step"], keep="first"
+    )
     return table.sort_values(["point_id", "replicate", "step"], kind="stable").reset_index(
         drop=True
     )
