@@ -102,7 +102,12 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def test_results_folder_format(reference: tuple[Path, Path]) -> None:
     path, out = reference
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "runs", "steps"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".sweep.lock",
+        "manifest.json",
+        "runs",
+        "steps",
+    ]
     runs = pd.read_parquet(out / "runs")  # the whole table in one call
     assert list(runs.columns) == [
         *ID_COLUMNS,
@@ -348,6 +353,39 @@ def test_resume_refuses_a_changed_experiment_and_other_misuse(
     line = error_line(runner.invoke(app, address))
     assert "cannot connect to the Dask scheduler at tcp://127.0.0.1:9" in line
     assert not (tmp_path / "d").exists()
+
+
+def test_a_folder_being_written_by_another_sweep_is_refused(
+    reference: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Two sweeps (or a resume beside a running sweep) never write one folder at once."""
+    import fcntl
+
+    from netsim.sweep import LOCK_FILE
+
+    path, _ = reference
+    out = tmp_path / "busy"
+    out.mkdir()
+    runner = make_runner()
+    with open(out / LOCK_FILE, "a+", encoding="utf-8") as held:  # as a running sweep holds it
+        held.write("pid 4242\n")
+        held.flush()
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        line = error_line(runner.invoke(app, ["sweep", str(path), "--serial", "--out", str(out)]))
+        assert f"{out} is being written by another netsim sweep (pid 4242)" in line
+        assert [p.name for p in out.iterdir()] == [LOCK_FILE]
+    # released (as when that sweep ends or is killed): the folder is usable
+    result = runner.invoke(app, ["sweep", str(path), "--serial", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.stderr
+    assert len(read_runs(out)) == 12
+
+
+def test_a_refused_fresh_folder_is_not_left_behind(tmp_path: Path) -> None:
+    path = write(tmp_path, TINY)
+    out = tmp_path / "never"
+    with pytest.raises(SweepError, match="holds no sweep to resume"):
+        run_sweep(load_experiment(path), out, resume=True, engine=SerialEngine())
+    assert not out.exists()
 
 
 def test_analysis_hook_is_called_when_present(

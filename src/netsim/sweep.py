@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import signal
 import threading
@@ -63,6 +64,8 @@ MANIFEST = "manifest.json"
 RUNS = "runs"
 STEPS = "steps"
 DESIGN_FILE = "design.parquet"
+LOCK_FILE = ".sweep.lock"
+"""Held (flock) by the one sweep writing a folder, so a second sweep or resume is refused."""
 ID_COLUMNS = ("run_id", "point_id", "replicate", "seed", "status", "error", "seconds")
 STEP_ID_COLUMNS = ("run_id", "point_id", "replicate")
 SEEDING = (
@@ -139,7 +142,21 @@ def run_sweep(
     out = Path(out)
     if engine is None:
         engine = LocalEngine(min(default_workers(), max(1, experiment.total_runs)))
-    check_folder(experiment, out, resume=resume)
+    with _folder_lock(out):
+        _check_contents(experiment, out, resume)
+        return _run_locked(experiment, out, engine, resume, flush_runs, flush_seconds, progress)
+
+
+def _run_locked(
+    experiment: Experiment,
+    out: Path,
+    engine: Engine,
+    resume: bool,
+    flush_runs: int,
+    flush_seconds: float,
+    progress: Progress | None,
+) -> SweepReport:
+    """run_sweep's work, once this process holds the folder's lock."""
     store = _Store(out, runs_schema(experiment))
     if resume:
         done = store.reopen()
@@ -277,6 +294,14 @@ def build_manifest(experiment: Experiment) -> dict[str, Any]:
 def check_folder(experiment: Experiment, out: str | Path, *, resume: bool = False) -> None:
     """Raise SweepError if ``out`` cannot take (or resume) this experiment; changes nothing."""
     out = Path(out)
+    if (out / LOCK_FILE).exists():
+        with _folder_lock(out):  # refused at once if a running sweep holds it
+            pass
+    _check_contents(experiment, out, resume)
+
+
+def _check_contents(experiment: Experiment, out: Path, resume: bool) -> None:
+    """check_folder's checks of what ``out`` holds (the caller holds or has probed the lock)."""
     if resume:
         _check_resume(out, experiment)
         return
@@ -284,8 +309,51 @@ def check_folder(experiment: Experiment, out: str | Path, *, resume: bool = Fals
         raise SweepError(
             f"{out} already holds a sweep; add --resume to continue it, or choose another --out"
         )
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    if out.exists() and (not out.is_dir() or any(p.name != LOCK_FILE for p in out.iterdir())):
         raise SweepError(f"{out} exists and is not an empty folder; choose another --out")
+
+
+@contextlib.contextmanager
+def _folder_lock(out: Path) -> Iterator[None]:
+    """Hold ``out``'s lock file for the sweep's duration; SweepError if another sweep holds it.
+
+    An advisory ``flock``: released by the operating system when the process ends,
+    however it ends, so a killed sweep never leaves the folder locked. Where
+    ``fcntl`` is missing (Windows) the folder is not locked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    fresh = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        handle = open(out / LOCK_FILE, "a+", encoding="utf-8")  # noqa: SIM115 - held open
+    except OSError as err:
+        raise SweepError(f"cannot write to {out}: {err.strerror or err}") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise SweepError(
+                f"{out} is being written by another netsim sweep ({holder}); "
+                "wait for it to finish, or choose another --out"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}\n")
+        handle.flush()
+        try:
+            yield
+        except SweepError:
+            if fresh:  # nothing of ours is in it: leave no empty folder behind
+                (out / LOCK_FILE).unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    out.rmdir()
+            raise
 
 
 def _start_folder(out: Path, experiment: Experiment) -> None:
