@@ -22,7 +22,15 @@ except ImportError:  # pragma: no cover - a scipy without it uses the public API
     _undirected_components = None
 
 from netsim.graphs import ContactGraph, TieCSR
-from netsim.state import AdoptionState, MemberArrays, MembershipStatus
+from netsim.state import (
+    ACTIVE,
+    ADOPTED,
+    LAPSED,
+    NOT_ADOPTED,
+    PASSIVE,
+    PROSPECT,
+    MemberArrays,
+)
 
 STEP_COLUMNS: dict[str, str] = {
     "step": "step number; 0 is the initial state, each step is one week",
@@ -220,14 +228,30 @@ def adoption_columns(
     """
     n = members.size
     ideas = members.adoption.shape[0]
+    if ideas == 1:  # the same figures in Python floats: a mean over one idea is that idea's
+        row = members.adoption[0]
+        adopted = row == ADOPTED
+        held_one = int(np.count_nonzero(adopted))
+        if member_mask is None:
+            member_one = held_one / n
+        elif n_members:
+            adopted &= member_mask
+            member_one = int(np.count_nonzero(adopted)) / n_members
+        else:
+            member_one = 0.0
+        return {
+            "adoption_share": held_one / n,
+            "member_adoption_share": member_one,
+            "ever_adopted_share": int(np.count_nonzero(row != NOT_ADOPTED)) / n,
+        }
     held = np.empty(ideas, np.int64)
     ever = np.empty(ideas, np.int64)
     held_by_members = np.empty(ideas, np.int64)
     for k in range(ideas):
         row = members.adoption[k]
-        adopted = row == AdoptionState.ADOPTED
+        adopted = row == ADOPTED
         held[k] = np.count_nonzero(adopted)
-        ever[k] = np.count_nonzero(row != AdoptionState.NOT_ADOPTED)
+        ever[k] = np.count_nonzero(row != NOT_ADOPTED)
         if member_mask is not None and n_members:
             held_by_members[k] = np.count_nonzero(adopted & member_mask)
     per_idea = held / n
@@ -248,14 +272,30 @@ def adoption_columns(
     return out
 
 
-def status_counts(members: MemberArrays) -> dict[str, int]:
-    """People in each membership status (four one-dimensional counts: no int8 -> int64 copy)."""
+def status_counts(
+    members: MemberArrays, masks: tuple[np.ndarray, np.ndarray] | None = None
+) -> dict[str, int]:
+    """People in each membership status (four one-dimensional counts: no int8 -> int64 copy).
+
+    ``masks`` are the current ``(members.is_active(), members.is_member())`` if the
+    caller has them: passive and lapsed then follow by subtraction.
+    """
     status = members.status
+    if masks is not None:
+        active = int(np.count_nonzero(masks[0]))
+        n_members = int(np.count_nonzero(masks[1]))
+        prospects = int(np.count_nonzero(status == PROSPECT))
+        return {
+            "prospects": prospects,
+            "active": active,
+            "passive": n_members - active,
+            "lapsed": status.size - n_members - prospects,
+        }
     return {
-        "prospects": int(np.count_nonzero(status == MembershipStatus.PROSPECT)),
-        "active": int(np.count_nonzero(status == MembershipStatus.ACTIVE)),
-        "passive": int(np.count_nonzero(status == MembershipStatus.PASSIVE)),
-        "lapsed": int(np.count_nonzero(status == MembershipStatus.LAPSED)),
+        "prospects": int(np.count_nonzero(status == PROSPECT)),
+        "active": int(np.count_nonzero(status == ACTIVE)),
+        "passive": int(np.count_nonzero(status == PASSIVE)),
+        "lapsed": int(np.count_nonzero(status == LAPSED)),
     }
 
 

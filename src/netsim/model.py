@@ -28,7 +28,7 @@ from netsim.graphs import TieCSR
 from netsim.levers import Levers
 from netsim.parameters import Parameters, TimelineEvent
 from netsim.population import build_world, make_champions
-from netsim.state import AdoptionState, MembershipStatus
+from netsim.state import ACTIVE, ADOPTED, NOT_ADOPTED, AdoptionState, MembershipStatus
 
 ROLE_INTERVAL = 13
 """Steps between recomputing members' roles (a quarter)."""
@@ -111,6 +111,7 @@ class NetworkModel(mesa.Model):
             Member.create_agents(self, self.members.size, index=np.arange(self.members.size))
         )
         self._fixed_counts: dict[str, int] = {}
+        self._rule: tuple[Parameters, ContagionRule] | None = None
         self._crossing = metrics.crossing_edges(self.graph, self.members.organisation)
         """Per contact edge: ends in different organisations (organisations never change)."""
         present = self.ties.strength > 0 if params.mode == "social" else None
@@ -236,7 +237,7 @@ class NetworkModel(mesa.Model):
         lv = self.levers
         m = self.members
         n = m.size
-        active_share = float(np.count_nonzero(m.status == MembershipStatus.ACTIVE)) / n
+        active_share = float(np.count_nonzero(m.status == ACTIVE)) / n
         value = engagement.network_value(active_share, p.critical_mass_share, lv.alignment)
         effort = lv.facilitation(t)
         attract = self._attractiveness(active_share)
@@ -255,24 +256,37 @@ class NetworkModel(mesa.Model):
             m, self.rng, effort=effort * p.proactive_recruitment, attractiveness=attract
         )
         self.admit(recruits)
-        network.introduce(m, self.ties, self.graph, recruits, self.rng, t)
-        network.broker_ties(m, self.ties, self.graph, self.rng, t, effort=effort)
+        # membership changes no more until update_status: one mask serves until then
+        member_mask = m.is_member()
+        network.introduce(m, self.ties, self.graph, recruits, self.rng, t, member_mask=member_mask)
+        network.broker_ties(
+            m, self.ties, self.graph, self.rng, t, effort=effort, member_mask=member_mask
+        )
 
         attended = np.zeros(n, np.int64)
         held = scheduled_event is not None or self.rng.random() < lv.event_probability(t)
         if held:
             share = scheduled_event if scheduled_event is not None else 1.0
-            attended[network.convene(m, self.ties, self.graph, self.rng, t, attendance=share)] = 1
+            attended[
+                network.convene(
+                    m,
+                    self.ties,
+                    self.graph,
+                    self.rng,
+                    t,
+                    attendance=share,
+                    member_mask=member_mask,
+                )
+            ] = 1
 
-        member_mask = m.is_member()
         engagement.update_engagement_and_trust(
             m,
             member_mask,
-            m.status == MembershipStatus.ACTIVE,
+            m.status == ACTIVE,
             outcome.success_count,
             outcome.unanswered_count,
             attended,
-            (m.adoption == AdoptionState.ADOPTED).mean(axis=0),
+            self._ideas_held(),
             engagement.EngagementInputs(
                 value=value,
                 alignment=lv.alignment,
@@ -301,7 +315,10 @@ class NetworkModel(mesa.Model):
         )
         present = self.ties.strength > 0
         tie_view = self.graph.tie_csr(present)
-        self._spread_ideas(tie_view)
+        # statuses are final for the step: the masks below serve ideas, roles and metrics
+        active_mask = m.status == ACTIVE
+        member_mask = m.is_member()
+        self._spread_ideas(tie_view, active_mask, member_mask)
         if t % ROLE_INTERVAL == 0:
             network.assign_roles(
                 self.members,
@@ -310,14 +327,19 @@ class NetworkModel(mesa.Model):
                 tie_view,
                 self.metrics_rng,
                 crossing=self._crossing,
+                member_mask=member_mask,
+                active_mask=active_mask,
             )
-        self._last_step = {
-            "requests": outcome.attempts,
-            "exchanges": outcome.reciprocated,
-            "joins": int(np.unique(np.concatenate([outcome.joined, recruits])).size),
-            "lapses": int(lapsed.size),
-        }
-        self._collect(present, tie_view, event_held=held)
+        if self.record != "summary":  # the summary reads none of these
+            self._last_step = {
+                "requests": outcome.attempts,
+                "exchanges": outcome.reciprocated,
+                # invitees who joined were prospects or lapsed; recruits are drawn from the
+                # prospects left after they joined: the two never overlap
+                "joins": int(outcome.joined.size + recruits.size),
+                "lapses": int(lapsed.size),
+            }
+        self._collect(present, tie_view, event_held=held, masks=(active_mask, member_mask))
 
     def run(self, steps: int | None = None) -> None:
         """Take ``steps`` steps (default: the parameters' ``steps``)."""
@@ -402,20 +424,41 @@ class NetworkModel(mesa.Model):
         order = np.argsort(-m.engagement[pool], kind="stable")
         make_champions(m, self.ties, self.graph, pool[order[:count]], step=t)
 
-    def _spread_ideas(self, tie_view: TieCSR) -> None:
-        """Spread, recover and abandon every idea over the current ties (see diffusion)."""
+    def _ideas_held(self) -> np.ndarray:
+        """Per person, the share of the ideas they hold (float64)."""
+        adoption = self.members.adoption
+        if adoption.shape[0] == 1:  # the mean over one idea is the 0/1 value itself
+            return (adoption[0] == ADOPTED).astype(np.float64)
+        return (adoption == ADOPTED).mean(axis=0)
+
+    def _spread_ideas(
+        self,
+        tie_view: TieCSR,
+        active: np.ndarray | None = None,
+        member_mask: np.ndarray | None = None,
+    ) -> None:
+        """Spread, recover and abandon every idea over the current ties (see diffusion).
+
+        ``active`` and ``member_mask`` are the members' current masks, if the caller has them.
+        """
         p = self.params
         m = self.members
         social = p.mode == "social"
-        rule = ContagionRule(
-            complex=p.contagion == "complex",
-            transmission_probability=p.transmission_probability,
-            threshold_fraction=p.threshold_fraction,
-            threshold_count=p.threshold_count,
-            adoption_probability=p.adoption_probability,
-        )
+        if self._rule is None or self._rule[0] is not p:  # made once per parameters
+            self._rule = (
+                p,
+                ContagionRule(
+                    complex=p.contagion == "complex",
+                    transmission_probability=p.transmission_probability,
+                    threshold_fraction=p.threshold_fraction,
+                    threshold_count=p.threshold_count,
+                    adoption_probability=p.adoption_probability,
+                ),
+            )
+        rule = self._rule[1]
         if social:
-            active = m.status == MembershipStatus.ACTIVE
+            if active is None:
+                active = m.status == ACTIVE
             receiver = m.trust * self.levers.alignment
             sender = m.engagement
             adjacency = None
@@ -424,8 +467,8 @@ class NetworkModel(mesa.Model):
             adjacency = self._fixed_adjacency
         for idea in range(p.ideas):
             row = m.adoption[idea]
-            holders = row == AdoptionState.ADOPTED
-            susceptible = row == AdoptionState.NOT_ADOPTED
+            holders = row == ADOPTED
+            susceptible = row == NOT_ADOPTED
             if social:
                 transmitting = holders & active
                 susceptible &= active
@@ -444,12 +487,15 @@ class NetworkModel(mesa.Model):
             diffusion.drop(row, holders, p.recovery_probability, self.rng)
             if social:
                 if self.params.leadership_style == "hierarchical":
-                    new = np.union1d(new, self._broadcast(row, susceptible))
-                disengaged = holders & (m.engagement < p.passive_below)
+                    new = np.union1d(new, self._broadcast(row, susceptible, member_mask))
+                disengaged = m.engagement < p.passive_below
+                disengaged &= holders
                 diffusion.drop(row, disengaged, p.abandonment_rate, self.rng)
-            row[new] = AdoptionState.ADOPTED
+            row[new] = ADOPTED
 
-    def _broadcast(self, row: np.ndarray, susceptible: np.ndarray) -> np.ndarray:
+    def _broadcast(
+        self, row: np.ndarray, susceptible: np.ndarray, member_mask: np.ndarray | None = None
+    ) -> np.ndarray:
         """Codified information cascaded down the hierarchy's vertical ties.
 
         Every active non-adopter is under the leadership (the vertical overlay),
@@ -458,7 +504,9 @@ class NetworkModel(mesa.Model):
         holding it, nothing cascades. Source: DOMAIN 'vertical ties cascade
         codified information'.
         """
-        leaders = self.leaders[self.members.is_member()[self.leaders]]
+        if member_mask is None:
+            member_mask = self.members.is_member()
+        leaders = self.leaders[member_mask[self.leaders]]
         if leaders.size == 0:
             return np.empty(0, np.int64)
         holding = float(np.mean(row[leaders] == AdoptionState.ADOPTED))
@@ -466,16 +514,31 @@ class NetworkModel(mesa.Model):
         candidates = np.flatnonzero(susceptible)
         return candidates[self.rng.random(candidates.size) < rate]
 
-    def _collect(self, present: np.ndarray | None, tie_view: TieCSR, *, event_held: bool) -> None:
-        """Append this step's row of metrics (formulas in metrics.STEP_COLUMNS)."""
+    def _collect(
+        self,
+        present: np.ndarray | None,
+        tie_view: TieCSR,
+        *,
+        event_held: bool,
+        masks: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        """Append this step's row of metrics (formulas in metrics.STEP_COLUMNS).
+
+        ``masks`` are the members' current (active, member) masks, if the caller has them.
+        """
         m = self.members
         n = m.size
         t = self.step_count
         social = self.params.mode == "social"
-        counts = metrics.status_counts(m) if social or t == 0 else self._fixed_counts
+        counts = metrics.status_counts(m, masks) if social or t == 0 else self._fixed_counts
         self._fixed_counts = counts
         n_members = counts["active"] + counts["passive"]
-        member_mask = m.is_member() if social else None
+        if not social:
+            member_mask = None
+        elif masks is not None:
+            member_mask = masks[1]
+        else:
+            member_mask = m.is_member()
         row: dict[str, Any] = {
             "step": t,
             **counts,

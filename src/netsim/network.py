@@ -13,7 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from netsim.graphs import ContactGraph, TieCSR
-from netsim.state import MemberArrays, MembershipStatus, Role, TieArrays
+from netsim.state import (
+    ACTIVE,
+    LAPSED,
+    PASSIVE,
+    PROSPECT,
+    MemberArrays,
+    Role,
+    TieArrays,
+)
 
 NEW_TIE_STRENGTH = 0.5
 """Strength of a tie formed by a first reciprocated exchange or an introduction."""
@@ -64,7 +72,7 @@ def join(
     """
     if people.size == 0:
         return
-    members.status[people] = MembershipStatus.ACTIVE
+    members.status[people] = ACTIVE
     members.engagement[people] = beta_draws(rng, mean_engagement, spread, people.size)
     members.perceived_value[people] = 0.5
     members.joined_step[people] = step
@@ -92,13 +100,28 @@ def choose_partners(
     starts = graph.indptr[askers]
     degree = graph.indptr[askers + 1] - starts
     has = degree > 0
+    if has.all():  # the usual case: no -1 rows to fill in
+        return _pick_partners(graph, ties, starts, degree, rng)
     partner = np.full(askers.size, -1, np.int64)
     edge = np.full(askers.size, -1, np.int64)
     if not has.any():
         return partner, edge
-    d = degree[has]
-    offsets = (rng.random((PARTNER_CANDIDATES, d.size)) * d).astype(np.int64)
-    slots = starts[has] + offsets
+    partner[has], edge[has] = _pick_partners(graph, ties, starts[has], degree[has], rng)
+    return partner, edge
+
+
+def _pick_partners(
+    graph: ContactGraph,
+    ties: TieArrays,
+    starts: np.ndarray,
+    d: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """choose_partners for askers who all have contacts (CSR ``starts`` and degrees ``d``)."""
+    offsets = rng.random((PARTNER_CANDIDATES, d.size))
+    offsets *= d
+    slots = offsets.astype(np.int64)
+    slots += starts
     edges = graph.edge_of[slots]
     tied = ties.strength[edges] > 0.0
     # the first tied candidate, else the first: written from the last candidate back, so
@@ -106,10 +129,11 @@ def choose_partners(
     pick = np.zeros(d.size, np.intp)
     for k in range(PARTNER_CANDIDATES - 1, -1, -1):
         pick[tied[k]] = k
-    column = np.arange(d.size)
-    partner[has] = graph.neighbour[slots[pick, column]]
-    edge[has] = edges[pick, column]
-    return partner, edge
+    # flat position of (pick[j], j) in the C-ordered (candidates, askers) arrays
+    pick *= d.size
+    pick += np.arange(d.size)
+    edge = edges.ravel().take(pick)
+    return graph.neighbour.take(slots.ravel().take(pick)), edge
 
 
 def exchange(
@@ -138,50 +162,75 @@ def exchange(
     defining relationship'; [THF] members recruit through their contacts.
     """
     n = members.size
-    active = np.flatnonzero(members.status == MembershipStatus.ACTIVE)
+    status = members.status
+    active = (status == ACTIVE).nonzero()[0]
     asks = rng.random(active.size) < exchange_rate * members.engagement[active]
     askers = active[asks]
-    partner, edge = choose_partners(graph, ties, askers, rng)
-    ok = partner >= 0
-    askers, partner, edge = askers[ok], partner[ok], edge[ok]
+    starts = graph.indptr[askers]
+    degree = graph.indptr[askers + 1] - starts
+    if (degree > 0).all():  # the usual case: choose_partners without its -1 rows
+        partner, edge = _pick_partners(graph, ties, starts, degree, rng)
+    else:
+        partner, edge = choose_partners(graph, ties, askers, rng)
+        ok = partner >= 0
+        askers, partner, edge = askers[ok], partner[ok], edge[ok]
 
-    status_p = members.status[partner]
-    to_member = (status_p == MembershipStatus.ACTIVE) | (status_p == MembershipStatus.PASSIVE)
+    status_p = status[partner]
+    to_member = status_p == ACTIVE
+    to_member |= status_p == PASSIVE
     answer_p = (
         members.reciprocity[partner]
         * (0.3 + 0.7 * members.engagement[partner])
         * (0.5 + 0.5 * members.trust[partner])
     )
     draw = rng.random(askers.size)
-    success = to_member & (draw < answer_p)
-    unanswered = to_member & ~success
+    success = draw < answer_p
+    success &= to_member
+    unanswered = to_member ^ success  # success only where to_member
 
     used = edge[success]
-    new_tie = ties.strength[used] <= 0.0
+    strength = ties.strength
+    current = strength[used]
+    new_tie = current <= 0.0
     ties.formed_step[used[new_tie]] = step
-    ties.strength[used] = np.where(
-        new_tie, NEW_TIE_STRENGTH, np.minimum(1.0, ties.strength[used] + USE_TIE_GAIN)
-    )
+    current += USE_TIE_GAIN
+    np.minimum(1.0, current, out=current)
+    current[new_tie] = NEW_TIE_STRENGTH
+    strength[used] = current
     ties.last_used[used] = step
 
     invite = ~to_member
     invited = partner[invite]
-    lapsed = members.status[invited] == MembershipStatus.LAPSED
-    p_join = np.where(lapsed, attractiveness * REJOIN_FACTOR, attractiveness)
-    joins = draw[invite] < p_join
-    joined = np.unique(invited[joins])
+    if invited.size:
+        lapsed = status[invited] == LAPSED
+        p_join = np.where(lapsed, attractiveness * REJOIN_FACTOR, attractiveness)
+        joins = draw[invite] < p_join
+        joined = _sorted_unique(invited[joins], n)
+    else:
+        joined = invited
 
     # both ends of each reciprocated exchange, counted in one pass
     success_count = np.bincount(np.concatenate([askers[success], partner[success]]), minlength=n)
     unanswered_count = np.bincount(askers[unanswered], minlength=n)
     return ExchangeOutcome(
         attempts=int(askers.size),
-        reciprocated=int(success.sum()),
-        invitations=int(invite.sum()),
+        reciprocated=int(np.count_nonzero(success)),
+        invitations=int(invited.size),
         joined=joined,
         success_count=success_count,
         unanswered_count=unanswered_count,
     )
+
+
+def _sorted_unique(people: np.ndarray, n: int) -> np.ndarray:
+    """np.unique of a few indices in 0..n-1 (the same sorted int64 array, cheaper when short)."""
+    if people.size <= 1:
+        return people.astype(np.int64)
+    if people.size * 64 < n:  # a short sort beats a pass over all n
+        return np.unique(people)
+    seen = np.zeros(n, bool)
+    seen[people] = True
+    return seen.nonzero()[0].astype(np.int64, copy=False)
 
 
 def proactive_search(
@@ -194,7 +243,7 @@ def proactive_search(
     suspects' [THF step 4]. Each joins with probability ``attractiveness``.
     Returns the indices who join.
     """
-    prospects = np.flatnonzero(members.status == MembershipStatus.PROSPECT)
+    prospects = (members.status == PROSPECT).nonzero()[0]
     if prospects.size == 0 or effort <= 0.0:
         return np.empty(0, np.int64)
     approaches = min(prospects.size, int(rng.poisson(effort * 0.01 * members.size)))
@@ -211,6 +260,8 @@ def introduce(
     people: np.ndarray,
     rng: np.random.Generator,
     step: int,
+    *,
+    member_mask: np.ndarray | None = None,
 ) -> int:
     """Broker a new tie for each of ``people`` to a contact who is a member and not yet tied.
 
@@ -218,21 +269,35 @@ def introduce(
     newcomer (or an existing member) is introduced to someone they already
     half-know in the network. Up to PARTNER_CANDIDATES random contacts are
     considered; the first who is a member without a tie to them is chosen
-    (none if no candidate fits). Returns the number of ties made.
+    (none if no candidate fits). Returns the number of ties made. ``member_mask``
+    is ``members.is_member()`` if the caller has it.
     """
     if people.size == 0:
         return 0
-    degree = graph.indptr[people + 1] - graph.indptr[people]
-    who = people[degree > 0]
-    if who.size == 0:
-        return 0
-    d = degree[degree > 0]
-    slots = graph.indptr[who] + (rng.random((PARTNER_CANDIDATES, who.size)) * d).astype(np.int64)
+    starts = graph.indptr[people]
+    d = graph.indptr[people + 1] - starts
+    has = d > 0
+    if not has.all():
+        if not has.any():
+            return 0
+        starts, d = starts[has], d[has]
+    offsets = rng.random((PARTNER_CANDIDATES, d.size))
+    offsets *= d
+    slots = offsets.astype(np.int64)
+    slots += starts
     edges = graph.edge_of[slots]
-    fits = members.is_member()[graph.neighbour[slots]] & (ties.strength[edges] <= 0.0)
-    found = fits.any(axis=0)
-    made = edges[np.argmax(fits, axis=0), np.arange(who.size)][found]
-    made = np.unique(made)
+    if member_mask is None:
+        member_mask = members.is_member()
+    fits = member_mask[graph.neighbour[slots]]
+    fits &= ties.strength[edges] <= 0.0
+    # the first fitting candidate of each person (as argmax down the short axis), if any
+    pick = np.full(d.size, -1, np.intp)
+    for k in range(PARTNER_CANDIDATES - 1, -1, -1):
+        pick[fits[k]] = k
+    found = pick >= 0
+    pick *= d.size
+    pick += np.arange(d.size)
+    made = _sorted_unique(edges.ravel().take(pick[found]), graph.edge_count)
     ties.formed_step[made] = step
     ties.strength[made] = NEW_TIE_STRENGTH
     ties.last_used[made] = step
@@ -247,6 +312,7 @@ def broker_ties(
     step: int,
     *,
     effort: float,
+    member_mask: np.ndarray | None = None,
 ) -> int:
     """Facilitators introduce members to members they know of but have no tie with.
 
@@ -254,14 +320,16 @@ def broker_ties(
     central connectors 'know who can provide information or expertise and draw
     them in'; [deck] 'someone that connects and nurtures'.
     """
-    member_idx = np.flatnonzero(members.is_member())
+    if member_mask is None:
+        member_mask = members.is_member()
+    member_idx = member_mask.nonzero()[0]
     if member_idx.size == 0 or effort <= 0.0:
         return 0
     count = int(rng.poisson(effort * 0.02 * member_idx.size))
     if count == 0:
         return 0
     people = rng.choice(member_idx, size=min(count, member_idx.size), replace=False)
-    return introduce(members, ties, graph, people, rng, step)
+    return introduce(members, ties, graph, people, rng, step, member_mask=member_mask)
 
 
 def convene(
@@ -272,6 +340,7 @@ def convene(
     step: int,
     *,
     attendance: float,
+    member_mask: np.ndarray | None = None,
 ) -> np.ndarray:
     """A convening event: members attend; attendees who know each other form or renew ties.
 
@@ -281,11 +350,11 @@ def convene(
     gains). Source: [THF] 'regular face-to-face events'; 'informal events ...
     where people can meet'; [deck] convening.
     """
-    member = members.is_member()
+    member = members.is_member() if member_mask is None else member_mask
     p = attendance * (0.2 + 0.8 * members.engagement)
     attend = member & (rng.random(members.size) < p)
-    if attend.sum() < 2:
-        return np.flatnonzero(attend)
+    if np.count_nonzero(attend) < 2:
+        return attend.nonzero()[0]
     both = attend[graph.edge_u] & attend[graph.edge_v]
     meet = np.flatnonzero(both)
     meet = meet[rng.random(meet.size) < 0.5]
@@ -293,7 +362,7 @@ def convene(
     ties.formed_step[meet[fresh]] = step
     ties.strength[meet] = np.maximum(ties.strength[meet], NEW_TIE_STRENGTH)
     ties.last_used[meet] = step
-    return np.flatnonzero(attend)
+    return attend.nonzero()[0]
 
 
 def decay_ties(ties: TieArrays, step: int, rate: float) -> None:
@@ -307,10 +376,12 @@ def decay_ties(ties: TieArrays, step: int, rate: float) -> None:
     # the tied edges and compressing twice (same edges, same order, same arithmetic)
     mask = s > 0.0
     mask &= ties.last_used != step
-    unused = np.flatnonzero(mask)
-    weakened = s[unused] - rate
-    s[unused] = np.maximum(weakened, 0.0)
-    ties.formed_step[unused[weakened <= 0.0]] = -1
+    unused = mask.nonzero()[0]
+    weakened = s[unused]
+    weakened -= rate
+    gone = weakened <= 0.0
+    s[unused] = np.maximum(weakened, 0.0, out=weakened)
+    ties.formed_step[unused[gone]] = -1
 
 
 def update_status(
@@ -335,15 +406,19 @@ def update_status(
     """
     status = members.status
     e = members.engagement
-    active = status == MembershipStatus.ACTIVE
-    passive = status == MembershipStatus.PASSIVE
-    status[active & (e < passive_below)] = MembershipStatus.PASSIVE
-    status[passive & (e >= passive_below + REACTIVATE_MARGIN)] = MembershipStatus.ACTIVE
-    passive = status == MembershipStatus.PASSIVE
-    leave = passive & (e < lapse_below) & (rng.random(members.size) < lapse_rate)
+    active = status == ACTIVE
+    passive = status == PASSIVE
+    active &= e < passive_below
+    passive &= e >= passive_below + REACTIVATE_MARGIN
+    status[active] = PASSIVE
+    status[passive] = ACTIVE
+    passive = status == PASSIVE
+    leave = e < lapse_below
+    leave &= passive
+    leave &= rng.random(members.size) < lapse_rate
     if refresh and step % REFRESH_INTERVAL == 0:
         leave |= passive
-    lapsed = np.flatnonzero(leave)
+    lapsed = leave.nonzero()[0]
     lapse(members, ties, graph, lapsed)
     return lapsed
 
@@ -352,7 +427,7 @@ def lapse(members: MemberArrays, ties: TieArrays, graph: ContactGraph, people: n
     """Make ``people`` lapsed and end every tie they hold (a lapsed member has no ties)."""
     if people.size == 0:
         return
-    members.status[people] = MembershipStatus.LAPSED
+    members.status[people] = LAPSED
     slots = graph.slots_of(people)
     edges = graph.edge_of[slots]
     ties.strength[edges] = 0.0
@@ -367,6 +442,8 @@ def assign_roles(
     rng: np.random.Generator,
     *,
     crossing: np.ndarray | None = None,
+    member_mask: np.ndarray | None = None,
+    active_mask: np.ndarray | None = None,
 ) -> None:
     """Recompute each member's emergent role from their position in the tie graph.
 
@@ -383,12 +460,13 @@ def assign_roles(
     boundary spanners, information brokers, peripheral specialists).
     ``rng`` is the model's metrics generator, so roles never perturb the dynamics.
     ``crossing`` (per contact edge: ends in different organisations) saves
-    recomputing it when the caller keeps it.
+    recomputing it when the caller keeps it, as ``member_mask`` and ``active_mask``
+    (``members.is_member()`` and ``is_active()``) do.
     """
     role = members.role
     role[:] = Role.NONE
     degree = ties.degree
-    member = members.is_member()
+    member = members.is_member() if member_mask is None else member_mask
     tied_members = member & (degree > 0)
     if not tied_members.any():
         return
@@ -405,7 +483,7 @@ def assign_roles(
     cutoff = max(3.0, float(np.quantile(degree[tied_members], 0.9)))
     connector = tied_members & (degree >= cutoff)
     spanner = tied_members & ~connector & (cross >= 2) & (2 * cross >= degree)
-    candidates = np.flatnonzero(tied_members & ~connector & ~spanner & (degree >= 3))
+    candidates = (tied_members & ~connector & ~spanner & (degree >= 3)).nonzero()[0]
     broker = np.zeros(members.size, bool)
     if candidates.size:
         d = degree[candidates]
@@ -430,7 +508,7 @@ def assign_roles(
             undecided = undecided[~closed]
         broker[candidates[undecided]] = True
     peripheral = (
-        (members.status == MembershipStatus.ACTIVE)
+        (members.status == ACTIVE if active_mask is None else active_mask)
         & (degree >= 1)
         & (degree <= 2)
         & ~connector

@@ -35,6 +35,18 @@ class AdoptionState(IntEnum):
     DROPPED = 2
 
 
+# The enum values as int8 scalars, for comparisons with the int8 state arrays: an array
+# compared with an IntEnum member takes numpy's slower Python-integer path (about 2x per
+# call at 1,000 people); the masks are the same.
+PROSPECT = np.int8(MembershipStatus.PROSPECT)
+ACTIVE = np.int8(MembershipStatus.ACTIVE)
+PASSIVE = np.int8(MembershipStatus.PASSIVE)
+LAPSED = np.int8(MembershipStatus.LAPSED)
+NOT_ADOPTED = np.int8(AdoptionState.NOT_ADOPTED)
+ADOPTED = np.int8(AdoptionState.ADOPTED)
+DROPPED = np.int8(AdoptionState.DROPPED)
+
+
 class Role(IntEnum):
     """Emergent network roles from position. Source: [THF] 'four common roles'."""
 
@@ -83,10 +95,13 @@ class MemberArrays:
 
     def is_member(self) -> np.ndarray:
         """Active or passive."""
-        return (self.status == MembershipStatus.ACTIVE) | (self.status == MembershipStatus.PASSIVE)
+        status = self.status
+        member = status == ACTIVE
+        member |= status == PASSIVE
+        return member
 
     def is_active(self) -> np.ndarray:
-        return self.status == MembershipStatus.ACTIVE
+        return self.status == ACTIVE
 
 
 @dataclass(slots=True)
