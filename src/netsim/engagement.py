@@ -40,6 +40,9 @@ import numpy as np
 
 from netsim.state import MemberArrays
 
+# np.clip's own ufunc (what np.clip calls for two finite bounds), without its Python wrappers
+_clip = getattr(getattr(np, "_core", None), "umath", np).clip
+
 PERCEIVED_VALUE_RATE = 0.05
 DISAPPOINTMENT_RATE = 0.08
 EXPECTATION_SCALE = 0.6
@@ -99,29 +102,35 @@ def update_engagement_and_trust(
     active_mask: np.ndarray,
     reciprocated: np.ndarray,
     unanswered: np.ndarray,
-    attended: np.ndarray,
+    attended: np.ndarray | None,
     ideas_held: np.ndarray,
     inputs: EngagementInputs,
 ) -> None:
     """Apply one step of the engagement and trust equations to members (in place, clipped).
 
-    ``ideas_held`` is, per person, the share of ideas they currently hold.
+    ``ideas_held`` is, per person, the share of ideas they currently hold (a boolean
+    array reads as 0 or 1: the share of a single idea). ``attended`` None means no
+    event was held (nobody attended).
     """
-    idx = np.flatnonzero(member_mask)
+    idx = member_mask.nonzero()[0]
     if idx.size == 0:
         return
     n_members = idx.size
     e = members.engagement[idx]
     t = members.trust[idx]
     p = members.perceived_value[idx]
-    rec = np.minimum(reciprocated[idx], 3).astype(np.float64)
-    una = unanswered[idx].astype(np.float64)
-    att = attended[idx].astype(np.float64)
+    # counts stay integers: each product below converts them to float64 exactly as an
+    # explicit astype would, without the extra pass
+    rec = np.minimum(reciprocated[idx], 3, dtype=np.float64)
+    una = unanswered[idx]
     felt_value = np.where(active_mask[idx], inputs.value, inputs.value * PASSIVE_VALUE_SHARE)
 
     # The equations are evaluated in place into a few reused buffers (fewer passes over
     # memory at 100k members); every product and sum is the same IEEE operation, in the
     # same order, as the formulas in the module docstring written out term by term.
+    # Terms that are zero for everyone this step (no event held, no performance
+    # management, no champions) are skipped: adding or subtracting +0.0 leaves every
+    # value as it is (no term here can be -0.0).
     tmp = np.multiply(rec, 0.5)
     tmp += felt_value
     realised = np.minimum(tmp, 1.0, out=tmp)  # min(1, v + 0.5 rec)
@@ -131,7 +140,11 @@ def update_engagement_and_trust(
 
     reach = min(1.0, NURTURE_SPAN * members.size / n_members)
     fatigue = inputs.fatigue * (1.0 - HEADSPACE_RELIEF * inputs.headspace) * inputs.attention_load
-    fatigue_i = np.where(members.champion[idx], fatigue * CHAMPION_FATIGUE, fatigue)
+    champion = members.champion
+    if champion.any():
+        fatigue_i = np.where(champion[idx], fatigue * CHAMPION_FATIGUE, fatigue)
+    else:
+        fatigue_i = fatigue
     # disappointment = 0.08 * max(0, 0.6 x - p)
     disappointment = np.subtract(EXPECTATION_SCALE * inputs.expectations, p)
     np.maximum(disappointment, 0.0, out=disappointment)
@@ -145,8 +158,10 @@ def update_engagement_and_trust(
     np.multiply(rec, inputs.exchange_gain, out=tmp)
     gain += tmp
     gain += NURTURE_RATE * inputs.facilitation * reach
-    np.multiply(att, EVENT_ENGAGEMENT_GAIN, out=tmp)
-    gain += tmp
+    att = None if attended is None else attended[idx]
+    if att is not None:
+        np.multiply(att, EVENT_ENGAGEMENT_GAIN, out=tmp)
+        gain += tmp
     np.multiply(ideas_held[idx], IDEA_VALUE * inputs.alignment, out=tmp)
     gain += tmp
     # de = (1 - e) gain - fatigue - disappointment - 0.5 c una - pm cost
@@ -157,17 +172,21 @@ def update_engagement_and_trust(
     de -= disappointment
     np.multiply(una, 0.5 * inputs.unanswered_cost, out=tmp)
     de -= tmp
-    de -= PM_ENGAGEMENT_COST * inputs.performance_management
+    pm = inputs.performance_management
+    if pm != 0.0:
+        de -= PM_ENGAGEMENT_COST * pm
     # dt = 0.5 g rec - c una + 0.03 att - pm cost
     dt = np.multiply(rec, 0.5 * inputs.exchange_gain)
     np.multiply(una, inputs.unanswered_cost, out=tmp)
     dt -= tmp
-    np.multiply(att, EVENT_TRUST_GAIN, out=tmp)
-    dt += tmp
-    dt -= PM_TRUST_COST * inputs.performance_management
+    if att is not None:
+        np.multiply(att, EVENT_TRUST_GAIN, out=tmp)
+        dt += tmp
+    if pm != 0.0:
+        dt -= PM_TRUST_COST * pm
 
     e += de
     t += dt
-    members.engagement[idx] = np.clip(e, 0.0, 1.0, out=e)
-    members.trust[idx] = np.clip(t, 0.0, 1.0, out=t)
-    members.perceived_value[idx] = np.clip(p, 0.0, 1.0, out=p)
+    members.engagement[idx] = _clip(e, 0.0, 1.0, out=e)
+    members.trust[idx] = _clip(t, 0.0, 1.0, out=t)
+    members.perceived_value[idx] = _clip(p, 0.0, 1.0, out=p)

@@ -263,10 +263,11 @@ class NetworkModel(mesa.Model):
             m, self.ties, self.graph, self.rng, t, effort=effort, member_mask=member_mask
         )
 
-        attended = np.zeros(n, np.int64)
+        attended = None  # nobody: no event
         held = scheduled_event is not None or self.rng.random() < lv.event_probability(t)
         if held:
             share = scheduled_event if scheduled_event is not None else 1.0
+            attended = np.zeros(n, np.int64)
             attended[
                 network.convene(
                     m,
@@ -425,10 +426,10 @@ class NetworkModel(mesa.Model):
         make_champions(m, self.ties, self.graph, pool[order[:count]], step=t)
 
     def _ideas_held(self) -> np.ndarray:
-        """Per person, the share of the ideas they hold (float64)."""
+        """Per person, the share of the ideas they hold (bool for a single idea: 0 or 1)."""
         adoption = self.members.adoption
         if adoption.shape[0] == 1:  # the mean over one idea is the 0/1 value itself
-            return (adoption[0] == ADOPTED).astype(np.float64)
+            return adoption[0] == ADOPTED
         return (adoption == ADOPTED).mean(axis=0)
 
     def _spread_ideas(
