@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from netsim.graphs import TieCSR, rows_slots
-from netsim.state import AdoptionState
+from netsim.graphs import TieCSR
+from netsim.state import ADOPTED, DROPPED
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,36 +63,58 @@ def exposure_counts(
     draws that follow do not depend on the choice.
     """
     degree = ties.degree
-    senders = np.flatnonzero(transmitting)
-    targets = np.flatnonzero(susceptible)
+    senders = transmitting.nonzero()[0]
+    targets = susceptible.nonzero()[0]
     if senders.size == 0 or targets.size == 0:
         empty = np.empty(0, np.int64)
         return empty, empty, np.empty(0)
-    if degree[senders].sum() <= degree[targets].sum():
-        slots = rows_slots(ties.indptr, senders)
-        source = np.repeat(senders, degree[senders])
+    sender_degree = degree[senders]
+    target_degree = degree[targets]
+    if sender_degree.sum() <= target_degree.sum():
+        slots = _slots(ties.indptr, senders, sender_degree)
+        source = np.repeat(senders, sender_degree)
         target = ties.indices[slots]
         keep = susceptible[target]
     else:
-        slots = rows_slots(ties.indptr, targets)
-        target = np.repeat(targets, degree[targets])
+        slots = _slots(ties.indptr, targets, target_degree)
+        target = np.repeat(targets, target_degree)
         source = ties.indices[slots]
         keep = transmitting[source]
     source, target = source[keep], target[keep]
     n = ties.size
     counts = np.bincount(target, minlength=n)
-    exposed = np.flatnonzero(counts)
+    exposed = counts.nonzero()[0]
     if sender_weight is None and receiver_weight is None:
         log_q = counts[exposed] * np.log1p(-min(transmission, 1.0 - 1e-16))
         return exposed, counts[exposed], log_q
-    p = np.full(target.size, transmission)
+    # p = beta x w_s x w_r, multiplied in that order (as np.full(beta) *= w_s *= w_r)
     if sender_weight is not None:
-        p *= sender_weight[source]
+        p = sender_weight[source]
+        p *= transmission
+    else:
+        p = np.full(target.size, transmission)
     if receiver_weight is not None:
         p *= receiver_weight[target]
-    log_terms = np.log1p(-np.minimum(p, 1.0 - 1e-16))
+    np.minimum(p, 1.0 - 1e-16, out=p)
+    np.negative(p, out=p)
+    log_terms = np.log1p(p, out=p)
     log_q = np.bincount(target, weights=log_terms, minlength=n)[exposed]
     return exposed, counts[exposed], log_q
+
+
+def _slots(indptr: np.ndarray, rows: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """rows_slots(indptr, rows) given the rows' lengths ``counts`` (one repeat, not two)."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.empty(0, np.int64)
+    # slot j of row r is indptr[r] + j: each row's offset (start minus the slots before
+    # it), repeated along the row, plus the running position
+    offset = indptr[rows]
+    offset -= np.cumsum(counts)
+    offset += counts
+    slots = np.repeat(offset, counts)
+    slots += np.arange(total)
+    return slots
 
 
 def new_adopters(
@@ -152,10 +174,10 @@ def drop(row: np.ndarray, who: np.ndarray, probability: float, rng: np.random.Ge
     """
     if probability <= 0.0:
         return 0
-    holders = np.flatnonzero(who & (row == AdoptionState.ADOPTED))
+    holders = (who & (row == ADOPTED)).nonzero()[0]
     if holders.size == 0:
         return 0
     if probability < 1.0:
         holders = holders[rng.random(holders.size) < probability]
-    row[holders] = AdoptionState.DROPPED
+    row[holders] = DROPPED
     return int(holders.size)
