@@ -33,6 +33,9 @@ from scipy.sparse import csr_matrix
 from netsim.graphs import TieCSR
 from netsim.state import ADOPTED, DROPPED
 
+_SMALL_TIES = 1 << 16
+"""Tie lists of up to this many positions (two per tie) find exposed pairs by masks."""
+
 
 @dataclass(frozen=True, slots=True)
 class ContagionRule:
@@ -52,7 +55,7 @@ def exposure_counts(
     transmission: float,
     sender_weight: np.ndarray | None,
     receiver_weight: np.ndarray | None,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per susceptible person with exposure: (index, adopting ties k, log P(no transmission)).
 
     Walks whichever side is cheaper: the transmitters' ties, or the
@@ -62,25 +65,10 @@ def exposure_counts(
     are in increasing index order whichever side was walked, so the random
     draws that follow do not depend on the choice.
     """
-    degree = ties.degree
-    senders = transmitting.nonzero()[0]
-    targets = susceptible.nonzero()[0]
-    if senders.size == 0 or targets.size == 0:
-        empty = np.empty(0, np.int64)
-        return empty, empty, np.empty(0)
-    sender_degree = degree[senders]
-    target_degree = degree[targets]
-    if sender_degree.sum() <= target_degree.sum():
-        slots = _slots(ties.indptr, senders, sender_degree)
-        source = np.repeat(senders, sender_degree)
-        target = ties.indices[slots]
-        keep = susceptible[target]
+    if ties.indices.size <= _SMALL_TIES:
+        source, target = _pairs_by_mask(ties, transmitting, susceptible)
     else:
-        slots = _slots(ties.indptr, targets, target_degree)
-        target = np.repeat(targets, target_degree)
-        source = ties.indices[slots]
-        keep = transmitting[source]
-    source, target = source[keep], target[keep]
+        source, target = _pairs_by_walk(ties, transmitting, susceptible)
     n = ties.size
     counts = np.bincount(target, minlength=n)
     exposed = counts.nonzero()[0]
@@ -100,6 +88,57 @@ def exposure_counts(
     log_terms = np.log1p(p, out=p)
     log_q = np.bincount(target, weights=log_terms, minlength=n)[exposed]
     return exposed, counts[exposed], log_q
+
+
+def _pairs_by_walk(
+    ties: TieCSR, transmitting: np.ndarray, susceptible: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(source, target) of every tie from a transmitter to a susceptible person.
+
+    Walks the rows of whichever side has the smaller sum of degrees (senders on a
+    tie): pairs grouped by that side's person, in CSR order within each.
+    """
+    degree = ties.degree
+    senders = transmitting.nonzero()[0]
+    targets = susceptible.nonzero()[0]
+    if senders.size == 0 or targets.size == 0:
+        empty = np.empty(0, np.int64)
+        return empty, empty
+    sender_degree = degree[senders]
+    target_degree = degree[targets]
+    if sender_degree.sum() <= target_degree.sum():
+        slots = _slots(ties.indptr, senders, sender_degree)
+        source = np.repeat(senders, sender_degree)
+        target = ties.indices[slots]
+        keep = susceptible[target]
+    else:
+        slots = _slots(ties.indptr, targets, target_degree)
+        target = np.repeat(targets, target_degree)
+        source = ties.indices[slots]
+        keep = transmitting[source]
+    return source[keep], target[keep]
+
+
+def _pairs_by_mask(
+    ties: TieCSR, transmitting: np.ndarray, susceptible: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """_pairs_by_walk's pairs, in the same order, from masks over every tie position.
+
+    Walking a side's rows in increasing order visits its tie positions in CSR order, so
+    the walk's pairs are the positions whose row is on that side and whose partner is on
+    the other, in position order: a few passes over all ties, cheaper than expanding the
+    rows one by one on a small graph. The side (and so the order) is chosen as the walk
+    chooses it: the smaller sum of degrees (a count of positions), senders on a tie.
+    """
+    rows = ties.rows
+    indices = ties.indices
+    from_sender = transmitting[rows]
+    from_target = susceptible[rows]
+    if np.count_nonzero(from_sender) <= np.count_nonzero(from_target):
+        from_sender &= susceptible[indices]
+        return rows[from_sender], indices[from_sender]
+    from_target &= transmitting[indices]
+    return indices[from_target], rows[from_target]
 
 
 def _slots(indptr: np.ndarray, rows: np.ndarray, counts: np.ndarray) -> np.ndarray:

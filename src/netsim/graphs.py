@@ -79,6 +79,7 @@ class TieCSR:
     edges: np.ndarray | None = None
     """Ids of the contact edges that are ties (None: all of them)."""
     _degree: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    _rows: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
     _int32: tuple[np.ndarray, np.ndarray] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -93,9 +94,18 @@ class TieCSR:
 
         Shared between callers, so treat it as read-only.
         """
-        if self._degree is None:
-            object.__setattr__(self, "_degree", np.diff(self.indptr))
+        if self._degree is None:  # np.diff's arithmetic without its Python wrapper
+            indptr = self.indptr
+            object.__setattr__(self, "_degree", np.subtract(indptr[1:], indptr[:-1]))
         return self._degree  # type: ignore[return-value]
+
+    @property
+    def rows(self) -> np.ndarray:
+        """The person at each position of ``indices`` (made once; treat as read-only)."""
+        if self._rows is None:
+            rows = np.repeat(np.arange(self.size, dtype=self.indices.dtype), self.degree)
+            object.__setattr__(self, "_rows", rows)
+        return self._rows  # type: ignore[return-value]
 
     def int32_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """(indices, indptr) as int32, made once (scipy's graph routines want 32-bit indices)."""
@@ -145,6 +155,9 @@ class ContactGraph:
         default=None, init=False, repr=False, compare=False
     )
     _dense: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    _contacts: tuple[np.ndarray, bool] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def edge_count(self) -> int:
@@ -166,6 +179,13 @@ class ContactGraph:
     @property
     def degree(self) -> np.ndarray:
         return np.diff(self.indptr)
+
+    def contact_degree(self) -> tuple[np.ndarray, bool]:
+        """(contacts per person, whether everyone has one), made once; treat as read-only."""
+        if self._contacts is None:
+            degree = np.diff(self.indptr)
+            object.__setattr__(self, "_contacts", (degree, bool(degree.size and degree.min() > 0)))
+        return self._contacts  # type: ignore[return-value]
 
     @classmethod
     def from_pairs(cls, size: int, u: np.ndarray, v: np.ndarray) -> ContactGraph:
@@ -222,7 +242,7 @@ class ContactGraph:
         """
         if present is None:
             return TieCSR(self.indptr, self.neighbour)
-        kept = np.flatnonzero(present)
+        kept = present.nonzero()[0]
         edge_u, edge_v = self._csr_ends()
         u = edge_u[kept]
         v = edge_v[kept]

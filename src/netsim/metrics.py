@@ -213,7 +213,22 @@ def skip_tie_structure(ties: TieCSR, rng: np.random.Generator) -> None:
     such a run bit-identical to one that records everything.
     """
     if ties.degree.size and int(ties.degree.max()) >= 2:  # transitivity's total_wedges > 0
-        rng.random(3 * WEDGE_SAMPLES)
+        skip_doubles(rng, 3 * WEDGE_SAMPLES)
+
+
+def skip_doubles(rng: np.random.Generator, count: int) -> None:
+    """Leave ``rng`` as ``rng.random(count)`` would, without making the numbers.
+
+    Each double from PCG64 (every generator ``np.random.default_rng`` makes) is one
+    64-bit step of its state, so jumping the state ``count`` steps ahead is the same
+    thing (it also clears the buffered half of a 32-bit draw, so it is used only when
+    none is buffered); any other bit generator draws and discards.
+    """
+    bits = rng.bit_generator
+    if type(bits) is np.random.PCG64 and not bits.state["has_uint32"]:
+        bits.advance(count)
+    else:
+        rng.random(count)
 
 
 def adoption_columns(

@@ -124,11 +124,9 @@ def _pick_partners(
     slots += starts
     edges = graph.edge_of[slots]
     tied = ties.strength[edges] > 0.0
-    # the first tied candidate, else the first: written from the last candidate back, so
-    # the earliest tied one lands last (cheaper than argmax down a short axis)
-    pick = np.zeros(d.size, np.intp)
-    for k in range(PARTNER_CANDIDATES - 1, -1, -1):
-        pick[tied[k]] = k
+    # the first tied candidate, else the first (argmax of a bool: its first True, or 0);
+    # along the transposed view each person's candidates are adjacent, the fast axis
+    pick = tied.T.argmax(axis=1)
     # flat position of (pick[j], j) in the C-ordered (candidates, askers) arrays
     pick *= d.size
     pick += np.arange(d.size)
@@ -166,10 +164,10 @@ def exchange(
     active = (status == ACTIVE).nonzero()[0]
     asks = rng.random(active.size) < exchange_rate * members.engagement[active]
     askers = active[asks]
-    starts = graph.indptr[askers]
-    degree = graph.indptr[askers + 1] - starts
-    if (degree > 0).all():  # the usual case: choose_partners without its -1 rows
-        partner, edge = _pick_partners(graph, ties, starts, degree, rng)
+    contacts, everyone = graph.contact_degree()
+    degree = contacts[askers]
+    if everyone or (degree > 0).all():  # the usual case: choose_partners without its -1 rows
+        partner, edge = _pick_partners(graph, ties, graph.indptr[askers], degree, rng)
     else:
         partner, edge = choose_partners(graph, ties, askers, rng)
         ok = partner >= 0
@@ -226,8 +224,12 @@ def _sorted_unique(people: np.ndarray, n: int) -> np.ndarray:
     """np.unique of a few indices in 0..n-1 (the same sorted int64 array, cheaper when short)."""
     if people.size <= 1:
         return people.astype(np.int64)
-    if people.size * 64 < n:  # a short sort beats a pass over all n
-        return np.unique(people)
+    if people.size * 64 < n:  # a short sort beats a pass over all n (and np.unique's overhead)
+        ordered = np.sort(people).astype(np.int64, copy=False)
+        first = np.empty(ordered.size, bool)
+        first[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+        return ordered[first]
     seen = np.zeros(n, bool)
     seen[people] = True
     return seen.nonzero()[0].astype(np.int64, copy=False)
@@ -274,13 +276,15 @@ def introduce(
     """
     if people.size == 0:
         return 0
+    contacts, everyone = graph.contact_degree()
     starts = graph.indptr[people]
-    d = graph.indptr[people + 1] - starts
-    has = d > 0
-    if not has.all():
-        if not has.any():
-            return 0
-        starts, d = starts[has], d[has]
+    d = contacts[people]
+    if not everyone:
+        has = d > 0
+        if not has.all():
+            if not has.any():
+                return 0
+            starts, d = starts[has], d[has]
     offsets = rng.random((PARTNER_CANDIDATES, d.size))
     offsets *= d
     slots = offsets.astype(np.int64)
@@ -290,13 +294,11 @@ def introduce(
         member_mask = members.is_member()
     fits = member_mask[graph.neighbour[slots]]
     fits &= ties.strength[edges] <= 0.0
-    # the first fitting candidate of each person (as argmax down the short axis), if any
-    pick = np.full(d.size, -1, np.intp)
-    for k in range(PARTNER_CANDIDATES - 1, -1, -1):
-        pick[fits[k]] = k
-    found = pick >= 0
+    # the first fitting candidate of each person (argmax along the transposed view), if any
+    pick = fits.T.argmax(axis=1)
     pick *= d.size
     pick += np.arange(d.size)
+    found = fits.ravel().take(pick)
     made = _sorted_unique(edges.ravel().take(pick[found]), graph.edge_count)
     ties.formed_step[made] = step
     ties.strength[made] = NEW_TIE_STRENGTH
