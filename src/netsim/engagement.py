@@ -121,9 +121,13 @@ def update_engagement_and_trust(
     p = members.perceived_value[idx]
     # counts stay integers: each product below converts them to float64 exactly as an
     # explicit astype would, without the extra pass
-    rec = np.minimum(reciprocated[idx], 3, dtype=np.float64)
+    rec = reciprocated[idx].astype(np.float64)
+    np.minimum(rec, 3.0, out=rec)  # min(count, 3), exact in floats
     una = unanswered[idx]
-    felt_value = np.where(active_mask[idx], inputs.value, inputs.value * PASSIVE_VALUE_SHARE)
+    # v for active members, v/2 for passive ones (np.where's values, picked by a 0/1 index)
+    felt_value = np.array([inputs.value * PASSIVE_VALUE_SHARE, inputs.value]).take(
+        active_mask[idx].view(np.uint8)
+    )
 
     # The equations are evaluated in place into a few reused buffers (fewer passes over
     # memory at 100k members); every product and sum is the same IEEE operation, in the

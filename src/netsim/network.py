@@ -80,12 +80,20 @@ def join(
 
 def beta_draws(rng: np.random.Generator, mean: float, sd: float, n: int) -> np.ndarray:
     """n draws in [0, 1] with the given mean and standard deviation (Beta; exact mean at sd=0)."""
-    mean = float(np.clip(mean, 0.0, 1.0))
+    mean = _clip01(float(mean))
     if sd <= 0.0 or mean < 1e-6 or mean > 1.0 - 1e-6:
         return np.full(n, mean)
     var = min(sd * sd, mean * (1.0 - mean) * 0.95)
     concentration = mean * (1.0 - mean) / var - 1.0
     return rng.beta(mean * concentration, (1.0 - mean) * concentration, n)
+
+
+def _clip01(x: float) -> float:
+    """float(np.clip(x, 0.0, 1.0)) without an array round trip (-0.0 -> 0.0, NaN kept)."""
+    if x != x:  # NaN
+        return x
+    x = x if x > 0.0 else 0.0
+    return x if x < 1.0 else 1.0
 
 
 def choose_partners(
@@ -119,7 +127,7 @@ def _pick_partners(
 ) -> tuple[np.ndarray, np.ndarray]:
     """choose_partners for askers who all have contacts (CSR ``starts`` and degrees ``d``)."""
     offsets = rng.random((PARTNER_CANDIDATES, d.size))
-    offsets *= d
+    offsets *= d.astype(np.float64)  # the conversion the product makes, done once, not 3 times
     slots = offsets.astype(np.int64)
     slots += starts
     edges = graph.edge_of[slots]
@@ -286,7 +294,7 @@ def introduce(
                 return 0
             starts, d = starts[has], d[has]
     offsets = rng.random((PARTNER_CANDIDATES, d.size))
-    offsets *= d
+    offsets *= d.astype(np.float64)
     slots = offsets.astype(np.int64)
     slots += starts
     edges = graph.edge_of[slots]
