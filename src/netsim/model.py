@@ -24,7 +24,7 @@ import pandas as pd
 from netsim import diffusion, engagement, metrics, network
 from netsim.agents import Member
 from netsim.diffusion import ContagionRule
-from netsim.graphs import TieCSR
+from netsim.graphs import TieCSR, sorted_unique
 from netsim.levers import Levers
 from netsim.parameters import Parameters, TimelineEvent
 from netsim.population import build_world, make_champions
@@ -520,7 +520,8 @@ class NetworkModel(mesa.Model):
             diffusion.drop(row, holders, p.recovery_probability, self.rng)
             if social:
                 if self.params.leadership_style == "hierarchical":
-                    new = np.union1d(new, self._broadcast(row, susceptible, member_mask))
+                    broadcast = self._broadcast(row, susceptible, member_mask)
+                    new = sorted_unique(np.concatenate([new, broadcast]))  # np.union1d
                 disengaged = m.engagement < p.passive_below
                 disengaged &= holders
                 diffusion.drop(row, disengaged, p.abandonment_rate, self.rng)

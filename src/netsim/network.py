@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from netsim.graphs import ContactGraph, TieCSR
+from netsim.graphs import ContactGraph, TieCSR, sorted_unique
 from netsim.state import (
     ACTIVE,
     LAPSED,
@@ -233,11 +233,7 @@ def _sorted_unique(people: np.ndarray, n: int) -> np.ndarray:
     if people.size <= 1:
         return people.astype(np.int64)
     if people.size * 64 < n:  # a short sort beats a pass over all n (and np.unique's overhead)
-        ordered = np.sort(people).astype(np.int64, copy=False)
-        first = np.empty(ordered.size, bool)
-        first[0] = True
-        np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-        return ordered[first]
+        return sorted_unique(people).astype(np.int64, copy=False)
     seen = np.zeros(n, bool)
     seen[people] = True
     return seen.nonzero()[0].astype(np.int64, copy=False)
