@@ -298,3 +298,19 @@ def test_cross_organisation_share_with_few_organisations() -> None:
     graph = organisations_graph(np.random.default_rng(4), org, 10.0, share, 0.0)
     cross = org[graph.edge_u] != org[graph.edge_v]
     assert cross.mean() == pytest.approx(share, abs=0.01)
+
+
+def test_sorted_unique_and_quantile_linear_match_numpy_bit_for_bit() -> None:
+    from netsim.graphs import sorted_unique
+    from netsim.network import quantile_linear
+
+    rng = np.random.default_rng(5)
+    for size in (0, 1, 2, 7, 100, 3_000):
+        values = rng.integers(0, 50, size)
+        assert np.array_equal(sorted_unique(values), np.unique(values))
+        assert sorted_unique(values).dtype == np.unique(values).dtype
+        if size:
+            for dtype in (np.int32, np.int64):
+                typed = values.astype(dtype)
+                for q in (0.0, 0.25, 0.5, 0.9, 1.0):
+                    assert quantile_linear(typed, q) == float(np.quantile(typed, q))

@@ -391,3 +391,16 @@ def test_component_labels_match_scipys_public_connected_components() -> None:
     # same partition: a bijection between label sets
     pairs = set(zip(ours.tolist(), theirs.tolist(), strict=True))
     assert len(pairs) == count
+
+
+def test_skip_doubles_leaves_the_generator_as_drawing_them_would() -> None:
+    from netsim.metrics import skip_doubles
+
+    drawn, skipped = np.random.default_rng(3), np.random.default_rng(3)
+    drawn.random(5)
+    skipped.random(5)
+    drawn.random(6_000)
+    skipped_before = skipped.bit_generator.state
+    skip_doubles(skipped, 6_000)
+    assert skipped.bit_generator.state == drawn.bit_generator.state != skipped_before
+    assert np.array_equal(drawn.random(4), skipped.random(4))

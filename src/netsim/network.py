@@ -8,6 +8,7 @@ from the generator passed in (the model's seeded ``rng``).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,6 +87,31 @@ def beta_draws(rng: np.random.Generator, mean: float, sd: float, n: int) -> np.n
     var = min(sd * sd, mean * (1.0 - mean) * 0.95)
     concentration = mean * (1.0 - mean) / var - 1.0
     return rng.beta(mean * concentration, (1.0 - mean) * concentration, n)
+
+
+def quantile_linear(values: np.ndarray, q: float) -> float:
+    """float(np.quantile(values, q)) for a non-empty 1-D integer array, ~15x cheaper.
+
+    numpy's default 'linear' method step by step: virtual index (n - 1) q, its floor
+    and the next order statistic (both the last one at the top), and numpy's
+    interpolation a + (b - a) g, or b - (b - a)(1 - g) once g >= 1/2, in the same
+    float64 operations (integer differences are exact).
+    """
+    n = values.size
+    virtual = (n - 1) * q
+    if virtual >= n - 1:
+        below = above = n - 1
+    else:
+        below = math.floor(virtual)
+        above = below + 1
+    ordered = np.partition(values, (below, above) if above != below else below)
+    a = int(ordered[below])
+    b = int(ordered[above])
+    gamma = virtual - below
+    diff = b - a
+    if gamma >= 0.5:
+        return float(b - diff * (1 - gamma))
+    return float(a + diff * gamma)
 
 
 def _clip01(x: float) -> float:
@@ -486,7 +512,7 @@ def assign_roles(
     cross = np.bincount(graph.edge_u[crossing_ties], minlength=n) + np.bincount(
         graph.edge_v[crossing_ties], minlength=n
     )
-    cutoff = max(3.0, float(np.quantile(degree[tied_members], 0.9)))
+    cutoff = max(3.0, quantile_linear(degree[tied_members], 0.9))
     connector = tied_members & (degree >= cutoff)
     spanner = tied_members & ~connector & (cross >= 2) & (2 * cross >= degree)
     candidates = (tied_members & ~connector & ~spanner & (degree >= 3)).nonzero()[0]
