@@ -30,11 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from netsim.graphs import TieCSR
+from netsim.graphs import SMALL_TIE_POSITIONS, TieCSR
 from netsim.state import ADOPTED, DROPPED
-
-_SMALL_TIES = 1 << 16
-"""Tie lists of up to this many positions (two per tie) find exposed pairs by masks."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +62,7 @@ def exposure_counts(
     are in increasing index order whichever side was walked, so the random
     draws that follow do not depend on the choice.
     """
-    if ties.indices.size <= _SMALL_TIES:
+    if ties.indices.size <= SMALL_TIE_POSITIONS:  # small tie lists: masks (rows kept)
         source, target = _pairs_by_mask(ties, transmitting, susceptible)
     else:
         source, target = _pairs_by_walk(ties, transmitting, susceptible)

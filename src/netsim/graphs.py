@@ -27,31 +27,31 @@ _DENSE_LOOKUP_MAX = 2048
 """Largest graph whose edge ids are looked up in a dense size x size int32 matrix (<= 16 MB)."""
 
 
-def _counting_csr(n: int, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+SMALL_TIE_POSITIONS = 1 << 16
+"""Tie CSRs with up to this many positions (two per tie) also keep each position's row."""
+
+
+def _counting_csr(
+    n: int, rows: np.ndarray, cols: np.ndarray, *, with_rows: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """CSR (indptr, indices) of the pairs (rows[k], cols[k]), grouped by row.
 
     The arrays have the dtype of ``rows`` (int32 or int64; ``cols`` must match).
+    With ``with_rows``, also the row of each position (``rows`` in CSR order; else None).
     """
     indptr = np.empty(n + 1, dtype=rows.dtype)
     indices = np.empty(rows.size, dtype=rows.dtype)
     if _coo_tocsr is not None:
-        _coo_tocsr(
-            n,
-            n,
-            rows.size,
-            rows,
-            cols,
-            np.zeros(rows.size, np.int8),
-            indptr,
-            indices,
-            np.empty(rows.size, np.int8),
-        )
-        return indptr, indices
+        # the rows ride along as the data: the sort delivers each position's row for free
+        data = rows if with_rows else np.zeros(rows.size, np.int8)
+        sorted_data = np.empty(rows.size, data.dtype)
+        _coo_tocsr(n, n, rows.size, rows, cols, data, indptr, indices, sorted_data)
+        return indptr, indices, sorted_data if with_rows else None
     order = np.argsort(rows, kind="stable")
     indptr[0] = 0
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
     indices[:] = cols[order]
-    return indptr, indices
+    return indptr, indices, rows[order] if with_rows else None
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -261,7 +261,12 @@ class ContactGraph:
         v = edge_v[kept]
         rows = np.concatenate([u, v])
         cols = np.concatenate([v, u])
-        return TieCSR(*_counting_csr(self.size, rows, cols), edges=kept)
+        small = rows.size <= SMALL_TIE_POSITIONS
+        indptr, indices, position_rows = _counting_csr(self.size, rows, cols, with_rows=small)
+        view = TieCSR(indptr, indices, edges=kept)
+        if position_rows is not None:
+            object.__setattr__(view, "_rows", position_rows)
+        return view
 
     def edge_ids(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Edge id of each pair (u, v), or -1 where there is no such edge.
