@@ -375,9 +375,15 @@ class NetworkModel(mesa.Model):
         self._collect(present, tie_view, event_held=held, masks=(active_mask, member_mask))
 
     def run(self, steps: int | None = None) -> None:
-        """Take ``steps`` steps (default: the parameters' ``steps``)."""
-        for _ in range(self.params.steps if steps is None else steps):
-            self.step()
+        """Take ``steps`` steps (default: the parameters' ``steps``).
+
+        One pass of Mesa's event loop over all of them (``run_for``): the same steps
+        and scheduled events, in the same order, as calling ``step()`` that often,
+        without re-entering the loop each week.
+        """
+        count = self.params.steps if steps is None else steps
+        if count > 0:
+            self.run_for(count)
 
     # --- internals -------------------------------------------------------------------
     def _joiner_engagement(self) -> float:
