@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from netsim.graphs import SMALL_TIE_POSITIONS, TieCSR
+from netsim.graphs import TieCSR
 from netsim.state import ADOPTED, DROPPED
 
 
@@ -62,8 +62,9 @@ def exposure_counts(
     are in increasing index order whichever side was walked, so the random
     draws that follow do not depend on the choice.
     """
-    if ties.indices.size <= SMALL_TIE_POSITIONS:  # small tie lists: masks (rows kept)
-        source, target = _pairs_by_mask(ties, transmitting, susceptible)
+    rows = ties.known_rows  # kept for small tie lists: masks are cheaper there
+    if rows is not None:
+        source, target = _pairs_by_mask(ties, rows, transmitting, susceptible)
     else:
         source, target = _pairs_by_walk(ties, transmitting, susceptible)
     n = ties.size
@@ -117,17 +118,17 @@ def _pairs_by_walk(
 
 
 def _pairs_by_mask(
-    ties: TieCSR, transmitting: np.ndarray, susceptible: np.ndarray
+    ties: TieCSR, rows: np.ndarray, transmitting: np.ndarray, susceptible: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """_pairs_by_walk's pairs, in the same order, from masks over every tie position.
 
     Walking a side's rows in increasing order visits its tie positions in CSR order, so
     the walk's pairs are the positions whose row is on that side and whose partner is on
-    the other, in position order: a few passes over all ties, cheaper than expanding the
-    rows one by one on a small graph. The side (and so the order) is chosen as the walk
-    chooses it: the smaller sum of degrees (a count of positions), senders on a tie.
+    the other, in position order (``rows`` is the row of each position): a few passes
+    over all ties, cheaper than expanding the rows one by one on a small graph. The side
+    (and so the order) is chosen as the walk chooses it: the smaller sum of degrees (a
+    count of positions), senders on a tie.
     """
-    rows = ties.rows
     indices = ties.indices
     from_sender = transmitting[rows]
     from_target = susceptible[rows]

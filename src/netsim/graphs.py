@@ -27,7 +27,7 @@ _DENSE_LOOKUP_MAX = 2048
 """Largest graph whose edge ids are looked up in a dense size x size int32 matrix (<= 16 MB)."""
 
 
-SMALL_TIE_POSITIONS = 1 << 16
+_SMALL_TIE_POSITIONS = 1 << 16
 """Tie CSRs with up to this many positions (two per tie) also keep each position's row."""
 
 
@@ -113,12 +113,13 @@ class TieCSR:
         return self._degree  # type: ignore[return-value]
 
     @property
-    def rows(self) -> np.ndarray:
-        """The person at each position of ``indices`` (made once; treat as read-only)."""
-        if self._rows is None:
-            rows = np.repeat(np.arange(self.size, dtype=self.indices.dtype), self.degree)
-            object.__setattr__(self, "_rows", rows)
-        return self._rows  # type: ignore[return-value]
+    def known_rows(self) -> np.ndarray | None:
+        """The person at each position of ``indices``, if the build kept it (else None).
+
+        ContactGraph.tie_csr keeps it for small tie lists, where it comes free with the
+        counting sort; treat it as read-only.
+        """
+        return self._rows
 
     def int32_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """(indices, indptr) as int32, made once (scipy's graph routines want 32-bit indices)."""
@@ -261,7 +262,7 @@ class ContactGraph:
         v = edge_v[kept]
         rows = np.concatenate([u, v])
         cols = np.concatenate([v, u])
-        small = rows.size <= SMALL_TIE_POSITIONS
+        small = rows.size <= _SMALL_TIE_POSITIONS
         indptr, indices, position_rows = _counting_csr(self.size, rows, cols, with_rows=small)
         view = TieCSR(indptr, indices, edges=kept)
         if position_rows is not None:
