@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from netsim.graphs import TieCSR
+from netsim.graphs import TieCSR, rows_slots
 from netsim.state import ADOPTED, DROPPED
 
 
@@ -105,12 +105,12 @@ def _pairs_by_walk(
     sender_degree = degree[senders]
     target_degree = degree[targets]
     if sender_degree.sum() <= target_degree.sum():
-        slots = _slots(ties.indptr, senders, sender_degree)
+        slots = rows_slots(ties.indptr, senders, sender_degree)
         source = np.repeat(senders, sender_degree)
         target = ties.indices[slots]
         keep = susceptible[target]
     else:
-        slots = _slots(ties.indptr, targets, target_degree)
+        slots = rows_slots(ties.indptr, targets, target_degree)
         target = np.repeat(targets, target_degree)
         source = ties.indices[slots]
         keep = transmitting[source]
@@ -137,21 +137,6 @@ def _pairs_by_mask(
         return rows[from_sender], indices[from_sender]
     from_target &= transmitting[indices]
     return indices[from_target], rows[from_target]
-
-
-def _slots(indptr: np.ndarray, rows: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """rows_slots(indptr, rows) given the rows' lengths ``counts`` (one repeat, not two)."""
-    total = int(counts.sum())
-    if total == 0:
-        return np.empty(0, np.int64)
-    # slot j of row r is indptr[r] + j: each row's offset (start minus the slots before
-    # it), repeated along the row, plus the running position
-    offset = indptr[rows]
-    offset -= np.cumsum(counts)
-    offset += counts
-    slots = np.repeat(offset, counts)
-    slots += np.arange(total)
-    return slots
 
 
 def new_adopters(

@@ -67,15 +67,26 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return ordered[first]
 
 
-def rows_slots(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """All CSR positions of ``rows`` (concatenated, in row order), without a Python loop."""
-    starts = indptr[rows]
-    counts = indptr[rows + 1] - starts
+def rows_slots(
+    indptr: np.ndarray, rows: np.ndarray, counts: np.ndarray | None = None
+) -> np.ndarray:
+    """All CSR positions of ``rows`` (concatenated, in row order), without a Python loop.
+
+    ``counts`` are the rows' lengths if the caller already has them.
+    """
+    if counts is None:
+        counts = indptr[rows + 1] - indptr[rows]
     total = int(counts.sum())
     if total == 0:
         return np.empty(0, np.int64)
-    ends = np.cumsum(counts)
-    return np.arange(total) - np.repeat(ends - counts, counts) + np.repeat(starts, counts)
+    # slot j of row r is indptr[r] + j: each row's offset (start minus the slots before
+    # it), repeated along the row, plus the running position (one repeat, not two)
+    offset = indptr[rows]
+    offset -= np.cumsum(counts)
+    offset += counts
+    slots = np.repeat(offset, counts)
+    slots += np.arange(total)
+    return slots
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +208,7 @@ class ContactGraph:
     def contact_degree(self) -> tuple[np.ndarray, bool]:
         """(contacts per person, whether everyone has one), made once; treat as read-only."""
         if self._contacts is None:
-            degree = np.diff(self.indptr)
+            degree = self.degree
             object.__setattr__(self, "_contacts", (degree, bool(degree.size and degree.min() > 0)))
         return self._contacts  # type: ignore[return-value]
 

@@ -131,10 +131,13 @@ def choose_partners(
     new from their wider acquaintance. Returns (partner, edge id); askers with no
     contacts are dropped from both arrays' alignment by returning -1.
     """
+    contacts, everyone = graph.contact_degree()
     starts = graph.indptr[askers]
-    degree = graph.indptr[askers + 1] - starts
+    degree = contacts[askers]
+    if everyone:  # the usual case: no -1 rows to fill in
+        return _pick_partners(graph, ties, starts, degree, rng)
     has = degree > 0
-    if has.all():  # the usual case: no -1 rows to fill in
+    if has.all():
         return _pick_partners(graph, ties, starts, degree, rng)
     partner = np.full(askers.size, -1, np.int64)
     edge = np.full(askers.size, -1, np.int64)
@@ -198,12 +201,8 @@ def exchange(
     active = (status == ACTIVE).nonzero()[0]
     asks = rng.random(active.size) < exchange_rate * members.engagement[active]
     askers = active[asks]
-    contacts, everyone = graph.contact_degree()
-    degree = contacts[askers]
-    if everyone or (degree > 0).all():  # the usual case: choose_partners without its -1 rows
-        partner, edge = _pick_partners(graph, ties, graph.indptr[askers], degree, rng)
-    else:
-        partner, edge = choose_partners(graph, ties, askers, rng)
+    partner, edge = choose_partners(graph, ties, askers, rng)
+    if not graph.contact_degree()[1]:  # someone has no contacts: drop their -1 rows
         ok = partner >= 0
         askers, partner, edge = askers[ok], partner[ok], edge[ok]
 
