@@ -358,15 +358,11 @@ def _sweep_runs(folder: Path) -> list[ReplayRun]:
     table = _sweep_table(folder)
     if table.empty:
         raise ReplayError(f"{folder.name}: the sweep has no finished runs yet")
-    missing = [
-        c
-        for c in ("run_id", "point_id", "replicate", "seed", "status", "error", *varied)
-        if c not in table.columns
-    ]
+    columns = ["run_id", "point_id", "replicate", "seed", "status", "error", *varied]
+    missing = [c for c in columns if c not in table.columns]
     if missing:
         raise ReplayError(f"{folder.name}/{RUNS}: has no column {missing[0]!r}")
     runs = []
-    columns = ["run_id", "point_id", "replicate", "seed", "status", "error", *varied]
     for row in table[columns].itertuples(index=False, name=None):
         run_id, point, replicate, seed, status, error = row[:6]
         tags = (
