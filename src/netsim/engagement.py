@@ -38,10 +38,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from netsim.compiled import kernel
 from netsim.state import MemberArrays
-
-# np.clip's own ufunc (what np.clip calls for two finite bounds), without its Python wrappers
-_clip = getattr(getattr(np, "_core", None), "umath", np).clip
 
 PERCEIVED_VALUE_RATE = 0.05
 DISAPPOINTMENT_RATE = 0.08
@@ -112,85 +110,131 @@ def update_engagement_and_trust(
     array reads as 0 or 1: the share of a single idea). ``attended`` None means no
     event was held (nobody attended).
     """
-    idx = member_mask.nonzero()[0]
-    if idx.size == 0:
+    member_count = int(np.count_nonzero(member_mask))
+    if member_count == 0:
         return
-    n_members = idx.size
-    e = members.engagement[idx]
-    t = members.trust[idx]
-    p = members.perceived_value[idx]
-    # counts stay integers: each product below converts them to float64 exactly as an
-    # explicit astype would, without the extra pass
-    rec = reciprocated[idx].astype(np.float64)
-    np.minimum(rec, 3.0, out=rec)  # min(count, 3), exact in floats
-    una = unanswered[idx]
-    # v for active members, v/2 for passive ones (np.where's values, picked by a 0/1 index)
-    felt_value = np.array([inputs.value * PASSIVE_VALUE_SHARE, inputs.value]).take(
-        active_mask[idx].view(np.uint8)
+    reach = min(1.0, NURTURE_SPAN * members.size / member_count)
+    fatigue = inputs.fatigue * (1.0 - HEADSPACE_RELIEF * inputs.headspace) * inputs.attention_load
+    pm = inputs.performance_management
+    _update_members(
+        member_mask,
+        active_mask,
+        members.champion,
+        members.engagement,
+        members.trust,
+        members.perceived_value,
+        reciprocated,
+        unanswered,
+        _NOBODY if attended is None else attended,
+        attended is not None,
+        ideas_held,
+        inputs.value,
+        inputs.value * PASSIVE_VALUE_SHARE,
+        inputs.network_effect_strength,
+        inputs.exchange_gain,
+        0.5 * inputs.exchange_gain,
+        inputs.unanswered_cost,
+        0.5 * inputs.unanswered_cost,
+        NURTURE_RATE * inputs.facilitation * reach,
+        fatigue,
+        fatigue * CHAMPION_FATIGUE,
+        EXPECTATION_SCALE * inputs.expectations,
+        IDEA_VALUE * inputs.alignment,
+        pm != 0.0,
+        PM_ENGAGEMENT_COST * pm,
+        PM_TRUST_COST * pm,
     )
 
-    # The equations are evaluated in place into a few reused buffers (fewer passes over
-    # memory at 100k members); every product and sum is the same IEEE operation, in the
-    # same order, as the formulas in the module docstring written out term by term.
-    # Terms that are zero for everyone this step (no event held, no performance
-    # management, no champions) are skipped: adding or subtracting +0.0 leaves every
-    # value as it is (no term here can be -0.0).
-    tmp = np.multiply(rec, 0.5)
-    tmp += felt_value
-    realised = np.minimum(tmp, 1.0, out=tmp)  # min(1, v + 0.5 rec)
-    realised -= p
-    realised *= PERCEIVED_VALUE_RATE
-    p += realised
 
-    reach = min(1.0, NURTURE_SPAN * members.size / n_members)
-    fatigue = inputs.fatigue * (1.0 - HEADSPACE_RELIEF * inputs.headspace) * inputs.attention_load
-    champion = members.champion
-    if champion.any():
-        fatigue_i = np.where(champion[idx], fatigue * CHAMPION_FATIGUE, fatigue)
-    else:
-        fatigue_i = fatigue
-    # disappointment = 0.08 * max(0, 0.6 x - p)
-    disappointment = np.subtract(EXPECTATION_SCALE * inputs.expectations, p)
-    np.maximum(disappointment, 0.0, out=disappointment)
-    disappointment *= DISAPPOINTMENT_RATE
+_NOBODY = np.zeros(0, np.int64)
+"""The attendance passed when no event was held (never read)."""
 
-    # gain = a v (0.5 + 0.5 t) + g rec + nurture + 0.05 att + idea value x held
-    gain = np.multiply(felt_value, inputs.network_effect_strength)
-    np.multiply(t, 0.5, out=tmp)
-    tmp += 0.5
-    gain *= tmp
-    np.multiply(rec, inputs.exchange_gain, out=tmp)
-    gain += tmp
-    gain += NURTURE_RATE * inputs.facilitation * reach
-    att = None if attended is None else attended[idx]
-    if att is not None:
-        np.multiply(att, EVENT_ENGAGEMENT_GAIN, out=tmp)
-        gain += tmp
-    np.multiply(ideas_held[idx], IDEA_VALUE * inputs.alignment, out=tmp)
-    gain += tmp
-    # de = (1 - e) gain - fatigue - disappointment - 0.5 c una - pm cost
-    de = gain
-    np.subtract(1.0, e, out=tmp)
-    de *= tmp
-    de -= fatigue_i
-    de -= disappointment
-    np.multiply(una, 0.5 * inputs.unanswered_cost, out=tmp)
-    de -= tmp
-    pm = inputs.performance_management
-    if pm != 0.0:
-        de -= PM_ENGAGEMENT_COST * pm
-    # dt = 0.5 g rec - c una + 0.03 att - pm cost
-    dt = np.multiply(rec, 0.5 * inputs.exchange_gain)
-    np.multiply(una, inputs.unanswered_cost, out=tmp)
-    dt -= tmp
-    if att is not None:
-        np.multiply(att, EVENT_TRUST_GAIN, out=tmp)
-        dt += tmp
-    if pm != 0.0:
-        dt -= PM_TRUST_COST * pm
 
-    e += de
-    t += dt
-    members.engagement[idx] = _clip(e, 0.0, 1.0, out=e)
-    members.trust[idx] = _clip(t, 0.0, 1.0, out=t)
-    members.perceived_value[idx] = _clip(p, 0.0, 1.0, out=p)
+@kernel
+def _update_members(
+    member_mask: np.ndarray,
+    active_mask: np.ndarray,
+    champion: np.ndarray,
+    engagement: np.ndarray,
+    trust: np.ndarray,
+    perceived_value: np.ndarray,
+    reciprocated: np.ndarray,
+    unanswered: np.ndarray,
+    attended: np.ndarray,
+    event_held: bool,
+    ideas_held: np.ndarray,
+    value: float,
+    passive_value: float,
+    network_effect_strength: float,
+    exchange_gain: float,
+    trust_exchange_gain: float,
+    unanswered_cost: float,
+    engagement_unanswered_cost: float,
+    nurture: float,
+    fatigue: float,
+    champion_fatigue: float,
+    expectation_floor: float,
+    idea_gain: float,
+    performance_managed: bool,
+    pm_engagement_cost: float,
+    pm_trust_cost: float,
+) -> None:
+    """The module's equations for each member, in place, clipped to [0, 1].
+
+    Term by term in the docstring's order (the same IEEE operations as the numpy
+    formulation this replaced); terms that are zero for everyone (no event held, no
+    performance management) are left out, as adding +0.0 changes nothing.
+    """
+    for i in range(member_mask.size):
+        if not member_mask[i]:
+            continue
+        e = engagement[i]
+        t = trust[i]
+        p = perceived_value[i]
+        rec = float(reciprocated[i])
+        if rec > 3.0:
+            rec = 3.0
+        una = float(unanswered[i])
+        felt = value if active_mask[i] else passive_value
+
+        realised = rec * 0.5 + felt
+        if realised > 1.0:
+            realised = 1.0
+        p = p + (realised - p) * PERCEIVED_VALUE_RATE
+
+        disappointment = expectation_floor - p
+        if not disappointment > 0.0:
+            disappointment = 0.0
+        disappointment = disappointment * DISAPPOINTMENT_RATE
+
+        gain = felt * network_effect_strength * (t * 0.5 + 0.5)
+        gain = gain + rec * exchange_gain
+        gain = gain + nurture
+        if event_held:
+            gain = gain + float(attended[i]) * EVENT_ENGAGEMENT_GAIN
+        gain = gain + ideas_held[i] * idea_gain  # a bool reads as 0 or 1
+
+        de = gain * (1.0 - e)
+        de = de - (champion_fatigue if champion[i] else fatigue)
+        de = de - disappointment
+        de = de - una * engagement_unanswered_cost
+        if performance_managed:
+            de = de - pm_engagement_cost
+
+        dt = rec * trust_exchange_gain
+        dt = dt - una * unanswered_cost
+        if event_held:
+            dt = dt + float(attended[i]) * EVENT_TRUST_GAIN
+        if performance_managed:
+            dt = dt - pm_trust_cost
+
+        engagement[i] = _clip01(e + de)
+        trust[i] = _clip01(t + dt)
+        perceived_value[i] = _clip01(p)
+
+
+@kernel
+def _clip01(x: float) -> float:
+    """numpy's clip to [0, 1] for a number (max with 0 first: -0.0 becomes 0.0)."""
+    x = x if x > 0.0 else 0.0
+    return x if x < 1.0 else 1.0

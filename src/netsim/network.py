@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from netsim.compiled import kernel
 from netsim.graphs import ContactGraph, TieCSR, sorted_unique
 from netsim.state import (
     ACTIVE,
@@ -122,55 +123,6 @@ def _clip01(x: float) -> float:
     return x if x < 1.0 else 1.0
 
 
-def choose_partners(
-    graph: ContactGraph, ties: TieArrays, askers: np.ndarray, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """For each asker, pick a contact: the first of a few random contacts who is already tied.
-
-    Members go back to people they know will help, and now and then try someone
-    new from their wider acquaintance. Returns (partner, edge id); askers with no
-    contacts are dropped from both arrays' alignment by returning -1.
-    """
-    contacts, everyone = graph.contact_degree()
-    starts = graph.indptr[askers]
-    degree = contacts[askers]
-    if everyone:  # the usual case: no -1 rows to fill in
-        return _pick_partners(graph, ties, starts, degree, rng)
-    has = degree > 0
-    if has.all():
-        return _pick_partners(graph, ties, starts, degree, rng)
-    partner = np.full(askers.size, -1, np.int64)
-    edge = np.full(askers.size, -1, np.int64)
-    if not has.any():
-        return partner, edge
-    partner[has], edge[has] = _pick_partners(graph, ties, starts[has], degree[has], rng)
-    return partner, edge
-
-
-def _pick_partners(
-    graph: ContactGraph,
-    ties: TieArrays,
-    starts: np.ndarray,
-    d: np.ndarray,
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray]:
-    """choose_partners for askers who all have contacts (CSR ``starts`` and degrees ``d``)."""
-    offsets = rng.random((PARTNER_CANDIDATES, d.size))
-    offsets *= d.astype(np.float64)  # the conversion the product makes, done once, not 3 times
-    slots = offsets.astype(np.int64)
-    slots += starts
-    edges = graph.edge_of[slots]
-    tied = ties.strength[edges] > 0.0
-    # the first tied candidate, else the first (argmax of a bool: its first True, or 0);
-    # along the transposed view each person's candidates are adjacent, the fast axis
-    pick = tied.T.argmax(axis=1)
-    # flat position of (pick[j], j) in the C-ordered (candidates, askers) arrays
-    pick *= d.size
-    pick += np.arange(d.size)
-    edge = edges.ravel().take(pick)
-    return graph.neighbour.take(slots.ravel().take(pick)), edge
-
-
 def exchange(
     members: MemberArrays,
     ties: TieArrays,
@@ -184,7 +136,11 @@ def exchange(
     """One round of requests and offers between members, and invitations to prospects.
 
     Each active member asks (or offers) with probability exchange_rate x
-    engagement. The chosen contact's status decides what happens:
+    engagement, and picks a contact: the first of PARTNER_CANDIDATES random
+    contacts who is already tied, else the first of them (members go back to
+    people they know will help, and now and then try someone new from their wider
+    acquaintance); members without contacts cannot ask. The contact's status
+    decides what happens:
 
     - a member answers with probability reciprocity x (0.3 + 0.7 engagement) x
       (0.5 + 0.5 trust) ("members who trust each other are more inclined to share" [THF]):
@@ -193,64 +149,171 @@ def exchange(
     - a prospect (or, less readily, a lapsed member) is invited and joins with
       probability ``attractiveness`` (recruitment through members' own contacts).
 
-    Source: [deck] 'requests and offers', 'reciprocity and exchange as the
-    defining relationship'; [THF] members recruit through their contacts.
+    Draws, in order: one uniform per active member (asks), PARTNER_CANDIDATES per
+    asker with contacts (candidate contacts, candidate-major), one per such asker
+    (answer or acceptance). Source: [deck] 'requests and offers', 'reciprocity and
+    exchange as the defining relationship'; [THF] members recruit through their contacts.
     """
-    n = members.size
     status = members.status
-    active = (status == ACTIVE).nonzero()[0]
-    asks = rng.random(active.size) < exchange_rate * members.engagement[active]
-    askers = active[asks]
-    partner, edge = choose_partners(graph, ties, askers, rng)
-    if not graph.contact_degree()[1]:  # someone has no contacts: drop their -1 rows
-        ok = partner >= 0
-        askers, partner, edge = askers[ok], partner[ok], edge[ok]
-
-    status_p = status[partner]
-    to_member = status_p == ACTIVE
-    to_member |= status_p == PASSIVE
-    answer_p = (
-        members.reciprocity[partner]
-        * (0.3 + 0.7 * members.engagement[partner])
-        * (0.5 + 0.5 * members.trust[partner])
+    active = _active_members(status, ACTIVE)
+    ask_draws = rng.random(active.size)
+    contacts = graph.contact_degree()[0]
+    askers = _askers(active, ask_draws, members.engagement, exchange_rate, contacts)
+    candidate_draws = rng.random((PARTNER_CANDIDATES, askers.size))
+    answer_draws = rng.random(askers.size)
+    reciprocated, invitations, joined, success_count, unanswered_count = _exchange_round(
+        askers,
+        candidate_draws,
+        answer_draws,
+        graph.indptr,
+        contacts,
+        graph.neighbour,
+        graph.edge_of,
+        ties.strength,
+        ties.last_used,
+        ties.formed_step,
+        status,
+        members.reciprocity,
+        members.engagement,
+        members.trust,
+        step,
+        attractiveness,
+        attractiveness * REJOIN_FACTOR,
     )
-    draw = rng.random(askers.size)
-    success = draw < answer_p
-    success &= to_member
-    unanswered = to_member ^ success  # success only where to_member
-
-    used = edge[success]
-    strength = ties.strength
-    current = strength[used]
-    new_tie = current <= 0.0
-    ties.formed_step[used[new_tie]] = step
-    current += USE_TIE_GAIN
-    np.minimum(1.0, current, out=current)
-    current[new_tie] = NEW_TIE_STRENGTH
-    strength[used] = current
-    ties.last_used[used] = step
-
-    invite = ~to_member
-    invited = partner[invite]
-    if invited.size:
-        lapsed = status[invited] == LAPSED
-        p_join = np.where(lapsed, attractiveness * REJOIN_FACTOR, attractiveness)
-        joins = draw[invite] < p_join
-        joined = _sorted_unique(invited[joins], n)
-    else:
-        joined = invited
-
-    # both ends of each reciprocated exchange, counted in one pass
-    success_count = np.bincount(np.concatenate([askers[success], partner[success]]), minlength=n)
-    unanswered_count = np.bincount(askers[unanswered], minlength=n)
     return ExchangeOutcome(
         attempts=int(askers.size),
-        reciprocated=int(np.count_nonzero(success)),
-        invitations=int(invited.size),
+        reciprocated=int(reciprocated),
+        invitations=int(invitations),
         joined=joined,
         success_count=success_count,
         unanswered_count=unanswered_count,
     )
+
+
+@kernel
+def _active_members(status: np.ndarray, active: np.int8) -> np.ndarray:
+    """Indices (ascending) of people whose status is ``active``."""
+    count = 0
+    for i in range(status.size):
+        if status[i] == active:
+            count += 1
+    out = np.empty(count, np.int64)
+    j = 0
+    for i in range(status.size):
+        if status[i] == active:
+            out[j] = i
+            j += 1
+    return out
+
+
+@kernel
+def _askers(
+    active: np.ndarray,
+    draws: np.ndarray,
+    engagement: np.ndarray,
+    exchange_rate: float,
+    contacts: np.ndarray,
+) -> np.ndarray:
+    """Active members who ask this step (draw < rate x engagement) and have a contact."""
+    out = np.empty(active.size, np.int64)
+    count = 0
+    for j in range(active.size):
+        person = active[j]
+        if draws[j] < exchange_rate * engagement[person] and contacts[person] > 0:
+            out[count] = person
+            count += 1
+    return out[:count]
+
+
+@kernel
+def _exchange_round(
+    askers: np.ndarray,
+    candidate_draws: np.ndarray,
+    answer_draws: np.ndarray,
+    indptr: np.ndarray,
+    contacts: np.ndarray,
+    neighbour: np.ndarray,
+    edge_of: np.ndarray,
+    strength: np.ndarray,
+    last_used: np.ndarray,
+    formed_step: np.ndarray,
+    status: np.ndarray,
+    reciprocity: np.ndarray,
+    engagement: np.ndarray,
+    trust: np.ndarray,
+    step: int,
+    attractiveness: float,
+    rejoin_attractiveness: float,
+) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray]:
+    """The exchange after the draws: (reciprocated, invitations, joined, successes, unanswered).
+
+    Partners are chosen from the ties as they were before the round; a tie used by
+    both its ends in the round gains once.
+    """
+    n = status.size
+    k = askers.size
+    candidates = candidate_draws.shape[0]
+    partner = np.empty(k, np.int64)
+    edge = np.empty(k, np.int64)
+    for j in range(k):
+        asker = askers[j]
+        start = indptr[asker]
+        degree = float(contacts[asker])
+        slot = start + np.int64(candidate_draws[0, j] * degree)
+        chosen_slot = slot
+        for c in range(candidates):
+            slot = start + np.int64(candidate_draws[c, j] * degree)
+            if strength[edge_of[slot]] > 0.0:
+                chosen_slot = slot
+                break
+        partner[j] = neighbour[chosen_slot]
+        edge[j] = edge_of[chosen_slot]
+
+    success_count = np.zeros(n, np.int64)
+    unanswered_count = np.zeros(n, np.int64)
+    gained = np.empty(k)
+    used = np.zeros(k, np.bool_)
+    joined = np.empty(k, np.int64)
+    reciprocated = 0
+    invitations = 0
+    joins = 0
+    for j in range(k):
+        other = partner[j]
+        s = status[other]
+        if s in (ACTIVE, PASSIVE):
+            answer = (
+                reciprocity[other] * (0.3 + 0.7 * engagement[other]) * (0.5 + 0.5 * trust[other])
+            )
+            if answer_draws[j] < answer:
+                reciprocated += 1
+                success_count[askers[j]] += 1
+                success_count[other] += 1
+                current = strength[edge[j]]
+                if current <= 0.0:
+                    gained[j] = -1.0  # a new tie
+                else:
+                    current += USE_TIE_GAIN
+                    gained[j] = current if current < 1.0 else 1.0
+                used[j] = True
+            else:
+                unanswered_count[askers[j]] += 1
+        else:
+            invitations += 1
+            p_join = rejoin_attractiveness if s == LAPSED else attractiveness
+            if answer_draws[j] < p_join:
+                joined[joins] = other
+                joins += 1
+    # written after every gain is computed from the ties as they were
+    for j in range(k):
+        if used[j]:
+            e = edge[j]
+            if gained[j] < 0.0:
+                formed_step[e] = step
+                strength[e] = NEW_TIE_STRENGTH
+            else:
+                strength[e] = gained[j]
+            last_used[e] = step
+    return reciprocated, invitations, np.unique(joined[:joins]), success_count, unanswered_count
 
 
 def _sorted_unique(people: np.ndarray, n: int) -> np.ndarray:
