@@ -465,17 +465,22 @@ def decay_ties(ties: TieArrays, step: int, rate: float) -> None:
     Source: DOMAIN, form and lose ties ('ties ... decay when unused' is the issue's reading);
     a modelling assumption: the seeds do not describe how ties fade.
     """
-    s = ties.strength
-    # one mask over all edges, then one compress: cheaper than gathering last_used at
-    # the tied edges and compressing twice (same edges, same order, same arithmetic)
-    mask = s > 0.0
-    mask &= ties.last_used != step
-    unused = mask.nonzero()[0]
-    weakened = s[unused]
-    weakened -= rate
-    gone = weakened <= 0.0
-    s[unused] = np.maximum(weakened, 0.0, out=weakened)
-    ties.formed_step[unused[gone]] = -1
+    _decay(ties.strength, ties.last_used, ties.formed_step, step, rate)
+
+
+@kernel
+def _decay(
+    strength: np.ndarray, last_used: np.ndarray, formed_step: np.ndarray, step: int, rate: float
+) -> None:
+    """decay_ties on the tie arrays, in place (a tie that reaches zero is gone)."""
+    for e in range(strength.size):
+        s = strength[e]
+        if s > 0.0 and last_used[e] != step:
+            s = s - rate
+            if s <= 0.0:
+                s = 0.0
+                formed_step[e] = -1
+            strength[e] = s
 
 
 def update_status(
@@ -496,25 +501,63 @@ def update_status(
     climbs back above passive_below + 0.05; passive -> lapsed with probability
     lapse_rate a step once under lapse_below, or at a yearly refresh under the
     'refresh' policy. Lapsing ends all the member's ties. Returns who lapsed.
+    Draws one uniform per person (eligible population), whoever they are.
     Source: [THF] 'people will vote with their feet'; DOMAIN 'refresh their membership'.
     """
-    status = members.status
-    e = members.engagement
-    active = status == ACTIVE
-    passive = status == PASSIVE
-    active &= e < passive_below
-    passive &= e >= passive_below + REACTIVATE_MARGIN
-    status[active] = PASSIVE
-    status[passive] = ACTIVE
-    passive = status == PASSIVE
-    leave = e < lapse_below
-    leave &= passive
-    leave &= rng.random(members.size) < lapse_rate
-    if refresh and step % REFRESH_INTERVAL == 0:
-        leave |= passive
-    lapsed = leave.nonzero()[0]
-    lapse(members, ties, graph, lapsed)
-    return lapsed
+    draws = rng.random(members.size)
+    return _update_status(
+        members.status,
+        members.engagement,
+        draws,
+        graph.indptr,
+        graph.edge_of,
+        ties.strength,
+        ties.formed_step,
+        passive_below,
+        passive_below + REACTIVATE_MARGIN,
+        lapse_below,
+        lapse_rate,
+        refresh and step % REFRESH_INTERVAL == 0,
+    )
+
+
+@kernel
+def _update_status(
+    status: np.ndarray,
+    engagement: np.ndarray,
+    draws: np.ndarray,
+    indptr: np.ndarray,
+    edge_of: np.ndarray,
+    strength: np.ndarray,
+    formed_step: np.ndarray,
+    passive_below: float,
+    reactivate_at: float,
+    lapse_below: float,
+    lapse_rate: float,
+    refreshing: bool,
+) -> np.ndarray:
+    """update_status after the draws, in place; returns who lapsed (ascending)."""
+    lapsed = np.empty(status.size, np.int64)
+    count = 0
+    for i in range(status.size):
+        s = status[i]
+        e = engagement[i]
+        if s == ACTIVE:
+            if not e < passive_below:
+                continue
+            status[i] = PASSIVE  # and, passive now, may lapse below
+        elif s == PASSIVE:
+            if e >= reactivate_at:
+                status[i] = ACTIVE
+                continue
+        else:
+            continue
+        if refreshing or (e < lapse_below and draws[i] < lapse_rate):
+            lapsed[count] = i
+            count += 1
+            status[i] = LAPSED
+            _end_ties(i, indptr, edge_of, strength, formed_step)
+    return lapsed[:count]
 
 
 def lapse(members: MemberArrays, ties: TieArrays, graph: ContactGraph, people: np.ndarray) -> None:
@@ -522,10 +565,22 @@ def lapse(members: MemberArrays, ties: TieArrays, graph: ContactGraph, people: n
     if people.size == 0:
         return
     members.status[people] = LAPSED
-    slots = graph.slots_of(people)
-    edges = graph.edge_of[slots]
-    ties.strength[edges] = 0.0
-    ties.formed_step[edges] = -1
+    for person in people.tolist():
+        _end_ties(person, graph.indptr, graph.edge_of, ties.strength, ties.formed_step)
+
+
+@kernel
+def _end_ties(
+    person: int,
+    indptr: np.ndarray,
+    edge_of: np.ndarray,
+    strength: np.ndarray,
+    formed_step: np.ndarray,
+) -> None:
+    """End every tie ``person`` holds (strength 0, no formation step)."""
+    for slot in range(indptr[person], indptr[person + 1]):
+        strength[edge_of[slot]] = 0.0
+        formed_step[edge_of[slot]] = -1
 
 
 def assign_roles(
