@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from netsim.compiled import kernel
-from netsim.graphs import ContactGraph, TieCSR, sorted_unique
+from netsim.graphs import ContactGraph, TieCSR
 from netsim.state import (
     ACTIVE,
     LAPSED,
@@ -259,10 +259,9 @@ def _exchange_round(
         asker = askers[j]
         start = indptr[asker]
         degree = float(contacts[asker])
-        slot = start + np.int64(candidate_draws[0, j] * degree)
-        chosen_slot = slot
+        chosen_slot = _contact_slot(candidate_draws[0, j], start, degree)
         for c in range(candidates):
-            slot = start + np.int64(candidate_draws[c, j] * degree)
+            slot = _contact_slot(candidate_draws[c, j], start, degree)
             if strength[edge_of[slot]] > 0.0:
                 chosen_slot = slot
                 break
@@ -316,17 +315,6 @@ def _exchange_round(
     return reciprocated, invitations, np.unique(joined[:joins]), success_count, unanswered_count
 
 
-def _sorted_unique(people: np.ndarray, n: int) -> np.ndarray:
-    """np.unique of a few indices in 0..n-1 (the same sorted int64 array, cheaper when short)."""
-    if people.size <= 1:
-        return people.astype(np.int64)
-    if people.size * 64 < n:  # a short sort beats a pass over all n (and np.unique's overhead)
-        return sorted_unique(people).astype(np.int64, copy=False)
-    seen = np.zeros(n, bool)
-    seen[people] = True
-    return seen.nonzero()[0].astype(np.int64, copy=False)
-
-
 def proactive_search(
     members: MemberArrays, rng: np.random.Generator, *, effort: float, attractiveness: float
 ) -> np.ndarray:
@@ -366,36 +354,80 @@ def introduce(
     (none if no candidate fits). Returns the number of ties made. ``member_mask``
     is ``members.is_member()`` if the caller has it.
     """
+    contacts = graph.contact_degree()[0]
+    people = _with_contacts(people, contacts)
     if people.size == 0:
         return 0
-    contacts, everyone = graph.contact_degree()
-    starts = graph.indptr[people]
-    d = contacts[people]
-    if not everyone:
-        has = d > 0
-        if not has.all():
-            if not has.any():
-                return 0
-            starts, d = starts[has], d[has]
-    offsets = rng.random((PARTNER_CANDIDATES, d.size))
-    offsets *= d.astype(np.float64)
-    slots = offsets.astype(np.int64)
-    slots += starts
-    edges = graph.edge_of[slots]
+    draws = rng.random((PARTNER_CANDIDATES, people.size))
     if member_mask is None:
         member_mask = members.is_member()
-    fits = member_mask[graph.neighbour[slots]]
-    fits &= ties.strength[edges] <= 0.0
-    # the first fitting candidate of each person (argmax along the transposed view), if any
-    pick = fits.T.argmax(axis=1)
-    pick *= d.size
-    pick += np.arange(d.size)
-    found = fits.ravel().take(pick)
-    made = _sorted_unique(edges.ravel().take(pick[found]), graph.edge_count)
-    ties.formed_step[made] = step
-    ties.strength[made] = NEW_TIE_STRENGTH
-    ties.last_used[made] = step
-    return int(made.size)
+    return _introduce(
+        people,
+        draws,
+        graph.indptr,
+        contacts,
+        graph.neighbour,
+        graph.edge_of,
+        member_mask,
+        ties.strength,
+        ties.last_used,
+        ties.formed_step,
+        step,
+    )
+
+
+@kernel
+def _with_contacts(people: np.ndarray, contacts: np.ndarray) -> np.ndarray:
+    """``people`` who have at least one contact, in their order."""
+    out = np.empty(people.size, np.int64)
+    count = 0
+    for person in people:
+        if contacts[person] > 0:
+            out[count] = person
+            count += 1
+    return out[:count]
+
+
+@kernel
+def _contact_slot(draw: float, start: int, degree: float) -> int:
+    """The CSR slot of a uniformly drawn contact: start + floor(draw x degree)."""
+    return start + np.int64(draw * degree)
+
+
+@kernel
+def _introduce(
+    people: np.ndarray,
+    draws: np.ndarray,
+    indptr: np.ndarray,
+    contacts: np.ndarray,
+    neighbour: np.ndarray,
+    edge_of: np.ndarray,
+    member_mask: np.ndarray,
+    strength: np.ndarray,
+    last_used: np.ndarray,
+    formed_step: np.ndarray,
+    step: int,
+) -> int:
+    """introduce after the draws: new ties made (judged on the ties as they were)."""
+    made = np.empty(people.size, np.int64)
+    count = 0
+    for j in range(people.size):
+        person = people[j]
+        start = indptr[person]
+        degree = float(contacts[person])
+        for c in range(draws.shape[0]):
+            slot = _contact_slot(draws[c, j], start, degree)
+            edge = edge_of[slot]
+            if member_mask[neighbour[slot]] and strength[edge] <= 0.0:
+                made[count] = edge
+                count += 1
+                break
+    made = np.unique(made[:count])
+    for edge in made:
+        formed_step[edge] = step
+        strength[edge] = NEW_TIE_STRENGTH
+        last_used[edge] = step
+    return made.size
 
 
 def broker_ties(
