@@ -166,6 +166,44 @@ def test_slots_of_concatenates_each_persons_slots(
     assert np.array_equal(graph.source[slots], np.repeat(people, graph.degree[people]))
 
 
+@settings(max_examples=150, deadline=None)
+@given(pair_lists, st.data())
+def test_tie_csr_is_the_stable_counting_sort_of_the_present_ties(
+    case: tuple[int, list[tuple[int, int]]], data: st.DataObject
+) -> None:
+    """The compiled tie CSR lays ties out as scipy's coo_tocsr does (the layout it
+    replaced; diffusion sums over positions in this order, so the order matters)."""
+    from scipy.sparse._sparsetools import coo_tocsr
+
+    size, pairs = case
+    graph = graph_of(size, pairs)
+    m = graph.edge_count
+    present = np.array(data.draw(st.lists(st.booleans(), min_size=m, max_size=m)), dtype=bool)
+    view = graph.tie_csr(present)
+
+    kept = present.nonzero()[0]
+    rows = np.concatenate([graph.edge_u[kept], graph.edge_v[kept]]).astype(np.int32)
+    cols = np.concatenate([graph.edge_v[kept], graph.edge_u[kept]]).astype(np.int32)
+    indptr = np.empty(size + 1, np.int32)
+    indices = np.empty(rows.size, np.int32)
+    position_rows = np.empty(rows.size, np.int32)
+    coo_tocsr(size, size, rows.size, rows, cols, rows, indptr, indices, position_rows)
+
+    assert np.array_equal(view.edges, kept)
+    assert view.indptr.dtype == view.indices.dtype == np.int32
+    assert np.array_equal(view.indptr, indptr)
+    assert np.array_equal(view.indices, indices)
+    assert np.array_equal(view.known_rows, position_rows)  # small: the rows are kept
+    # and it is the tie graph: person i lists exactly the people it has a tie with
+    for i in range(size):
+        listed = sorted(view.indices[view.indptr[i] : view.indptr[i + 1]].tolist())
+        assert listed == sorted(
+            int(graph.edge_v[e] if graph.edge_u[e] == i else graph.edge_u[e])
+            for e in kept
+            if i in (graph.edge_u[e], graph.edge_v[e])
+        )
+
+
 def test_union_adds_pairs_without_duplicates() -> None:
     graph = graph_of(5, [(0, 1), (1, 2)])
     merged = graph.union(np.array([1, 3, 4]), np.array([0, 4, 4]))

@@ -17,11 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.sparse import csr_matrix
 
-try:  # scipy's C counting sort; the numpy fallback below gives the same grouping
-    from scipy.sparse._sparsetools import coo_tocsr as _coo_tocsr
-except ImportError:  # pragma: no cover - only on a scipy without it
-    _coo_tocsr = None
-
+from netsim.compiled import kernel
 
 _DENSE_LOOKUP_MAX = 2048
 """Largest graph whose edge ids are looked up in a dense size x size int32 matrix (<= 16 MB)."""
@@ -31,27 +27,45 @@ _SMALL_TIE_POSITIONS = 1 << 16
 """Tie CSRs with up to this many positions (two per tie) also keep each position's row."""
 
 
-def _counting_csr(
-    n: int, rows: np.ndarray, cols: np.ndarray, *, with_rows: bool = False
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """CSR (indptr, indices) of the pairs (rows[k], cols[k]), grouped by row.
+@kernel
+def _tie_csr(
+    n: int, present: np.ndarray, edge_u: np.ndarray, edge_v: np.ndarray, with_rows: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(present edge ids, indptr, indices, row of each position) of the present edges.
 
-    The arrays have the dtype of ``rows`` (int32 or int64; ``cols`` must match).
-    With ``with_rows``, also the row of each position (``rows`` in CSR order; else None).
+    The pairs (u, v) of the present edges in id order, then their (v, u), placed by a
+    stable counting sort on the row: the layout scipy's coo_tocsr gives the same
+    pairs. Index arrays take the ends' dtype; the rows are left empty unless asked for.
     """
-    indptr = np.empty(n + 1, dtype=rows.dtype)
-    indices = np.empty(rows.size, dtype=rows.dtype)
-    if _coo_tocsr is not None:
-        # the rows ride along as the data: the sort delivers each position's row for free
-        data = rows if with_rows else np.zeros(rows.size, np.int8)
-        sorted_data = np.empty(rows.size, data.dtype)
-        _coo_tocsr(n, n, rows.size, rows, cols, data, indptr, indices, sorted_data)
-        return indptr, indices, sorted_data if with_rows else None
-    order = np.argsort(rows, kind="stable")
-    indptr[0] = 0
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    indices[:] = cols[order]
-    return indptr, indices, rows[order] if with_rows else None
+    count = 0
+    for e in range(present.size):
+        if present[e]:
+            count += 1
+    kept = np.empty(count, np.int64)
+    indptr = np.zeros(n + 1, edge_u.dtype)
+    j = 0
+    for e in range(present.size):
+        if present[e]:
+            kept[j] = e
+            j += 1
+            indptr[edge_u[e] + 1] += 1
+            indptr[edge_v[e] + 1] += 1
+    for i in range(n):
+        indptr[i + 1] += indptr[i]
+    indices = np.empty(2 * count, edge_u.dtype)
+    rows = np.empty(2 * count if with_rows else 0, edge_u.dtype)
+    nxt = indptr[:-1].copy()
+    for side in range(2):
+        ends_from = edge_u if side == 0 else edge_v
+        ends_to = edge_v if side == 0 else edge_u
+        for e in kept:
+            row = ends_from[e]
+            slot = nxt[row]
+            indices[slot] = ends_to[e]
+            if with_rows:
+                rows[slot] = row
+            nxt[row] = slot + 1
+    return kept, indptr, indices, rows
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -267,16 +281,11 @@ class ContactGraph:
         """
         if present is None:
             return TieCSR(self.indptr, self.neighbour)
-        kept = present.nonzero()[0]
         edge_u, edge_v = self._csr_ends()
-        u = edge_u[kept]
-        v = edge_v[kept]
-        rows = np.concatenate([u, v])
-        cols = np.concatenate([v, u])
-        small = rows.size <= _SMALL_TIE_POSITIONS
-        indptr, indices, position_rows = _counting_csr(self.size, rows, cols, with_rows=small)
+        small = 2 * int(np.count_nonzero(present)) <= _SMALL_TIE_POSITIONS
+        kept, indptr, indices, position_rows = _tie_csr(self.size, present, edge_u, edge_v, small)
         view = TieCSR(indptr, indices, edges=kept)
-        if position_rows is not None:
+        if small:
             object.__setattr__(view, "_rows", position_rows)
         return view
 
