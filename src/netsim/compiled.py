@@ -24,5 +24,12 @@ from numba import njit
 
 
 def kernel[F: Callable[..., object]](fn: F) -> F:
-    """Compile ``fn`` under netsim's policy (cached, no fastmath, no bounds checks)."""
-    return njit(cache=True, nogil=True, fastmath=False)(fn)  # type: ignore[no-any-return]
+    """Compile ``fn`` under netsim's policy (cached, no fastmath, no bounds checks).
+
+    Where no cache directory is writable (a read-only install with no writable home),
+    each process compiles on first use instead of failing.
+    """
+    try:
+        return njit(cache=True, nogil=True, fastmath=False)(fn)  # type: ignore[no-any-return]
+    except RuntimeError:  # numba: "cannot cache function ...: no locator available"
+        return njit(cache=False, nogil=True, fastmath=False)(fn)  # type: ignore[no-any-return]
