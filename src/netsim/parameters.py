@@ -16,6 +16,7 @@ Seed documents (in ``shared/seeds``) are cited by short keys:
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import math
@@ -706,7 +707,20 @@ class Parameters:
         unknown = [k for k in changes if k not in FIELD_NAMES]
         if unknown:
             raise ParameterError(unknown[0], unknown_field_message(unknown[0]))
-        return dataclasses.replace(self, **changes)
+        if not changes:
+            return self
+        # this copy was validated when made: coerce only what changes, then re-check the
+        # fields that constrain each other (what dataclasses.replace would do, ~10x cheaper
+        # for a sweep that builds one copy per run)
+        new = copy.copy(self)
+        for name, value in changes.items():
+            if name == "timeline":
+                value = _coerce_timeline(value)
+            else:
+                value = coerce_value(name, _FIELD_TYPES[name], value, _FIELD_SPECS[name])
+            object.__setattr__(new, name, value)
+        new._check_consistency()
+        return new
 
     def with_steps(self, steps: int) -> Parameters:
         """A copy that runs ``steps`` steps, dropping timeline events after the new end.
@@ -737,6 +751,10 @@ class Parameters:
 
 
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Parameters))
+_FIELD_TYPES: dict[str, Any] = {f.name: f.type for f in dataclasses.fields(Parameters)}
+_FIELD_SPECS: dict[str, ParameterSpec] = {
+    f.name: f.metadata["spec"] for f in dataclasses.fields(Parameters)
+}
 GROUPS: tuple[str, ...] = (
     "run",
     "network",
