@@ -20,10 +20,12 @@ import multiprocessing
 import os
 import signal
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import islice
 from typing import Any, Protocol
 
 import numpy as np
@@ -91,6 +93,17 @@ def derive_seed(base_seed: int, *identity: Any) -> int:
 
 def execute(task: RunTask) -> RunOutcome:
     """Run one task in this process. Never raises: errors come back in the outcome."""
+    return RunOutcome(task, *_execute_detached(task))
+
+
+def _execute_detached(
+    task: RunTask,
+) -> tuple[dict[str, Any] | None, pd.DataFrame | None, str | None, float]:
+    """execute's outcome without the task: (summary, table, error, seconds).
+
+    What a worker sends back: the parent still holds the task, so its parameters
+    need not be pickled back and rebuilt for every run.
+    """
     import time
 
     from netsim import api
@@ -107,10 +120,36 @@ def execute(task: RunTask) -> RunOutcome:
                     table["step"] == table["step"].iloc[-1]
                 )
                 table = table[keep].reset_index(drop=True)
-        return RunOutcome(task, result.summary, table, None, time.perf_counter() - started)
+        return result.summary, table, None, time.perf_counter() - started
     except Exception as err:  # a failed run is recorded, not raised
         detail = "".join(traceback.format_exception_only(type(err), err)).strip()
-        return RunOutcome(task, None, None, detail, time.perf_counter() - started)
+        return None, None, detail, time.perf_counter() - started
+
+
+def _execute_chunk(
+    tasks: list[RunTask],
+) -> list[tuple[dict[str, Any] | None, pd.DataFrame | None, str | None, float]]:
+    """_execute_detached for each task, in order (what a local worker runs)."""
+    return [_execute_detached(task) for task in tasks]
+
+
+class _RunTiming:
+    """The mean length of the runs so far, and the chunk size it calls for."""
+
+    def __init__(self, chunk_seconds: float) -> None:
+        self.chunk_seconds = chunk_seconds
+        self.runs = 0
+        self.seconds = 0.0
+
+    def add(self, seconds: float) -> None:
+        self.runs += 1
+        self.seconds += seconds
+
+    def chunk_size(self) -> int:
+        if self.runs == 0:
+            return 1
+        mean = self.seconds / self.runs
+        return max(1, min(MAX_CHUNK, int(self.chunk_seconds / max(mean, 1e-6))))
 
 
 def default_workers() -> int:
@@ -157,12 +196,37 @@ class SerialEngine:
         return "serial (in-process)"
 
 
-class LocalEngine:
-    """A local process pool (forkserver workers); at most ``in_flight`` tasks submitted."""
+CHUNK_SECONDS = 0.05
+"""Work per task handed to a local worker: short runs go in chunks of about this many
+seconds (judged from the runs so far), so the pool's per-task cost (pickling, pipes,
+thread wake-ups: ~0.5 ms of the parent's CPU) is paid once per chunk, not per run."""
+MAX_CHUNK = 64
+"""At most this many runs in one chunk."""
 
-    def __init__(self, workers: int | None = None, in_flight: int | None = None) -> None:
+
+class LocalEngine:
+    """A local process pool (forkserver workers); at most ``in_flight`` chunks submitted.
+
+    Runs go to workers one at a time until their length is known, then in chunks of
+    about CHUNK_SECONDS of work. A run's result does not depend on its chunk (each
+    has its own seed). A worker that dies breaks the pool and every run in flight:
+    those runs are tried again one at a time, alone, so only a run that kills its
+    worker again is recorded as failed ("worker failure").
+    """
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        in_flight: int | None = None,
+        *,
+        chunk_seconds: float = CHUNK_SECONDS,
+        run_chunk: Callable[[list[RunTask]], list[Any]] | None = None,
+    ) -> None:
         self.workers = max(1, workers or default_workers())
         self.in_flight = max(1, in_flight or 2 * self.workers)
+        self.chunk_seconds = chunk_seconds
+        self.run_chunk = run_chunk or _execute_chunk
+        """What a worker runs on a chunk (a module-level function; replaceable in tests)."""
 
     def describe(self) -> str:
         return f"{self.workers} local worker process{'es' if self.workers != 1 else ''}"
@@ -171,23 +235,35 @@ class LocalEngine:
         self, tasks: Iterable[RunTask], heartbeat: float | None = None
     ) -> Iterator[RunOutcome | None]:
         iterator = iter(tasks)
+        # runs whose worker died (with it the pool, and every run in flight): each is
+        # tried again alone, nothing else in flight, so a second death is its own
+        retry: deque[RunTask] = deque()
+        isolated: set[Future[list[Any]]] = set()
         # forkserver: workers start from a clean single-threaded server process, so a
         # parent that already runs threads (BLAS, Arrow, a GUI) cannot deadlock them
         context = multiprocessing.get_context("forkserver")
         pool = ProcessPoolExecutor(
             max_workers=self.workers, mp_context=context, initializer=_ignore_sigint
         )
-        pending: dict[Future[RunOutcome], RunTask] = {}
+        pending: dict[Future[list[Any]], list[RunTask]] = {}
+        timing = _RunTiming(self.chunk_seconds)
         finished = False
         try:
             exhausted = False
             while True:
-                while not exhausted and len(pending) < self.in_flight:
-                    task = next(iterator, None)
-                    if task is None:
-                        exhausted = True
-                        break
-                    pending[pool.submit(execute, task)] = task
+                if retry:
+                    if not pending:
+                        chunk = [retry.popleft()]
+                        future = pool.submit(self.run_chunk, chunk)
+                        pending[future] = chunk
+                        isolated.add(future)
+                else:
+                    while not exhausted and len(pending) < self.in_flight:
+                        chunk = list(islice(iterator, timing.chunk_size()))
+                        if not chunk:
+                            exhausted = True
+                            break
+                        pending[pool.submit(self.run_chunk, chunk)] = chunk
                 if not pending:
                     break
                 done, _ = wait(pending, timeout=heartbeat, return_when=FIRST_COMPLETED)
@@ -196,12 +272,22 @@ class LocalEngine:
                     continue
                 crashed = False
                 for future in done:
-                    task = pending.pop(future)
+                    chunk = pending.pop(future)
                     try:
-                        outcome = future.result()
-                    except Exception as err:  # a worker died: record it, go on
-                        outcome, crashed = _crashed(task, err), True
-                    yield outcome
+                        results = future.result()
+                    except Exception as err:  # a worker died
+                        crashed = True
+                        if future in isolated:
+                            yield _crashed(chunk[0], err)
+                        else:
+                            retry.extend(chunk)
+                        continue
+                    finally:
+                        isolated.discard(future)
+                    for task, result in zip(chunk, results, strict=True):
+                        outcome = RunOutcome(task, *result)
+                        timing.add(outcome.seconds)
+                        yield outcome
                 if crashed:
                     pool = self._renew_if_broken(pool, context)
             finished = True
@@ -295,7 +381,7 @@ class DaskEngine:
                     if task is None:
                         exhausted = True
                         break
-                    pending[client.submit(execute, task, pure=False)] = task
+                    pending[client.submit(_execute_detached, task, pure=False)] = task
                 if not pending:
                     break
                 # distributed.wait rather than as_completed: it can wake on a timer, so
@@ -310,7 +396,7 @@ class DaskEngine:
                 for future in done:
                     task = pending.pop(future)
                     try:
-                        outcome = future.result()
+                        outcome = RunOutcome(task, *future.result())
                     except Exception as err:  # killed worker, lost data: record, go on
                         outcome = _crashed(task, err)
                     yield outcome
