@@ -460,3 +460,34 @@ def test_numpy_integers_are_accepted() -> None:
 @pytest.mark.parametrize("amount", ["lots", None], ids=repr)
 def test_non_numeric_timeline_amount_raises_parameter_error(amount: Any) -> None:
     raises_for("timeline.amount", timeline=[{"step": 2, "action": "event", "amount": amount}])
+
+
+def _outcome(build: Any) -> Any:
+    """The parameters built, or the error's text: what a caller would see."""
+    try:
+        return build()
+    except ParameterError as err:
+        return f"ParameterError: {err}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.data(),
+    names=st.lists(st.sampled_from(NUMERIC_NAMES), min_size=1, max_size=3, unique=True),
+)
+def test_replace_is_a_full_rebuild_with_the_changes(data: st.DataObject, names: list[str]) -> None:
+    """replace re-validates only what changes; it must agree with building from scratch,
+    for values in and out of bounds and combinations that break a cross-field rule."""
+    base = Parameters(
+        eligible_population=data.draw(st.integers(5, 60)), founding_core=5, innovators=1, steps=40
+    )
+    changes = {
+        name: data.draw(in_bounds(name) | out_of_bounds(name) | st.just("text"), label=name)
+        for name in names
+    }
+    replaced = _outcome(lambda: base.replace(**changes))
+    rebuilt = _outcome(lambda: Parameters(**{**base.to_dict(), **changes}))
+    assert replaced == rebuilt
+    if isinstance(replaced, Parameters):
+        for name in FIELD_NAMES:
+            assert type(getattr(replaced, name)) is type(getattr(rebuilt, name))
