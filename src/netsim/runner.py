@@ -416,8 +416,8 @@ def run_tasks(
 
     ``engine`` defaults to a :class:`LocalEngine` of ``workers`` processes (all
     cores), or a :class:`SerialEngine` when ``workers == 1``. At most
-    ``2 x workers`` tasks are in flight, so memory stays flat however many tasks
-    there are.
+    ``2 x workers`` tasks (locally, chunks of short ones) are in flight, so memory
+    stays flat however many tasks there are.
     """
     if engine is None:
         workers = workers or default_workers()
