@@ -155,7 +155,7 @@ def exchange(
     exchange as the defining relationship'; [THF] members recruit through their contacts.
     """
     status = members.status
-    active = _active_members(status, ACTIVE)
+    active = _with_status(status, ACTIVE)
     ask_draws = rng.random(active.size)
     contacts = graph.contact_degree()[0]
     askers = _askers(active, ask_draws, members.engagement, exchange_rate, contacts)
@@ -191,16 +191,16 @@ def exchange(
 
 
 @kernel
-def _active_members(status: np.ndarray, active: np.int8) -> np.ndarray:
-    """Indices (ascending) of people whose status is ``active``."""
+def _with_status(status: np.ndarray, code: np.int8) -> np.ndarray:
+    """Indices (ascending) of the people whose status is ``code``."""
     count = 0
     for i in range(status.size):
-        if status[i] == active:
+        if status[i] == code:
             count += 1
     out = np.empty(count, np.int64)
     j = 0
     for i in range(status.size):
-        if status[i] == active:
+        if status[i] == code:
             out[j] = i
             j += 1
     return out
