@@ -29,43 +29,38 @@ _SMALL_TIE_POSITIONS = 1 << 16
 
 @kernel
 def _tie_csr(
-    n: int, present: np.ndarray, edge_u: np.ndarray, edge_v: np.ndarray, with_rows: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(present edge ids, indptr, indices, row of each position) of the present edges.
+    n: int, u: np.ndarray, v: np.ndarray, with_rows: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(indptr, indices, row of each position) of the undirected pairs (u[k], v[k]).
 
-    The pairs (u, v) of the present edges in id order, then their (v, u), placed by a
-    stable counting sort on the row: the layout scipy's coo_tocsr gives the same
-    pairs. Index arrays take the ends' dtype; the rows are left empty unless asked for.
+    The pairs (u, v) in order, then their (v, u), placed by a stable counting sort on
+    the row: the layout scipy's coo_tocsr gives the same pairs. Index arrays take the
+    ends' dtype; the rows are left empty unless asked for.
     """
-    count = 0
-    for e in range(present.size):
-        if present[e]:
-            count += 1
-    kept = np.empty(count, np.int64)
-    indptr = np.zeros(n + 1, edge_u.dtype)
-    j = 0
-    for e in range(present.size):
-        if present[e]:
-            kept[j] = e
-            j += 1
-            indptr[edge_u[e] + 1] += 1
-            indptr[edge_v[e] + 1] += 1
+    indptr = np.zeros(n + 1, u.dtype)
+    for k in range(u.size):
+        indptr[u[k] + 1] += 1
+        indptr[v[k] + 1] += 1
     for i in range(n):
         indptr[i + 1] += indptr[i]
-    indices = np.empty(2 * count, edge_u.dtype)
-    rows = np.empty(2 * count if with_rows else 0, edge_u.dtype)
+    indices = np.empty(2 * u.size, u.dtype)
+    rows = np.empty(2 * u.size if with_rows else 0, u.dtype)
     nxt = indptr[:-1].copy()
-    for side in range(2):
-        ends_from = edge_u if side == 0 else edge_v
-        ends_to = edge_v if side == 0 else edge_u
-        for e in kept:
-            row = ends_from[e]
-            slot = nxt[row]
-            indices[slot] = ends_to[e]
-            if with_rows:
-                rows[slot] = row
-            nxt[row] = slot + 1
-    return kept, indptr, indices, rows
+    for k in range(u.size):
+        row = u[k]
+        slot = nxt[row]
+        indices[slot] = v[k]
+        if with_rows:
+            rows[slot] = row
+        nxt[row] = slot + 1
+    for k in range(v.size):
+        row = v[k]
+        slot = nxt[row]
+        indices[slot] = u[k]
+        if with_rows:
+            rows[slot] = row
+        nxt[row] = slot + 1
+    return indptr, indices, rows
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -281,9 +276,10 @@ class ContactGraph:
         """
         if present is None:
             return TieCSR(self.indptr, self.neighbour)
+        kept = present.nonzero()[0]
         edge_u, edge_v = self._csr_ends()
-        small = 2 * int(np.count_nonzero(present)) <= _SMALL_TIE_POSITIONS
-        kept, indptr, indices, position_rows = _tie_csr(self.size, present, edge_u, edge_v, small)
+        small = 2 * kept.size <= _SMALL_TIE_POSITIONS
+        indptr, indices, position_rows = _tie_csr(self.size, edge_u[kept], edge_v[kept], small)
         view = TieCSR(indptr, indices, edges=kept)
         if small:
             object.__setattr__(view, "_rows", position_rows)
