@@ -46,21 +46,28 @@ def _tie_csr(
     indices = np.empty(2 * u.size, u.dtype)
     rows = np.empty(2 * u.size if with_rows else 0, u.dtype)
     nxt = indptr[:-1].copy()
-    for k in range(u.size):
-        row = u[k]
-        slot = nxt[row]
-        indices[slot] = v[k]
-        if with_rows:
-            rows[slot] = row
-        nxt[row] = slot + 1
-    for k in range(v.size):
-        row = v[k]
-        slot = nxt[row]
-        indices[slot] = u[k]
-        if with_rows:
-            rows[slot] = row
-        nxt[row] = slot + 1
+    _place(u, v, nxt, indices, rows, with_rows)
+    _place(v, u, nxt, indices, rows, with_rows)
     return indptr, indices, rows
+
+
+@kernel
+def _place(
+    row_of: np.ndarray,
+    col_of: np.ndarray,
+    nxt: np.ndarray,
+    indices: np.ndarray,
+    rows: np.ndarray,
+    with_rows: bool,
+) -> None:
+    """Put each pair (row_of[k], col_of[k]) at its row's next free CSR position."""
+    for k in range(row_of.size):
+        row = row_of[k]
+        slot = nxt[row]
+        indices[slot] = col_of[k]
+        if with_rows:
+            rows[slot] = row
+        nxt[row] = slot + 1
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
