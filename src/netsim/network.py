@@ -593,8 +593,9 @@ def _update_status(
             lapsed[count] = i
             count += 1
             status[i] = LAPSED
-            _end_ties(i, indptr, edge_of, strength, formed_step)
-    return lapsed[:count]
+    lapsed = lapsed[:count]
+    _end_ties(lapsed, indptr, edge_of, strength, formed_step)
+    return lapsed
 
 
 def lapse(members: MemberArrays, ties: TieArrays, graph: ContactGraph, people: np.ndarray) -> None:
@@ -602,22 +603,24 @@ def lapse(members: MemberArrays, ties: TieArrays, graph: ContactGraph, people: n
     if people.size == 0:
         return
     members.status[people] = LAPSED
-    for person in people.tolist():
-        _end_ties(person, graph.indptr, graph.edge_of, ties.strength, ties.formed_step)
+    _end_ties(
+        np.asarray(people, np.int64), graph.indptr, graph.edge_of, ties.strength, ties.formed_step
+    )
 
 
 @kernel
 def _end_ties(
-    person: int,
+    people: np.ndarray,
     indptr: np.ndarray,
     edge_of: np.ndarray,
     strength: np.ndarray,
     formed_step: np.ndarray,
 ) -> None:
-    """End every tie ``person`` holds (strength 0, no formation step)."""
-    for slot in range(indptr[person], indptr[person + 1]):
-        strength[edge_of[slot]] = 0.0
-        formed_step[edge_of[slot]] = -1
+    """End every tie ``people`` hold (strength 0, no formation step)."""
+    for person in people:
+        for slot in range(indptr[person], indptr[person + 1]):
+            strength[edge_of[slot]] = 0.0
+            formed_step[edge_of[slot]] = -1
 
 
 def assign_roles(
