@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-import golden_cases as golden  # noqa: E402
+import golden_cases as golden
 
 BASELINE = golden.load()
 CASES = {case[0]: case for case in golden.cases()}
