@@ -6,7 +6,7 @@ ties) and the three pictures (network, curves, 5C wheel) rendered to PNG.
 Measured over a whole default scenario (156 weeks) at each size, after the
 ghost run has finished, so nothing else competes for the CPU:
 
-- **frame**: :meth:`netsim.session.Session.step` end to end (what playing costs);
+- **frame**: :meth:`netsim.app.session.Session.step` end to end (what playing costs);
 - the same work split into its parts, done by hand: model step, ``table()``,
   drawing data, and each picture's render + PNG encoding.
 
@@ -37,7 +37,7 @@ from rich.console import Console
 from rich.table import Table
 
 from netsim import build_model
-from netsim.layout import (
+from netsim.app.layout import (
     DRAW_LIMIT,
     Figures,
     edges_within,
@@ -45,8 +45,8 @@ from netsim.layout import (
     model_network_frame,
     sample_people,
 )
-from netsim.parameters import Parameters
-from netsim.session import Session, Source
+from netsim.config.parameters import Parameters
+from netsim.app.session import Session, Source
 
 TARGET_MS = {500: 100.0, 5_000: 250.0}
 

@@ -45,10 +45,10 @@ from rich.console import Console
 from rich.table import Table
 
 import netsim
-from netsim.experiments import Experiment, load_experiment
-from netsim.parameters import Parameters
-from netsim.runner import Engine, LocalEngine, SerialEngine, default_workers
-from netsim.sweep import read_runs, run_sweep
+from netsim.config.experiments import Experiment, load_experiment
+from netsim.config.parameters import Parameters
+from netsim.batch.engines import Engine, LocalEngine, SerialEngine, default_workers
+from netsim.batch.sweep import read_runs, run_sweep
 
 console = Console()
 
@@ -230,9 +230,9 @@ def overhead(folder: Path, runs: int) -> list[Row]:
 
 CHILD = """
 import json, sys
-from netsim.experiments import load_experiment
-from netsim.runner import LocalEngine
-from netsim.sweep import run_sweep
+from netsim.config.experiments import load_experiment
+from netsim.batch.engines import LocalEngine
+from netsim.batch.sweep import run_sweep
 
 
 def status(key):

@@ -20,8 +20,8 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from netsim.cli import app
-from netsim.metrics import SUMMARY_FIELDS
-from netsim.parameters import FIELD_NAMES, TIMELINE_ACTIONS, declarations, spec_of
+from netsim.config.outcomes import SUMMARY_FIELDS
+from netsim.config.parameters import FIELD_NAMES, TIMELINE_ACTIONS, declarations, spec_of
 
 SMALL = ["--set", "eligible_population=100"]
 RUN_FILES = ["curves.png", "steps.csv", "steps.parquet", "summary.json"]

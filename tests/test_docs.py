@@ -24,8 +24,9 @@ from typing import Any
 
 import pytest
 
-from netsim import metrics
-from netsim.parameters import FIELD_NAMES
+from netsim.config import outcomes
+from netsim.config.parameters import FIELD_NAMES
+from netsim.model import metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -41,10 +42,10 @@ MODEL_MODULES = (
     "engagement",
     "diffusion",
     "levers",
-    "model",
+    "network_model",
     "metrics",
 )
-"""Modules whose numeric constants shape the dynamics or the measures."""
+"""Modules of netsim.model whose numeric constants shape the dynamics or the measures."""
 
 CONSTANT_ROW = re.compile(r"^\|\s*`(\w+)\.([A-Z][A-Z0-9_]*)`\s*\|\s*`([^`]+)`\s*\|", re.M)
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
@@ -79,7 +80,7 @@ def test_every_parameter_is_described_in_odd() -> None:
 
 
 def test_every_step_column_and_summary_field_is_described_in_odd() -> None:
-    missing = [c for c in (*metrics.STEP_COLUMNS, *metrics.SUMMARY_FIELDS) if not backticked(c)]
+    missing = [c for c in (*metrics.STEP_COLUMNS, *outcomes.SUMMARY_FIELDS) if not backticked(c)]
     assert not missing, f"columns/summary fields not in docs/odd.md: {missing}"
 
 
@@ -127,7 +128,7 @@ def test_documented_constants_match_the_code() -> None:
     wrong = []
     for (module_name, name), text in table.items():
         assert module_name in MODEL_MODULES, f"{module_name}.{name}: not a model module"
-        module = importlib.import_module(f"netsim.{module_name}")
+        module = importlib.import_module(f"netsim.model.{module_name}")
         assert hasattr(module, name), f"docs/odd.md lists {module_name}.{name}, not in the code"
         actual = getattr(module, name)
         documented = ast.literal_eval(text)
@@ -140,7 +141,7 @@ def test_every_numeric_constant_of_the_model_is_documented() -> None:
     table = documented_constants()
     missing = []
     for module_name in MODEL_MODULES:
-        module = importlib.import_module(f"netsim.{module_name}")
+        module = importlib.import_module(f"netsim.model.{module_name}")
         for name, value in vars(module).items():
             constant = re.fullmatch(r"[A-Z][A-Z0-9_]*", name) and is_numeric_constant(value)
             if constant and (module_name, name) not in table:

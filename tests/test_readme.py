@@ -9,8 +9,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from netsim.cli import app
-from netsim.experiments import load_experiment
-from netsim.scenarios import library_dir, load_scenario
+from netsim.config.experiments import load_experiment
+from netsim.config.scenarios import library_dir, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"

@@ -7,7 +7,7 @@ Workbench, SALib or a notebook loop (a dict of parameters in, a summary out).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -15,10 +15,10 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from netsim import metrics
-from netsim.model import NetworkModel
-from netsim.network_io import MemberNetwork, NetworkFileError, read_member_network
-from netsim.parameters import ParameterError, Parameters
+from netsim.config.member_network import MemberNetwork, NetworkFileError, read_member_network
+from netsim.config.parameters import ParameterError, Parameters
+from netsim.model import metrics
+from netsim.model.network_model import NetworkModel
 
 
 @dataclass
@@ -77,6 +77,7 @@ def run(
     seed: int = 0,
     steps: int | None = None,
     record: str = "all",
+    on_step: Callable[[int, int], None] | None = None,
     **overrides: Any,
 ) -> RunResult:
     """Simulate ``steps`` weeks (default: the parameters' own) from ``seed``.
@@ -86,6 +87,8 @@ def run(
     new last step (see :meth:`Parameters.with_steps`). ``record="summary"``
     keeps only the table columns the summary reads (what a sweep without
     per-step tables asks for); the summary is the same either way.
+    ``on_step(done, total)`` is called after every week (for progress bars); the
+    run is the same with or without it.
     """
     if steps is not None:
         if params is None:
@@ -94,7 +97,13 @@ def run(
             params = Parameters.from_dict(params)
         params = params.with_steps(steps)
     model = build_model(params, seed=seed, record=record, **overrides)
-    model.run()
+    if on_step is None:
+        model.run()
+    else:
+        total = model.params.steps
+        for done in range(1, total + 1):
+            model.step()
+            on_step(done, total)
     table = model.table()
     return RunResult(
         parameters=model.params,

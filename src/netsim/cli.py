@@ -1,4 +1,4 @@
-"""The ``netsim`` command: a thin layer over :mod:`netsim.api` and :mod:`netsim.results`.
+"""The ``netsim`` command: a thin layer over :mod:`netsim.api` and :mod:`netsim.results.files`.
 
 Every bad input ends in one line on stderr naming what is wrong and what is
 allowed, and exit status 2; never a traceback.
@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from netsim.parameters import (
+from netsim.config.parameters import (
     FIELD_NAMES,
     GROUPS,
     TIMELINE_ACTIONS,
@@ -120,7 +120,7 @@ def parameters_epilog() -> str:
 
 def load_scenario_arg(scenario: str | None) -> Any:
     """The scenario named on the command line, or the embedded default."""
-    from netsim.scenarios import default_scenario, load_scenario, resolve
+    from netsim.config.scenarios import default_scenario, load_scenario, resolve
 
     if scenario is None:
         return default_scenario()
@@ -169,7 +169,10 @@ def run(
     Writes steps.parquet, steps.csv, summary.json (with parameters, seed, version)
     and curves.png, and prints a short summary.
     """
-    from netsim import api, results
+    from netsim import api
+    from netsim.present import plots
+    from netsim.results import files as results
+    from netsim.results import run_folder
 
     try:
         chosen = load_scenario_arg(scenario)
@@ -190,28 +193,28 @@ def run(
                 )
             base = base.with_steps(steps)
         params = base.replace(**overrides)
-        member_network = api.load_member_network(params)
+        api.load_member_network(params)  # a bad network file is reported before any work
     except (UserInputError, ValueError) as err:
         raise fail(str(err)) from None
 
     started = time.perf_counter()
-    model = api.NetworkModel(params, rng=seed, member_network=member_network)
-    if quiet:
-        model.run()
-    else:
-        from rich.progress import Progress
-
-        with Progress(console=err_console, transient=True) as progress:
-            task = progress.add_task("simulating", total=params.steps)
-            for _ in range(params.steps):
-                model.step()
-                progress.advance(task)
-    result = api.RunResult(
-        parameters=params, seed=seed, table=model.table(), summary=model.summary(), model=model
-    )
-    folder = out if out is not None else results.unique_folder(results_root, "run", f"-seed{seed}")
     try:
-        results.write_run(result, folder, figure=figure, scenario_text=chosen.text or None)
+        if quiet:
+            result = api.run(params, seed=seed)
+        else:
+            from rich.progress import Progress
+
+            with Progress(console=err_console, transient=True) as progress:
+                task = progress.add_task("simulating", total=params.steps)
+                result = api.run(
+                    params, seed=seed, on_step=lambda done, total: progress.advance(task)
+                )
+    except ValueError as err:
+        raise fail(str(err)) from None
+    folder = out if out is not None else results.unique_folder(results_root, "run", f"-seed{seed}")
+    images = {"curves.png": plots.run_curves_png(result.table, result.seed)} if figure else None
+    try:
+        run_folder.write_run(result, folder, images=images, scenario_text=chosen.text or None)
     except OSError as err:
         raise fail(f"cannot write results to {folder}: {err.strerror or err}") from None
     elapsed = time.perf_counter() - started
@@ -240,7 +243,7 @@ def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
 ) -> None:
     """Check scenario files; print one line per file; exit 2 if any is wrong."""
-    from netsim.scenarios import ScenarioError, load_scenario
+    from netsim.config.scenarios import ScenarioError, load_scenario
 
     bad = 0
     for path in files:
@@ -260,7 +263,7 @@ def validate(
 @app.command()
 def scenarios() -> None:
     """List the library of shipped scenarios with one-line descriptions."""
-    from netsim.scenarios import ScenarioError, library_dir, load_scenario
+    from netsim.config.scenarios import ScenarioError, library_dir, load_scenario
 
     table = Table(title=f"netsim scenarios ({library_dir()})")
     table.add_column("name")
@@ -363,10 +366,11 @@ def compare(
         TimeRemainingColumn,
     )
 
-    from netsim import compare as comparison
-    from netsim.intervals import outcome_table
-    from netsim.report import OUTCOME_LABELS
-    from netsim.results import unique_folder
+    from netsim.analysis.intervals import outcome_table
+    from netsim.batch import compare as comparison
+    from netsim.config.outcomes import HEADLINE_OUTCOMES, OUTCOME_LABELS
+    from netsim.present import compare_report
+    from netsim.results.files import unique_folder
 
     names = scenarios or []
     if len(names) < 2:
@@ -414,7 +418,7 @@ def compare(
         except comparison.CompareError as err:
             raise fail(str(err)) from None
     try:
-        comparison.write_comparison(data, folder)
+        compare_report.write_comparison(data, folder)
     except OSError as err:
         raise fail(f"cannot write results to {folder}: {err.strerror or err}") from None
     elapsed = time.perf_counter() - started
@@ -429,7 +433,7 @@ def compare(
     table.add_column("outcome")
     for slug in data.order:
         table.add_column(plan.scenarios[slug].name, justify="right")
-    for outcome in ("critical_mass_reached", "fizzled_out", "final_adoption", "final_active_share"):
+    for outcome in HEADLINE_OUTCOMES:
         rows = outcomes[outcomes["outcome"] == outcome].set_index("scenario")
         if rows.empty:
             continue
@@ -477,8 +481,8 @@ def analyse(
     """Analyse a sweep: run labels, outcome curves, tipping point, bimodality, phase diagrams
     and sensitivity indices, written to RESULTS_DIR/analysis with report.md and report.html.
     """
-    from netsim.analysis import AnalysisError
-    from netsim.analysis_report import analyse_folder
+    from netsim.analysis.summaries import AnalysisError
+    from netsim.present.sweep_report import analyse_folder
 
     if bootstrap < 1:
         raise fail(f"--bootstrap must be at least 1; got {bootstrap}")
@@ -532,7 +536,7 @@ def sweep(
         float, typer.Option(help="...or after this many seconds, whichever comes first.")
     ] = 5.0,
     analyse: Annotated[
-        bool, typer.Option(help="Analyse the folder afterwards (if netsim.analysis is there).")
+        bool, typer.Option(help="Analyse the folder afterwards (report, tables, figures).")
     ] = True,
     figures: Annotated[
         Path | None,
@@ -554,10 +558,10 @@ def sweep(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from netsim import runner
-    from netsim import sweep as sweeping
-    from netsim.experiments import load_experiment
-    from netsim.results import unique_folder
+    from netsim.batch import engines as runner
+    from netsim.batch import sweep as sweeping
+    from netsim.config.experiments import load_experiment
+    from netsim.results.files import unique_folder
 
     if workers is not None and workers < 1:
         raise fail(f"--workers must be at least 1; got {workers}")
@@ -669,30 +673,23 @@ def sweep(
             f"(done before), {report.total} in the design, {report.seconds:.1f}s "
             f"on {engine.describe()}"
         )
-    if analyse:  # netsim.analysis.analyse_folder(out) -> Path, if that module exists
-        import importlib
+    if analyse:
+        from netsim.present.sweep_report import analyse_folder
 
-        written: Any = None
         try:
-            analysis: Any = importlib.import_module("netsim.analysis")
-        except ModuleNotFoundError as err:
-            if err.name != "netsim.analysis":
-                raise fail(f"analysis cannot be imported: {err}") from None
-            analysis = None
-        hook = getattr(analysis, "analyse_folder", None)
-        if callable(hook):
-            try:
-                written = hook(folder) if figures is None else hook(folder, figures=figures)
-            except Exception as err:  # the runs are safe on disk whatever analysis does
-                err_console.print(
-                    f"netsim: error: analysis failed: {err}; the sweep's results are complete "
-                    f"in {folder}",
-                    markup=False,
-                    highlight=False,
-                    soft_wrap=True,
-                )
-                raise typer.Exit(1) from None
-        if not quiet and written is not None:
+            written = analyse_folder(folder) if figures is None else analyse_folder(
+                folder, figures=figures
+            )
+        except Exception as err:  # the runs are safe on disk whatever analysis does
+            err_console.print(
+                f"netsim: error: analysis failed: {err}; the sweep's results are complete "
+                f"in {folder}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(1) from None
+        if not quiet:
             typer.echo(f"analysis: {written}")
     typer.echo(str(folder) if quiet else f"results: {folder}")
 
@@ -714,7 +711,7 @@ def app_command(
 ) -> None:
     """Start the browser view (Solara): play a network live, move knobs, press shocks.
 
-    Serves the page netsim.app:Page until Ctrl+C.
+    Serves the page netsim.app.page:Page until Ctrl+C.
     Changing a knob rebuilds the model from week 0; shock buttons act on the running model.
     """
     import ipaddress
@@ -754,7 +751,7 @@ def app_command(
             soft_wrap=True,
         )
 
-    os.environ["SOLARA_APP"] = "netsim.app:Page"
+    os.environ["SOLARA_APP"] = "netsim.app.page:Page"
     os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = host, str(port)
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
     os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "false")
@@ -801,7 +798,7 @@ def validate_model(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from netsim.results import unique_folder
+    from netsim.results.files import unique_folder
     from netsim.validation import case_ids_all, run_suite
     from netsim.validation.report import write_report
 

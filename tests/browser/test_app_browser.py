@@ -64,14 +64,13 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float) -
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path]]:
     """A `netsim app` on a free port, with a small saved run to replay; stopped afterwards."""
     import netsim
-    from netsim.results import write_run
+    from netsim.results.run_folder import write_run
 
     work = tmp_path_factory.mktemp("app")
     saved = work / "results" / "short-run"
     write_run(
         netsim.run(netsim.Parameters(eligible_population=150), seed=4, steps=12),
         saved,
-        figure=False,
     )
     port = free_port()
     netsim_cli = shutil.which("netsim", path=str(Path(sys.executable).parent)) or "netsim"
@@ -151,7 +150,7 @@ def drop_file(page, selector: str, path: Path) -> None:
 def test_trainer_journey(server: tuple[str, Path, Path], tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    from netsim.scenarios import ScenarioError, parse_scenario_text
+    from netsim.config.scenarios import ScenarioError, parse_scenario_text
 
     url, saved, server_log = server
     ARTIFACTS.mkdir(exist_ok=True)

@@ -79,7 +79,7 @@ def summary_digest(summary: dict[str, Any]) -> str:
 
 def cases() -> Iterator[tuple[str, Any, int | None, int, str]]:
     """(case id, parameters, steps, seed, record mode) for every hashed run."""
-    from netsim.scenarios import default_scenario, library
+    from netsim.config.scenarios import default_scenario, library
 
     scenarios = [default_scenario(), *library()]
     for scenario in scenarios:

@@ -9,17 +9,9 @@ See docs/validation.md for the cases, their sources and tolerances.
 """
 
 from netsim.validation import cases
-from netsim.validation.core import (
-    CASES,
-    SIZES,
-    Case,
-    CaseResult,
-    Check,
-    Checks,
-    case_ids_all,
-    run_case,
-    run_suite,
-)
+from netsim.validation.cases import CASES
+from netsim.validation.core import SIZES, Case, CaseResult, Check, Checks
+from netsim.validation.suite import case_ids_all, run_case, run_suite
 
 __all__ = [
     "CASES",

@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 
 from netsim.api import build_model
-from netsim.model import NetworkModel
-from netsim.network_io import MemberNetwork
-from netsim.parameters import Parameters
-from netsim.state import AdoptionState
+from netsim.config.member_network import MemberNetwork
+from netsim.config.parameters import Parameters
+from netsim.model.network_model import NetworkModel
+from netsim.model.state import AdoptionState
 
 NOT_ADOPTED = AdoptionState.NOT_ADOPTED
 ADOPTED = AdoptionState.ADOPTED

@@ -2,7 +2,7 @@
 
 ``checks_table`` flattens results into one row per check; everything else here
 reads that table (the figure too), so a report can be redrawn from cases.csv.
-Files are written atomically (netsim.results).
+Files are written atomically (netsim.results.files).
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-from netsim.results import atomic_write, atomic_write_text, json_safe, provenance
-from netsim.validation.core import CASES, CaseResult
+from netsim.present import plots
+from netsim.results.files import atomic_write, atomic_write_text, json_safe, provenance
+from netsim.validation.cases import CASES
+from netsim.validation.core import CaseResult
 
 CHECK_COLUMNS = [
     "case",
@@ -126,13 +128,11 @@ def case_figure(table: pd.DataFrame, case_id: str) -> Any:
     positive differences outside it (beyond +1 for differences). Exact checks and
     bounds are listed in the title count but not drawn (they have no scale).
     """
-    from netsim import plots
-
     rows = table[
         (table["case"] == case_id) & table["relation"].isin(["approx", "excludes", "exceeds"])
     ]
     rows = rows[rows["tolerance"] > 0]
-    fig, ax = plots.plt.subplots(figsize=(8, 0.45 * max(len(rows), 2) + 1.4))
+    fig, ax = plots.subplots(figsize=(8, 0.45 * max(len(rows), 2) + 1.4))
     ax.axvspan(-1.0, 1.0, color="#dddddd", zorder=0)
     ax.axvline(0.0, color="#888888", lw=0.8)
     colours = {"approx": "#1b9e77", "excludes": "#7570b3", "exceeds": "#d95f02"}
@@ -158,8 +158,6 @@ def write_report(
     results: list[CaseResult], folder: Path, command: str, figures: bool = True
 ) -> Path:
     """Write report.md, cases.csv/json (one row per check), summary.json, figures/<case>.png."""
-    from netsim import plots
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     table = checks_table(results)
@@ -179,5 +177,4 @@ def write_report(
             fig = case_figure(table, r.case)
             path = folder / "figures" / f"{r.case}.png"
             atomic_write(path, lambda tmp, fig=fig: fig.savefig(tmp, dpi=100, format="png"))
-            plots.close(fig)
     return folder

@@ -1,18 +1,21 @@
-"""The validation cases; importing this package registers them in report order."""
+"""The validation cases, listed explicitly in report order: epidemic theory first, then
+threshold cascades. Nothing registers itself on import; this dict is the list."""
 
 from netsim.validation.cases import cascades, epidemics
-from netsim.validation.core import CASES
+from netsim.validation.core import Case
 
-ORDER = (
-    "newman-er",
-    "newman-configuration",
-    "sir-infectious-period",
-    "si-branching",
-    "watts-window",
-    "centola-macy",
-)
-"""Report order: epidemic theory first, then threshold cascades."""
+CASES: dict[str, Case] = {
+    spec.id: spec
+    for spec in (
+        epidemics.newman_er,
+        epidemics.newman_configuration,
+        epidemics.sir_infectious_period,
+        epidemics.si_branching,
+        cascades.watts_window,
+        cascades.centola_macy,
+    )
+}
+ORDER = tuple(CASES)
+"""Report order."""
 
-CASES.update({case_id: CASES.pop(case_id) for case_id in ORDER})
-
-__all__ = ["ORDER", "cascades", "epidemics"]
+__all__ = ["CASES", "ORDER", "cascades", "epidemics"]

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from netsim.parameters import Parameters
+from netsim.config.parameters import Parameters
 from netsim.validation import theory
 from netsim.validation.core import Checks, Size, case
 from netsim.validation.driving import (

@@ -26,7 +26,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from netsim.api import run
-from netsim.model import NetworkModel
+from netsim.model.network_model import NetworkModel
 from netsim.validation import theory
 from netsim.validation.core import Checks, Size, case
 from netsim.validation.driving import (

@@ -1,0 +1,362 @@
+"""Analysis of a sweep's run table: run labels, outcome curves, phase tables, bimodality,
+and the readers of a results folder.
+
+EMA Workbench's separation: the model makes runs, the experiment design (``netsim sweep``)
+chooses parameter values, and the analysis only reads the resulting tables. It is split by
+responsibility: this module (labels, levels, curves, phase tables, bimodality, loading a
+results folder), :mod:`netsim.analysis.tipping` (the tipping-point finder and refined sweeps),
+:mod:`netsim.analysis.sensitivity` (Sobol' and Morris indices through SALib) and
+:mod:`netsim.present.sweep_report` (the driver behind ``netsim analyse``: figures and report).
+
+Everything but :func:`load_manifest`, :func:`load_runs` and :func:`load_design` is a pure
+function over pandas tables with one row per run: ``run_id``, ``point_id``, ``replicate``,
+``seed``, ``status``, one column per varied parameter and the summary fields of
+:data:`netsim.config.outcomes.SUMMARY_FIELDS`.
+
+- run labels (:data:`LABEL_RULES`, :func:`label_runs`): mutually exclusive rules on the
+  summary fields;
+- outcome curves (:func:`outcome_curves`): per level of one parameter, the mean and its
+  95% t-interval for continuous outcomes, the share of runs with its Wilson interval for
+  yes/no outcomes (reusing :func:`netsim.analysis.intervals.outcome_table`);
+- phase diagrams (:func:`phase_table`): means over a grid of two parameters;
+- bimodality (:func:`bimodality_coefficient`): Sarle's coefficient per level.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from netsim.analysis.intervals import CONFIDENCE, SHARES, outcome_table, t_interval, wilson_interval
+from netsim.config.outcomes import (
+    BOOLEAN_OUTCOMES,
+    CURVE_OUTCOMES,
+    PROBABILITY_NAMES,
+    SPREAD_OF,
+    SUMMARY_FIELDS,
+)
+
+
+class AnalysisError(ValueError):
+    """A results folder or a request cannot be analysed (one-line message)."""
+
+
+__all__ = ["BOOLEAN_OUTCOMES", "CURVE_OUTCOMES", "PROBABILITY_NAMES", "SPREAD_OF"]  # re-exported
+
+# --- run labels ---------------------------------------------------------------------------
+
+LABEL_RULES: dict[str, str] = {
+    "fizzled": "fizzled_out: the run grew or spread, then lost it (final active members at "
+    "most half their peak, or final adoption at most half a peak that was at least twice "
+    "the start), whether or not it reached critical mass on the way",
+    "critical mass": "critical_mass_reached and not fizzled_out: the active share stayed at "
+    "or above the critical-mass share for 4 consecutive weeks and did not collapse after",
+    "spread": "spread and neither of the above: final adoption of at least 50% without "
+    "membership reaching critical mass and without a collapse",
+    "stalled": "none of the above: membership stayed short of critical mass and the idea short "
+    "of 50% adoption, without a collapse",
+}
+"""Run label -> its rule, in the order the rules are applied (the first that holds wins)."""
+FAILED_LABEL = "failed"
+LABEL_ORDER = ("critical mass", "spread", "stalled", "fizzled")
+"""Display order of the labels (failed runs, labelled 'failed', come last)."""
+
+# --- levels and bimodality ----------------------------------------------------------------
+
+MAX_LEVELS = 15
+"""A numeric parameter with more distinct values than this (Latin hypercube, Sobol and
+Morris designs) is cut into :data:`BINS` equal-width bins; a level is then a bin centre."""
+BINS = 10
+BIMODALITY_THRESHOLD = 5 / 9
+"""Sarle's coefficient of a uniform distribution; larger values suggest two modes."""
+
+
+def _bool(series: pd.Series) -> pd.Series:
+    """A yes/no column as bool; missing values (failed runs) count as False."""
+    if pd.api.types.is_bool_dtype(series):
+        return series.astype(bool)
+    return series.astype("boolean").fillna(False).astype(bool)
+
+
+def dedupe_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per ``run_id``: the last successful row if any, else the last row.
+
+    A resumed sweep may write a run twice (e.g. failed, then ok); row order is the order
+    the parts were read in.
+    """
+    if "run_id" not in runs.columns:
+        raise AnalysisError("the runs table has no 'run_id' column")
+    ok = (runs["status"] == "ok") if "status" in runs.columns else True
+    keyed = runs.assign(_ok=ok, _row=np.arange(len(runs)))
+    kept = keyed.sort_values(["_ok", "_row"], kind="stable").groupby("run_id", sort=False).tail(1)
+    return kept.sort_values("_row").drop(columns=["_ok", "_row"]).reset_index(drop=True)
+
+
+def successful(runs: pd.DataFrame) -> pd.DataFrame:
+    """The runs with status 'ok', with the yes/no outcomes as bool columns."""
+    ok = runs[runs["status"] == "ok"] if "status" in runs.columns else runs
+    ok = ok.copy()
+    for column in BOOLEAN_OUTCOMES:
+        if column in ok.columns:
+            ok[column] = _bool(ok[column])
+    return ok.reset_index(drop=True)
+
+
+def label_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """``runs`` with a ``label`` column, by the rules in :data:`LABEL_RULES`.
+
+    The rules are applied in order and the first that holds wins, so the labels are
+    mutually exclusive and cover every run:
+
+    1. ``fizzled``: ``fizzled_out`` (even if critical mass was reached before the collapse);
+    2. ``critical mass``: ``critical_mass_reached`` and not ``fizzled_out``;
+    3. ``spread``: ``spread`` (final adoption >= 50%) and neither of the above;
+    4. ``stalled``: none of the above.
+
+    A run whose ``status`` is not 'ok' is labelled ``failed``.
+    """
+    missing = [c for c in BOOLEAN_OUTCOMES if c not in runs.columns]
+    if missing:
+        raise AnalysisError(f"the runs table has no {', '.join(map(repr, missing))} column")
+    fizzled = _bool(runs["fizzled_out"]).to_numpy()
+    critical = _bool(runs["critical_mass_reached"]).to_numpy()
+    spread = _bool(runs["spread"]).to_numpy()
+    label = np.select(
+        [fizzled, critical, spread], ["fizzled", "critical mass", "spread"], default="stalled"
+    )
+    if "status" in runs.columns:
+        label = np.where(runs["status"].to_numpy() == "ok", label, FAILED_LABEL)
+    return runs.assign(label=label)
+
+
+def label_counts(labelled: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Runs and share of runs per label (per level of ``by`` if given); every label listed."""
+    labels = list(LABEL_ORDER)
+    if (labelled["label"] == FAILED_LABEL).any():
+        labels.append(FAILED_LABEL)
+    if by is None:
+        counts = labelled["label"].value_counts().reindex(labels, fill_value=0)
+        table = pd.DataFrame({"label": labels, "runs": counts.to_numpy()})
+        table["share"] = table["runs"] / max(1, int(table["runs"].sum()))
+        return table
+    levels = levels_of(labelled[by])
+    counts = pd.crosstab(levels, labelled["label"]).reindex(columns=labels, fill_value=0)
+    long = counts.stack().rename("runs").reset_index()
+    long.columns = [by, "label", "runs"]
+    totals = long.groupby(by)["runs"].transform("sum")
+    long["share"] = long["runs"] / totals.where(totals > 0, 1)
+    return long
+
+
+# --- outcome curves and phase diagrams ----------------------------------------------------
+
+
+def is_numeric(values: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
+def levels_of(values: pd.Series, max_levels: int = MAX_LEVELS, bins: int = BINS) -> pd.Series:
+    """The level of each run: the value itself, or its bin centre for many-valued numbers.
+
+    A numeric parameter with more than ``max_levels`` distinct values is cut into ``bins``
+    equal-width bins between its lowest and highest value.
+    """
+    if not is_numeric(values) or values.nunique() <= max_levels:
+        return values
+    x = values.to_numpy(dtype=float)
+    edges = np.linspace(np.nanmin(x), np.nanmax(x), bins + 1)
+    index = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, bins - 1)
+    centres = (edges[:-1] + edges[1:]) / 2
+    return pd.Series(centres[index], index=values.index, name=values.name)
+
+
+def _sorted_levels(levels: pd.Series) -> list[Any]:
+    unique = pd.unique(levels.dropna())
+    return sorted(unique) if is_numeric(levels) else sorted(unique, key=str)
+
+
+def outcome_curves(
+    runs: pd.DataFrame,
+    parameter: str,
+    outcomes: Sequence[str] | None = None,
+    confidence: float = CONFIDENCE,
+) -> pd.DataFrame:
+    """Per level of ``parameter`` and outcome: n, mean and its interval.
+
+    Successful runs only, pooled over the values of any other varied parameter. Continuous
+    outcomes get the mean and its t-interval, yes/no outcomes the share of runs and its
+    Wilson interval (:func:`netsim.analysis.intervals.outcome_table`); shares are kept in [0, 1].
+    Columns: parameter, level, outcome, kind, method, n, mean, ci_low, ci_high.
+    """
+    ok = successful(runs)
+    chosen = [o for o in (outcomes or SUMMARY_FIELDS) if o in ok.columns]
+    levels = levels_of(ok[parameter])
+    frame = pd.DataFrame({"scenario": levels})
+    for outcome in chosen:
+        frame[outcome] = ok[outcome] if outcome in BOOLEAN_OUTCOMES else ok[outcome].astype(float)
+    table = outcome_table(frame, _sorted_levels(levels), confidence)
+    table = table.rename(columns={"scenario": "level"})
+    table.insert(0, "parameter", parameter)
+    return table
+
+
+def phase_table(
+    runs: pd.DataFrame,
+    x: str,
+    y: str,
+    outcomes: Sequence[str] = ("critical_mass_reached", "final_adoption"),
+    confidence: float = CONFIDENCE,
+) -> pd.DataFrame:
+    """Per (x level, y level): n and the mean of each outcome (share of runs for yes/no ones),
+    with its 95% interval in ``<outcome>_ci_low`` / ``<outcome>_ci_high``.
+
+    Successful runs only, pooled over any other varied parameter. Intervals as in
+    :func:`outcome_curves`: Wilson for yes/no outcomes, t for means (a time to a share is
+    averaged over the runs that reached it, so its n may be smaller than the cell's); the
+    intervals of shares are kept in [0, 1] (:data:`netsim.analysis.intervals.SHARES`).
+    """
+    ok = successful(runs)
+    frame = pd.DataFrame({x: levels_of(ok[x]), y: levels_of(ok[y])})
+    for outcome in outcomes:
+        frame[outcome] = ok[outcome].astype(float)
+    grouped = frame.groupby([x, y], sort=True)
+    table = grouped[list(outcomes)].mean()
+    table.insert(0, "n", grouped.size())
+    for outcome in outcomes:
+        if outcome in BOOLEAN_OUTCOMES:
+            bounds = grouped[outcome].agg(
+                lambda v: wilson_interval(int(v.sum()), int(v.size), confidence)
+            )
+        else:
+            bounds = grouped[outcome].agg(lambda v: t_interval(v.to_numpy(), confidence))
+        share = outcome in SHARES or outcome in BOOLEAN_OUTCOMES
+        floor, ceiling = (0.0, 1.0) if share else (-math.inf, math.inf)
+        table[f"{outcome}_ci_low"] = [max(floor, b.low) for b in bounds]
+        table[f"{outcome}_ci_high"] = [min(ceiling, b.high) for b in bounds]
+    return table.reset_index()
+
+
+# --- bimodality ---------------------------------------------------------------------------
+
+
+def bimodality_coefficient(values: Sequence[float] | np.ndarray) -> float:
+    """Sarle's bimodality coefficient b = (g² + 1) / (k + 3(n-1)² / ((n-2)(n-3))).
+
+    g is the sample skewness and k the sample excess kurtosis, both bias-corrected
+    (SAS's definitions; Pfister et al. 2013, Front Psychol 4:700). b ranges over (0, 1];
+    a uniform distribution gives 5/9 (:data:`BIMODALITY_THRESHOLD`), a normal one about 1/3,
+    and values above 5/9 suggest two modes (or strong skew: read it with the figure).
+    NaN for fewer than 4 values or no spread.
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = x.size
+    if n < 4 or np.ptp(x) <= 1e-12 * max(1.0, float(np.abs(x).max())):
+        return math.nan
+    g = float(stats.skew(x, bias=False))
+    k = float(stats.kurtosis(x, fisher=True, bias=False))
+    return (g * g + 1) / (k + 3 * (n - 1) ** 2 / ((n - 2) * (n - 3)))
+
+
+def bimodality_table(
+    runs: pd.DataFrame, parameter: str, outcome: str = "final_active_share"
+) -> pd.DataFrame:
+    """Per level of ``parameter``: n, mean, sd, Sarle's b of ``outcome`` and b > 5/9."""
+    ok = successful(runs)
+    frame = pd.DataFrame({"level": levels_of(ok[parameter]), "value": ok[outcome].astype(float)})
+    rows = []
+    for level in _sorted_levels(frame["level"]):
+        values = frame.loc[frame["level"] == level, "value"].dropna().to_numpy()
+        b = bimodality_coefficient(values)
+        rows.append(
+            {
+                "parameter": parameter,
+                "level": level,
+                "outcome": outcome,
+                "n": int(values.size),
+                "mean": float(values.mean()) if values.size else math.nan,
+                "sd": float(values.std(ddof=1)) if values.size > 1 else math.nan,
+                "bimodality": b,
+                "bimodal": bool(b > BIMODALITY_THRESHOLD),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# --- the results folder -------------------------------------------------------------------
+
+
+def load_manifest(folder: Path) -> dict[str, Any]:
+    """``folder/manifest.json`` as a dict, checked for the keys the analysis needs."""
+    folder = Path(folder)
+    if not folder.exists():
+        raise AnalysisError(f"results folder {folder} does not exist")
+    if not folder.is_dir():
+        raise AnalysisError(f"{folder} is not a folder: give a `netsim sweep` results folder")
+    path = folder / "manifest.json"
+    if not path.is_file():
+        raise AnalysisError(
+            f"{folder} has no manifest.json: is it a `netsim sweep` results folder?"
+        )
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise AnalysisError(f"cannot read {path}: {err}") from None
+    if not isinstance(manifest, dict):
+        raise AnalysisError(f"{path} is not a JSON object")
+    for key in ("design", "varied"):
+        if key not in manifest:
+            raise AnalysisError(f"{path} has no {key!r} key")
+    varied = manifest["varied"]
+    if not isinstance(varied, list) or not all(
+        isinstance(v, dict) and isinstance(v.get("name"), str) for v in varied
+    ):
+        raise AnalysisError(f"{path}: 'varied' must be a list of objects with a 'name'")
+    return manifest
+
+
+def load_runs(folder: Path) -> pd.DataFrame:
+    """Every ``folder/runs/part-*.parquet``, deduplicated by run_id (see :func:`dedupe_runs`),
+    in design order (see :func:`in_design_order`)."""
+    runs_dir = Path(folder) / "runs"
+    if not runs_dir.is_dir() or not any(runs_dir.glob("*.parquet")):
+        raise AnalysisError(f"{folder} has no runs/*.parquet: did the sweep write any runs?")
+    parts = sorted(runs_dir.glob("part-*.parquet")) or sorted(runs_dir.glob("[!._]*.parquet"))
+    try:
+        # part by part: a part where a column is all missing may have another Arrow type
+        runs = pd.concat([pd.read_parquet(part) for part in parts], ignore_index=True)
+    except (OSError, ValueError) as err:
+        raise AnalysisError(f"cannot read {runs_dir}: {err}") from None
+    if runs.empty:
+        raise AnalysisError(f"{runs_dir} holds no runs")
+    return in_design_order(dedupe_runs(runs))
+
+
+def in_design_order(runs: pd.DataFrame) -> pd.DataFrame:
+    """``runs`` sorted by point and replicate (else by run_id), whatever order they finished in.
+
+    A process pool writes runs as they finish, so the parts' row order differs from sweep to
+    sweep; the bootstrap resamples rows by position, so without a fixed order the same runs
+    would give (slightly) different intervals.
+    """
+    keys = [k for k in ("point_id", "replicate") if k in runs.columns] or ["run_id"]
+    return runs.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def load_design(folder: Path) -> pd.DataFrame | None:
+    """The sweep's raw sample (``design.parquet``: point_id + parameters), if it wrote one."""
+    path = Path(folder) / "design.parquet"
+    if not path.is_file():
+        return None
+    try:
+        matrix = pd.read_parquet(path)
+    except (OSError, ValueError) as err:
+        raise AnalysisError(f"cannot read {path}: {err}") from None
+    return matrix if "point_id" in matrix.columns else None

@@ -1,0 +1,1 @@
+"""The Solara browser view: the page, its session (no Solara), and the network drawing."""

@@ -1,0 +1,538 @@
+"""What the browser view draws, and where: the network layout, sampling and the pictures.
+
+The layout is computed once per model build from the organisation codes and
+the people's indices only, never from the ties or the state, so nobody moves
+while the network changes under them (a spring layout per frame would make the
+picture swim and cost more than the model step):
+
+- organisations sit evenly around a circle (the first at the top, clockwise);
+- each organisation's people fill a disc around its anchor on a sunflower
+  (Vogel) spiral in index order, the disc's area proportional to its headcount.
+
+Large populations are drawn through a fixed, deterministic sample
+(:func:`sample_people`), stratified by organisation; only ties among sampled
+people are drawn. :func:`network_frame` turns the model's member and tie arrays
+into the arrays a scatter plot and two line collections need
+(:func:`model_network_frame` reads them from a live model), and
+:class:`Figures` draws them, with the curves and the 5C wheel, into PNGs for
+the browser view's session (:mod:`netsim.app.session`) by updating kept matplotlib
+artists. Nothing here imports Solara.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.image import imsave
+
+from netsim.config.outcomes import FIVE_C
+from netsim.model.state import AdoptionState, MembershipStatus
+from netsim.present.plots import LABELS, STATUS_COLOURS
+
+GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
+"""Angle between successive points of a sunflower spiral (about 137.5 degrees)."""
+DRAW_LIMIT = 800
+"""Most people drawn at once; larger populations are drawn through a fixed sample."""
+
+ADOPTION_COLOURS = {
+    AdoptionState.NOT_ADOPTED: (0.26, 0.52, 0.78),  # blue: has not adopted the idea
+    AdoptionState.ADOPTED: (0.90, 0.38, 0.0),  # orange: holds the idea
+    AdoptionState.DROPPED: (0.50, 0.40, 0.65),  # purple: adopted, then dropped it
+}
+STATUS_ALPHA = {
+    MembershipStatus.PROSPECT: 0.10,  # faint: eligible, never joined
+    MembershipStatus.ACTIVE: 0.90,
+    MembershipStatus.PASSIVE: 0.55,
+    MembershipStatus.LAPSED: 0.18,  # faded: left the network
+}
+SIZE_MIN, SIZE_RANGE = 6.0, 70.0
+"""Marker area in points^2: SIZE_MIN + SIZE_RANGE x engagement (prospects at SIZE_MIN)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Fixed positions of every person (``xy``, shape (N, 2)) and of each organisation."""
+
+    xy: np.ndarray
+    organisations: np.ndarray
+    """The distinct organisation codes, in anchor order."""
+    anchors: np.ndarray
+    """Anchor of each organisation (shape (K, 2)), on the unit circle (the centre if K = 1)."""
+    radii: np.ndarray
+    """Radius of each organisation's disc."""
+
+
+def organisation_anchors(count: int) -> np.ndarray:
+    """``count`` points evenly spaced on the unit circle, the first at the top, clockwise."""
+    if count < 1:
+        return np.zeros((0, 2))
+    if count == 1:
+        return np.zeros((1, 2))
+    angle = math.pi / 2 - 2 * math.pi * np.arange(count) / count
+    return np.column_stack([np.cos(angle), np.sin(angle)])
+
+
+def rank_within_groups(groups: np.ndarray) -> np.ndarray:
+    """For each item, how many earlier items (by index) share its group (0, 1, 2, ...)."""
+    groups = np.asarray(groups)
+    order = np.argsort(groups, kind="stable")
+    sorted_groups = groups[order]
+    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
+    lengths = np.diff(np.r_[starts, groups.size])
+    rank_sorted = np.arange(groups.size) - np.repeat(starts, lengths)
+    rank = np.empty(groups.size, np.int64)
+    rank[order] = rank_sorted
+    return rank
+
+
+def member_layout(organisation: np.ndarray) -> Layout:
+    """Positions of every person: organisations around a circle, people in a disc around each.
+
+    Depends only on ``organisation`` (codes per person index): the same codes give
+    the same layout, whatever the ties, statuses or random seed.
+    """
+    organisation = np.asarray(organisation)
+    codes, which, sizes = np.unique(organisation, return_inverse=True, return_counts=True)
+    k = codes.size
+    anchors = organisation_anchors(k)
+    # discs of neighbouring anchors must not overlap: radius < half the chord between them
+    largest = 0.92 * math.sin(math.pi / k) if k > 1 else 1.0
+    radii = largest * np.sqrt(sizes / max(int(sizes.max(initial=1)), 1))
+    rank = rank_within_groups(which)
+    size = sizes[which]
+    r = radii[which] * np.sqrt((rank + 0.5) / size)
+    theta = rank * GOLDEN_ANGLE
+    xy = anchors[which] + np.column_stack([r * np.cos(theta), r * np.sin(theta)])
+    return Layout(xy=xy, organisations=codes, anchors=anchors, radii=radii)
+
+
+def sample_people(organisation: np.ndarray, limit: int = DRAW_LIMIT) -> np.ndarray:
+    """Sorted indices of at most ``limit`` people, spread evenly over organisations.
+
+    Everyone if the population fits. Otherwise each organisation keeps a share of
+    ``limit`` in proportion to its headcount (at least one person), taken at
+    evenly spaced ranks within it: deterministic, no random numbers.
+    """
+    organisation = np.asarray(organisation)
+    n = organisation.size
+    if n <= limit:
+        return np.arange(n)
+    _codes, which, sizes = np.unique(organisation, return_inverse=True, return_counts=True)
+    quota = np.maximum(1, np.floor(sizes * limit / n)).astype(np.int64)
+    # hand out what flooring left over to the largest remainders, stay within the limit
+    spare = limit - int(quota.sum())
+    if spare > 0:
+        remainder = sizes * limit / n - np.floor(sizes * limit / n)
+        quota[np.argsort(-remainder, kind="stable")[:spare]] += 1
+    quota = np.minimum(quota, sizes)
+    rank = rank_within_groups(which)
+    q = quota[which]
+    s = sizes[which]
+    # person of rank r is kept when a multiple of s/q falls in [r, r+1): floor(r*q/s) steps up
+    keep = (rank * q) // s != ((rank - 1) * q) // s
+    keep |= rank == 0
+    chosen = np.flatnonzero(keep)
+    if chosen.size > limit:  # only when many tiny organisations each claim their one person
+        chosen = chosen[np.linspace(0, chosen.size - 1, limit).round().astype(np.int64)]
+    return chosen
+
+
+def edges_within(sample: np.ndarray, edge_u: np.ndarray, edge_v: np.ndarray, n: int) -> np.ndarray:
+    """Ids of the edges whose two ends are both in ``sample`` (of a population of ``n``)."""
+    inside = np.zeros(n, bool)
+    inside[sample] = True
+    return np.flatnonzero(inside[edge_u] & inside[edge_v])
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkFrame:
+    """What one picture of the network needs, for the sampled people and their ties."""
+
+    xy: np.ndarray
+    """(n, 2) positions."""
+    colours: np.ndarray
+    """(n, 4) RGBA: adoption state as colour, membership status as opacity."""
+    sizes: np.ndarray
+    """(n,) marker areas: engagement."""
+    outlines: np.ndarray
+    """(n,) bool: leaders and champions who are members (drawn with a dark outline)."""
+    tie_segments: np.ndarray
+    """(m, 2, 2) the ties among sampled people."""
+    new_tie_segments: np.ndarray
+    """(k, 2, 2) the ties formed this step (also in ``tie_segments``)."""
+    shown: int
+    population: int
+
+
+def network_frame(
+    *,
+    layout: Layout,
+    sample: np.ndarray,
+    sample_edges: np.ndarray,
+    status: np.ndarray,
+    engagement: np.ndarray,
+    adoption: np.ndarray,
+    highlight: np.ndarray,
+    edge_u: np.ndarray,
+    edge_v: np.ndarray,
+    strength: np.ndarray,
+    formed_step: np.ndarray,
+    step: int,
+) -> NetworkFrame:
+    """Drawing data from the model's arrays (all indexed by person or by edge id).
+
+    ``adoption`` is the state of one idea per person; ``sample_edges`` the edge
+    ids among ``sample`` (see :func:`edges_within`); a tie is new when
+    ``formed_step == step`` (none at step 0, where every tie is a founding one).
+    """
+    st = status[sample].astype(np.int64)
+    ad = adoption[sample].astype(np.int64)
+    palette = np.array([ADOPTION_COLOURS[AdoptionState(k)] for k in range(3)])
+    alpha_of = np.array([STATUS_ALPHA[MembershipStatus(k)] for k in range(4)])
+    colours = np.empty((sample.size, 4))
+    colours[:, :3] = palette[ad]
+    colours[:, 3] = alpha_of[st]
+    prospect = st == MembershipStatus.PROSPECT
+    colours[prospect, :3] = 0.6  # prospects are grey whatever they would think of the idea
+    sizes = SIZE_MIN + SIZE_RANGE * np.clip(engagement[sample], 0.0, 1.0)
+    sizes[prospect] = SIZE_MIN
+    present = sample_edges[strength[sample_edges] > 0]
+    xy = layout.xy
+    segments = np.stack([xy[edge_u[present]], xy[edge_v[present]]], axis=1)
+    new = present[formed_step[present] == step] if step > 0 else present[:0]
+    new_segments = np.stack([xy[edge_u[new]], xy[edge_v[new]]], axis=1)
+    return NetworkFrame(
+        xy=xy[sample],
+        colours=colours,
+        sizes=sizes,
+        outlines=highlight[sample]
+        & ((st == MembershipStatus.ACTIVE) | (st == MembershipStatus.PASSIVE)),
+        tie_segments=segments.reshape(-1, 2, 2),
+        new_tie_segments=new_segments.reshape(-1, 2, 2),
+        shown=int(sample.size),
+        population=int(status.size),
+    )
+
+
+def model_network_frame(
+    model: Any, layout: Layout, sample: np.ndarray, sample_edges: np.ndarray
+) -> NetworkFrame:
+    """:func:`network_frame` of a live model's current state (its first idea's adoption).
+
+    Reads the model's member and tie arrays without copying them, so the play
+    loop and the frame benchmark prepare a picture the same way.
+    """
+    m, ties, graph = model.members, model.ties, model.graph
+    return network_frame(
+        layout=layout,
+        sample=sample,
+        sample_edges=sample_edges,
+        status=m.status,
+        engagement=m.engagement,
+        adoption=m.adoption[0],
+        highlight=m.leader | m.champion,
+        edge_u=graph.edge_u,
+        edge_v=graph.edge_v,
+        strength=ties.strength,
+        formed_step=ties.formed_step,
+        step=model.step_count,
+    )
+
+
+# --- the pictures -----------------------------------------------------------------------------
+
+DPI = 96
+TIE_COLOUR = (0.45, 0.45, 0.45, 0.35)
+NEW_TIE_COLOUR = (0.84, 0.10, 0.18, 0.95)
+GHOST_COLOUR = "0.82"
+MARKER_COLOUR = "#b2182b"
+ACTION_LABELS = {
+    "leader_leaves": "leader leaves",
+    "funding_cut": "funding cut",
+    "funding_set": "funding set",
+    "priority_added": "priority added",
+    "champions_recruited": "champions recruited",
+    "event": "event",
+}
+CURVE_PANELS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("Members by status", "people", ("active", "passive", "lapsed")),
+    ("Adoption of the idea", "share of eligible people", ("adoption_share",)),
+    ("Engagement and trust", "mean over members", ("mean_engagement", "mean_trust")),
+)
+CURVE_COLOURS = {
+    **STATUS_COLOURS,
+    "adoption_share": ADOPTION_COLOURS[1],
+    "mean_engagement": "#e7298a",
+    "mean_trust": "#66a61e",
+}
+_RENDER_LOCK = threading.Lock()
+"""matplotlib shares caches between figures: draw one figure at a time, whichever session."""
+
+
+def png_bytes(canvas: FigureCanvasAgg) -> bytes:
+    """The canvas as it was last drawn, as PNG (fast compression: speed beats bytes here)."""
+    buffer = io.BytesIO()
+    imsave(
+        buffer,
+        np.asarray(canvas.buffer_rgba()),
+        format="png",
+        pil_kwargs={"compress_level": 1},
+    )
+    return buffer.getvalue()
+
+
+def _nice_ceiling(value: float) -> float:
+    """The next round number (1, 1.5, 2, 3, 4, 5, 6, 8 x 10^k) at or above ``value``; >= 10."""
+    value = max(value, 10.0)
+    base = 10.0 ** math.floor(math.log10(value))
+    return next(m * base for m in (1, 1.5, 2, 3, 4, 5, 6, 8, 10) if m * base >= value)
+
+
+class Figures:
+    """One session's three figures, kept and updated in place.
+
+    Each figure draws its static parts (organisation labels; axes, labels,
+    legends, the ghost and the intervention markers) only when those change,
+    caches that background, and per frame pastes it back and draws the live
+    artists on top (blitting on the Agg canvas): text is the slow part of a
+    matplotlib draw, and it hardly ever changes.
+    """
+
+    def __init__(self) -> None:
+        self.network = Figure(figsize=(4.6, 4.6), dpi=DPI)
+        self._network_canvas = FigureCanvasAgg(self.network)
+        ax = self.network.add_axes((0.0, 0.0, 1.0, 1.0))
+        ax.set_axis_off()
+        ax.set_aspect("equal")
+        self._net_ax = ax
+        self._ties = LineCollection([], colors=[TIE_COLOUR], linewidths=0.5, zorder=1)
+        self._new_ties = LineCollection([], colors=[NEW_TIE_COLOUR], linewidths=1.6, zorder=2)
+        ax.add_collection(self._ties)
+        ax.add_collection(self._new_ties)
+        self._people = ax.scatter(np.zeros(0), np.zeros(0), s=np.zeros(0), zorder=3)
+        for artist in (self._ties, self._new_ties, self._people):
+            artist.set_animated(True)
+        self._org_labels: list[Any] = []
+        self._network_bg: Any = None
+
+        self.curves = Figure(figsize=(10.8, 2.5), dpi=DPI)
+        self._curves_canvas = FigureCanvasAgg(self.curves)
+        axes = self.curves.subplots(1, 3)
+        self._curve_axes = list(axes)
+        self._live: list[tuple[Any, Any, str]] = []
+        self._ghosts: list[tuple[Any, str]] = []
+        for ax, (title, ylabel, columns) in zip(axes, CURVE_PANELS, strict=True):
+            for column in columns:
+                (ghost,) = ax.plot([], [], color=GHOST_COLOUR, lw=2.6, zorder=1)
+                (line,) = ax.plot(
+                    [], [], color=CURVE_COLOURS[column], lw=1.6, label=LABELS[column], zorder=3
+                )
+                line.set_animated(True)
+                self._ghosts.append((ghost, column))
+                self._live.append((ax, line, column))
+            ax.set_title(title, fontsize=10)
+            ax.set_ylabel(ylabel, fontsize=8)
+            ax.set_xlabel("week", fontsize=8)
+            ax.tick_params(labelsize=7)
+            ax.legend(loc="upper left", fontsize=7, frameon=False)
+            if ax is not axes[0]:
+                ax.set_ylim(0, 1)
+        self.curves.subplots_adjust(left=0.055, right=0.99, bottom=0.18, top=0.88, wspace=0.24)
+        self._markers: list[Any] = []
+        self._markers_drawn = 0
+        self._status_top = 0.0
+        self._curves_bg: Any = None
+
+        self.wheel = Figure(figsize=(4.1, 3.5), dpi=DPI)
+        self._wheel_canvas = FigureCanvasAgg(self.wheel)
+        wax = self.wheel.add_subplot(projection="polar")
+        self._wheel_ax = wax
+        self._angles = np.linspace(0, 2 * np.pi, len(FIVE_C), endpoint=False)
+        closed = np.append(self._angles, self._angles[0])
+        (self._wheel_ghost,) = wax.plot(closed, np.zeros(closed.size), color=GHOST_COLOUR, lw=2.2)
+        (self._wheel_line,) = wax.plot(closed, np.zeros(closed.size), color="#1b9e77", lw=2)
+        (self._wheel_fill,) = wax.fill(closed, np.zeros(closed.size), color="#1b9e77", alpha=0.18)
+        for artist in (self._wheel_ghost, self._wheel_line, self._wheel_fill):
+            artist.set_animated(True)
+        wax.set_xticks(self._angles)
+        wax.set_xticklabels([LABELS[c].replace(" ", "\n", 1) for c in FIVE_C], fontsize=8)
+        wax.set_ylim(0, 1)
+        wax.set_yticks([0.25, 0.5, 0.75, 1.0])
+        wax.set_yticklabels(["", "0.5", "", "1"], fontsize=7, color="grey")
+        wax.set_title("5C wheel", fontsize=10, pad=14)
+        self.wheel.subplots_adjust(left=0.2, right=0.8, bottom=0.11, top=0.84)
+        self._wheel_bg: Any = None
+        self._ghost: pd.DataFrame | None = None
+
+    # --- state changes that need a full redraw of the static parts -------------------
+    def reset(self, layout: Layout, horizon: int) -> None:
+        """A new model: fit the network to its layout, clear ghost and markers."""
+        extent = float(np.max(np.abs(layout.xy))) if layout.xy.size else 1.0
+        margin = 0.12 * extent + 0.05
+        self._net_ax.set_xlim(-extent - margin, extent + margin)
+        self._net_ax.set_ylim(-extent - margin, extent + margin)
+        for label in self._org_labels:
+            label.remove()
+        self._org_labels = []
+        self._network_bg = None
+        k = layout.anchors.shape[0]
+        if 1 < k <= 24:
+            for code, anchor, radius in zip(
+                layout.organisations, layout.anchors, layout.radii, strict=True
+            ):
+                where = anchor * (1.0 + (radius + 0.06) / max(np.hypot(*anchor), 1e-9))
+                self._org_labels.append(
+                    self._net_ax.text(
+                        where[0],
+                        where[1],
+                        f"org {int(code) + 1}",
+                        fontsize=7,
+                        color="0.45",
+                        ha="center",
+                        va="center",
+                    )
+                )
+        for ax in self._curve_axes:
+            ax.set_xlim(0, max(horizon, 1))
+        for marker in self._markers:
+            marker.remove()
+        self._markers = []
+        self._markers_drawn = 0
+        self._status_top = 0.0
+        self.set_ghost(None)
+
+    def set_ghost(self, table: pd.DataFrame | None) -> None:
+        """The comparison run drawn in light grey (None: none)."""
+        self._ghost = table
+        for line, column in self._ghosts:
+            if table is None:
+                line.set_data([], [])
+            else:
+                line.set_data(table["step"].to_numpy(), table[column].to_numpy())
+        self._curves_bg = None
+
+    # --- one frame -----------------------------------------------------------------------
+    def render(
+        self,
+        table: pd.DataFrame,
+        network: NetworkFrame,
+        interventions: tuple[tuple[int, str, float], ...],
+    ) -> tuple[bytes, bytes, bytes]:
+        """PNGs of the network, the curves and the wheel for the model's current state."""
+        with _RENDER_LOCK:
+            return (
+                self._render_network(network),
+                self._render_curves(table, interventions),
+                self._render_wheel(table),
+            )
+
+    def _render_network(self, frame: NetworkFrame) -> bytes:
+        self._ties.set_segments(frame.tie_segments)
+        self._new_ties.set_segments(frame.new_tie_segments)
+        people = self._people
+        people.set_offsets(frame.xy)
+        people.set_sizes(frame.sizes)
+        people.set_facecolors(frame.colours)
+        people.set_edgecolors(np.where(frame.outlines[:, None], [[0.1, 0.1, 0.1, 0.9]], 0.0))
+        people.set_linewidths(np.where(frame.outlines, 0.9, 0.0))
+        canvas = self._network_canvas
+        if self._network_bg is None:  # organisation labels: text is slow to draw every frame
+            canvas.draw()
+            self._network_bg = canvas.copy_from_bbox(self.network.bbox)
+        else:
+            canvas.restore_region(self._network_bg)
+        for artist in (self._ties, self._new_ties, self._people):
+            self._net_ax.draw_artist(artist)
+        return png_bytes(canvas)
+
+    def _render_curves(
+        self, table: pd.DataFrame, interventions: tuple[tuple[int, str, float], ...]
+    ) -> bytes:
+        steps = table["step"].to_numpy()
+        for _ax, line, column in self._live:
+            line.set_data(steps, table[column].to_numpy())
+        status = ["active", "passive", "lapsed"]
+        peak = float(table[status].to_numpy().max(initial=0))
+        if self._ghost is not None:
+            peak = max(peak, float(self._ghost[status].to_numpy().max(initial=0)))
+        if peak > 0.92 * self._status_top or self._status_top == 0:
+            self._status_top = _nice_ceiling(1.2 * peak)
+            self._curve_axes[0].set_ylim(0, self._status_top)
+            self._curves_bg = None
+        if len(interventions) > self._markers_drawn:
+            for step, action, amount in interventions[self._markers_drawn :]:
+                for ax in self._curve_axes:
+                    self._markers.append(ax.axvline(step, color=MARKER_COLOUR, lw=1, ls="--"))
+                self._markers.append(
+                    self._curve_axes[1].annotate(
+                        marker_label(action, amount),
+                        xy=(step, 0.98),
+                        xycoords=("data", "axes fraction"),
+                        rotation=90,
+                        ha="right",
+                        va="top",
+                        fontsize=7,
+                        color=MARKER_COLOUR,
+                    )
+                )
+            self._markers_drawn = len(interventions)
+            self._curves_bg = None
+        canvas = self._curves_canvas
+        if self._curves_bg is None:
+            canvas.draw()
+            self._curves_bg = canvas.copy_from_bbox(self.curves.bbox)
+        else:
+            canvas.restore_region(self._curves_bg)
+        for ax, line, _column in self._live:
+            ax.draw_artist(line)
+        return png_bytes(canvas)
+
+    def _render_wheel(self, table: pd.DataFrame) -> bytes:
+        row = table.iloc[-1]
+        values = np.array([float(row[c]) for c in FIVE_C])
+        closed_angles = np.append(self._angles, self._angles[0])
+        closed = np.append(values, values[0])
+        self._wheel_line.set_data(closed_angles, closed)
+        self._wheel_fill.set_xy(np.column_stack([closed_angles, closed]))
+        ghost_values = None
+        if self._ghost is not None and len(self._ghost):
+            step = int(row["step"])
+            rows = self._ghost[self._ghost["step"] == step]
+            if len(rows):
+                ghost_values = np.array([float(rows.iloc[0][c]) for c in FIVE_C])
+        if ghost_values is None:
+            self._wheel_ghost.set_data([], [])
+        else:
+            self._wheel_ghost.set_data(closed_angles, np.append(ghost_values, ghost_values[0]))
+        canvas = self._wheel_canvas
+        if self._wheel_bg is None:
+            canvas.draw()
+            self._wheel_bg = canvas.copy_from_bbox(self.wheel.bbox)
+        else:
+            canvas.restore_region(self._wheel_bg)
+        for artist in (self._wheel_ghost, self._wheel_fill, self._wheel_line):
+            self._wheel_ax.draw_artist(artist)
+        return png_bytes(canvas)
+
+
+def marker_label(action: str, amount: float) -> str:
+    """'leader leaves', 'funding cut to 0', 'champions recruited (3)'..."""
+    label = ACTION_LABELS.get(action, action.replace("_", " "))
+    if action in ("funding_cut", "funding_set"):
+        return f"{label} to {amount:g}"
+    if action in ("priority_added", "champions_recruited"):
+        return f"{label} ({amount:g})"
+    if action == "event" and amount != 1:
+        return f"{label} ({amount:.0%} attend)"
+    if action == "leader_leaves" and amount != 1:
+        return f"{label} ({amount:.0%})"
+    return label

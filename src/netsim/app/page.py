@@ -1,0 +1,583 @@
+"""The browser view (Solara): play an improvement network live, move sliders, press shocks.
+
+Start it with ``netsim app`` (or ``solara run netsim.app.page:Page``). This module
+holds only what the trainer sees and touches; it has no model logic and no
+play loop of its own. Two layers:
+
+- **controls**: which parameters get a slider or a select, each generated from
+  its declaration (:func:`netsim.config.parameters.declarations`), grouped as
+  leadership, funding, purpose, network and diffusion;
+- the Solara components (:func:`Page` and its parts), which show the latest
+  :class:`~netsim.app.session.Frame` and turn clicks into calls on a
+  :class:`~netsim.app.session.Session`.
+
+The session (:mod:`netsim.app.session`) owns the live model, play/pause/step/reset,
+the shock queue, the baseline ghost and replays of saved runs (``netsim run``,
+``netsim compare`` and ``netsim sweep`` folders), and is tested without a server;
+the replay picker here lists at most :data:`PICKER_LIMIT` runs and narrows a
+sweep's thousands with a filter (:func:`pick_run`); the pictures are drawn by
+:mod:`netsim.app.layout`;
+``benchmarks/bench_app.py`` times a frame.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import solara
+
+from netsim.app.layout import ADOPTION_COLOURS, MARKER_COLOUR, marker_label
+from netsim.app.session import (
+    DEFAULT_SPEED,
+    SHOCKS,
+    SPEED_RANGE,
+    Frame,
+    ReplayError,
+    ReplayRun,
+    Session,
+    Source,
+    filter_runs,
+    initial_source,
+    one_line,
+    read_replay,
+    read_upload,
+    replay_runs,
+    result_folders,
+    results_root,
+    results_stamp,
+    scenario_options,
+)
+from netsim.config.parameters import ParameterError, declarations
+from netsim.config.scenarios import Scenario, ScenarioError
+
+log = logging.getLogger("netsim.app.page")
+
+# --- controls, generated from the parameter declarations --------------------------------
+
+CONTROL_GROUPS: dict[str, tuple[str, ...]] = {
+    "leadership": ("leadership_style", "facilitation_capacity", "performance_pressure"),
+    "funding": ("startup_funding", "startup_weeks", "sustained_funding", "events_per_year"),
+    "purpose": ("purpose_clarity", "priorities", "expectations"),
+    "network": ("eligible_population", "organisations", "contacts_per_person"),
+    "diffusion": ("contagion", "transmission_probability", "threshold_fraction"),
+}
+"""Which parameters get a control on the page, by group (the group is the declaration's)."""
+
+VIEW_LIMITS: dict[str, float] = {
+    "eligible_population": 5_000,  # the live view is built for up to 5,000 people
+    "organisations": 50,  # more do not fit around the circle
+    "startup_weeks": 260,  # five years, past any scenario's horizon
+}
+"""Slider ends narrower than the declared range (the view's own limits, not new defaults)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Control:
+    """One control on the page: everything but the current value comes from the declaration."""
+
+    name: str
+    group: str
+    kind: str
+    """'float' or 'int' (a slider) or 'choice' (a select)."""
+    label: str
+    default: Any
+    unit: str
+    help: str
+    low: float | None = None
+    high: float | None = None
+    step: float | None = None
+    choices: tuple[str, ...] = ()
+
+
+def nice_step(low: float, high: float, integer: bool) -> float:
+    """A round slider step giving about 100 positions: 0.01 on [0, 1], 1 on [0, 200]..."""
+    span = high - low
+    step = 10.0 ** math.floor(math.log10(span / 100.0)) if span > 0 else 1.0
+    return float(max(1, round(step))) if integer else step
+
+
+def control_for(name: str) -> Control:
+    """The control of parameter ``name``, from its declaration."""
+    for field_name, kind, default, spec in declarations():
+        if field_name != name:
+            continue
+        help_text = (
+            f"{spec.meaning} Unit: {spec.unit}. Default {default!r}; allowed: "
+            f"{spec.describe_allowed()}. Source: {spec.source}"
+        )
+        common = (name, spec.group)
+        described = (name.replace("_", " "), default, spec.unit, help_text)
+        if spec.choices is not None:
+            return Control(*common, "choice", *described, choices=spec.choices)
+        if spec.low is None or spec.high is None:
+            raise ValueError(f"{name}: a slider needs declared bounds")
+        integer = (kind if isinstance(kind, str) else kind.__name__) == "int"
+        high = min(spec.high, VIEW_LIMITS.get(name, spec.high))
+        step = spec.slider_step or nice_step(spec.low, high, integer)
+        low = math.ceil(spec.low / step) * step  # on the step grid, so the default is reachable
+        if integer:
+            low, high, step = int(low), int(high), int(step)
+        kind_name = "int" if integer else "float"
+        return Control(*common, kind_name, *described, low=low, high=high, step=step)
+    raise ParameterError(name, "is not a parameter")
+
+
+def controls() -> dict[str, list[Control]]:
+    """Every control on the page, grouped as in :data:`CONTROL_GROUPS`."""
+    return {group: [control_for(n) for n in names] for group, names in CONTROL_GROUPS.items()}
+
+
+# --- the replay picker ---------------------------------------------------------------------
+
+PICKER_LIMIT = 200
+"""Runs the replay picker lists at once: a sweep holds thousands, a select of them all would
+stall the page, so the trainer narrows them with the filter instead."""
+FILTER_FROM = 10
+"""Folders with more runs than this get the filter box."""
+
+
+def list_replay_runs(folder: str) -> tuple[list[ReplayRun], str]:
+    """The runs of a typed folder, and a one-line problem instead if it cannot be replayed."""
+    if not folder.strip():
+        return [], ""
+    try:
+        return replay_runs(Path(folder.strip())), ""
+    except ReplayError as err:
+        return [], str(err)
+
+
+@dataclass(frozen=True)
+class RunPicker:
+    """What the replay card shows: the listed runs, the chosen one and how many matched."""
+
+    shown: list[ReplayRun]
+    matching: int
+    total: int
+    chosen: ReplayRun | None
+
+    @property
+    def hint(self) -> str:
+        """One line on the filter, so a cut list never looks like the whole folder."""
+        if self.matching == 0:
+            return f"no run of {self.total:,} matches the filter"
+        listed = (
+            f"{self.total:,} runs"
+            if self.matching == self.total
+            else f"{self.matching:,} of {self.total:,} runs match"
+        )
+        if self.matching > len(self.shown):
+            listed += f"; the first {len(self.shown):,} are listed, filter to find others"
+        return listed
+
+
+def pick_run(runs: list[ReplayRun], query: str, choice: str) -> RunPicker:
+    """Filter ``runs`` by ``query`` and keep ``choice`` (a label) if it is still listed."""
+    shown, matching = filter_runs(runs, query, PICKER_LIMIT)
+    chosen = next((r for r in shown if r.label == choice), shown[0] if shown else None)
+    return RunPicker(shown, matching, len(runs), chosen)
+
+
+# --- the page -------------------------------------------------------------------------------
+
+
+@solara.component
+def ControlWidget(  # noqa: N802  (Solara components are CamelCase)
+    control: Control, value: Any, on_change: Callable[[str, Any], None], disabled: bool
+):
+    """A slider or a select for one parameter, with its unit and meaning."""
+    shown = (
+        value if control.kind == "choice" else f"{value:g}" if control.kind == "float" else value
+    )
+    with solara.Column(gap="0px", classes=[f"netsim-control-{control.name}"]):
+        with solara.Tooltip(control.help):
+            solara.Text(
+                f"{control.label}: {shown} ({control.unit})",
+                style={"font-size": "0.82rem"},
+            )
+        if control.kind == "choice":
+            solara.Select(
+                label="",
+                value=value,
+                values=list(control.choices),
+                on_value=lambda v: on_change(control.name, v),
+                disabled=disabled,
+            )
+        else:  # a scenario may sit outside the view's limits: widen rather than clamp it
+            low, high = min(control.low, value), max(control.high, value)
+            slider = solara.SliderInt if control.kind == "int" else solara.SliderFloat
+            cast = int if control.kind == "int" else float
+            slider(
+                label="",
+                value=cast(value),
+                min=cast(low),
+                max=cast(high),
+                step=cast(control.step),
+                on_value=lambda v: on_change(control.name, cast(round(v, 10))),
+                disabled=disabled,
+            )
+
+
+@solara.component
+def Legend():  # noqa: N802
+    swatch = "display:inline-block;width:10px;height:10px;border-radius:50%;margin:0 3px 0 8px;"
+    colours = {
+        "not adopted": ADOPTION_COLOURS[0],
+        "adopted": ADOPTION_COLOURS[1],
+        "dropped": ADOPTION_COLOURS[2],
+    }
+    parts = "".join(
+        f'<span style="{swatch}background:rgb({r * 255:.0f},{g * 255:.0f},{b * 255:.0f})"></span>'
+        f"{name}"
+        for name, (r, g, b) in colours.items()
+    )
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=f"{parts}<br>solid = active, pale = passive, faded = lapsed, faint grey = "
+        "not (yet) a member; size = engagement; dark ring = leader or champion; "
+        '<span style="color:#d61a2e">red lines</span> = ties formed this week',
+        style="font-size:0.78rem;color:#444;max-width:400px",
+    )
+
+
+@solara.component
+def Toolbar(  # noqa: N802
+    session: Session,
+    frame: solara.Reactive,
+    guarded: Callable,
+    speed: solara.Reactive,
+    message: solara.Reactive,
+):
+    """Play, pause, step, reset, speed, the week counter and the shock buttons."""
+    current: Frame | None = frame.value
+    playing = current is not None and current.playing
+    finished = current is not None and current.finished
+    idle = current is None or playing or finished
+
+    def change_speed(value: int) -> None:
+        speed.set(int(value))
+        session.set_speed(value)
+
+    def reset() -> None:
+        message.set("")  # a fresh start: old messages no longer apply
+        session.reset()
+
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        for label, icon, act, off in (
+            ("play", "mdi-play", session.play, idle),
+            ("pause", "mdi-pause", session.pause, not playing),
+            ("step", "mdi-skip-next", session.step, idle),
+            ("reset", "mdi-restore", reset, False),
+        ):
+            solara.Button(
+                label,
+                icon_name=icon,
+                on_click=guarded(act),
+                disabled=off,
+                color="primary" if label == "play" else None,
+                classes=[f"netsim-{label}"],
+            )
+        with solara.Div(style={"width": "220px"}, classes=["netsim-speed"]):
+            solara.SliderInt(
+                "weeks/s",
+                value=speed.value,
+                min=SPEED_RANGE[0],
+                max=SPEED_RANGE[1],
+                on_value=change_speed,
+            )
+        week = "loading…" if current is None else f"week {current.step} of {current.horizon}"
+        solara.Text(week, classes=["netsim-week"], style={"font-weight": "bold"})
+        if finished:
+            solara.Text("end of the scenario's horizon", style={"color": "#555"})
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Text("shocks (act next week):", style={"color": "#555"})
+        for label, action, amount in SHOCKS:
+
+            def press(action: str = action, amount: float = amount) -> None:
+                session.intervene(action, amount)
+
+            solara.Button(
+                label,
+                on_click=guarded(press),
+                disabled=current is None or finished,
+                outlined=True,
+                classes=[f"netsim-act-{action}"],
+            )
+
+
+@solara.component
+def LiveView(frame: solara.Reactive):  # noqa: N802
+    """The pictures and numbers of the latest frame (the only part redrawn every week)."""
+    current: Frame | None = frame.value
+    if current is None:
+        solara.Text("building the network…")
+        return
+    with solara.Row(style={"flex-wrap": "wrap", "align-items": "baseline"}):
+        solara.Text(current.label, style={"font-weight": "bold"}, classes=["netsim-source"])
+        if current.replay:
+            solara.Text(f"· {current.note}", classes=["netsim-replay-note"])
+        if current.description:
+            solara.Text(current.description, style={"font-size": "0.85rem", "color": "#555"})
+    with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
+        with solara.Column(gap="4px"):
+            solara.Image(current.network_png, classes=["netsim-network"])
+            if current.shown < current.population:
+                solara.Text(
+                    f"Drawing a fixed sample of {current.shown:,} of {current.population:,} "
+                    "people (spread evenly over organisations) and the ties among them; the "
+                    "curves count everyone.",
+                    style={"font-size": "0.78rem", "color": "#555", "max-width": "460px"},
+                    classes=["netsim-sample-note"],
+                )
+        with solara.Column(gap="4px"):
+            solara.Image(current.wheel_png, classes=["netsim-wheel"])
+            s = current.stats
+            solara.Text(
+                f"members {s.get('members', 0):.0f} (active {s.get('active', 0):.0f}, passive "
+                f"{s.get('passive', 0):.0f}), lapsed {s.get('lapsed', 0):.0f} · adoption "
+                f"{s.get('adoption_share', 0):.0%} · engagement {s.get('mean_engagement', 0):.2f}"
+                f" · trust {s.get('mean_trust', 0):.2f} · ties {s.get('ties', 0):.0f} · funding "
+                f"{s.get('funding', 0):.2f}",
+                classes=["netsim-stats"],
+                style={"font-size": "0.8rem", "max-width": "380px"},
+            )
+            with solara.Column(gap="0px", classes=["netsim-interventions"]):
+                solara.Text("Shocks", style={"font-weight": "bold", "font-size": "0.85rem"})
+                if not current.interventions and not current.pending:
+                    solara.Text("none yet", style={"font-size": "0.8rem", "color": "#777"})
+                for step, action, amount in current.interventions:
+                    solara.Text(
+                        f"week {step}: {marker_label(action, amount)}",
+                        style={"font-size": "0.8rem", "color": MARKER_COLOUR},
+                    )
+                for step, action, amount in current.pending:
+                    solara.Text(
+                        f"queued for week {step}: {marker_label(action, amount)}",
+                        style={"font-size": "0.8rem", "color": "#777"},
+                    )
+            Legend()
+    solara.Image(current.curves_png, classes=["netsim-curves"])
+    if current.ghost:
+        solara.Text(current.ghost, style={"font-size": "0.78rem", "color": "#777"})
+
+
+@solara.component
+def Page():  # noqa: N802
+    """The live view: a sidebar (scenario, upload, knobs, replay), the pictures on the right."""
+    start, start_key, start_error = solara.use_memo(initial_source, [])
+    frame = solara.use_reactive(None)
+    message = solara.use_reactive(start_error)
+    scenario_key = solara.use_reactive(start_key)
+    uploaded = solara.use_reactive(None)
+    overrides = solara.use_reactive({})
+    seed = solara.use_reactive(start.seed)
+    speed = solara.use_reactive(DEFAULT_SPEED)
+    replay_folder = solara.use_reactive("")
+    replay_filter = solara.use_reactive("")
+    replay_choice = solara.use_reactive("")
+    replaying = solara.use_reactive(False)
+    replay_params = solara.use_reactive(None)
+    all_controls = solara.use_memo(controls, [])
+    options, library_warning = solara.use_memo(scenario_options, [])
+    folders = solara.use_memo(lambda: [str(p) for p in result_folders(results_root())], [])
+
+    def make_session() -> Session:
+        return Session(publish=frame.set, on_error=message.set)
+
+    session: Session = solara.use_memo(make_session, [])
+
+    def on_mount() -> Callable[[], None]:
+        session.request_load(start)
+        return session.close
+
+    solara.use_effect(on_mount, [])
+
+    def base_scenario() -> Scenario:
+        if scenario_key.value == "upload" and uploaded.value is not None:
+            return uploaded.value
+        return options.get(scenario_key.value, options["default"])
+
+    def guarded(action: Callable[[], Any]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                action()
+            except (ValueError, ScenarioError) as err:
+                message.set(one_line(err))
+            except Exception as err:  # never a traceback on the page
+                log.exception("action failed")
+                message.set(f"something went wrong: {one_line(err)}")
+
+        return run
+
+    def go_live(scenario: Scenario, changes: dict[str, Any], new_seed: int) -> None:
+        params = scenario.parameters.replace(**changes) if changes else scenario.parameters
+        message.set("")
+        replaying.set(False)
+        session.request_load(Source(scenario.name, params, new_seed, scenario.description))
+
+    def choose_scenario(key: str) -> None:
+        scenario_key.set(key)
+        overrides.set({})
+        guarded(lambda: go_live(base_scenario(), {}, seed.value))()
+
+    def change_control(name: str, value: Any) -> None:
+        changes = {**overrides.value, name: value}
+
+        def apply() -> None:
+            base_scenario().parameters.replace(**changes)  # validate first: one line if wrong
+            overrides.set(changes)
+            go_live(base_scenario(), changes, seed.value)
+
+        guarded(apply)()
+
+    def change_seed(value: int) -> None:
+        def apply() -> None:
+            if value < 0:
+                raise ValueError(f"seed: {value} must be a whole number >= 0")
+            seed.set(int(value))
+            go_live(base_scenario(), overrides.value, int(value))
+
+        guarded(apply)()
+
+    def on_upload(info: Any) -> None:
+        def apply() -> None:
+            scenario = read_upload(info.get("name", "upload.toml"), info.get("data"))
+            uploaded.set(scenario)
+            scenario_key.set("upload")
+            overrides.set({})
+            go_live(scenario, {}, seed.value)
+
+        guarded(apply)()
+
+    def choose_folder(value: str | None) -> None:
+        replay_folder.set(value or "")
+        replay_filter.set("")
+        replay_choice.set("")
+
+    def open_replay() -> None:
+        chosen = picker.chosen
+        if chosen is None:
+            raise ReplayError("choose a run to replay")
+        source = read_replay(Path(replay_folder.value.strip()), chosen)
+        replay_params.set(source.parameters)
+        session.pause()
+        message.set("")
+        replaying.set(True)
+        session.request_load(source)
+
+    params = base_scenario().parameters
+    try:
+        shown_params = params.replace(**overrides.value) if overrides.value else params
+    except ValueError:
+        shown_params = params
+    if replaying.value and replay_params.value is not None:
+        shown_params = replay_params.value  # the replayed run's own values (knobs are off)
+    # read a folder's runs once (a sweep's thousands take a moment), again only when it changes
+    stamp = results_stamp(Path(replay_folder.value.strip())) if replay_folder.value.strip() else ()
+    runs, replay_problem = solara.use_memo(
+        lambda: list_replay_runs(replay_folder.value), [replay_folder.value, stamp]
+    )
+    picker = pick_run(runs, replay_filter.value, replay_choice.value)
+    chosen = picker.chosen
+
+    solara.Title("netsim live")
+    with solara.Sidebar():
+        with solara.Card("Scenario", margin=0):
+            labels = {
+                k: f"{s.name} ({k})" if k != "default" else s.name for k, s in options.items()
+            }
+            if uploaded.value is not None:
+                labels["upload"] = f"{uploaded.value.name} (your file)"
+            by_label = {v: k for k, v in labels.items()}
+            with solara.Div(classes=["netsim-scenario"]):
+                solara.Select(
+                    label="scenario",
+                    value=labels.get(scenario_key.value, labels["default"]),
+                    values=list(labels.values()),
+                    on_value=lambda label: label in by_label and choose_scenario(by_label[label]),
+                )
+            solara.InputInt("seed", value=seed.value, on_value=change_seed)
+            with solara.Div(classes=["netsim-upload"]):
+                solara.FileDrop(
+                    label="Drop your own scenario file here (.toml, .yaml)",
+                    on_file=on_upload,
+                    lazy=False,
+                )
+            if library_warning:
+                solara.Warning(library_warning, dense=True)
+        with solara.Card("Knobs", margin=0):
+            solara.Text(
+                "Changing any knob rebuilds the network from week 0 with the same seed "
+                "(a reset); shocks below act on the running model instead.",
+                style={"font-size": "0.8rem", "color": "#555"},
+            )
+            for group, group_controls in all_controls.items():
+                with solara.Details(group, expand=group == "leadership"):
+                    for control in group_controls:
+                        ControlWidget(
+                            control,
+                            getattr(shown_params, control.name),
+                            change_control,
+                            disabled=replaying.value,
+                        )
+        with solara.Card("Replay a results folder", margin=0):
+            if folders:
+                solara.Select(
+                    label="results folder",
+                    value=replay_folder.value if replay_folder.value in folders else None,
+                    values=folders,
+                    on_value=choose_folder,
+                )
+            solara.InputText(
+                "or a folder path (run, compare or sweep)",
+                value=replay_folder.value,
+                on_value=choose_folder,
+                classes=["netsim-replay-folder"],
+            )
+            if len(runs) > FILTER_FROM:
+                solara.InputText(
+                    "filter (e.g. point=17 replicate=3)",
+                    value=replay_filter.value,
+                    on_value=replay_filter.set,
+                    classes=["netsim-replay-filter"],
+                )
+                solara.Text(
+                    picker.hint,
+                    style={"font-size": "0.8rem", "color": "#555"},
+                    classes=["netsim-replay-count"],
+                )
+            if len(runs) > 1 and picker.shown:
+                sweep = runs[0].run_id is not None
+                solara.Select(
+                    label="run (design point, values, replicate, seed, id)"
+                    if sweep
+                    else "scenario and replicate",
+                    value=chosen.label if chosen is not None else None,
+                    values=[r.label for r in picker.shown],
+                    on_value=replay_choice.set,
+                    classes=["netsim-replay-run"],
+                )
+            if chosen is not None and chosen.failed:
+                solara.Text(
+                    f"this run failed in the sweep, so it cannot be replayed: {chosen.error}",
+                    style={"font-size": "0.8rem", "color": "#b00"},
+                    classes=["netsim-replay-failed"],
+                )
+            if replay_problem:
+                solara.Text(replay_problem, style={"font-size": "0.8rem", "color": "#b00"})
+            solara.Button(
+                "replay",
+                on_click=guarded(open_replay),
+                disabled=chosen is None or chosen.failed,
+                classes=["netsim-replay"],
+            )
+
+    Toolbar(session, frame, guarded, speed, message)
+    if message.value:
+        with solara.Div(classes=["netsim-error"]):
+            solara.Error(message.value, dense=True)
+    LiveView(frame)

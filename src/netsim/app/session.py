@@ -1,0 +1,887 @@
+"""One browser tab's live model, without the page: what the browser view plays, and how.
+
+The Solara page (:mod:`netsim.app.page`) is a thin layer over this module, which
+imports no Solara, so everything here runs and is tested without a server:
+
+- **sources**: where a live model comes from: a scenario (library, the
+  trainer's upload, the one named by ``netsim app --scenario``) or a saved run
+  replayed from a ``netsim run``, ``netsim compare`` or ``netsim sweep`` results
+  folder (a sweep's run is rebuilt from the base parameters in its manifest, its
+  varied values and its seed, as :mod:`netsim.batch.sweep` built it);
+- :class:`Session`: the controller: build, play, pause, step, reset, speed,
+  the queue of shocks pressed for the next week and the baseline ghost run.
+  Every change to the model happens under one lock and bumps a frame number;
+  the page only ever shows an immutable :class:`Frame` (a snapshot with the
+  pictures already drawn), and an older frame never replaces a newer one, so
+  rapid clicking (reset during play, many shocks at once, sliders while playing)
+  cannot tear or crash the view. Building is coalesced: dragging a slider
+  builds only the latest value.
+
+The model is driven only through its API (:func:`netsim.api.build_model`,
+``step()``, ``intervene()``, ``table()``); the pictures come from
+:mod:`netsim.app.layout`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from netsim import api
+from netsim.app.layout import (
+    DRAW_LIMIT,
+    Figures,
+    Layout,
+    edges_within,
+    member_layout,
+    model_network_frame,
+    sample_people,
+)
+from netsim.batch.engines import run_id_of
+from netsim.batch.sweep import FORMAT as SWEEP_FORMAT
+from netsim.batch.sweep import (
+    MANIFEST,
+    RUNS,
+    STEP_ID_COLUMNS,
+    STEPS,
+    SweepError,
+    read_runs,
+    read_steps,
+)
+from netsim.config.parameters import TIMELINE_ACTIONS, ParameterError, Parameters
+from netsim.config.scenarios import (
+    MAX_FILE_BYTES,
+    SUFFIXES,
+    Scenario,
+    ScenarioError,
+    default_scenario,
+    library,
+    library_dir,
+    load_scenario,
+    parse_scenario_text,
+    resolve,
+)
+
+log = logging.getLogger("netsim.app.session")
+
+# --- where a live model comes from ------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Source:
+    """What a live model is built from: parameters and a seed, and for a replay the saved table."""
+
+    label: str
+    parameters: Parameters
+    seed: int = 1
+    description: str = ""
+    reference: pd.DataFrame | None = None
+    """The saved per-step table of a replayed run (drawn as the ghost); None when live."""
+    unchecked: str = ""
+    """A replay with no saved table to check against says why here (e.g. a sweep that kept
+    no per-step tables); the page shows it where the match note would be."""
+
+    @property
+    def replay(self) -> bool:
+        """Rebuilt from a results folder (the page turns the knobs off)."""
+        return self.reference is not None or bool(self.unchecked)
+
+
+def scenario_source(scenario: Scenario, seed: int = 1) -> Source:
+    return Source(scenario.name, scenario.parameters, seed, scenario.description)
+
+
+def scenario_options() -> tuple[dict[str, Scenario], str]:
+    """Library scenarios by slug (the embedded defaults first), and a warning if any is broken."""
+    options = {"default": default_scenario()}
+    warning = ""
+    try:
+        found = library()
+    except ScenarioError as err:  # one broken file must not hide the others
+        warning = f"a library scenario is invalid and left out: {err}"
+        found = []
+        for path in sorted(library_dir().glob("*.toml")):
+            try:
+                found.append(load_scenario(path))
+            except ScenarioError:
+                continue
+    for scenario in found:
+        options[scenario.slug] = scenario
+    return options, warning
+
+
+def read_upload(name: str, data: bytes | None) -> Scenario:
+    """Validate an uploaded scenario file; raises ScenarioError with a one-line message."""
+    path = Path(Path(str(name)).name or "upload.toml")
+    if path.suffix.lower() not in SUFFIXES:
+        raise ScenarioError(
+            path,
+            f"unsupported file type {path.suffix or '(none)'!r}; allowed: " + ", ".join(SUFFIXES),
+        )
+    if data is None:
+        raise ScenarioError(path, "could not be read")
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(path, f"is larger than {MAX_FILE_BYTES} bytes; a scenario is short")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ScenarioError(
+            path, "is not UTF-8 text", line=data[: err.start].count(b"\n") + 1
+        ) from None
+    return parse_scenario_text(text, path)
+
+
+class ReplayError(ValueError):
+    """A results folder cannot be replayed (one-line message)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayRun:
+    """One run in a results folder: a ``netsim run`` folder holds one, compare and sweep many."""
+
+    label: str
+    seed: int
+    scenario: str | None = None
+    replicate: int | None = None
+    run_id: str | None = None
+    """A sweep's run id (None for run and compare folders)."""
+    point_id: int | None = None
+    error: str | None = None
+    """Why a sweep run failed (it is listed, marked, but cannot be replayed); None if ok."""
+    tags: tuple[tuple[str, str], ...] = ()
+    """A sweep run's ``name=value`` pairs as its label shows them (for :func:`filter_runs`)."""
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+
+def _is_run_folder(folder: Path) -> bool:
+    return (folder / "summary.json").is_file() and (folder / "steps.parquet").is_file()
+
+
+def _is_compare_folder(folder: Path) -> bool:
+    return all((folder / f).is_file() for f in ("runs.csv", "steps.parquet", "comparison.json"))
+
+
+def _is_sweep_folder(folder: Path) -> bool:
+    # the manifest alone decides, so an unreadable one is reported as such, not as "not results"
+    return (folder / MANIFEST).is_file()
+
+
+def result_folders(root: Path, limit: int = 200) -> list[Path]:
+    """Run, compare and sweep folders in ``root`` and one level below it, newest name last."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    candidates = [root, *sorted(p for p in root.iterdir() if p.is_dir())]
+    found = [
+        p for p in candidates if _is_run_folder(p) or _is_compare_folder(p) or _is_sweep_folder(p)
+    ]
+    return found[-limit:]
+
+
+def results_stamp(folder: Path) -> tuple[int, ...]:
+    """Modification times of what lists a folder's runs: changes when a run (or part) is added.
+
+    Lets the page keep a sweep's run list between renders and still see a running
+    sweep's new parts (each arrives by a rename into ``runs/``, which touches it).
+    """
+    folder = Path(folder)
+    stamps = []
+    for name in ("summary.json", "runs.csv", MANIFEST, RUNS):
+        try:
+            stamps.append((folder / name).stat().st_mtime_ns)
+        except OSError:
+            stamps.append(0)
+    return tuple(stamps)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ReplayError(f"{path.parent.name}/{path.name}: cannot be read: {err}") from None
+    if not isinstance(document, dict):
+        raise ReplayError(f"{path.parent.name}/{path.name}: is not a JSON object")
+    return document
+
+
+def replay_runs(folder: Path) -> list[ReplayRun]:
+    """The runs a results folder holds (raises ReplayError if it is not a results folder).
+
+    A sweep's runs come in design order (point, then replicate), failed ones included
+    but marked, so the list reads like the design; see :func:`filter_runs` for picking
+    one out of thousands.
+    """
+    folder = Path(folder)
+    if _is_run_folder(folder):
+        seed = _read_json(folder / "summary.json").get("provenance", {}).get("seed")
+        if not isinstance(seed, int):
+            raise ReplayError(f"{folder.name}: summary.json has no integer provenance.seed")
+        return [ReplayRun(f"the run (seed {seed})", seed)]
+    if _is_compare_folder(folder):
+        try:
+            runs = pd.read_csv(folder / "runs.csv", usecols=["scenario", "replicate", "seed"])
+        except (OSError, ValueError) as err:
+            raise ReplayError(f"{folder.name}/runs.csv: cannot be read: {err}") from None
+        return [
+            ReplayRun(f"{s} · replicate {int(r)} (seed {int(seed)})", int(seed), str(s), int(r))
+            for s, r, seed in runs.itertuples(index=False)
+        ]
+    if _is_sweep_folder(folder):
+        return _sweep_runs(folder)
+    raise ReplayError(
+        f"{folder}: not a results folder (needs summary.json + steps.parquet from `netsim run`, "
+        "runs.csv + steps.parquet + comparison.json from `netsim compare`, "
+        "or manifest.json + runs/ from `netsim sweep`)"
+    )
+
+
+def filter_runs(runs: list[ReplayRun], query: str, limit: int = 200) -> tuple[list[ReplayRun], int]:
+    """The first ``limit`` runs that match every term of ``query``, and how many match.
+
+    A sweep can hold thousands of runs, so a picker shows at most ``limit`` and the
+    trainer narrows them down. A ``name=value`` term matches a sweep run's tag exactly
+    (numbers by value, so ``replicate=3`` is not ``replicate=30`` and
+    ``initial_trust=0.50`` is ``0.5``; ``id=`` by prefix); any other term is a
+    case-insensitive piece of the label (a run id, ``failed``). An empty query matches all.
+    """
+    terms = query.lower().split()
+    matches = [r for r in runs if all(_matches(r, t) for t in terms)]
+    return matches[:limit], len(matches)
+
+
+def _matches(run: ReplayRun, term: str) -> bool:
+    key, equals, wanted = term.partition("=")
+    if not equals or not run.tags:
+        return term in run.label.lower()
+    for name, value in run.tags:
+        if name.lower() != key:
+            continue
+        value = value.lower()
+        if name == "id":  # hex, not a number: the run id's start is enough
+            return bool(wanted) and value.startswith(wanted)
+        if value == wanted:
+            return True
+        try:
+            return float(value) == float(wanted)
+        except ValueError:
+            return False
+    return False
+
+
+def read_replay(folder: Path, run: ReplayRun) -> Source:
+    """A source that rebuilds ``run`` from its saved parameters and seed, with its saved table."""
+    folder = Path(folder)
+    if run.run_id is not None:
+        return _read_sweep_replay(folder, run)
+    try:
+        if run.scenario is None:
+            document = _read_json(folder / "summary.json")
+            values = document.get("parameters")
+            table = pd.read_parquet(folder / "steps.parquet")
+            label = f"replay: {folder.name}"
+        else:
+            document = _read_json(folder / "comparison.json")
+            entries = {e.get("slug"): e for e in document.get("scenarios", [])}
+            if run.scenario not in entries:
+                raise ReplayError(
+                    f"{folder.name}: comparison.json has no scenario {run.scenario!r}"
+                )
+            values = entries[run.scenario].get("parameters")
+            steps = pd.read_parquet(folder / "steps.parquet")
+            rows = (steps["scenario"] == run.scenario) & (steps["replicate"] == run.replicate)
+            ids = [c for c in ("scenario", "replicate", "seed") if c in steps.columns]
+            table = steps[rows].drop(columns=ids).reset_index(drop=True)
+            if table.empty:
+                raise ReplayError(f"{folder.name}: steps.parquet has no rows for {run.label}")
+            label = f"replay: {folder.name} · {run.scenario} · replicate {run.replicate}"
+        if not isinstance(values, dict):
+            raise ReplayError(f"{folder.name}: the saved parameters are missing")
+        params = Parameters.from_dict(values)
+    except ParameterError as err:
+        raise ReplayError(f"{folder.name}: saved parameters are not valid here: {err}") from None
+    except (OSError, KeyError, ValueError) as err:
+        if isinstance(err, ReplayError):
+            raise
+        raise ReplayError(f"{folder.name}: cannot be replayed: {err}") from None
+    description = (
+        f"Rebuilt from the saved parameters and seed {run.seed} and stepped again (the model is "
+        "deterministic); the grey ghost is the saved run."
+    )
+    return Source(label, params, run.seed, description, reference=table)
+
+
+# --- sweep folders ----------------------------------------------------------------------------
+
+
+def _sweep_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest, checked for what a replay needs (format, base parameters, varied names)."""
+    manifest = _read_json(folder / MANIFEST)
+    if manifest.get("format") != SWEEP_FORMAT:
+        raise ReplayError(
+            f"{folder.name}/{MANIFEST}: format {manifest.get('format')!r} is not "
+            f"{SWEEP_FORMAT!r} (written by another netsim version?)"
+        )
+    columns = manifest.get("columns")
+    varied = columns.get("parameters") if isinstance(columns, dict) else None
+    if not isinstance(manifest.get("base_parameters"), dict) or not isinstance(varied, list):
+        raise ReplayError(f"{folder.name}/{MANIFEST}: has no base_parameters or columns.parameters")
+    return manifest
+
+
+def _sweep_table(folder: Path) -> pd.DataFrame:
+    """The sweep's run table as :func:`netsim.batch.sweep.read_runs` reads it (a row per run)."""
+    try:
+        return read_runs(folder)
+    except SweepError as err:
+        raise ReplayError(one_line(err)) from None
+    except (OSError, ValueError, KeyError) as err:  # a broken part (pyarrow's errors are these)
+        raise ReplayError(f"{folder.name}/{RUNS}: cannot be read: {one_line(err)}") from None
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar from the run table as the Python value the sweep passed to replace()."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _shown(value: Any) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def _sweep_runs(folder: Path) -> list[ReplayRun]:
+    varied = _sweep_manifest(folder)["columns"]["parameters"]
+    table = _sweep_table(folder)
+    if table.empty:
+        raise ReplayError(f"{folder.name}: the sweep has no finished runs yet")
+    columns = ["run_id", "point_id", "replicate", "seed", "status", "error", *varied]
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ReplayError(f"{folder.name}/{RUNS}: has no column {missing[0]!r}")
+    runs = []
+    for row in table[columns].itertuples(index=False, name=None):
+        run_id, point, replicate, seed, status, error = row[:6]
+        tags = (
+            ("point", str(int(point))),
+            *((name, _shown(_plain(v))) for name, v in zip(varied, row[6:], strict=True)),
+            ("replicate", str(int(replicate))),
+            ("seed", str(int(seed))),
+            ("id", str(run_id)),
+        )
+        failed = status != "ok"
+        label = ("FAILED · " if failed else "") + " · ".join(f"{k}={v}" for k, v in tags)
+        reason = " ".join(str(error or "no summary").split()) if failed else None
+        runs.append(
+            ReplayRun(label, int(seed), None, int(replicate), str(run_id), int(point), reason, tags)
+        )
+    return runs
+
+
+def _sweep_steps(folder: Path, manifest: dict[str, Any], run_id: str) -> pd.DataFrame | None:
+    """The run's kept per-step rows (only this run's are read), or None if the sweep kept none."""
+    kept = bool((manifest.get("outputs") or {}).get("steps"))
+    if not kept or not (folder / STEPS).is_dir():
+        return None
+    try:
+        table = read_steps(folder, run_id=run_id)
+    except (OSError, ValueError, KeyError) as err:
+        raise ReplayError(f"{folder.name}/{STEPS}: cannot be read: {one_line(err)}") from None
+    if table.empty or "step" not in table.columns:
+        return None
+    ids = [c for c in STEP_ID_COLUMNS if c in table.columns]
+    return table.drop(columns=ids).reset_index(drop=True)
+
+
+def _read_sweep_replay(folder: Path, run: ReplayRun) -> Source:
+    """Rebuild a sweep run as the sweep did: ``base.replace(**point)`` with the recorded seed.
+
+    The base parameters are the manifest's (what the sweep ran and a resume checks
+    against), the varied values and the seed the run's row. The run id hashes all of
+    them, so recomputing it proves the rebuild is the very run the sweep made.
+    """
+    if not _is_sweep_folder(folder):
+        raise ReplayError(f"{folder}: not a sweep results folder (no {MANIFEST})")
+    manifest = _sweep_manifest(folder)
+    table = _sweep_table(folder)
+    rows = table[table["run_id"] == run.run_id] if "run_id" in table.columns else table[:0]
+    if rows.empty:
+        raise ReplayError(f"{folder.name}: no run with id {run.run_id!r} in this sweep")
+    row = rows.iloc[0]
+    if row["status"] != "ok":
+        reason = " ".join(str(row.get("error") or "no summary").split())
+        raise ReplayError(
+            f"{folder.name}: run {run.run_id} failed in the sweep, so there is nothing to "
+            f"replay: {reason}"
+        )
+    varied = manifest["columns"]["parameters"]
+    values = {name: _plain(row[name]) for name in varied}
+    try:
+        params = Parameters.from_dict(manifest["base_parameters"]).replace(**values)
+    except ParameterError as err:
+        raise ReplayError(f"{folder.name}: saved parameters are not valid here: {err}") from None
+    seed = int(row["seed"])
+    labels = {"point_id": int(row["point_id"]), "replicate": int(row["replicate"])}
+    reference = _sweep_steps(folder, manifest, str(run.run_id))
+    shown = ", ".join(f"{k}={_shown(v)}" for k, v in values.items())
+    name = manifest.get("name") or folder.name
+    label = f"replay: {folder.name} · point {labels['point_id']} · replicate {labels['replicate']}"
+    description = (
+        f"Run {run.run_id} of the sweep {name!r}: its base scenario with {shown}, rebuilt with "
+        f"seed {seed} and stepped again (the model is deterministic); "
+    )
+    if reference is not None:
+        description += "the grey ghost is the saved run."
+    else:
+        description += "the grey ghost is the same run without your shocks."
+    if run_id_of(params.to_dict(), seed, labels) != run.run_id:
+        description += (
+            " Note: these parameters do not hash to the run's id, so netsim's parameters "
+            "have changed since the sweep; expect differences."
+        )
+    unchecked = "" if reference is not None else "the sweep kept no per-step table to check against"
+    return Source(label, params, seed, description, reference=reference, unchecked=unchecked)
+
+
+def initial_source() -> tuple[Source, str, str]:
+    """The scenario named by ``netsim app --scenario`` (NETSIM_APP_SCENARIO): source, key, error."""
+    name = os.environ.get("NETSIM_APP_SCENARIO", "").strip()
+    if not name:
+        return scenario_source(default_scenario()), "default", ""
+    try:
+        scenario = load_scenario(resolve(name))
+    except ScenarioError as err:
+        return scenario_source(default_scenario()), "default", str(err)
+    return scenario_source(scenario), scenario.slug, ""
+
+
+def results_root() -> Path:
+    return Path(os.environ.get("NETSIM_APP_RESULTS", "results"))
+
+
+# --- one tab's live model -------------------------------------------------------------------
+
+BASELINE_CAP = 312
+"""The ghost run goes at most this many weeks (six years)."""
+SPEED_RANGE = (1, 30)
+DEFAULT_SPEED = 10
+"""Weeks per second while playing."""
+STAT_COLUMNS = ("active", "passive", "lapsed", "members", "adoption_share", "mean_engagement")
+STAT_COLUMNS += ("mean_trust", "ties", "funding")
+
+SHOCKS: tuple[tuple[str, str, float], ...] = (
+    ("leader leaves", "leader_leaves", 1.0),
+    ("cut funding", "funding_cut", 0.0),
+    ("add a priority", "priority_added", 1.0),
+    ("recruit 3 champions", "champions_recruited", 3.0),
+    ("run an event", "event", 1.0),
+)
+"""(button label, timeline action, amount) of the shocks a trainer can press live."""
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """An immutable snapshot of a session, pictures included: all the page ever shows."""
+
+    seq: int
+    generation: int
+    parameters: Parameters
+    label: str
+    description: str
+    step: int
+    horizon: int
+    playing: bool
+    network_png: bytes
+    curves_png: bytes
+    wheel_png: bytes
+    interventions: tuple[tuple[int, str, float], ...]
+    """(week, action, amount) of every shock applied so far (scheduled or pressed)."""
+    pending: tuple[tuple[int, str, float], ...]
+    """Shocks pressed but not yet applied (they act at the next step)."""
+    stats: dict[str, float]
+    shown: int
+    population: int
+    ghost: str
+    replay: bool
+    note: str = ""
+
+    @property
+    def finished(self) -> bool:
+        return self.step >= self.horizon
+
+
+Publisher = Callable[[Frame], None]
+
+
+class Session:
+    """One browser tab's model, play loop and pictures; safe to drive from many threads.
+
+    Every change to the model (build, step, intervene) happens under ``_lock``
+    and produces a :class:`Frame` with a higher ``seq``; ``publish`` receives
+    frames in increasing ``seq`` only (a late, older frame is dropped). The play
+    loop runs in its own thread and stops when its token changes (pause, close)
+    or the horizon is reached. ``generation`` counts builds, so a ghost run
+    finished for an older build is thrown away.
+    """
+
+    def __init__(
+        self,
+        publish: Publisher | None = None,
+        on_error: Callable[[str], None] | None = None,
+        *,
+        baseline_cap: int = BASELINE_CAP,
+    ) -> None:
+        self._lock = threading.RLock()
+        self._emit_lock = threading.Lock()
+        self._publish = publish
+        self._on_error = on_error
+        self._baseline_cap = baseline_cap
+        self._emitted = -1
+        self._seq = 0
+        self.generation = 0
+        self._figures = Figures()
+        self._model: Any = None
+        self._source: Source | None = None
+        self._layout: Layout | None = None
+        self._sample = np.zeros(0, np.int64)
+        self._sample_edges = np.zeros(0, np.int64)
+        self._pressed: list[tuple[int, str, float]] = []
+        self._ghost_label = ""
+        self._first_difference: int | None = None
+        self._playing = False
+        self._play_token = 0
+        self._wake = threading.Event()
+        self._speed = float(DEFAULT_SPEED)
+        self._wanted: Source | None = None
+        self._building = False
+        self._closed = False
+        self.last: Frame | None = None
+
+    # --- reading ----------------------------------------------------------------------------
+    @property
+    def model(self) -> Any:
+        return self._model
+
+    @property
+    def playing(self) -> bool:
+        with self._lock:  # so that a frame being drawn as play stops is already ``last``
+            return self._playing
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Wait until no build is queued or running (for tests and scripts)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._building and self._wanted is None:
+                    return True
+            time.sleep(0.01)
+        return False
+
+    # --- building ---------------------------------------------------------------------------
+    def load(self, source: Source) -> Frame:
+        """Build a model from ``source`` now and show it at week 0 (keeps playing if it was)."""
+        model = api.build_model(source.parameters, seed=source.seed)
+        organisation = model.members.organisation
+        positions = member_layout(organisation)
+        sample = sample_people(organisation, DRAW_LIMIT)
+        sample_edges = edges_within(
+            sample, model.graph.edge_u, model.graph.edge_v, organisation.size
+        )
+        with self._lock:
+            self.generation += 1
+            self._model, self._source, self._layout = model, source, positions
+            self._sample, self._sample_edges = sample, sample_edges
+            self._pressed = []
+            self._first_difference = None
+            self._figures.reset(positions, source.parameters.steps)
+            if source.reference is not None:
+                self._figures.set_ghost(source.reference)
+                self._ghost_label = "grey: the saved run"
+            else:
+                self._ghost_label = ""
+                self._start_ghost(self.generation, source)
+            frame = self._render_locked()
+        self._emit(frame)
+        return frame
+
+    def request_load(self, source: Source) -> None:
+        """Build ``source`` in the background; while one build runs, only the latest waits."""
+        with self._lock:
+            if self._closed:
+                return
+            self._wanted = source
+            if self._building:
+                return
+            self._building = True
+        threading.Thread(target=self._build_worker, daemon=True, name="netsim-build").start()
+
+    def reset(self) -> None:
+        """Pause and rebuild the current source from week 0."""
+        self.pause()
+        if self._source is not None:
+            self.request_load(self._source)
+
+    def _build_worker(self) -> None:
+        while True:
+            with self._lock:
+                source, self._wanted = self._wanted, None
+                if source is None or self._closed:
+                    self._building = False
+                    return
+            try:
+                self.load(source)
+            except Exception as err:  # one line on the page, the traceback in the server log
+                log.exception("building the model failed")
+                self._report(f"the model could not be built: {one_line(err)}")
+
+    def _start_ghost(self, generation: int, source: Source) -> None:
+        """Run the same parameters and seed without live shocks, in the background."""
+        steps = min(source.parameters.steps, self._baseline_cap)
+
+        def run_ghost() -> None:
+            try:
+                model = api.build_model(source.parameters, seed=source.seed)
+                for _ in range(steps):
+                    if self.generation != generation or self._closed:
+                        return
+                    model.step()
+                table = model.table()
+            except Exception:
+                log.exception("the ghost run failed")
+                return
+            with self._lock:
+                if self.generation != generation or self._closed:
+                    return
+                self._figures.set_ghost(table)
+                self._ghost_label = f"grey: the same run without your shocks ({steps} weeks)"
+                frame = None if self._playing else self._render_locked()
+            if frame is not None:
+                self._emit(frame)
+
+        threading.Thread(target=run_ghost, daemon=True, name="netsim-ghost").start()
+
+    # --- acting ----------------------------------------------------------------------------
+    def step(self, count: int = 1) -> Frame | None:
+        """Advance ``count`` weeks (not past the horizon); None if there is nothing to step."""
+        with self._lock:
+            if self._model is None or self._finished_locked():
+                return None
+            for _ in range(count):
+                if self._finished_locked():
+                    break
+                self._model.step()
+            frame = self._render_locked()
+        self._emit(frame)
+        return frame
+
+    def intervene(self, action: str, amount: float = 1.0) -> Frame | None:
+        """Apply a shock at the next step (marked on the curves once it has acted)."""
+        if action not in TIMELINE_ACTIONS:
+            raise ParameterError(
+                "action", f"{action!r} is not one of {', '.join(TIMELINE_ACTIONS)}"
+            )
+        with self._lock:
+            if self._model is None or self._finished_locked():
+                return None
+            self._model.intervene(action, amount)
+            self._pressed.append((self._model.step_count + 1, action, float(amount)))
+            frame = self._restate_locked()
+        self._emit(frame)
+        return frame
+
+    def set_speed(self, weeks_per_second: float) -> None:
+        low, high = SPEED_RANGE
+        self._speed = float(min(max(weeks_per_second, low), high))
+
+    def play(self) -> None:
+        """Step ``speed`` times a second in a background thread until paused or finished."""
+        with self._lock:
+            if self._model is None or self._playing or self._finished_locked() or self._closed:
+                return
+            self._playing = True
+            self._play_token += 1
+            token = self._play_token
+            self._wake = wake = threading.Event()
+            frame = self._restate_locked()
+        threading.Thread(
+            target=self._play_loop, args=(token, wake), daemon=True, name="netsim-play"
+        ).start()
+        self._emit(frame)
+
+    def pause(self) -> None:
+        with self._lock:
+            if not self._playing:
+                return
+            self._stop_locked()
+            frame = self._restate_locked()
+        self._emit(frame)
+
+    def close(self) -> None:
+        """Stop everything this session runs (the tab went away)."""
+        with self._lock:
+            self._closed = True
+            self._stop_locked()
+            self.generation += 1
+
+    def _stop_locked(self) -> None:
+        self._playing = False
+        self._play_token += 1
+        self._wake.set()
+
+    def _play_loop(self, token: int, wake: threading.Event) -> None:
+        due = time.monotonic()
+        while True:
+            done = False
+            with self._lock:
+                if token != self._play_token:
+                    return
+                try:
+                    if not self._finished_locked():
+                        self._model.step()
+                    done = self._finished_locked()
+                    if done:
+                        self._playing = False
+                        self._play_token += 1
+                    frame = self._render_locked()
+                except Exception as err:
+                    log.exception("stepping the model failed")
+                    self._stop_locked()
+                    frame = None
+                    message = f"the model stopped: {one_line(err)}"
+            if frame is None:
+                self._report(message)
+                return
+            self._emit(frame)
+            if done:
+                return
+            due += 1.0 / self._speed
+            delay = due - time.monotonic()
+            if delay < 0:  # slower than asked: go as fast as we can, without a backlog
+                due, delay = time.monotonic(), 0.0
+            if wake.wait(max(delay, 0.004)):
+                return
+
+    # --- frames -----------------------------------------------------------------------------
+    def _finished_locked(self) -> bool:
+        return self._model.step_count >= self._source.parameters.steps
+
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def _pending_locked(self) -> tuple[tuple[int, str, float], ...]:
+        now = self._model.step_count
+        return tuple(p for p in self._pressed if p[0] > now)
+
+    def _restate_locked(self) -> Frame:
+        """The last frame with the play state and pending shocks brought up to date."""
+        if self.last is None or self.last.generation != self.generation:
+            return self._render_locked()
+        self.last = dataclasses.replace(
+            self.last,
+            seq=self._next_seq(),
+            playing=self._playing,
+            pending=self._pending_locked(),
+        )
+        return self.last
+
+    def _render_locked(self) -> Frame:
+        model, source = self._model, self._source
+        table = model.table()
+        network = model_network_frame(model, self._layout, self._sample, self._sample_edges)
+        interventions = tuple((int(s), str(a), float(x)) for s, a, x in model.interventions)
+        network_png, curves_png, wheel_png = self._figures.render(table, network, interventions)
+        row = table.iloc[-1]
+        frame = Frame(
+            seq=self._next_seq(),
+            generation=self.generation,
+            parameters=source.parameters,
+            label=source.label,
+            description=source.description,
+            step=model.step_count,
+            horizon=source.parameters.steps,
+            playing=self._playing,
+            network_png=network_png,
+            curves_png=curves_png,
+            wheel_png=wheel_png,
+            interventions=interventions,
+            pending=self._pending_locked(),
+            stats={c: float(row[c]) for c in STAT_COLUMNS if c in row.index},
+            shown=network.shown,
+            population=network.population,
+            ghost=self._ghost_label,
+            replay=source.replay,
+            note=self._replay_note(table) if source.reference is not None else source.unchecked,
+        )
+        self.last = frame
+        return frame
+
+    def _replay_note(self, table: pd.DataFrame) -> str:
+        """Whether the replay still matches the saved run, and if not, from which week."""
+        step = int(table["step"].iloc[-1])
+        if self._first_difference is None:
+            saved = self._source.reference
+            columns = [
+                c
+                for c in saved.columns
+                if c in table.columns and pd.api.types.is_numeric_dtype(saved[c])
+            ]
+            both = table[columns].merge(saved[columns], on="step", suffixes=("", "_saved"))
+            values = [c for c in columns if c != "step"]
+            here = both[values].to_numpy(dtype=float)
+            there = both[[f"{c}_saved" for c in values]].to_numpy(dtype=float)
+            same = np.isclose(here, there, rtol=1e-9, atol=1e-12, equal_nan=True).all(axis=1)
+            if not same.all():
+                self._first_difference = int(both["step"].to_numpy()[~same][0])
+        if self._first_difference is None:
+            return f"matches the saved run so far (week {step})"
+        if self._pressed and self._pressed[0][0] <= self._first_difference:
+            return f"your shocks changed the course from week {self._first_difference}"
+        return (
+            f"differs from the saved run from week {self._first_difference} "
+            "(saved by another netsim version?)"
+        )
+
+    def _emit(self, frame: Frame) -> None:
+        with self._emit_lock:
+            if frame.seq <= self._emitted or self._closed:
+                return
+            self._emitted = frame.seq
+            if self._publish is None:
+                return
+            try:
+                self._publish(frame)
+            except Exception:  # the page went away: stop working for it
+                log.exception("publishing a frame failed; stopping this session")
+                with self._lock:  # (never taken before _emit_lock elsewhere: no deadlock)
+                    self._closed = True
+                    self._stop_locked()
+
+    def _report(self, message: str) -> None:
+        if self._on_error is not None:
+            try:
+                self._on_error(message)
+            except Exception:
+                log.exception("reporting an error failed")
+        if self.last is not None:
+            with self._lock:
+                frame = self._restate_locked() if self._model is not None else None
+            if frame is not None:
+                self._emit(frame)
+
+
+def one_line(err: BaseException) -> str:
+    """An exception as one line of text (never a traceback)."""
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text if isinstance(err, ValueError) else f"{type(err).__name__}: {text}"

@@ -1,0 +1,1 @@
+"""Many runs: execution engines (serial, local processes, Dask), sweeps, comparisons."""

@@ -1,0 +1,205 @@
+"""How ideas spread over ties: simple and complex contagion, recovery and abandonment.
+
+One row of ``MemberArrays.adoption`` per idea holds each person's state
+(not adopted, adopted, dropped). A step is synchronous: exposures are computed
+from the adopters at the start of the step, then all new adoptions land at once.
+
+- **Simple contagion** (independent cascade): each transmitting adopter passes
+  the idea along each tie to a non-adopter with probability
+  ``beta * w_sender * w_receiver``, independently; a non-adopter with k such
+  ties adopts with probability ``1 - prod(1 - p_e)`` (``1 - (1 - beta)^k``
+  with neutral weights). With weights 1 and recovery probability
+  gamma this is discrete-time SIR; gamma = 1 is the one-shot independent
+  cascade of Kempe, Kleinberg & Tardos (2003), whose transmissibility is
+  ``T = beta / (beta + gamma - beta * gamma)`` (Newman 2002).
+- **Complex contagion** (threshold): a non-adopter with at least
+  ``threshold_count`` adopting ties that are at least ``threshold_fraction`` of
+  their ties adopts with probability ``adoption_probability * w_receiver``. With
+  count 1 and probability 1 this is Watts's (2002) threshold model; with
+  fraction 0 and count 2 it is Centola & Macy's (2007) complex contagion.
+
+In the social model the weights gate exposure: the sender's engagement and the
+receiver's trust times the purpose alignment ("members who trust each other are
+more inclined to share" [THF]; a clear common purpose aligns members [THF]).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+
+from netsim.model.graphs import TieCSR, rows_slots
+from netsim.model.state import ADOPTED, DROPPED
+
+
+@dataclass(frozen=True, slots=True)
+class ContagionRule:
+    """The adoption rule of one step (see module docstring)."""
+
+    complex: bool
+    transmission_probability: float
+    threshold_fraction: float
+    threshold_count: int
+    adoption_probability: float
+
+
+def exposure_counts(
+    ties: TieCSR,
+    transmitting: np.ndarray,
+    susceptible: np.ndarray,
+    transmission: float,
+    sender_weight: np.ndarray | None,
+    receiver_weight: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per susceptible person with exposure: (index, adopting ties k, log P(no transmission)).
+
+    Walks whichever side is cheaper: the transmitters' ties, or the
+    susceptible people's ties (the graph is undirected, so both list the same
+    pairs). For independent trials with p_e = beta w_s w_r on each tie,
+    P(no transmission) = prod_e (1 - p_e), summed here in log space. Results
+    are in increasing index order whichever side was walked, so the random
+    draws that follow do not depend on the choice.
+    """
+    rows = ties.known_rows  # kept for small tie lists: masks are cheaper there
+    if rows is not None:
+        source, target = _pairs_by_mask(ties, rows, transmitting, susceptible)
+    else:
+        source, target = _pairs_by_walk(ties, transmitting, susceptible)
+    n = ties.size
+    counts = np.bincount(target, minlength=n)
+    exposed = counts.nonzero()[0]
+    if sender_weight is None and receiver_weight is None:
+        log_q = counts[exposed] * np.log1p(-min(transmission, 1.0 - 1e-16))
+        return exposed, counts[exposed], log_q
+    # p = beta x w_s x w_r, multiplied in that order (as np.full(beta) *= w_s *= w_r)
+    if sender_weight is not None:
+        p = sender_weight[source]
+        p *= transmission
+    else:
+        p = np.full(target.size, transmission)
+    if receiver_weight is not None:
+        p *= receiver_weight[target]
+    np.minimum(p, 1.0 - 1e-16, out=p)
+    np.negative(p, out=p)
+    log_terms = np.log1p(p, out=p)
+    log_q = np.bincount(target, weights=log_terms, minlength=n)[exposed]
+    return exposed, counts[exposed], log_q
+
+
+def _pairs_by_walk(
+    ties: TieCSR, transmitting: np.ndarray, susceptible: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(source, target) of every tie from a transmitter to a susceptible person.
+
+    Walks the rows of whichever side has the smaller sum of degrees (senders on a
+    tie): pairs grouped by that side's person, in CSR order within each.
+    """
+    degree = ties.degree
+    senders = transmitting.nonzero()[0]
+    targets = susceptible.nonzero()[0]
+    if senders.size == 0 or targets.size == 0:
+        empty = np.empty(0, np.int64)
+        return empty, empty
+    sender_degree = degree[senders]
+    target_degree = degree[targets]
+    if sender_degree.sum() <= target_degree.sum():
+        slots = rows_slots(ties.indptr, senders, sender_degree)
+        source = np.repeat(senders, sender_degree)
+        target = ties.indices[slots]
+        keep = susceptible[target]
+    else:
+        slots = rows_slots(ties.indptr, targets, target_degree)
+        target = np.repeat(targets, target_degree)
+        source = ties.indices[slots]
+        keep = transmitting[source]
+    return source[keep], target[keep]
+
+
+def _pairs_by_mask(
+    ties: TieCSR, rows: np.ndarray, transmitting: np.ndarray, susceptible: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """_pairs_by_walk's pairs, in the same order, from masks over every tie position.
+
+    Walking a side's rows in increasing order visits its tie positions in CSR order, so
+    the walk's pairs are the positions whose row is on that side and whose partner is on
+    the other, in position order (``rows`` is the row of each position): a few passes
+    over all ties, cheaper than expanding the rows one by one on a small graph. The side
+    (and so the order) is chosen as the walk chooses it: the smaller sum of degrees (a
+    count of positions), senders on a tie.
+    """
+    indices = ties.indices
+    from_sender = transmitting[rows]
+    from_target = susceptible[rows]
+    if np.count_nonzero(from_sender) <= np.count_nonzero(from_target):
+        from_sender &= susceptible[indices]
+        return rows[from_sender], indices[from_sender]
+    from_target &= transmitting[indices]
+    return indices[from_target], rows[from_target]
+
+
+def new_adopters(
+    ties: TieCSR,
+    transmitting: np.ndarray,
+    susceptible: np.ndarray,
+    rule: ContagionRule,
+    rng: np.random.Generator,
+    *,
+    sender_weight: np.ndarray | None = None,
+    receiver_weight: np.ndarray | None = None,
+    adjacency: csr_matrix | None = None,
+) -> np.ndarray:
+    """Indices who adopt this step (not yet written into the adoption row).
+
+    ``transmitting`` and ``susceptible`` are boolean masks. On a fixed network
+    with neutral gates, pass the tie ``adjacency`` matrix: the counts of
+    adopting ties then come from one sparse product over all members, the
+    fastest route for the textbook models.
+    """
+    if adjacency is not None and sender_weight is None and receiver_weight is None:
+        counts = adjacency @ transmitting.astype(adjacency.dtype)
+        exposed = np.flatnonzero(susceptible & (counts > 0.5))
+        k = np.rint(counts[exposed]).astype(np.int64)
+        log_q = k * np.log1p(-min(rule.transmission_probability, 1.0 - 1e-16))
+    else:
+        exposed, k, log_q = exposure_counts(
+            ties,
+            transmitting,
+            susceptible,
+            rule.transmission_probability,
+            sender_weight,
+            receiver_weight,
+        )
+    if exposed.size == 0:
+        return exposed
+    if not rule.complex:
+        p = -np.expm1(log_q)
+        return exposed[rng.random(exposed.size) < p]
+    degree = ties.degree[exposed]
+    met = (k >= rule.threshold_count) & (k >= rule.threshold_fraction * degree)
+    candidates = exposed[met]
+    if rule.adoption_probability >= 1.0 and receiver_weight is None:
+        return candidates
+    p = np.full(candidates.size, rule.adoption_probability)
+    if receiver_weight is not None:
+        p *= receiver_weight[candidates]
+    return candidates[rng.random(candidates.size) < p]
+
+
+def drop(row: np.ndarray, who: np.ndarray, probability: float, rng: np.random.Generator) -> int:
+    """Adopters in ``who`` (bool mask) drop the idea with ``probability``; returns how many.
+
+    Used for SIR recovery (everyone who has adopted) and for abandonment by
+    disengaged members in the social model ([blog] 'fizzling out when
+    enthusiasm fades'). Dropped ideas are not re-adopted within a run.
+    """
+    if probability <= 0.0:
+        return 0
+    holders = (who & (row == ADOPTED)).nonzero()[0]
+    if holders.size == 0:
+        return 0
+    if probability < 1.0:
+        holders = holders[rng.random(holders.size) < probability]
+    row[holders] = DROPPED
+    return int(holders.size)

@@ -1,0 +1,636 @@
+"""NetworkModel: the Mesa model of an improvement network.
+
+Builds a world from validated :class:`~netsim.config.parameters.Parameters`, steps it
+one week at a time and records one row of metrics per step. The step applies,
+in order: the timeline, exchanges and invitations, leaders' recruiting and
+brokering, a convening event (if funded or scheduled), engagement and trust,
+the spread and abandonment of ideas, tie decay, passivity and lapse, and every
+quarter the members' roles. In ``contagion`` mode only the diffusion runs, on a
+fixed network with neutral gates: the textbook models.
+
+The model never reads files or draws: a real member network arrives as a
+:class:`~netsim.config.member_network.MemberNetwork` object, and results leave as tables.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import networkx as nx
+import numpy as np
+import pandas as pd
+from mesa.discrete_space import Network
+
+from netsim.config.parameters import ParameterError, Parameters, TimelineEvent
+from netsim.model import diffusion, engagement, metrics, network
+from netsim.model.agents import Member
+from netsim.model.diffusion import ContagionRule
+from netsim.model.graphs import TieCSR, sorted_unique
+from netsim.model.levers import Levers
+from netsim.model.population import build_world, make_champions
+from netsim.model.state import ACTIVE, ADOPTED, NOT_ADOPTED, AdoptionState, MembershipStatus
+
+ROLE_INTERVAL = 13
+"""Steps between recomputing members' roles (a quarter)."""
+EXPECTATION_ENGAGEMENT_LIFT = 0.15
+"""Joiners' engagement rises by this much per unit of expectations above 0.5."""
+RECORD_MODES = ("all", "summary")
+"""What each step records: every metric, or only what the run's summary needs."""
+LEADER_DEPARTURE_SHOCK = 0.5
+"""Engagement lost by each member tied to a departing leader, per unit of leadership lost."""
+
+
+class StepTable:
+    """Per-step metrics stored column by column.
+
+    Doubles as the model's ``datacollector`` so ``mesa.batch_run`` can read it
+    (it looks for ``model_vars`` and ``_collection_steps``, Mesa's DataCollector
+    layout); no agent-level records are kept.
+    """
+
+    def __init__(self) -> None:
+        self.model_vars: dict[str, list[Any]] = {}
+        self._collection_steps: list[int] = []
+        self._agent_records: dict[int, Any] = {}
+        self._agenttype_records: dict[Any, Any] = {}
+
+    def append(self, row: dict[str, Any]) -> None:
+        for key, value in row.items():
+            self.model_vars.setdefault(key, []).append(value)
+        self._collection_steps.append(int(row["step"]))
+
+    def get_model_vars_dataframe(self) -> pd.DataFrame:
+        return pd.DataFrame(self.model_vars)
+
+
+class NetworkModel(mesa.Model):
+    """An improvement network: members who join, tie, engage and adopt ideas.
+
+    Create it from a :class:`Parameters` object, keyword overrides, or both
+    (``NetworkModel(eligible_population=200, rng=1)`` works with
+    ``mesa.batch_run``). All randomness comes from Mesa's seeded ``self.rng``.
+    """
+
+    def __init__(
+        self,
+        parameters: Parameters | None = None,
+        *,
+        rng: Any = None,
+        member_network: Any = None,
+        record: str = "all",
+        **overrides: Any,
+    ) -> None:
+        if record not in RECORD_MODES:
+            raise ValueError(f"record: {record!r} is not one of {', '.join(RECORD_MODES)}")
+        params = parameters if parameters is not None else Parameters()
+        if overrides:
+            params = params.replace(**overrides)
+        super().__init__(rng=rng)
+        self.params = params
+        self.record = record
+        """'all': every column of metrics.STEP_COLUMNS each step; 'summary': only the
+        columns metrics.summarise reads (a sweep that keeps no per-step table)."""
+        if member_network is None and params.network_file:
+            raise ParameterError(
+                "network_file",
+                "the model never reads files: build it with netsim.build_model(...), which "
+                "reads the file, or pass member_network=read_member_network(path)",
+            )
+        self.metrics_rng = np.random.default_rng(self.rng.integers(2**63))
+        world = build_world(params, self.rng, member_network)
+        self.members = world.members
+        self.ties = world.ties
+        self.graph = world.graph
+        self.leaders = world.leaders
+        self.levers = Levers(params)
+        self._pending_events: list[TimelineEvent] = []
+        self.datacollector = StepTable()
+        self._fixed_network_row: dict[str, float] | None = None
+        self._last_step: dict[str, float] = {}
+        self.interventions: list[tuple[int, str, float]] = []
+        """(step, action, amount) of every timeline entry or live intervention applied."""
+        self._agents_list: list[Member] | None = None
+        """The Mesa agents, made on first use (most runs never look at one; 1,000 cost ~5 ms)."""
+        self._fixed_counts: dict[str, int] = {}
+        self._rule: tuple[Parameters, ContagionRule] | None = None
+        self._crossing = metrics.crossing_edges(self.graph, self.members.organisation)
+        """Per contact edge: ends in different organisations (organisations never change)."""
+        present = self.ties.strength > 0 if params.mode == "social" else None
+        self._fixed_ties = self.graph.tie_csr(present)
+        self._fixed_adjacency = self._fixed_ties.matrix() if params.mode == "contagion" else None
+        if params.mode == "social":
+            network.assign_roles(
+                self.members,
+                self.graph,
+                present,
+                self._fixed_ties,
+                self.metrics_rng,
+                crossing=self._crossing,
+            )
+        self._collect(present, self._fixed_ties, event_held=False)
+
+    # --- public API ----------------------------------------------------------
+    @property
+    def step_count(self) -> int:
+        """Steps taken so far (row ``step_count`` of the table is the current state)."""
+        return int(self.steps)
+
+    def member_agent(self, index: int) -> Member:
+        """The Mesa agent of person ``index``."""
+        return self._member_agents()[int(index)]
+
+    def _member_agents(self) -> list[Member]:
+        """One Mesa agent per person, created (and registered with Mesa) on first use."""
+        agents = getattr(self, "_agents_list", None)
+        if agents is None:
+            size = self.members.size
+            agents = list(Member.create_agents(self, size, index=np.arange(size)))
+            self._agents_list = agents
+        return agents
+
+    # Mesa's views of the agents make them first (the step never needs them).
+    @property
+    def agents(self) -> Any:
+        if hasattr(self, "members"):
+            self._member_agents()
+        return mesa.Model.agents.fget(self)  # type: ignore[attr-defined]
+
+    @property
+    def agents_by_type(self) -> Any:
+        if hasattr(self, "members"):
+            self._member_agents()
+        return mesa.Model.agents_by_type.fget(self)  # type: ignore[attr-defined]
+
+    @property
+    def agent_types(self) -> list[type]:
+        if hasattr(self, "members"):
+            self._member_agents()
+        return mesa.Model.agent_types.fget(self)  # type: ignore[attr-defined]
+
+    def remove_all_agents(self) -> None:
+        if hasattr(self, "members"):
+            self._member_agents()
+        super().remove_all_agents()
+
+    def tie_partners(self, index: int) -> np.ndarray:
+        """Indices of the people person ``index`` has a tie with."""
+        lo, hi = self.graph.indptr[index], self.graph.indptr[index + 1]
+        present = self.ties.strength[self.graph.edge_of[lo:hi]] > 0
+        return self.graph.neighbour[lo:hi][present]
+
+    def table(self) -> pd.DataFrame:
+        """The per-step table so far: one row per step, columns as in metrics.STEP_COLUMNS."""
+        return self.datacollector.get_model_vars_dataframe()
+
+    def summary(self) -> dict[str, Any]:
+        """The per-run summary so far (rules in config.outcomes.SUMMARY_FIELDS)."""
+        return metrics.summarise(self.table(), self.params.critical_mass_share)
+
+    def intervene(self, action: str, amount: float = 1.0) -> None:
+        """Schedule a shock or intervention for the next step (the browser view's buttons)."""
+        self._pending_events.append(
+            TimelineEvent(step=self.step_count + 1, action=action, amount=amount)  # type: ignore[arg-type]
+        )
+
+    def admit(self, people: np.ndarray) -> None:
+        """Make ``people`` active members now, with the joiners' engagement rule."""
+        network.join(
+            self.members,
+            people,
+            self.step_count,
+            mean_engagement=self._joiner_engagement(),
+            spread=self.params.attribute_spread,
+            rng=self.rng,
+        )
+
+    def remove(self, people: np.ndarray) -> None:
+        """Make ``people`` lapse now, ending their ties."""
+        network.lapse(self.members, self.ties, self.graph, people)
+
+    def tie_graph(self, include_non_members: bool = False) -> nx.Graph:
+        """The current tie network as a networkx Graph (built on demand, never laid out).
+
+        Nodes are member indices with attributes organisation, status, engagement,
+        trust, role, champion, leader and ``adopted`` (of idea 0); edges carry strength.
+        """
+        m = self.members
+        keep = np.ones(m.size, bool) if include_non_members else m.is_member()
+        g = nx.Graph()
+        idx = np.flatnonzero(keep)
+        g.add_nodes_from(
+            (
+                int(i),
+                {
+                    "organisation": int(m.organisation[i]),
+                    "status": MembershipStatus(int(m.status[i])).name.lower(),
+                    "engagement": float(m.engagement[i]),
+                    "trust": float(m.trust[i]),
+                    "role": int(m.role[i]),
+                    "champion": bool(m.champion[i]),
+                    "leader": bool(m.leader[i]),
+                    "adopted": bool(m.adoption[0, i] == AdoptionState.ADOPTED),
+                },
+            )
+            for i in idx
+        )
+        present = np.flatnonzero(self.ties.strength > 0)
+        g.add_weighted_edges_from(
+            zip(
+                self.graph.edge_u[present].tolist(),
+                self.graph.edge_v[present].tolist(),
+                self.ties.strength[present].tolist(),
+                strict=True,
+            ),
+            weight="strength",
+        )
+        return g
+
+    def network_space(self) -> mesa.discrete_space.Network:
+        """A Mesa ``Network`` space of the current ties with each member in its cell.
+
+        Built on demand for Mesa's own visualisation tools; no layout is computed.
+        """
+
+        g = self.tie_graph()
+        space = Network(g, layout=None, random=self.random)
+        for node in g.nodes:
+            space._cells[node].add_agent(self.member_agent(node))
+        return space
+
+    # --- the step -----------------------------------------------------------------
+    def step(self) -> None:
+        """Advance one week."""
+        t = self.step_count
+        if self.params.mode == "contagion":
+            self._spread_ideas(self._fixed_ties)
+            self._collect(None, self._fixed_ties, event_held=False)
+            return
+        scheduled_event = self._apply_timeline(t)
+        p = self.params
+        lv = self.levers
+        m = self.members
+        n = m.size
+        active_share = float(np.count_nonzero(m.status == ACTIVE)) / n
+        value = engagement.network_value(active_share, p.critical_mass_share, lv.alignment)
+        effort = lv.facilitation(t)
+        attract = self._attractiveness(active_share)
+
+        outcome = network.exchange(
+            m,
+            self.ties,
+            self.graph,
+            self.rng,
+            t,
+            exchange_rate=p.exchange_rate,
+            attractiveness=attract,
+        )
+        self.admit(outcome.joined)
+        recruits = network.proactive_search(
+            m, self.rng, effort=effort * p.proactive_recruitment, attractiveness=attract
+        )
+        self.admit(recruits)
+        # membership changes no more until update_status: one mask serves until then
+        member_mask = m.is_member()
+        network.introduce(m, self.ties, self.graph, recruits, self.rng, t, member_mask=member_mask)
+        network.broker_ties(
+            m, self.ties, self.graph, self.rng, t, effort=effort, member_mask=member_mask
+        )
+
+        attended = None  # nobody: no event
+        held = scheduled_event is not None or self.rng.random() < lv.event_probability(t)
+        if held:
+            share = scheduled_event if scheduled_event is not None else 1.0
+            attended = np.zeros(n, np.int64)
+            attended[
+                network.convene(
+                    m,
+                    self.ties,
+                    self.graph,
+                    self.rng,
+                    t,
+                    attendance=share,
+                    member_mask=member_mask,
+                )
+            ] = 1
+
+        engagement.update_engagement_and_trust(
+            m,
+            member_mask,
+            m.status == ACTIVE,
+            outcome.success_count,
+            outcome.unanswered_count,
+            attended,
+            self._ideas_held(),
+            engagement.EngagementInputs(
+                value=value,
+                alignment=lv.alignment,
+                facilitation=effort,
+                headspace=lv.headspace(t),
+                attention_load=lv.attention_load,
+                performance_management=lv.performance_management,
+                expectations=p.expectations,
+                network_effect_strength=p.network_effect_strength,
+                exchange_gain=p.exchange_gain,
+                unanswered_cost=p.unanswered_cost,
+                fatigue=p.fatigue,
+            ),
+        )
+        network.decay_ties(self.ties, t, p.tie_decay)
+        lapsed = network.update_status(
+            m,
+            self.ties,
+            self.graph,
+            self.rng,
+            t,
+            passive_below=p.passive_below,
+            lapse_below=p.lapse_below,
+            lapse_rate=p.lapse_rate,
+            refresh=p.membership_policy == "refresh",
+        )
+        present = self.ties.strength > 0
+        tie_view = self.graph.tie_csr(present)
+        # statuses are final for the step: the masks below serve ideas, roles and metrics
+        active_mask = m.status == ACTIVE
+        member_mask = m.is_member()
+        self._spread_ideas(tie_view, active_mask, member_mask)
+        if t % ROLE_INTERVAL == 0:
+            network.assign_roles(
+                self.members,
+                self.graph,
+                present,
+                tie_view,
+                self.metrics_rng,
+                crossing=self._crossing,
+                member_mask=member_mask,
+                active_mask=active_mask,
+            )
+        if self.record != "summary":  # the summary reads none of these
+            self._last_step = {
+                "requests": outcome.attempts,
+                "exchanges": outcome.reciprocated,
+                # invitees who joined were prospects or lapsed; recruits are drawn from the
+                # prospects left after they joined: the two never overlap
+                "joins": int(outcome.joined.size + recruits.size),
+                "lapses": int(lapsed.size),
+            }
+        self._collect(present, tie_view, event_held=held, masks=(active_mask, member_mask))
+
+    def run(self, steps: int | None = None) -> None:
+        """Take ``steps`` steps (default: the parameters' ``steps``).
+
+        One pass of Mesa's event loop over all of them (``run_for``): the same steps
+        and scheduled events, in the same order, as calling ``step()`` that often,
+        without re-entering the loop each week.
+        """
+        count = self.params.steps if steps is None else steps
+        if count > 0:
+            self.run_for(count)
+
+    # --- internals -------------------------------------------------------------------
+    def _joiner_engagement(self) -> float:
+        return self.params.initial_engagement + EXPECTATION_ENGAGEMENT_LIFT * (
+            self.params.expectations - 0.5
+        )
+
+    def _attractiveness(self, active_share: float) -> float:
+        """Chance an invited prospect joins.
+
+        join_rate x (0.4 + 0.6 appeal) x (0.75 + 0.5 expectations) x (1 + founding_mandate),
+        capped at 1, where appeal = (alignment + s^2/(s^2 + s_c^2)) / 2: a clear
+        purpose and a network that is already big draw people in; a mandate or
+        sponsor opens doors [THF step 3]; promising much draws more people in
+        (and disappoints them later).
+        """
+        p = self.params
+        s2 = active_share * active_share
+        size_pull = s2 / (s2 + p.critical_mass_share**2)
+        appeal = 0.5 * (self.levers.alignment + size_pull)
+        a = (
+            p.join_rate
+            * (0.4 + 0.6 * appeal)
+            * (0.75 + 0.5 * p.expectations)
+            * (1 + p.founding_mandate)
+        )
+        return min(1.0, a)
+
+    def _apply_timeline(self, t: int) -> float | None:
+        """Apply timeline entries and live interventions for step t; return event attendance."""
+        due = [e for e in self.params.timeline if e.step == t]
+        due += [e for e in self._pending_events if e.step <= t]
+        self._pending_events = [e for e in self._pending_events if e.step > t]
+        attendance: float | None = None
+        for event in due:
+            self.interventions.append((t, event.action, event.amount))
+            if event.action == "leader_leaves" and event.amount > 0:
+                loss = self.levers.leader_leaves(event.amount)
+                present = self.leaders[self.members.is_member()[self.leaders]]
+                if present.size:
+                    self._leader_departs(int(present[0]), loss)
+            elif event.action == "funding_cut":
+                self.levers.funding_override = min(self.levers.funding(t), event.amount)
+            elif event.action == "funding_set":
+                self.levers.funding_override = event.amount
+            elif event.action == "priority_added":
+                self.levers.extra_priorities += round(event.amount)
+            elif event.action == "champions_recruited":
+                self._recruit_champions(round(event.amount), t)
+            elif event.action == "event":
+                attendance = max(attendance or 0.0, event.amount)
+        return attendance
+
+    def _leader_departs(self, leader: int, loss: float) -> None:
+        """The principal leader leaves; members tied to them lose heart.
+
+        Each member tied to the leader loses LEADER_DEPARTURE_SHOCK x loss of
+        engagement, where loss is the share of leadership that went with them
+        (style-dependent, see levers.STYLE_LEADER_DEPENDENCE): the
+        'over-reliance on the energy of a small number of people' [blog]. A
+        figurehead with many ties takes much enthusiasm with them; one
+        coordinator among many, little.
+        """
+        partners = self.tie_partners(leader)
+        m = self.members
+        m.engagement[partners] = np.maximum(
+            0.0, m.engagement[partners] - LEADER_DEPARTURE_SHOCK * loss
+        )
+        self.remove(np.array([leader]))
+
+    def _recruit_champions(self, count: int, t: int) -> None:
+        """The most engaged active members who are not champions yet become change agents."""
+        m = self.members
+        pool = np.flatnonzero((m.status == MembershipStatus.ACTIVE) & ~m.champion)
+        if pool.size == 0 or count <= 0:
+            return
+        order = np.argsort(-m.engagement[pool], kind="stable")
+        make_champions(m, self.ties, self.graph, pool[order[:count]], step=t)
+
+    def _ideas_held(self) -> np.ndarray:
+        """Per person, the share of the ideas they hold (bool for a single idea: 0 or 1)."""
+        adoption = self.members.adoption
+        if adoption.shape[0] == 1:  # the mean over one idea is the 0/1 value itself
+            return adoption[0] == ADOPTED
+        return (adoption == ADOPTED).mean(axis=0)
+
+    def _spread_ideas(
+        self,
+        tie_view: TieCSR,
+        active: np.ndarray | None = None,
+        member_mask: np.ndarray | None = None,
+    ) -> None:
+        """Spread, recover and abandon every idea over the current ties (see diffusion).
+
+        ``active`` and ``member_mask`` are the members' current masks, if the caller has them.
+        """
+        p = self.params
+        m = self.members
+        social = p.mode == "social"
+        if self._rule is None or self._rule[0] is not p:  # made once per parameters
+            self._rule = (
+                p,
+                ContagionRule(
+                    complex=p.contagion == "complex",
+                    transmission_probability=p.transmission_probability,
+                    threshold_fraction=p.threshold_fraction,
+                    threshold_count=p.threshold_count,
+                    adoption_probability=p.adoption_probability,
+                ),
+            )
+        rule = self._rule[1]
+        if social:
+            if active is None:
+                active = m.status == ACTIVE
+            receiver = m.trust * self.levers.alignment
+            sender = m.engagement
+            adjacency = None
+        else:
+            active, receiver, sender = None, None, None
+            adjacency = self._fixed_adjacency
+        for idea in range(p.ideas):
+            row = m.adoption[idea]
+            holders = row == ADOPTED
+            susceptible = row == NOT_ADOPTED
+            if social:
+                transmitting = holders & active
+                susceptible &= active
+            else:
+                transmitting = holders
+            new = diffusion.new_adopters(
+                tie_view,
+                transmitting,
+                susceptible,
+                rule,
+                self.rng,
+                sender_weight=sender,
+                receiver_weight=receiver,
+                adjacency=adjacency,
+            )
+            diffusion.drop(row, holders, p.recovery_probability, self.rng)
+            if social:
+                if self.params.leadership_style == "hierarchical":
+                    broadcast = self._broadcast(row, susceptible, member_mask)
+                    new = sorted_unique(np.concatenate([new, broadcast]))  # np.union1d
+                disengaged = m.engagement < p.passive_below
+                disengaged &= holders
+                diffusion.drop(row, disengaged, p.abandonment_rate, self.rng)
+            row[new] = ADOPTED
+
+    def _broadcast(
+        self, row: np.ndarray, susceptible: np.ndarray, member_mask: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Codified information cascaded down the hierarchy's vertical ties.
+
+        Every active non-adopter is under the leadership (the vertical overlay),
+        so each adopts with probability hierarchy_broadcast x leadership
+        presence x the share of present leaders who hold the idea: no leader
+        holding it, nothing cascades. Source: DOMAIN 'vertical ties cascade
+        codified information'.
+        """
+        if member_mask is None:
+            member_mask = self.members.is_member()
+        leaders = self.leaders[member_mask[self.leaders]]
+        if leaders.size == 0:
+            return np.empty(0, np.int64)
+        holding = float(np.mean(row[leaders] == AdoptionState.ADOPTED))
+        rate = self.params.hierarchy_broadcast * self.levers.leadership_presence * holding
+        candidates = np.flatnonzero(susceptible)
+        return candidates[self.rng.random(candidates.size) < rate]
+
+    def _collect(
+        self,
+        present: np.ndarray | None,
+        tie_view: TieCSR,
+        *,
+        event_held: bool,
+        masks: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        """Append this step's row of metrics (formulas in metrics.STEP_COLUMNS).
+
+        ``masks`` are the members' current (active, member) masks, if the caller has them.
+        """
+        m = self.members
+        n = m.size
+        t = self.step_count
+        social = self.params.mode == "social"
+        counts = metrics.status_counts(m, masks) if social or t == 0 else self._fixed_counts
+        self._fixed_counts = counts
+        n_members = counts["active"] + counts["passive"]
+        if not social:
+            member_mask = None
+        elif masks is not None:
+            member_mask = masks[1]
+        else:
+            member_mask = m.is_member()
+        row: dict[str, Any] = {
+            "step": t,
+            **counts,
+            "members": n_members,
+            "active_share": counts["active"] / n,
+        }
+        row.update(metrics.adoption_columns(m, member_mask, n_members))
+        if self.record == "summary":
+            if social:
+                metrics.skip_tie_structure(tie_view, self.metrics_rng)
+            self._last_step = {}
+            self.datacollector.append(row)
+            return
+        if not social:
+            row["mean_engagement"] = row["mean_trust"] = mean_pv = 1.0
+        elif n_members:
+            row["mean_engagement"] = float(m.engagement[member_mask].mean())
+            row["mean_trust"] = float(m.trust[member_mask].mean())
+            mean_pv = float(m.perceived_value[member_mask].mean())
+        else:
+            row["mean_engagement"] = row["mean_trust"] = mean_pv = 0.0
+        row.update({"requests": 0, "exchanges": 0, "joins": 0, "lapses": 0})
+        row.update(self._last_step)
+        self._last_step = {}
+        if social or self._fixed_network_row is None:
+            structure = metrics.tie_structure(
+                self.graph,
+                present,
+                tie_view,
+                m.organisation,
+                member_mask if member_mask is not None else np.ones(n, bool),
+                self.metrics_rng,
+                crossing=self._crossing,
+            )
+            if not social:
+                self._fixed_network_row = structure
+        else:
+            structure = self._fixed_network_row
+        row.update(structure)
+        row["funding"] = self.levers.funding(max(t, 1))
+        row["facilitation"] = self.levers.facilitation(max(t, 1))
+        row["event"] = int(event_held)
+        row.update(
+            metrics.five_c(
+                row,
+                alignment=self.levers.alignment,
+                expected_value=engagement.EXPECTATION_SCALE * self.params.expectations,
+                performance_management=self.levers.performance_management,
+                critical_mass_share=self.params.critical_mass_share,
+                mean_perceived_value=mean_pv,
+            )
+        )
+        self.datacollector.append(row)

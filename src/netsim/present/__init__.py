@@ -1,0 +1,1 @@
+"""Presentation: plots and report documents (Markdown and HTML) for runs, sweeps, comparisons."""

@@ -1,0 +1,1 @@
+"""Results on disk: file utilities, run folders and sweep folders."""

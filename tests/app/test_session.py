@@ -1,0 +1,450 @@
+"""The browser view's session, without a server: uploads, replays of saved runs, and the
+Session that drives a live model (play, pause, step, reset, shocks, the ghost) from many
+threads.
+
+The page that shows it is tested in tests/test_app.py and tests/browser.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import netsim
+from netsim.app import session as live
+from netsim.batch.engines import SerialEngine
+from netsim.batch.sweep import STEP_ID_COLUMNS, read_runs, read_steps, run_sweep
+from netsim.config.experiments import load_experiment
+from netsim.config.parameters import Parameters
+from netsim.config.scenarios import ScenarioError, parse_scenario_text
+from netsim.results.run_folder import write_run
+
+SMALL = Parameters(eligible_population=120, organisations=4, steps=20)
+
+
+def small_source(steps: int = 20, **changes: object) -> live.Source:
+    return live.Source("small", SMALL.replace(steps=steps, **changes), seed=3)
+
+
+def test_the_session_runs_without_solara() -> None:
+    """The controller is usable (and testable) without the page or a server."""
+    code = "import sys, netsim.app.session; print('solara' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# --- uploads ---------------------------------------------------------------------------------
+
+
+def test_a_good_upload_is_a_scenario() -> None:
+    text = (
+        b'name = "Ours"\n[funding]\nstartup_weeks = 20\n[[timeline]]\nstep = 5\naction = "event"\n'
+    )
+    scenario = live.read_upload("C:/Users/me/ours.toml", text)
+    assert scenario.name == "Ours"
+    assert scenario.parameters.startup_weeks == 20
+    assert scenario.parameters.timeline[0].action == "event"
+    yaml = live.read_upload("ours.yaml", b"purpose:\n  priorities: 3\n")
+    assert yaml.parameters.priorities == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        ("broken.toml", b"[leadership\n", "broken.toml line 1: TOML syntax error"),
+        ("typo.toml", b"[purpose]\npriorites = 3\n", "typo.toml line 2: [purpose] priorites"),
+        ("range.toml", b"[purpose]\npriorities = 99\n", "range.toml line 2: [purpose] priorities"),
+        ("notes.txt", b"name = 'x'\n", "notes.txt: unsupported file type '.txt'"),
+        ("latin.toml", b"name = '\xe9'\n", "latin.toml line 1: is not UTF-8 text"),
+        ("bad.yaml", b"a: [1, 2\n", "bad.yaml"),
+        ("big.toml", b"#" * 1_000_001, "big.toml: is larger than"),
+        ("none.toml", None, "none.toml: could not be read"),
+    ],
+)
+def test_a_bad_upload_gives_one_line(name: str, data: bytes | None, expected: str) -> None:
+    with pytest.raises(ScenarioError) as err:
+        live.read_upload(name, data)
+    message = str(err.value)
+    assert message.startswith(expected), message
+    assert "\n" not in message and "Traceback" not in message
+
+
+def test_upload_messages_match_the_scenario_parser() -> None:
+    text = '[leadership]\nleadership_style = "dictator"\n'
+    with pytest.raises(ScenarioError) as direct:
+        parse_scenario_text(text, "mine.toml")
+    with pytest.raises(ScenarioError) as uploaded:
+        live.read_upload("mine.toml", text.encode())
+    assert str(uploaded.value) == str(direct.value)
+
+
+# --- replay folders ------------------------------------------------------------------------
+
+
+def test_replay_of_a_run_folder_matches_the_saved_table(tmp_path: Path) -> None:
+    folder = tmp_path / "run-a"
+    write_run(netsim.run(SMALL, seed=6, steps=15), folder)
+    assert live.result_folders(tmp_path) == [folder]
+    (run,) = live.replay_runs(folder)
+    assert run.seed == 6 and run.scenario is None
+    source = live.read_replay(folder, run)
+    assert source.replay and source.parameters.steps == 15
+    session = live.Session()
+    session.load(source)
+    for _ in range(15):
+        frame = session.step()
+    assert frame.step == 15 and frame.finished
+    assert frame.note == "matches the saved run so far (week 15)"
+    pd.testing.assert_frame_equal(
+        session.model.table()[source.reference.columns], source.reference, check_dtype=False
+    )
+
+
+def test_replay_of_a_compare_folder_picks_scenario_and_replicate(tmp_path: Path) -> None:
+    seeds = {("a", 0): 11, ("a", 1): 12, ("b", 0): 11, ("b", 1): 12}
+    params = {"a": SMALL.replace(steps=6), "b": SMALL.replace(steps=6, priorities=5)}
+    tables = [
+        netsim.run(params[s], seed=seed).table.assign(scenario=s, replicate=r, seed=seed)
+        for (s, r), seed in seeds.items()
+    ]
+    pd.concat(tables).to_parquet(tmp_path / "steps.parquet")
+    pd.DataFrame(
+        [{"scenario": s, "replicate": r, "seed": seed} for (s, r), seed in seeds.items()]
+    ).to_csv(tmp_path / "runs.csv", index=False)
+    document = {"scenarios": [{"slug": s, "parameters": p.to_dict()} for s, p in params.items()]}
+    (tmp_path / "comparison.json").write_text(json.dumps(document))
+    runs = live.replay_runs(tmp_path)
+    assert [(r.scenario, r.replicate, r.seed) for r in runs] == [
+        (s, r, seed) for (s, r), seed in seeds.items()
+    ]
+    source = live.read_replay(tmp_path, runs[3])
+    assert source.parameters.priorities == 5 and source.seed == 12
+    assert list(source.reference["step"]) == list(range(7))
+    session = live.Session()
+    session.load(source)
+    frame = session.step(6)
+    assert frame.note.startswith("matches the saved run so far")
+
+
+def test_a_folder_that_is_not_results_is_a_one_line_error(tmp_path: Path) -> None:
+    with pytest.raises(live.ReplayError) as err:
+        live.replay_runs(tmp_path)
+    assert "not a results folder" in str(err.value) and "\n" not in str(err.value)
+    (tmp_path / "summary.json").write_text("{not json")
+    (tmp_path / "steps.parquet").write_bytes(b"")
+    with pytest.raises(live.ReplayError, match="cannot be read"):
+        live.replay_runs(tmp_path)
+
+
+def test_a_replay_that_drifts_from_the_saved_run_says_when(tmp_path: Path) -> None:
+    folder = tmp_path / "run"
+    write_run(netsim.run(SMALL, seed=6, steps=10), folder)
+    table = pd.read_parquet(folder / "steps.parquet")
+    table.loc[table["step"] >= 4, "active"] += 1  # as if saved by another model version
+    table.to_parquet(folder / "steps.parquet")
+    source = live.read_replay(folder, live.replay_runs(folder)[0])
+    session = live.Session()
+    session.load(source)
+    frame = session.step(10)
+    assert "differs from the saved run from week 4" in frame.note
+
+
+# --- replaying a sweep's runs -------------------------------------------------------------------
+
+SWEEP = """
+name = "tiny replay"
+seed = 4
+replicates = 2
+steps = 10
+design = "grid"
+
+[set]
+eligible_population = 100
+
+[vary]
+founding_core = [5, 20, 150]   # 150 > 100 people: those runs fail
+initial_trust = [0.35]
+
+[outputs]
+steps = {keep}
+"""
+
+
+def tiny_sweep(folder: Path, keep_steps: bool = True) -> Path:
+    """Six runs of 100 people for 10 weeks, serially: four ok, two failed (inconsistent)."""
+    folder.mkdir()
+    path = folder / "exp.toml"
+    path.write_text(SWEEP.format(keep=str(keep_steps).lower()), encoding="utf-8")
+    report = run_sweep(load_experiment(path), folder / "out", engine=SerialEngine())
+    assert (report.ok, report.failed) == (4, 2)
+    return folder / "out"
+
+
+@pytest.fixture(scope="module")
+def sweep_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tiny_sweep(tmp_path_factory.mktemp("sweep") / "kept")
+
+
+def test_a_sweeps_runs_are_listed_in_design_order_failed_ones_marked(sweep_out: Path) -> None:
+    assert live.result_folders(sweep_out.parent) == [sweep_out]
+    runs = live.replay_runs(sweep_out)
+    table = read_runs(sweep_out)
+    assert [r.run_id for r in runs] == list(table["run_id"])
+    assert [(r.point_id, r.replicate) for r in runs] == [(p, k) for p in range(3) for k in range(2)]
+    assert [r.seed for r in runs] == list(table["seed"])
+    first = runs[0]
+    assert first.label == (
+        f"point=0 · founding_core=5 · initial_trust=0.35 · replicate=0 · seed={first.seed} · "
+        f"id={first.run_id}"
+    )
+    assert [r.failed for r in runs] == [False] * 4 + [True] * 2
+    assert runs[4].label.startswith("FAILED · point=2 · founding_core=150")
+    assert "founding_core: 150 is more than eligible_population" in runs[4].error
+
+
+def test_a_sweep_run_replays_bit_for_bit_against_its_saved_table(sweep_out: Path) -> None:
+    run = live.replay_runs(sweep_out)[3]  # point 1 (founding_core 20), replicate 1
+    source = live.read_replay(sweep_out, run)
+    assert source.replay and source.seed == run.seed
+    assert (source.parameters.founding_core, source.parameters.initial_trust) == (20, 0.35)
+    assert source.parameters.eligible_population == 100 and source.parameters.steps == 10
+    assert "does not hash" not in source.description  # rebuilt to the very run id
+    steps = read_steps(sweep_out)
+    saved = steps[steps["run_id"] == run.run_id].drop(columns=list(STEP_ID_COLUMNS))
+    saved = saved.reset_index(drop=True)
+    pd.testing.assert_frame_equal(source.reference, saved, check_exact=True)
+    session = live.Session()
+    session.load(source)
+    frame = session.step(10)
+    assert frame.finished and frame.note == "matches the saved run so far (week 10)"
+    assert session._ghost_label == "grey: the saved run"
+    replayed = session.model.table()[saved.columns]
+    pd.testing.assert_frame_equal(replayed, saved, check_exact=True)
+
+
+def test_a_sweep_without_per_step_tables_replays_unchecked(tmp_path: Path) -> None:
+    out = tiny_sweep(tmp_path / "summaries", keep_steps=False)
+    run = live.replay_runs(out)[1]
+    source = live.read_replay(out, run)
+    assert source.reference is None and source.replay
+    session = live.Session()
+    session.load(source)
+    frame = session.step(10)
+    assert frame.replay and frame.note == "the sweep kept no per-step table to check against"
+    assert frame.stats["members"] == read_runs(out).loc[1, "final_members"]
+
+
+def test_filtering_thousands_of_runs_is_exact_and_quick() -> None:
+    runs = [
+        live.ReplayRun(
+            f"point={p} · founding_core={p % 50} · replicate={k} · id={p:04x}{k:012x}",
+            seed=p * 10 + k,
+            replicate=k,
+            run_id=f"{p:04x}{k:012x}",
+            point_id=p,
+            tags=(
+                ("point", str(p)),
+                ("founding_core", str(p % 50)),
+                ("replicate", str(k)),
+                ("id", f"{p:04x}{k:012x}"),
+            ),
+        )
+        for p in range(500)
+        for k in range(10)
+    ]
+    started = time.perf_counter()
+    shown, matching = live.filter_runs(runs, "")
+    assert (len(shown), matching) == (200, 5_000)
+    shown, matching = live.filter_runs(runs, "replicate=3 founding_core=7")
+    assert matching == 10 and all(r.replicate == 3 and r.point_id % 50 == 7 for r in shown)
+    assert live.filter_runs(runs, "replicate=3.0 point=17")[1] == 1  # numbers by value
+    assert live.filter_runs(runs, "id=0011000")[1] == 10  # a run id by its start
+    assert live.filter_runs(runs, "ID=0011000000000005")[0][0].point_id == 17
+    assert live.filter_runs(runs, "replicate=30")[1] == 0
+    assert time.perf_counter() - started < 1.0
+
+
+def test_sweep_folder_problems_are_one_line_errors(sweep_out: Path, tmp_path: Path) -> None:
+    def message(call: object) -> str:
+        with pytest.raises(live.ReplayError) as err:
+            call()  # type: ignore[operator]
+        text = str(err.value)
+        assert "\n" not in text and "Traceback" not in text
+        return text
+
+    runs = live.replay_runs(sweep_out)
+    failed = message(lambda: live.read_replay(sweep_out, runs[4]))
+    assert f"run {runs[4].run_id} failed in the sweep" in failed
+    assert "founding_core: 150 is more than" in failed
+    unknown = live.ReplayRun("gone", 1, run_id="0123456789abcdef")
+    assert "no run with id '0123456789abcdef'" in message(
+        lambda: live.read_replay(sweep_out, unknown)
+    )
+    assert "not a sweep results folder" in message(lambda: live.read_replay(tmp_path, unknown))
+    assert "not a results folder" in message(lambda: live.replay_runs(tmp_path))
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "manifest.json").write_text("{not json", encoding="utf-8")
+    assert "broken/manifest.json: cannot be read" in message(lambda: live.replay_runs(broken))
+    assert "cannot be read" in message(lambda: live.read_replay(broken, runs[0]))
+    (broken / "manifest.json").write_text('{"format": "netsim-sweep/0"}', encoding="utf-8")
+    assert "is not 'netsim-sweep/1'" in message(lambda: live.replay_runs(broken))
+    started = tmp_path / "started"
+    started.mkdir()
+    (started / "runs").mkdir()
+    (started / "manifest.json").write_bytes((sweep_out / "manifest.json").read_bytes())
+    assert "no finished runs yet" in message(lambda: live.replay_runs(started))
+
+
+# --- the session ------------------------------------------------------------------------------
+
+
+def test_session_steps_intervenes_and_marks_where_it_acted() -> None:
+    frames: list[live.Frame] = []
+    session = live.Session(publish=frames.append)
+    first = session.load(small_source())
+    assert first.step == 0 and first.interventions == ()
+    session.step(2)
+    pending = session.intervene("funding_cut", 0.0)
+    assert pending.pending == ((3, "funding_cut", 0.0),)
+    acted = session.step()
+    assert acted.pending == () and acted.interventions == ((3, "funding_cut", 0.0),)
+    assert acted.stats["funding"] == 0.0
+    assert [f.seq for f in frames] == sorted({f.seq for f in frames})
+    with pytest.raises(ValueError, match="not one of"):
+        session.intervene("bribe", 1.0)
+
+
+def test_session_stops_at_the_horizon() -> None:
+    session = live.Session()
+    session.load(small_source(steps=3))
+    assert session.step(10).step == 3
+    assert session.step() is None and session.intervene("event") is None
+
+
+def test_ghost_is_the_same_run_without_live_shocks() -> None:
+    session = live.Session()
+    session.load(small_source(steps=12))
+    deadline = time.monotonic() + 20
+    while not session.last.ghost and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert "without your shocks" in session.last.ghost
+    ghost = session._figures._ghost
+    pd.testing.assert_frame_equal(ghost, netsim.run(SMALL, seed=3, steps=12).table)
+
+
+def test_play_runs_in_the_background_and_pause_stops_it() -> None:
+    session = live.Session()
+    session.load(small_source(steps=400))
+    session.set_speed(30)
+    session.play()
+    deadline = time.monotonic() + 10
+    while session.last.step < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    session.pause()
+    stopped = session.last.step
+    assert stopped >= 5 and not session.playing and not session.last.playing
+    time.sleep(0.2)
+    assert session.model.step_count == stopped
+    session.close()
+
+
+def test_play_stops_by_itself_at_the_horizon() -> None:
+    session = live.Session()
+    session.load(small_source(steps=4))
+    session.set_speed(30)
+    session.play()
+    deadline = time.monotonic() + 10
+    while session.playing and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert session.last.step == 4 and session.last.finished and not session.last.playing
+
+
+def test_rapid_requests_build_only_the_latest() -> None:
+    frames: list[live.Frame] = []
+    session = live.Session(publish=frames.append)
+    for k in range(1, 30):
+        session.request_load(small_source(priorities=k % 10 + 1))
+    assert session.wait_idle()
+    assert session.last.parameters.priorities == 29 % 10 + 1
+    assert len({f.generation for f in frames}) < 29  # coalesced, not one build per request
+
+
+def test_hammering_a_session_from_many_threads_never_tears_or_crashes() -> None:
+    frames: list[live.Frame] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def publish(frame: live.Frame) -> None:
+        with lock:
+            frames.append(frame)
+
+    session = live.Session(publish=publish, on_error=errors.append)
+    session.load(small_source(steps=200))
+    session.set_speed(30)
+    stop = time.monotonic() + 2.0
+
+    def clicker(seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        actions = ["play", "pause", "step", "reset", "shock", "rebuild"]
+        while time.monotonic() < stop:
+            choice = actions[rng.integers(len(actions))]
+            if choice == "play":
+                session.play()
+            elif choice == "pause":
+                session.pause()
+            elif choice == "step":
+                session.step()
+            elif choice == "reset":
+                session.reset()
+            elif choice == "shock":
+                _label, action, amount = live.SHOCKS[rng.integers(5)]
+                session.intervene(action, amount)
+            else:
+                session.request_load(small_source(steps=200, priorities=int(rng.integers(1, 6))))
+
+    threads = [threading.Thread(target=clicker, args=(k,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert session.wait_idle()
+    session.pause()
+    assert errors == []
+    seqs = [f.seq for f in frames]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)  # never an older frame after
+    # and it still works: play advances again
+    start = session.last.step
+    session.play()
+    deadline = time.monotonic() + 10
+    while session.last.step < start + 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert session.last.step >= start + 3
+    session.close()
+
+
+def test_build_errors_are_reported_in_one_line(tmp_path: Path) -> None:
+    errors: list[str] = []
+    session = live.Session(on_error=errors.append)
+    missing = SMALL.replace(network_file=str(tmp_path / "gone.csv"))
+    session.request_load(live.Source("broken", missing))
+    assert session.wait_idle()
+    assert len(errors) == 1 and errors[0].startswith("the model could not be built: network_file")
+    assert "\n" not in errors[0]
+
+
+def test_initial_source_reads_the_cli_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NETSIM_APP_SCENARIO", "funding_cliff")
+    source, key, error = live.initial_source()
+    assert (source.label, key, error) == ("Funding cliff", "funding_cliff", "")
+    monkeypatch.setenv("NETSIM_APP_SCENARIO", "no_such_scenario")
+    source, key, error = live.initial_source()
+    assert key == "default" and "no such file or library scenario" in error

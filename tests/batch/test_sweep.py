@@ -1,0 +1,425 @@
+"""Sweeps (src/netsim/batch/sweep.py, the engines in batch/engines.py, `netsim sweep`):
+identical results on every engine, failures recorded, nothing lost or duplicated by a kill,
+Ctrl-C or resume."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import netsim
+from netsim.batch.engines import RunTask, SerialEngine, run_id_of
+from netsim.batch.sweep import (
+    ID_COLUMNS,
+    STEP_ID_COLUMNS,
+    SweepError,
+    read_manifest,
+    read_runs,
+    read_steps,
+    run_sweep,
+)
+from netsim.cli import app
+from netsim.config.experiments import load_experiment
+from netsim.config.outcomes import SUMMARY_FIELDS
+from netsim.model.metrics import STEP_COLUMNS
+
+NETSIM = Path(sys.executable).with_name("netsim")
+
+TINY = """
+name = "tiny"
+description = "twelve short runs"
+seed = 3
+replicates = 2
+steps = 15
+design = "grid"
+
+[set]
+eligible_population = 100
+
+[vary]
+founding_core = [5, 20]
+initial_trust = [0.2, 0.5, 0.8]
+
+[outputs]
+steps = true
+step_every = 5
+"""
+
+KILLABLE = """
+name = "forty runs"
+seed = 11
+replicates = 2
+steps = 40
+design = "grid"
+
+[set]
+eligible_population = 200
+
+[vary]
+founding_core = [4, 8, 12, 16, 20]
+initial_trust = [0.2, 0.4, 0.6, 0.8]
+
+[outputs]
+steps = true
+step_every = 10
+"""
+
+
+def make_runner() -> CliRunner:
+    if "mix_stderr" in inspect.signature(CliRunner.__init__).parameters:
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # Click < 8.2
+    return CliRunner()
+
+
+def write(folder: Path, text: str, name: str = "exp.toml") -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def comparable(runs: pd.DataFrame) -> pd.DataFrame:
+    """The run table without the wall-clock column, in run_id order."""
+    return runs.drop(columns="seconds").sort_values("run_id").reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The tiny experiment run serially in-process: (experiment file, results folder)."""
+    folder = tmp_path_factory.mktemp("reference")
+    path = write(folder, TINY)
+    report = run_sweep(load_experiment(path), folder / "out", engine=SerialEngine())
+    assert (report.ok, report.failed, report.skipped, report.total) == (12, 0, 0, 12)
+    return path, folder / "out"
+
+
+def test_results_folder_format(reference: tuple[Path, Path]) -> None:
+    path, out = reference
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".sweep.lock",
+        "manifest.json",
+        "runs",
+        "steps",
+    ]
+    runs = pd.read_parquet(out / "runs")  # the whole table in one call
+    assert list(runs.columns) == [
+        *ID_COLUMNS,
+        "founding_core",
+        "initial_trust",
+        *SUMMARY_FIELDS,
+    ]
+    assert len(runs) == 12 and runs["run_id"].is_unique
+    assert set(runs["status"]) == {"ok"} and runs["error"].isna().all()
+    assert sorted(zip(runs["point_id"], runs["replicate"], strict=True)) == [
+        (p, r) for p in range(6) for r in range(2)
+    ]
+    exp = load_experiment(path)
+    for row in runs.itertuples():
+        point = {"founding_core": row.founding_core, "initial_trust": row.initial_trust}
+        assert row.seed == exp.seed_for(point, row.replicate)
+        task = RunTask(
+            exp.base.replace(**point),
+            row.seed,
+            {"point_id": row.point_id, "replicate": row.replicate},
+        )
+        assert row.run_id == task.run_id
+    steps = pd.read_parquet(out / "steps")
+    assert list(steps.columns) == [*STEP_ID_COLUMNS, *STEP_COLUMNS]
+    assert sorted(set(steps["step"])) == [0, 5, 10, 15]
+    assert len(steps) == 12 * 4
+    manifest = read_manifest(out)
+    assert manifest["experiment_text"] == path.read_text(encoding="utf-8")
+    assert manifest["design"] == "grid" and manifest["total_runs"] == 12
+    assert manifest["points"] == 6 and manifest["replicates"] == 2 and manifest["steps"] == 15
+    assert manifest["scenario"] == "default" and manifest["fixed"] == {"eligible_population": 100}
+    assert [v["name"] for v in manifest["varied"]] == ["founding_core", "initial_trust"]
+    assert manifest["varied"][0]["levels"] == [5, 20] and manifest["varied"][0]["kind"] == "int"
+    assert manifest["outputs"] == {"steps": True, "step_every": 5}
+    assert manifest["salib_problem"] is None
+    assert {"netsim_version", "git_commit", "git_dirty"} <= set(manifest["provenance"])
+
+
+def test_same_results_serial_two_workers_and_dask(
+    reference: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from distributed import LocalCluster
+
+    path, serial = reference
+    expected = comparable(read_runs(serial))
+    expected_steps = read_steps(serial)
+    runner = make_runner()
+    result = runner.invoke(
+        app, ["sweep", str(path), "--workers", "2", "--out", str(tmp_path / "w2"), "--no-analyse"]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "sweep: 12 runs done (0 failed), 0 skipped" in result.stdout
+    pd.testing.assert_frame_equal(comparable(read_runs(tmp_path / "w2")), expected)
+    pd.testing.assert_frame_equal(read_steps(tmp_path / "w2"), expected_steps)
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        out = tmp_path / "dask"
+        args = ["sweep", str(path), "--scheduler", cluster.scheduler_address, "--out", str(out)]
+        result = runner.invoke(app, [*args, "--no-analyse", "--quiet"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == str(out)
+    pd.testing.assert_frame_equal(comparable(read_runs(out)), expected)
+    pd.testing.assert_frame_equal(read_steps(out), expected_steps)
+
+
+def test_read_steps_of_one_run_is_that_runs_rows(reference: tuple[Path, Path]) -> None:
+    _, serial = reference
+    every = read_steps(serial)
+    run_id = str(every["run_id"].iloc[-1])
+    one = read_steps(serial, run_id=run_id)
+    expected = every[every["run_id"] == run_id].reset_index(drop=True)
+    assert len(one) == len(expected) > 0
+    pd.testing.assert_frame_equal(one, expected)
+
+
+NETWORK_BASE = """
+name = "thirty people on a ring"
+[network]
+network_file = "ring.csv"
+"""
+
+FAILING = """
+scenario = "ring.toml"
+seed = 2
+replicates = 2
+steps = 10
+[vary]
+eligible_population = [20, 60]
+founding_core = [5, 25]
+"""
+
+
+def test_failed_runs_are_recorded_and_the_rest_finish(tmp_path: Path) -> None:
+    ring = "source,target\n" + "".join(f"{i},{(i + 1) % 30}\n" for i in range(30))
+    write(tmp_path, ring, "ring.csv")
+    write(tmp_path, NETWORK_BASE, "ring.toml")
+    exp = load_experiment(write(tmp_path, FAILING))
+    out = tmp_path / "out"
+    report = run_sweep(exp, out, engine=SerialEngine(), flush_runs=3)
+    assert (report.ok, report.failed) == (4, 4)
+    runs = read_runs(out)
+    failed = runs[runs["status"] == "failed"]
+    assert len(runs) == 8 and runs["run_id"].is_unique
+    # fails inside the run: the model cannot place 30 network members among 20 people
+    built = failed[failed["founding_core"] == 5]
+    assert len(built) == 2
+    assert built["error"].str.contains("smaller than the 30 people in the network file").all()
+    # cannot even be built: an inconsistent design point, recorded with the id it would have
+    inconsistent = failed[failed["founding_core"] == 25]
+    assert inconsistent["error"].str.contains("founding_core: 25 is more than").all()
+    for row in inconsistent.itertuples():
+        values = exp.base.to_dict() | {"eligible_population": 20, "founding_core": 25}
+        labels = {"point_id": row.point_id, "replicate": row.replicate}
+        assert row.run_id == run_id_of(values, row.seed, labels)
+    assert failed[list(SUMMARY_FIELDS)].isna().all().all()
+    ok = runs[runs["status"] == "ok"]
+    assert (ok["eligible_population"] == 60).all() and ok["final_members"].notna().all()
+
+    again = run_sweep(exp, out, engine=SerialEngine(), resume=True)
+    assert (again.skipped, again.ok, again.failed) == (4, 0, 4)  # failed runs are retried
+    raw = pd.read_parquet(out / "runs")
+    assert len(raw) == 8 and raw["run_id"].is_unique  # ... and replace their old rows
+
+
+def wait_for_part(out: Path, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    """Poll until the sweep has flushed at least one part (no fixed sleeps)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any((out / "runs").glob("part-*.parquet")):
+            return
+        if process.poll() is not None:
+            raise AssertionError(f"sweep ended early: {process.stderr.read().decode()}")
+        time.sleep(0.01)
+    process.kill()
+    raise AssertionError("no part was written in time")
+
+
+def sweep_process(path: Path, out: Path, *extra: str) -> subprocess.Popen[bytes]:
+    args = [str(NETSIM), "sweep", str(path), "--out", str(out), "--no-analyse", "--quiet"]
+    return subprocess.Popen(
+        [*args, "--flush-runs", "2", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+
+
+@pytest.fixture(scope="module")
+def killable(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame, pd.DataFrame]:
+    """The forty-run experiment and its clean serial tables (runs, steps)."""
+    folder = tmp_path_factory.mktemp("killable")
+    path = write(folder, KILLABLE)
+    run_sweep(load_experiment(path), folder / "clean", engine=SerialEngine())
+    return path, read_runs(folder / "clean"), read_steps(folder / "clean")
+
+
+def test_resume_after_sigkill_loses_and_duplicates_nothing(
+    killable: tuple[Path, pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    path, clean, clean_steps = killable
+    out = tmp_path / "out"
+    process = sweep_process(path, out, "--serial")
+    wait_for_part(out, process)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    recorded = pd.read_parquet(out / "runs")
+    assert 0 < len(recorded) < 40, "the kill should land mid-sweep"
+    # debris a crash mid-write can leave: hidden, ignored by readers, cleaned by resume
+    (out / "runs" / ".part-00099.parquet.crash.tmp").write_bytes(b"half a file")
+    assert len(pd.read_parquet(out / "runs")) == len(recorded)
+
+    result = make_runner().invoke(
+        app, ["sweep", str(path), "--resume", "--out", str(out), "--serial", "--no-analyse"]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert f"{40 - len(recorded)} runs done (0 failed), {len(recorded)} skipped" in result.stdout
+    raw = pd.read_parquet(out / "runs")
+    assert len(raw) == 40 and raw["run_id"].is_unique
+    assert not list((out / "runs").glob(".*"))
+    pd.testing.assert_frame_equal(comparable(raw), comparable(clean))
+    steps = pd.read_parquet(out / "steps")
+    assert not steps.duplicated(["run_id", "step"]).any()
+    pd.testing.assert_frame_equal(read_steps(out), clean_steps)
+
+
+def test_ctrl_c_flushes_exits_130_and_resume_completes(
+    killable: tuple[Path, pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    path, clean, _ = killable
+    out = tmp_path / "out"
+    process = sweep_process(path, out, "--workers", "2")
+    wait_for_part(out, process)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    message = stderr.decode()
+    assert process.returncode == 130, message
+    assert f"resume with: netsim sweep {path} --resume --out {out}" in message.replace("\n", "")
+    assert "Traceback" not in message
+    saved = pd.read_parquet(out / "runs")
+    assert len(saved) >= 2 and saved["run_id"].is_unique
+
+    report = run_sweep(load_experiment(path), out, engine=SerialEngine(), resume=True)
+    assert report.skipped == len(saved) and report.ok == 40 - len(saved)
+    pd.testing.assert_frame_equal(comparable(read_runs(out)), comparable(clean))
+
+
+def error_line(result: object) -> str:
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)  # type: ignore[attr-defined]
+    lines = result.stderr.splitlines()  # type: ignore[attr-defined]
+    assert len(lines) == 1 and lines[0].startswith("netsim: error: "), lines
+    return lines[0]
+
+
+def test_resume_refuses_a_changed_experiment_and_other_misuse(
+    reference: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from netsim.batch.engines import DaskEngine
+
+    monkeypatch.setattr(DaskEngine, "connect_timeout", 1.0)
+    path, out = reference
+    runner = make_runner()
+    changed = write(tmp_path, TINY.replace("replicates = 2", "replicates = 3"), path.name)
+    line = error_line(runner.invoke(app, ["sweep", str(changed), "--resume", "--out", str(out)]))
+    assert "exp.toml has changed since the sweep" in line and "--out" in line
+    line = error_line(runner.invoke(app, ["sweep", str(path), "--out", str(out)]))
+    assert "already holds a sweep; add --resume" in line
+    line = error_line(runner.invoke(app, ["sweep", str(path), "--resume"]))
+    assert "--resume needs --out" in line
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    line = error_line(runner.invoke(app, ["sweep", str(path), "--resume", "--out", str(empty)]))
+    assert "holds no sweep to resume" in line
+    line = error_line(runner.invoke(app, ["sweep", str(path), "--serial", "--workers", "2"]))
+    assert "choose one of --serial" in line
+    bad = write(tmp_path, TINY.replace('design = "grid"', 'design = "gird"'), "bad.toml")
+    line = error_line(runner.invoke(app, ["sweep", str(bad)]))
+    assert "bad.toml line 7: design: 'gird' is not a design (did you mean 'grid'?)" in line
+    with pytest.raises(SweepError, match="has changed"):
+        run_sweep(load_experiment(changed), out, resume=True)
+    address = ["sweep", str(path), "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path / "d")]
+    line = error_line(runner.invoke(app, address))
+    assert "cannot connect to the Dask scheduler at tcp://127.0.0.1:9" in line
+    assert not (tmp_path / "d").exists()
+
+
+def test_a_folder_being_written_by_another_sweep_is_refused(
+    reference: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Two sweeps (or a resume beside a running sweep) never write one folder at once."""
+    import fcntl
+
+    from netsim.batch.sweep import LOCK_FILE
+
+    path, _ = reference
+    out = tmp_path / "busy"
+    out.mkdir()
+    runner = make_runner()
+    with open(out / LOCK_FILE, "a+", encoding="utf-8") as held:  # as a running sweep holds it
+        held.write("pid 4242\n")
+        held.flush()
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        line = error_line(runner.invoke(app, ["sweep", str(path), "--serial", "--out", str(out)]))
+        assert f"{out} is being written by another netsim sweep (pid 4242)" in line
+        assert [p.name for p in out.iterdir()] == [LOCK_FILE]
+    # released (as when that sweep ends or is killed): the folder is usable
+    result = runner.invoke(app, ["sweep", str(path), "--serial", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.stderr
+    assert len(read_runs(out)) == 12
+
+
+def test_a_refused_fresh_folder_is_not_left_behind(tmp_path: Path) -> None:
+    path = write(tmp_path, TINY)
+    out = tmp_path / "never"
+    with pytest.raises(SweepError, match="holds no sweep to resume"):
+        run_sweep(load_experiment(path), out, resume=True, engine=SerialEngine())
+    assert not out.exists()
+
+
+def test_sweep_analyses_the_folder_when_asked(
+    reference: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from netsim.present import sweep_report
+
+    path, _ = reference
+    calls: list[Path] = []
+    def analyse_folder(folder: Path) -> Path:
+        calls.append(Path(folder))
+        return folder / "report"
+
+    monkeypatch.setattr(sweep_report, "analyse_folder", analyse_folder)
+    out = tmp_path / "out"
+    result = make_runner().invoke(app, ["sweep", str(path), "--serial", "--out", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert calls == [out] and f"analysis: {out / 'report'}" in result.stdout
+
+
+def test_ecosystem_entry_points_still_work() -> None:
+    import mesa
+
+    rows = mesa.batch_run(
+        netsim.NetworkModel,
+        parameters={"eligible_population": 60, "founding_core": [5, 10]},
+        rng=[1],
+        max_steps=3,
+        number_processes=1,
+        display_progress=False,
+    )
+    assert len(rows) == 2 and {r["founding_core"] for r in rows} == {5, 10}
+    summary = netsim.run_one({"eligible_population": 60, "steps": 3}, seed=1)
+    assert set(SUMMARY_FIELDS) <= set(summary)
+    assert json.dumps(summary, default=str)

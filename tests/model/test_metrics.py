@@ -1,0 +1,406 @@
+"""Per-step reporters and the run summary (src/netsim/model/metrics.py).
+
+Network measures are checked against networkx on graphs built through
+ContactGraph; the summary rules on small tables built by hand.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from netsim.config.outcomes import SUMMARY_FIELDS
+from netsim.model.graphs import ContactGraph, erdos_renyi_graph, watts_strogatz_graph
+from netsim.model.metrics import (
+    WEDGE_SAMPLES,
+    centralisation,
+    five_c,
+    largest_component_share,
+    summarise,
+    transitivity,
+)
+
+
+def graph_of(size: int, pairs: list[tuple[int, int]]) -> ContactGraph:
+    u = np.array([p[0] for p in pairs], dtype=np.int64)
+    v = np.array([p[1] for p in pairs], dtype=np.int64)
+    return ContactGraph.from_pairs(size, u, v)
+
+
+def tie_graph(graph: ContactGraph, present: np.ndarray, nodes: Sequence[int]) -> nx.Graph:
+    g = nx.Graph()
+    g.add_nodes_from(nodes)
+    g.add_edges_from(
+        (int(u), int(v)) for u, v in zip(graph.edge_u[present], graph.edge_v[present], strict=True)
+    )
+    return g
+
+
+# ---------------------------------------------------------------------------
+# degree and centralisation
+
+
+def test_tie_degree_counts_only_present_ties() -> None:
+    graph = graph_of(5, [(0, 1), (0, 2), (1, 2), (3, 4)])
+    everything = np.ones(graph.edge_count, bool)
+    assert np.array_equal(graph.tie_csr(everything).degree, graph.degree)
+    present = np.array([(u, v) != (0, 2) for u, v in zip(graph.edge_u, graph.edge_v, strict=True)])
+    assert graph.tie_csr(present).degree.tolist() == [1, 2, 1, 1, 1]
+    assert graph.tie_csr(np.zeros(graph.edge_count, bool)).degree.tolist() == [0] * 5
+
+
+def test_centralisation_of_a_star_is_half() -> None:
+    n = 20
+    degree = np.array([n - 1] + [1] * (n - 1))
+    # top 5% of 20 members is the hub: n - 1 of 2(n - 1) tie ends
+    assert centralisation(degree, np.ones(n, bool)) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("n", [20, 40, 100, 101])
+def test_centralisation_of_a_regular_graph_is_the_top_share(n: int) -> None:
+    degree = np.full(n, 4)
+    top = math.ceil(0.05 * n)
+    assert centralisation(degree, np.ones(n, bool)) == pytest.approx(top / n)
+
+
+def test_centralisation_ignores_non_members_and_handles_no_ties() -> None:
+    degree = np.array([50, 2, 2, 2, 2])
+    members = np.array([False, True, True, True, True])
+    assert centralisation(degree, members) == pytest.approx(0.25)
+    assert centralisation(np.zeros(10, int), np.ones(10, bool)) == 0.0
+    assert centralisation(degree, np.zeros(5, bool)) == 0.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 50), min_size=1, max_size=200))
+def test_centralisation_is_at_least_the_top_share_and_at_most_one(degrees: list[int]) -> None:
+    degree = np.array(degrees)
+    value = centralisation(degree, np.ones(degree.size, bool))
+    if degree.sum() == 0:
+        assert value == 0.0
+        return
+    k = max(1, math.ceil(0.05 * degree.size))
+    top = np.sort(degree)[::-1][:k].sum()
+    assert value == pytest.approx(top / degree.sum())
+    assert k / degree.size - 1e-12 <= value <= 1.0
+
+
+# ---------------------------------------------------------------------------
+# components
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_largest_component_share_matches_networkx(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    graph = erdos_renyi_graph(rng, 300, 1.3)  # near the giant-component threshold
+    present = rng.random(graph.edge_count) < 0.8
+    members = np.ones(graph.size, bool)
+    value = largest_component_share(graph.tie_csr(present), members)
+    g = tie_graph(graph, present, range(graph.size))
+    expected = max(len(c) for c in nx.connected_components(g)) / graph.size
+    assert value == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_largest_component_share_counts_members_only(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    graph = erdos_renyi_graph(rng, 300, 3.0)
+    members = rng.random(graph.size) < 0.5
+    # ties exist only between members, as in the model
+    present = members[graph.edge_u] & members[graph.edge_v]
+    value = largest_component_share(graph.tie_csr(present), members)
+    g = tie_graph(graph, present, np.flatnonzero(members).tolist())
+    expected = max(len(c) for c in nx.connected_components(g)) / members.sum()
+    assert value == pytest.approx(expected)
+
+
+def test_largest_component_share_without_ties_or_members() -> None:
+    graph = graph_of(6, [(0, 1), (2, 3)])
+    none = np.zeros(graph.edge_count, bool)
+    members = np.array([True, True, True, True, False, False])
+    assert largest_component_share(graph.tie_csr(none), members) == pytest.approx(1 / 4)
+    adjacency = graph.tie_csr(np.ones(graph.edge_count, bool))
+    assert largest_component_share(adjacency, members) == pytest.approx(2 / 4)
+    assert largest_component_share(adjacency, np.zeros(6, bool)) == 0.0
+
+
+def test_tie_adjacency_is_symmetric_with_present_ties_only() -> None:
+    graph = graph_of(4, [(0, 1), (1, 2), (2, 3)])
+    present = np.array([True, False, True])
+    dense = graph.tie_csr(present).matrix().toarray()
+    assert np.array_equal(dense, dense.T)
+    assert {(i, j) for i, j in zip(*np.nonzero(dense), strict=True) if i < j} == {(0, 1), (2, 3)}
+
+
+# ---------------------------------------------------------------------------
+# transitivity (sampled wedges)
+
+
+def test_transitivity_exact_cases() -> None:
+    rng = np.random.default_rng(0)
+    triangle = graph_of(3, [(0, 1), (1, 2), (0, 2)])
+    everything = np.ones(3, bool)
+    adjacency = triangle.tie_csr(everything)
+    assert transitivity(triangle, everything, adjacency, rng) == 1.0
+    # the closing edge exists in the contact graph but is not a tie: the wedge is open
+    open_path = np.array(
+        [u != 0 or v != 2 for u, v in zip(triangle.edge_u, triangle.edge_v, strict=True)]
+    )
+    adjacency = triangle.tie_csr(open_path)
+    assert transitivity(triangle, open_path, adjacency, rng) == 0.0
+    star = graph_of(6, [(0, k) for k in range(1, 6)])
+    all_star = np.ones(star.edge_count, bool)
+    assert transitivity(star, all_star, star.tie_csr(all_star), rng) == 0.0
+    single = graph_of(4, [(0, 1)])
+    one = np.ones(1, bool)
+    assert transitivity(single, one, single.tie_csr(one), rng) == 0.0
+
+
+CASES = {
+    "lattice-rewired": lambda rng: watts_strogatz_graph(rng, 400, 6.0, 0.1),
+    "lattice-heavily-rewired": lambda rng: watts_strogatz_graph(rng, 400, 8.0, 0.5),
+    "random": lambda rng: erdos_renyi_graph(rng, 200, 12.0),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("seed", [0, 1])
+def test_transitivity_matches_networkx_within_sampling_error(name: str, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    graph = CASES[name](rng)
+    present = rng.random(graph.edge_count) < 0.85
+    adjacency = graph.tie_csr(present)
+    estimate = transitivity(graph, present, adjacency, np.random.default_rng(100 + seed))
+    exact = nx.transitivity(tie_graph(graph, present, range(graph.size)))
+    # each sampled wedge is uniform over all wedges and closed with probability `exact`:
+    # the estimate is a binomial share of WEDGE_SAMPLES (2,000); allow 4 standard errors
+    se = math.sqrt(exact * (1 - exact) / WEDGE_SAMPLES)
+    assert abs(estimate - exact) <= 4 * se + 1e-9, (estimate, exact, se)
+
+
+# ---------------------------------------------------------------------------
+# 5C indices
+
+
+def test_five_c_formulas() -> None:
+    row = {
+        "active": 20,
+        "exchanges": 2,
+        "centralisation": 0.24,
+        "active_share": 0.1,
+        "member_adoption_share": 0.4,
+        "mean_trust": 0.6,
+        "transitivity": 0.2,
+    }
+    out = five_c(
+        row,
+        alignment=0.8,
+        expected_value=0.5,
+        performance_management=0.25,
+        critical_mass_share=0.2,
+        mean_perceived_value=0.25,
+    )
+    assert out["common_purpose"] == pytest.approx(0.8 * 0.5)
+    assert out["cooperative_structure"] == pytest.approx((1 - 0.19 / 0.95) * 0.75)
+    assert out["critical_mass"] == pytest.approx(0.5)
+    assert out["collective_intelligence"] == pytest.approx(0.5 * (0.1 / 0.25) + 0.5 * 0.4)
+    assert out["community_building"] == pytest.approx(0.5 * 0.6 + 0.5 * 0.2)
+
+
+def test_five_c_caps_and_empty_network() -> None:
+    row = {
+        "active": 0,
+        "exchanges": 0,
+        "centralisation": 0.0,
+        "active_share": 0.9,
+        "member_adoption_share": 0.0,
+        "mean_trust": 0.0,
+        "transitivity": 0.0,
+    }
+    out = five_c(
+        row,
+        alignment=1.0,
+        expected_value=0.0,
+        performance_management=0.0,
+        critical_mass_share=0.3,
+        mean_perceived_value=2.0,
+    )
+    assert out["common_purpose"] == 1.0
+    assert out["cooperative_structure"] == 1.0
+    assert out["critical_mass"] == 1.0
+    assert out["collective_intelligence"] == 0.0
+
+
+# ---------------------------------------------------------------------------
+# summary rules on hand-made tables
+
+
+def make_table(
+    adoption: Sequence[float],
+    *,
+    active: Sequence[int] | None = None,
+    active_share: Sequence[float] | None = None,
+    members: Sequence[int] | None = None,
+    first_step: int = 0,
+) -> pd.DataFrame:
+    n = len(adoption)
+    active = list(active) if active is not None else [12] * n
+    return pd.DataFrame(
+        {
+            "step": np.arange(first_step, first_step + n),
+            "adoption_share": np.asarray(adoption, float),
+            "member_adoption_share": np.asarray(adoption, float) * 2,
+            "ever_adopted_share": np.maximum.accumulate(np.asarray(adoption, float)),
+            "active": np.asarray(active, np.int64),
+            "active_share": np.asarray(
+                active_share if active_share is not None else [a / 100 for a in active], float
+            ),
+            "members": np.asarray(members if members is not None else active, np.int64),
+        }
+    )
+
+
+def test_summary_has_exactly_the_documented_fields() -> None:
+    summary = summarise(make_table([0.0, 0.1, 0.2]), 1 / 3)
+    assert list(summary) == list(SUMMARY_FIELDS)
+
+
+def test_time_to_thresholds_is_the_first_crossing() -> None:
+    adoption = [0.0, 0.05, 0.1, 0.3, 0.05, 0.6, 0.4, 0.95, 0.2]
+    summary = summarise(make_table(adoption), 1 / 3)
+    assert summary["time_to_10pct"] == 2.0  # exactly 0.10 counts
+    assert summary["time_to_50pct"] == 5.0
+    assert summary["time_to_90pct"] == 7.0
+    shifted = summarise(make_table(adoption, first_step=10), 1 / 3)
+    assert (shifted["time_to_10pct"], shifted["time_to_90pct"]) == (12.0, 17.0)
+
+
+def test_time_to_threshold_tolerates_float_rounding_at_the_level() -> None:
+    just_below_by_rounding = 0.3 - 0.2  # 0.09999999999999998
+    summary = summarise(make_table([0.0, just_below_by_rounding, 0.05]), 1 / 3)
+    assert summary["time_to_10pct"] == 1.0
+
+
+def test_time_to_threshold_is_nan_when_never_reached() -> None:
+    summary = summarise(make_table([0.0, 0.05, 0.099, 0.45]), 1 / 3)
+    assert summary["time_to_10pct"] == 3.0
+    assert math.isnan(summary["time_to_50pct"])
+    assert math.isnan(summary["time_to_90pct"])
+
+
+@pytest.mark.parametrize(
+    ("shares", "reached"),
+    [
+        ([0.3, 0.3, 0.3, 0.1, 0.3, 0.3, 0.3], False),  # two runs of three
+        ([0.1, 0.3, 0.31, 0.5, 0.3, 0.0], True),  # exactly four, equality counts
+        ([0.29, 0.29, 0.29, 0.29, 0.29], False),
+        ([0.0, 0.0, 0.0, 0.9, 0.9, 0.9, 0.9], True),  # at the very end
+    ],
+)
+def test_critical_mass_needs_four_consecutive_steps(shares: list[float], reached: bool) -> None:
+    n = len(shares)
+    table = make_table([0.0] * n, active_share=shares)
+    assert summarise(table, 0.3)["critical_mass_reached"] is reached
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 0.2, 0.25, 0.3, 0.8]), min_size=1, max_size=30))
+def test_critical_mass_matches_a_sliding_window(shares: list[float]) -> None:
+    table = make_table([0.0] * len(shares), active_share=shares)
+    expected = any(
+        all(s >= 0.25 for s in shares[i : i + 4]) for i in range(max(0, len(shares) - 3))
+    )
+    assert summarise(table, 0.25)["critical_mass_reached"] is expected
+
+
+@pytest.mark.parametrize(
+    ("active", "fizzled"),
+    [
+        ([12, 30, 15], True),  # final exactly half the peak
+        ([12, 30, 16], False),
+        ([12, 11, 30, 5], True),
+        ([12, 12, 3], False),  # never grew beyond the founders: not a fizzle
+        ([12, 8, 3], False),
+        ([12, 30, 60], False),
+    ],
+)
+def test_fizzled_out_membership_collapse(active: list[int], fizzled: bool) -> None:
+    table = make_table([0.05] * len(active), active=active)  # flat adoption: no adoption rule
+    assert summarise(table, 1 / 3)["fizzled_out"] is fizzled
+
+
+@pytest.mark.parametrize(
+    ("adoption", "fizzled"),
+    [
+        ([0.02, 0.1, 0.05], True),  # peak >= 2 x start and final <= half the peak
+        ([0.02, 0.1, 0.051], False),
+        ([0.06, 0.1, 0.02], False),  # peak under twice the start
+        ([0.05, 0.1, 0.0], True),  # peak exactly twice the start
+        ([0.0, 0.0, 0.0], False),  # nothing ever spread
+        ([0.0, 0.2, 0.2], False),
+    ],
+)
+def test_fizzled_out_adoption_collapse(adoption: list[float], fizzled: bool) -> None:
+    table = make_table(adoption, active=[12] * len(adoption))  # flat membership
+    assert summarise(table, 1 / 3)["fizzled_out"] is fizzled
+
+
+@pytest.mark.parametrize(
+    ("adoption", "spread"),
+    [([0.0, 0.3, 0.5], True), ([0.0, 0.9, 0.49], False), ([0.1, 0.7, 0.8], True)],
+)
+def test_spread_is_final_adoption_at_least_half(adoption: list[float], spread: bool) -> None:
+    assert summarise(make_table(adoption), 1 / 3)["spread"] is spread
+
+
+def test_final_and_peak_values() -> None:
+    table = make_table(
+        [0.1, 0.4, 0.3], active=[12, 40, 20], active_share=[0.12, 0.4, 0.2], members=[12, 45, 30]
+    )
+    summary = summarise(table, 0.3)
+    assert summary["final_adoption"] == pytest.approx(0.3)
+    assert summary["peak_adoption"] == pytest.approx(0.4)
+    assert summary["final_member_adoption"] == pytest.approx(0.6)
+    assert summary["ever_adopted"] == pytest.approx(0.4)
+    assert summary["peak_members"] == 45 and type(summary["peak_members"]) is int
+    assert summary["final_members"] == 30 and type(summary["final_members"]) is int
+    assert summary["peak_active_share"] == pytest.approx(0.4)
+    assert summary["final_active_share"] == pytest.approx(0.2)
+    assert summary["critical_mass_reached"] is False
+
+
+def test_component_labels_match_scipys_public_connected_components() -> None:
+    from scipy.sparse.csgraph import connected_components
+
+    from netsim.model.metrics import component_labels
+
+    rng = np.random.default_rng(5)
+    graph = erdos_renyi_graph(rng, 400, 1.5)
+    present = rng.random(graph.edge_count) < 0.8
+    ties = graph.tie_csr(present)
+    ours = component_labels(ties)
+    count, theirs = connected_components(ties.matrix(), directed=False)
+    assert len(np.unique(ours)) == count
+    # same partition: a bijection between label sets
+    pairs = set(zip(ours.tolist(), theirs.tolist(), strict=True))
+    assert len(pairs) == count
+
+
+def test_skip_doubles_leaves_the_generator_as_drawing_them_would() -> None:
+    from netsim.model.metrics import skip_doubles
+
+    drawn, skipped = np.random.default_rng(3), np.random.default_rng(3)
+    drawn.random(5)
+    skipped.random(5)
+    drawn.random(6_000)
+    skipped_before = skipped.bit_generator.state
+    skip_doubles(skipped, 6_000)
+    assert skipped.bit_generator.state == drawn.bit_generator.state != skipped_before
+    assert np.array_equal(drawn.random(4), skipped.random(4))

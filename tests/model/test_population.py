@@ -1,0 +1,121 @@
+"""Building the starting world: founders, leaders, champions, innovators, real networks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import netsim
+from netsim import ParameterError, Parameters
+from netsim.config.member_network import read_member_network
+from netsim.model.population import build_world
+from netsim.model.state import AdoptionState, MembershipStatus
+
+
+def world(params: Parameters, seed: int = 1):
+    return build_world(params, np.random.default_rng(seed))
+
+
+def test_founders_are_active_and_tied_to_each_other() -> None:
+    w = world(Parameters(eligible_population=300, founding_core=9))
+    founders = np.flatnonzero(w.members.status == MembershipStatus.ACTIVE)
+    assert founders.size == 9
+    present = w.ties.strength > 0
+    ends = set(zip(w.graph.edge_u[present].tolist(), w.graph.edge_v[present].tolist(), strict=True))
+    assert len(ends) == 9 * 8 // 2
+    assert all(u in founders and v in founders for u, v in ends)
+
+
+@pytest.mark.parametrize(
+    ("style", "expected"), [("distributed", 1 + 4), ("figurehead", 1 + 2), ("hierarchical", 1 + 2)]
+)
+def test_leadership_style_sets_how_many_lead(style: str, expected: int) -> None:
+    w = world(Parameters(eligible_population=300, founding_core=12, leadership_style=style))
+    assert w.members.leader.sum() == expected
+    principal = w.leaders[0]
+    assert w.graph.degree[principal] > np.median(w.graph.degree)
+
+
+def test_champions_hold_every_idea_and_are_committed() -> None:
+    w = world(Parameters(eligible_population=300, founding_core=12, change_agents=3, ideas=2))
+    champions = np.flatnonzero(w.members.champion)
+    assert champions.size == 3
+    assert (w.members.engagement[champions] >= 0.9).all()
+    assert (w.members.adoption[:, champions] == AdoptionState.ADOPTED).all()
+
+
+def test_hierarchical_innovators_are_the_leaders() -> None:
+    w = world(
+        Parameters(
+            eligible_population=300, founding_core=12, innovators=2, leadership_style="hierarchical"
+        )
+    )
+    holders = np.flatnonzero(w.members.adoption[0] == AdoptionState.ADOPTED)
+    assert set(holders) == set(w.leaders[:2])
+
+
+def test_innovators_beyond_the_founders_are_prospects_holding_the_idea() -> None:
+    w = world(Parameters(eligible_population=300, founding_core=2, innovators=5))
+    holders = np.flatnonzero(w.members.adoption[0] == AdoptionState.ADOPTED)
+    assert holders.size == 5
+    assert (w.members.status[holders] == MembershipStatus.PROSPECT).sum() == 3
+
+
+def test_contagion_world_is_everyone_active_on_every_contact() -> None:
+    w = world(Parameters(mode="contagion", eligible_population=200, innovators=4))
+    assert (w.members.status == MembershipStatus.ACTIVE).all()
+    assert (w.ties.strength == 1).all()
+    assert (w.members.adoption[0] == AdoptionState.ADOPTED).sum() == 4
+
+
+def write_network(tmp_path, edges: list[tuple[str, str]], nodes: str | None = None):
+    path = tmp_path / "members.csv"
+    path.write_text("source,target\n" + "".join(f"{a},{b}\n" for a, b in edges))
+    nodes_path = None
+    if nodes is not None:
+        nodes_path = tmp_path / "nodes.csv"
+        nodes_path.write_text(nodes)
+    return path, nodes_path
+
+
+def test_a_real_network_starts_as_the_membership_with_its_ties(tmp_path) -> None:
+    edges = [("ann", "bob"), ("bob", "cat"), ("cat", "dan"), ("dan", "eve")]
+    nodes = (
+        "id,organisation,role,engagement\nann,north,leader,0.9\nbob,north,,\ncat,south,champion,\n"
+    )
+    path, nodes_path = write_network(tmp_path, edges, nodes)
+    real = read_member_network(path, nodes_path)
+    w = build_world(
+        Parameters(eligible_population=50, organisations=3), np.random.default_rng(2), real
+    )
+    index = {label: i for i, label in enumerate(real.node_ids)}
+    assert (w.members.status[: real.size] == MembershipStatus.ACTIVE).all()
+    assert (w.members.status[real.size :] == MembershipStatus.PROSPECT).all()
+    for a, b in edges:
+        eid = w.graph.edge_ids(np.array([index[a]]), np.array([index[b]]))[0]
+        assert eid >= 0 and w.ties.strength[eid] > 0
+    assert list(w.leaders) == [index["ann"]]
+    assert w.members.champion[index["cat"]]
+    assert w.members.engagement[index["ann"]] == pytest.approx(0.9)
+    assert w.members.organisation[index["ann"]] == w.members.organisation[index["bob"]]
+    assert w.members.organisation[index["ann"]] != w.members.organisation[index["cat"]]
+
+
+def test_a_real_network_runs_through_the_api(tmp_path) -> None:
+    path, _ = write_network(tmp_path, [(str(i), str(i + 1)) for i in range(30)])
+    result = netsim.run(
+        Parameters(network_file=str(path), eligible_population=120, steps=10), seed=3
+    )
+    assert result.table["members"].iloc[0] == 31
+    assert result.table["ties"].iloc[0] == 30
+
+
+def test_network_larger_than_the_eligible_population_is_an_error(tmp_path) -> None:
+    path, _ = write_network(tmp_path, [(str(i), str(i + 1)) for i in range(30)])
+    with pytest.raises(ParameterError, match="eligible_population"):
+        netsim.run(Parameters(network_file=str(path), eligible_population=10), seed=1)
+
+
+def test_missing_network_file_names_the_field() -> None:
+    with pytest.raises(ParameterError, match="network_file"):
+        netsim.run(Parameters(network_file="/nonexistent/members.csv"), seed=1)
