@@ -255,7 +255,7 @@ class NetworkModel(mesa.Model):
         g = self.tie_graph()
         space = Network(g, layout=None, random=self.random)
         for node in g.nodes:
-            space._cells[node].add_agent(self.member_agent(node))
+            space[node].add_agent(self.member_agent(node))
         return space
 
     # --- the step -----------------------------------------------------------------
