@@ -319,8 +319,10 @@ def test_session_steps_intervenes_and_marks_where_it_acted() -> None:
     assert acted.pending == () and acted.interventions == ((3, "funding_cut", 0.0),)
     assert acted.stats["funding"] == 0.0
     assert [f.seq for f in frames] == sorted({f.seq for f in frames})
-    with pytest.raises(ValueError, match="not one of"):
+    with pytest.raises(ValueError, match="is not a timeline action; allowed: leader_leaves"):
         session.intervene("bribe", 1.0)
+    with pytest.raises(ValueError, match="for funding_cut must be from 0 to 1"):
+        session.intervene("funding_cut", 2.0)  # the scenario files' amount rule, not a second one
 
 
 def test_session_stops_at_the_horizon() -> None:

@@ -59,7 +59,7 @@ from netsim.batch.sweep import (
     read_runs,
     read_steps,
 )
-from netsim.config.parameters import TIMELINE_ACTIONS, ParameterError, Parameters
+from netsim.config.parameters import ParameterError, Parameters, TimelineEvent
 from netsim.config.scenarios import (
     MAX_FILE_BYTES,
     SUFFIXES,
@@ -686,11 +686,12 @@ class Session:
         return frame
 
     def intervene(self, action: str, amount: float = 1.0) -> Frame | None:
-        """Apply a shock at the next step (marked on the curves once it has acted)."""
-        if action not in TIMELINE_ACTIONS:
-            raise ParameterError(
-                "action", f"{action!r} is not one of {', '.join(TIMELINE_ACTIONS)}"
-            )
+        """Apply a shock at the next step (marked on the curves once it has acted).
+
+        The action and amount are checked by the one timeline rule
+        (:class:`TimelineEvent`), whether or not a model is running.
+        """
+        TimelineEvent(step=1, action=action, amount=amount)  # type: ignore[arg-type]
         with self._lock:
             if self._model is None or self._finished_locked():
                 return None

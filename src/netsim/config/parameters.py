@@ -23,7 +23,7 @@ import math
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 
@@ -32,14 +32,15 @@ CONTAGION_KINDS = ("simple", "complex")
 MODEL_MODES = ("social", "contagion")
 TOPOLOGIES = ("organisations", "erdos_renyi", "watts_strogatz", "ring_lattice")
 MEMBERSHIP_POLICIES = ("keep", "refresh")
-TIMELINE_ACTIONS = (
+TimelineAction = Literal[
     "leader_leaves",
     "funding_cut",
     "funding_set",
     "priority_added",
     "champions_recruited",
     "event",
-)
+]
+TIMELINE_ACTIONS: tuple[str, ...] = get_args(TimelineAction)
 """What a timeline entry can do at a given step (see :class:`TimelineEvent`)."""
 
 
@@ -124,14 +125,7 @@ class TimelineEvent:
     """
 
     step: int
-    action: Literal[
-        "leader_leaves",
-        "funding_cut",
-        "funding_set",
-        "priority_added",
-        "champions_recruited",
-        "event",
-    ]
+    action: TimelineAction
     amount: float = 1.0
 
     def __post_init__(self) -> None:
