@@ -95,6 +95,14 @@ def test_parameters_md_is_up_to_date() -> None:
     )
 
 
+def test_outcomes_md_is_up_to_date() -> None:
+    expected = load_generator().render_outcomes()
+    actual = (DOCS / "outcomes.md").read_text(encoding="utf-8")
+    assert actual == expected, (
+        "docs/outcomes.md is stale: run `python docs/generate_parameters.py` and commit it"
+    )
+
+
 def test_parameter_table_has_one_anchored_row_per_parameter() -> None:
     text = (DOCS / "parameters.md").read_text(encoding="utf-8")
     anchors = re.findall(r'<a id="(\w+)"></a>', text)
@@ -196,7 +204,7 @@ def test_markdown_links_resolve(doc: Path) -> None:
 def test_docs_readme_links_every_doc_that_exists() -> None:
     readme = (DOCS / "README.md").read_text(encoding="utf-8")
     linked = {target.partition("#")[0] for target in LINK.findall(readme)}
-    for name in ("odd.md", "parameters.md", "findings.md", "validation.md"):
+    for name in ("odd.md", "parameters.md", "outcomes.md", "findings.md", "validation.md"):
         if (DOCS / name).exists():
             assert name in linked, f"docs/README.md should link {name} (it exists now)"
         else:
