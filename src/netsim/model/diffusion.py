@@ -14,7 +14,8 @@ from the adopters at the start of the step, then all new adoptions land at once.
   ``T = beta / (beta + gamma - beta * gamma)`` (Newman 2002).
 - **Complex contagion** (threshold): a non-adopter with at least
   ``threshold_count`` adopting ties that are at least ``threshold_fraction`` of
-  their ties adopts with probability ``adoption_probability * w_receiver``. With
+  their ties (k / d >= phi, tested exactly: see :meth:`ContagionRule.needed`)
+  adopts with probability ``adoption_probability * w_receiver``. With
   count 1 and probability 1 this is Watts's (2002) threshold model; with
   fraction 0 and count 2 it is Centola & Macy's (2007) complex contagion.
 
@@ -25,7 +26,8 @@ more inclined to share" [THF]; a clear common purpose aligns members [THF]).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -43,6 +45,34 @@ class ContagionRule:
     threshold_fraction: float
     threshold_count: int
     adoption_probability: float
+    _needed: list[np.ndarray] = field(default_factory=list, compare=False, repr=False)
+    """Cache: the table of :meth:`needed` by degree, grown when a larger degree appears."""
+
+    def needed(self, degree: np.ndarray) -> np.ndarray:
+        """Adopting ties a person of each ``degree`` needs for the fraction rule k/d >= phi.
+
+        Exactly ``ceil(phi * d)``, with phi read as the decimal it was written as
+        (its shortest repr: 0.28 is 28/100) and the product taken in integers. The
+        float test ``k >= phi * d`` gets 27 (phi, d) pairs with d <= 200 wrong, e.g.
+        7 of 25 at phi = 0.28, because the float 0.28 is a little above 28/100.
+        """
+        top = int(degree.max(initial=0))
+        if not self._needed or self._needed[0].size <= top:
+            self._needed[:] = [needed_adopters(self.threshold_fraction, max(top + 1, 64))]
+        return self._needed[0][degree]
+
+
+def needed_adopters(fraction: float, degrees: int) -> np.ndarray:
+    """``ceil(fraction * d)`` for d = 0 .. degrees - 1, exactly (the rule k/d >= fraction).
+
+    ``fraction`` is read as the decimal it was written as (its shortest repr), and
+    the product is taken in Python integers, so no (fraction, d) pair is decided by
+    the rounding of a float product. The validation suite's threshold theory uses
+    the same table, so theory and simulation share one rule.
+    """
+    phi = Fraction(repr(float(fraction)))
+    p, q = phi.numerator, phi.denominator
+    return np.array([-(-p * d // q) for d in range(degrees)], dtype=np.int64)
 
 
 def exposure_counts(
@@ -177,7 +207,7 @@ def new_adopters(
         p = -np.expm1(log_q)
         return exposed[rng.random(exposed.size) < p]
     degree = ties.degree[exposed]
-    met = (k >= rule.threshold_count) & (k >= rule.threshold_fraction * degree)
+    met = (k >= rule.threshold_count) & (k >= rule.needed(degree))
     candidates = exposed[met]
     if rule.adoption_probability >= 1.0 and receiver_weight is None:
         return candidates

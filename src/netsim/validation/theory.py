@@ -24,6 +24,8 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.stats import binom, poisson
 
+from netsim.model.diffusion import needed_adopters
+
 # --- degree distributions --------------------------------------------------------------
 
 
@@ -177,8 +179,11 @@ def expected_si_adopters(c: float, n: int, beta: float, steps: int) -> np.ndarra
 
 def vulnerable(k: np.ndarray, phi: float) -> np.ndarray:
     """Watts's rho_k: a node of degree k >= 1 adopts after one adopting neighbour iff
-    phi <= 1/k (the rule is 'fraction of neighbours >= phi'), i.e. phi k <= 1."""
-    return (k >= 1) & (phi * k <= 1.0)
+    phi <= 1/k (the rule is 'fraction of neighbours >= phi'), i.e. ceil(phi k) <= 1,
+    decided exactly by the simulation's own rule (:func:`needed_adopters`)."""
+    k = np.asarray(k)
+    needed = needed_adopters(phi, int(k.max(initial=0)) + 1)[k]
+    return (k >= 1) & (needed <= 1)
 
 
 def cascade_condition(z: float, phi: float) -> float:
@@ -236,11 +241,12 @@ def cascade_size(z: float, phi: float) -> float:
     """Mean final share of a global cascade from one seed (Gleeson & Cahalane 2007,
     seed fraction -> 0): q = sum_k (k/z) p_k P(Bin(k-1, q) meets the rule), the
     smallest positive fixed point, then rho = sum_k p_k P(Bin(k, q) meets the rule).
-    'Meets the rule' is m >= 1 and m >= phi k adopting neighbours out of k."""
+    'Meets the rule' is m >= 1 and m >= ceil(phi k) adopting neighbours out of k, the
+    simulation's exact rule (:func:`needed_adopters`)."""
     k, p = poisson_degrees(z)
-    degree = k[:, None]
+    needed = needed_adopters(phi, int(k.max(initial=0)) + 1)[k]
     m = k[None, :]
-    meets = (m >= 1) & (m >= phi * degree)
+    meets = (m >= 1) & (m >= needed[:, None])
 
     def reached(q: float, trials: np.ndarray) -> np.ndarray:
         """P(Bin(trials, q) adopting neighbours meet the rule), per degree."""
