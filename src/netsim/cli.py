@@ -221,11 +221,17 @@ def run(
     if quiet:
         typer.echo(str(folder))
         return
-    print_summary(result.summary, params, seed, elapsed)
+    print_summary(result.summary, params, seed, elapsed, result.model.contact_sources)
     typer.echo(f"results: {folder}")
 
 
-def print_summary(summary: dict[str, Any], params: Parameters, seed: int, elapsed: float) -> None:
+def print_summary(
+    summary: dict[str, Any],
+    params: Parameters,
+    seed: int,
+    elapsed: float,
+    contacts: dict[str, int],
+) -> None:
     table = Table(title=f"netsim run: {params.steps} weeks, seed {seed}, {elapsed:.1f}s")
     table.add_column("outcome")
     table.add_column("value", justify="right")
@@ -236,6 +242,13 @@ def print_summary(summary: dict[str, Any], params: Parameters, seed: int, elapse
             text = str(value)
         table.add_row(key.replace("_", " "), text)
     console.print(table)
+    if params.network_file:
+        typer.echo(
+            f"contacts: {contacts['from_file']} from {Path(params.network_file).name}, "
+            f"{contacts['generated']} generated (acquaintances_beside_file = "
+            f"{params.acquaintances_beside_file!r}; leaders' and champions' reach count as "
+            "generated)"
+        )
 
 
 @app.command()

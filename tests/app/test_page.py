@@ -8,7 +8,6 @@ tests/browser/test_app_browser.py.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -293,9 +292,7 @@ def test_the_page_picks_one_of_5000_runs_and_replays_it(monkeypatch: pytest.Monk
 
     _box, rc = solara.render(Shell(), handle_error=False)
     try:
-        started = time.perf_counter()
         enter("or a folder path (run, compare or sweep)", "results/sweep-big")
-        assert time.perf_counter() - started < 5.0
         assert len(select().items) == app.PICKER_LIMIT
         enter("filter (e.g. point=17 replicate=3)", "point=7")
         assert len(select().items) == 10

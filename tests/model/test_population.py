@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -119,3 +121,64 @@ def test_network_larger_than_the_eligible_population_is_an_error(tmp_path) -> No
 def test_missing_network_file_names_the_field() -> None:
     with pytest.raises(ParameterError, match="network_file"):
         netsim.run(Parameters(network_file="/nonexistent/members.csv"), seed=1)
+
+
+def ring_file(tmp_path: Path, people: int = 30) -> Path:
+    path, _ = write_network(tmp_path, [(str(i), str((i + 1) % people)) for i in range(people)])
+    return path
+
+
+def pairs(model: netsim.NetworkModel) -> set[tuple[int, int]]:
+    graph = model.graph
+    return set(zip(graph.edge_u.tolist(), graph.edge_v.tolist(), strict=True))
+
+
+def test_a_network_file_is_the_contact_network_as_given(tmp_path: Path) -> None:
+    path = ring_file(tmp_path)
+    for mode in ("contagion", "social"):
+        params = Parameters(network_file=str(path), eligible_population=120, mode=mode)
+        model = netsim.build_model(params, seed=3)
+        file_pairs = {tuple(sorted(e)) for e in read_member_network(path).edges.tolist()}
+        contact_pairs = pairs(model)
+        assert file_pairs <= contact_pairs
+        assert model.contact_sources["from_file"] == 30
+        if mode == "contagion":  # nothing generated at all: the textbook network is the file
+            assert contact_pairs == file_pairs
+            assert model.contact_sources["generated"] == 0
+        else:  # only the leaders' and champions' reach is added
+            extra = contact_pairs - file_pairs
+            reach = set(model.leaders.tolist()) | set(np.flatnonzero(model.members.champion))
+            assert all(u in reach or v in reach for u, v in extra)
+
+
+def test_outside_file_adds_generated_pairs_only_beyond_the_file(tmp_path: Path) -> None:
+    path = ring_file(tmp_path)
+    params = Parameters(
+        network_file=str(path),
+        eligible_population=120,
+        mode="contagion",
+        acquaintances_beside_file="outside_file",
+    )
+    model = netsim.build_model(params, seed=3)
+    file_pairs = {tuple(sorted(e)) for e in read_member_network(path).edges.tolist()}
+    extra = pairs(model) - file_pairs
+    assert extra and all(u >= 30 or v >= 30 for u, v in extra)
+    assert model.contact_sources == {"from_file": 30, "generated": len(extra)}
+
+
+def test_all_also_generates_pairs_among_the_files_members(tmp_path: Path) -> None:
+    path = ring_file(tmp_path)
+    params = Parameters(
+        network_file=str(path),
+        eligible_population=120,
+        mode="contagion",
+        acquaintances_beside_file="all",
+    )
+    model = netsim.build_model(params, seed=3)
+    inside = (model.graph.edge_u < 30) & (model.graph.edge_v < 30)
+    assert int(inside.sum()) > 30  # generated pairs among the file's 30 people too
+
+
+def test_acquaintances_beside_file_needs_a_network_file() -> None:
+    with pytest.raises(ParameterError, match="only applies with a network_file"):
+        Parameters(acquaintances_beside_file="all")

@@ -32,6 +32,7 @@ CONTAGION_KINDS = ("simple", "complex")
 MODEL_MODES = ("social", "contagion")
 TOPOLOGIES = ("organisations", "erdos_renyi", "watts_strogatz", "ring_lattice")
 MEMBERSHIP_POLICIES = ("keep", "refresh")
+FILE_ACQUAINTANCES = ("none", "outside_file", "all")
 TimelineAction = Literal[
     "leader_leaves",
     "funding_cut",
@@ -268,6 +269,19 @@ class Parameters:
         meaning="Optional CSV of node attributes (id, organisation, role, engagement) for a "
         "CSV network_file.",
         source="planners start 'from their own member network' (DOMAIN)",
+    )
+    acquaintances_beside_file: str = param(
+        "none",
+        group="network",
+        unit="choice",
+        choices=FILE_ACQUAINTANCES,
+        sweepable=False,
+        meaning="With a network_file, which generated acquaintances (topology, "
+        "contacts_per_person) are added to its ties: 'none' (the file is the contact "
+        "network), 'outside_file' (only pairs with someone outside the file, so the network "
+        "can grow past its members), 'all' (also new pairs among the file's members).",
+        source="planners start 'from their own member network' (DOMAIN); a supplied "
+        "network is used as given",
     )
 
     # --- members: starting attitudes ----------------------------------------
@@ -687,6 +701,12 @@ class Parameters:
             raise ParameterError(
                 "lapse_below",
                 f"{self.lapse_below} must not exceed passive_below ({self.passive_below})",
+            )
+        if self.acquaintances_beside_file != "none" and not self.network_file:
+            raise ParameterError(
+                "acquaintances_beside_file",
+                f"{self.acquaintances_beside_file!r} only applies with a network_file; "
+                "without one, leave it 'none'",
             )
         for event in self.timeline:
             if event.step > self.steps:

@@ -39,6 +39,13 @@ class World:
     graph: ContactGraph
     leaders: np.ndarray
     """Indices of leaders, principal leader first."""
+    file_contacts: int = 0
+    """Acquaintance pairs taken from a network file (0 without one)."""
+
+    @property
+    def generated_contacts(self) -> int:
+        """Acquaintance pairs netsim generated (the rest of the contact graph)."""
+        return self.graph.edge_count - self.file_contacts
 
 
 def build_world(
@@ -59,9 +66,7 @@ def build_world(
         idx = np.flatnonzero(known)
         members.organisation[idx] = real.organisation[idx]
 
-    graph = _contact_graph(params, rng, members.organisation)
-    if real is not None and real.edges.size:
-        graph = graph.union(real.edges[:, 0], real.edges[:, 1])
+    graph = _acquaintances(params, rng, members.organisation, real)
 
     spread = params.attribute_spread
     members.trust[:] = beta_draws(rng, params.initial_trust, spread, n)
@@ -69,7 +74,7 @@ def build_world(
     members.engagement[:] = beta_draws(rng, params.initial_engagement, spread, n)
 
     if params.mode == "contagion":
-        return _contagion_world(params, rng, members, graph)
+        return _contagion_world(params, rng, members, graph, _file_contacts(real))
 
     founders = (
         np.arange(real.size)
@@ -95,7 +100,45 @@ def build_world(
     _tie_founders(members, ties, graph, real, founders)
     make_champions(members, ties, graph, champions, step=0)
     _seed_innovators(params, rng, members, founders, leaders)
-    return World(members=members, ties=ties, graph=graph, leaders=leaders)
+    return World(
+        members=members,
+        ties=ties,
+        graph=graph,
+        leaders=leaders,
+        file_contacts=_file_contacts(real),
+    )
+
+
+def _file_contacts(real: MemberNetwork | None) -> int:
+    return 0 if real is None else int(real.edges.shape[0])  # self-loops are refused on reading
+
+
+def _acquaintances(
+    params: Parameters,
+    rng: np.random.Generator,
+    organisation: np.ndarray,
+    real: MemberNetwork | None,
+) -> ContactGraph:
+    """Who could tie with whom: generated, or a planner's network file used as given.
+
+    A supplied network is the network (``acquaintances_beside_file = "none"``): no
+    acquaintance is invented. 'outside_file' adds the generated pairs that involve
+    someone outside the file (people 0 .. size-1 are the file's), so prospects can be
+    recruited; 'all' also adds generated pairs among the file's members.
+    """
+    if real is None:
+        return _contact_graph(params, rng, organisation)
+    n = params.eligible_population
+    file_u, file_v = real.edges[:, 0], real.edges[:, 1]
+    policy = params.acquaintances_beside_file
+    if policy == "none":
+        return ContactGraph.from_pairs(n, file_u, file_v)
+    generated = _contact_graph(params, rng, organisation)
+    u, v = generated.edge_u, generated.edge_v
+    if policy == "outside_file":
+        outside = (u >= real.size) | (v >= real.size)
+        u, v = u[outside], v[outside]
+    return ContactGraph.from_pairs(n, np.concatenate([file_u, u]), np.concatenate([file_v, v]))
 
 
 def _contact_graph(
@@ -118,7 +161,11 @@ def _contact_graph(
 
 
 def _contagion_world(
-    params: Parameters, rng: np.random.Generator, members: MemberArrays, graph: ContactGraph
+    params: Parameters,
+    rng: np.random.Generator,
+    members: MemberArrays,
+    graph: ContactGraph,
+    file_contacts: int,
 ) -> World:
     """Textbook mode: everyone is an active member, every contact a tie, gates neutral."""
     n = members.size
@@ -132,7 +179,13 @@ def _contagion_world(
     for idea in range(params.ideas):
         seeds = rng.choice(n, size=params.innovators, replace=False)
         members.adoption[idea, seeds] = AdoptionState.ADOPTED
-    return World(members=members, ties=ties, graph=graph, leaders=np.empty(0, np.int64))
+    return World(
+        members=members,
+        ties=ties,
+        graph=graph,
+        leaders=np.empty(0, np.int64),
+        file_contacts=file_contacts,
+    )
 
 
 def _choose_leaders(params: Parameters, founders: np.ndarray, real: object | None) -> np.ndarray:

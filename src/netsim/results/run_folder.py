@@ -37,6 +37,7 @@ def write_run(
     document = {
         "summary": result.summary,
         "parameters": result.parameters.to_dict(),
+        "contacts": result.model.contact_sources,
         "provenance": provenance(result.seed, scenario_text),
     }
     atomic_write_text(
