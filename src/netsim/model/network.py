@@ -251,7 +251,7 @@ def strengthened(strength: float) -> float:
 
 
 @kernel
-def form_tie(ties: TieView, edge: int, step: int) -> None:
+def form_tie(ties: TieView, edge: int | np.integer, step: int) -> None:
     """A new tie on ``edge`` at NEW_TIE_STRENGTH, formed and used at ``step``."""
     ties.formed_step[edge] = step
     ties.strength[edge] = NEW_TIE_STRENGTH
