@@ -30,16 +30,23 @@ performance-management intensity (:mod:`netsim.model.levers`), held_i = share of
 the ideas member i holds, and reach = min(1,
 0.25 N / members): leaders can nurture about a quarter of the eligible
 population, so facilitation thins as a network outgrows its leaders.
+
+The step's coefficients (every product of levers and constants above) are worked out
+once a step into an :class:`EngagementRule`; the compiled kernel then applies, member
+by member, the terms as the rules below state them (:func:`perceived_value_after`,
+:func:`disappointment`, :func:`engagement_gain`, :func:`engagement_change`,
+:func:`trust_change`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from netsim.model.compiled import kernel
-from netsim.model.state import MemberArrays
+from netsim.model.compiled import kernel, packed
+from netsim.model.state import MemberArrays, MemberView
 
 PERCEIVED_VALUE_RATE = 0.05
 DISAPPOINTMENT_RATE = 0.08
@@ -94,6 +101,56 @@ class EngagementInputs:
     fatigue: float
 
 
+class EngagementRule(NamedTuple):
+    """The step's coefficients of the equations above, worked out once for everyone."""
+
+    value: float
+    """v, the network value active members feel."""
+    passive_value: float
+    """v x PASSIVE_VALUE_SHARE."""
+    network_effect_strength: float
+    """a."""
+    exchange_gain: float
+    """g."""
+    trust_exchange_gain: float
+    """0.5 g."""
+    unanswered_cost: float
+    """c (trust)."""
+    engagement_unanswered_cost: float
+    """0.5 c (engagement)."""
+    nurture: float
+    """NURTURE_RATE x F x reach."""
+    fatigue: float
+    """k (1 - HEADSPACE_RELIEF h) load."""
+    champion_fatigue: float
+    """fatigue x CHAMPION_FATIGUE."""
+    expectation_floor: float
+    """EXPECTATION_SCALE x expectations."""
+    idea_gain: float
+    """IDEA_VALUE x alignment."""
+    event_held: bool
+    """Whether an event was held (else its terms are left out: nobody attended)."""
+    performance_managed: bool
+    """Whether pm != 0 (else its terms are left out)."""
+    pm_engagement_cost: float
+    """PM_ENGAGEMENT_COST x pm."""
+    pm_trust_cost: float
+    """PM_TRUST_COST x pm."""
+
+
+class Experience(NamedTuple):
+    """What each person met this step (arrays of length N)."""
+
+    reciprocated: np.ndarray
+    """Reciprocated exchanges they took part in."""
+    unanswered: np.ndarray
+    """Their requests that went unanswered."""
+    attended: np.ndarray
+    """1 if they attended the step's event (read only if one was held)."""
+    ideas_held: np.ndarray
+    """The share of the ideas they hold (a bool reads as 0 or 1)."""
+
+
 def update_engagement_and_trust(
     members: MemberArrays,
     member_mask: np.ndarray,
@@ -114,35 +171,36 @@ def update_engagement_and_trust(
     if member_count == 0:
         return
     reach = min(1.0, NURTURE_SPAN * members.size / member_count)
+    rule = step_rule(inputs, reach, event_held=attended is not None)
+    experience = Experience(
+        reciprocated, unanswered, _NOBODY if attended is None else attended, ideas_held
+    )
+    _update_members(
+        member_mask, active_mask, packed(members.view()), packed(experience), packed(rule)
+    )
+
+
+def step_rule(inputs: EngagementInputs, reach: float, *, event_held: bool) -> EngagementRule:
+    """The step's coefficients from its levers and the facilitation ``reach``."""
     fatigue = inputs.fatigue * (1.0 - HEADSPACE_RELIEF * inputs.headspace) * inputs.attention_load
     pm = inputs.performance_management
-    _update_members(
-        member_mask,
-        active_mask,
-        members.champion,
-        members.engagement,
-        members.trust,
-        members.perceived_value,
-        reciprocated,
-        unanswered,
-        _NOBODY if attended is None else attended,
-        attended is not None,
-        ideas_held,
-        inputs.value,
-        inputs.value * PASSIVE_VALUE_SHARE,
-        inputs.network_effect_strength,
-        inputs.exchange_gain,
-        0.5 * inputs.exchange_gain,
-        inputs.unanswered_cost,
-        0.5 * inputs.unanswered_cost,
-        NURTURE_RATE * inputs.facilitation * reach,
-        fatigue,
-        fatigue * CHAMPION_FATIGUE,
-        EXPECTATION_SCALE * inputs.expectations,
-        IDEA_VALUE * inputs.alignment,
-        pm != 0.0,
-        PM_ENGAGEMENT_COST * pm,
-        PM_TRUST_COST * pm,
+    return EngagementRule(
+        value=inputs.value,
+        passive_value=inputs.value * PASSIVE_VALUE_SHARE,
+        network_effect_strength=inputs.network_effect_strength,
+        exchange_gain=inputs.exchange_gain,
+        trust_exchange_gain=0.5 * inputs.exchange_gain,
+        unanswered_cost=inputs.unanswered_cost,
+        engagement_unanswered_cost=0.5 * inputs.unanswered_cost,
+        nurture=NURTURE_RATE * inputs.facilitation * reach,
+        fatigue=fatigue,
+        champion_fatigue=fatigue * CHAMPION_FATIGUE,
+        expectation_floor=EXPECTATION_SCALE * inputs.expectations,
+        idea_gain=IDEA_VALUE * inputs.alignment,
+        event_held=event_held,
+        performance_managed=pm != 0.0,
+        pm_engagement_cost=PM_ENGAGEMENT_COST * pm,
+        pm_trust_cost=PM_TRUST_COST * pm,
     )
 
 
@@ -151,33 +209,69 @@ _NOBODY = np.zeros(0, np.int64)
 
 
 @kernel
+def perceived_value_after(p: float, rec: float, felt: float) -> float:
+    """p + 0.05 (r - p): perceived value moves towards r = min(1, felt + 0.5 rec)."""
+    realised = rec * 0.5 + felt
+    if realised > 1.0:
+        realised = 1.0
+    return p + (realised - p) * PERCEIVED_VALUE_RATE
+
+
+@kernel
+def disappointment(p: float, rule: EngagementRule) -> float:
+    """0.08 max(0, 0.6 expectations - p): engagement lost to unmet expectations."""
+    shortfall = rule.expectation_floor - p
+    if not shortfall > 0.0:
+        shortfall = 0.0
+    return shortfall * DISAPPOINTMENT_RATE
+
+
+@kernel
+def engagement_gain(
+    felt: float, t: float, rec: float, att: float, held: float, rule: EngagementRule
+) -> float:
+    """The bracket of de: a v (0.5 + 0.5 t) + g rec + nurture + 0.05 att + idea value x held."""
+    gain = felt * rule.network_effect_strength * (t * 0.5 + 0.5)
+    gain = gain + rec * rule.exchange_gain
+    gain = gain + rule.nurture
+    if rule.event_held:
+        gain = gain + att * EVENT_ENGAGEMENT_GAIN
+    return gain + held * rule.idea_gain  # a bool reads as 0 or 1
+
+
+@kernel
+def engagement_change(
+    e: float, gain: float, fatigue: float, lost: float, una: float, rule: EngagementRule
+) -> float:
+    """de = (1 - e) gain - fatigue - disappointment (``lost``) - 0.5 c una - pm cost."""
+    de = gain * (1.0 - e)
+    de = de - fatigue
+    de = de - lost
+    de = de - una * rule.engagement_unanswered_cost
+    if rule.performance_managed:
+        de = de - rule.pm_engagement_cost
+    return de
+
+
+@kernel
+def trust_change(rec: float, una: float, att: float, rule: EngagementRule) -> float:
+    """dt = 0.5 g rec - c una + 0.03 att - pm cost."""
+    dt = rec * rule.trust_exchange_gain
+    dt = dt - una * rule.unanswered_cost
+    if rule.event_held:
+        dt = dt + att * EVENT_TRUST_GAIN
+    if rule.performance_managed:
+        dt = dt - rule.pm_trust_cost
+    return dt
+
+
+@kernel
 def _update_members(
     member_mask: np.ndarray,
     active_mask: np.ndarray,
-    champion: np.ndarray,
-    engagement: np.ndarray,
-    trust: np.ndarray,
-    perceived_value: np.ndarray,
-    reciprocated: np.ndarray,
-    unanswered: np.ndarray,
-    attended: np.ndarray,
-    event_held: bool,
-    ideas_held: np.ndarray,
-    value: float,
-    passive_value: float,
-    network_effect_strength: float,
-    exchange_gain: float,
-    trust_exchange_gain: float,
-    unanswered_cost: float,
-    engagement_unanswered_cost: float,
-    nurture: float,
-    fatigue: float,
-    champion_fatigue: float,
-    expectation_floor: float,
-    idea_gain: float,
-    performance_managed: bool,
-    pm_engagement_cost: float,
-    pm_trust_cost: float,
+    members: MemberView,
+    experience: Experience,
+    rule: EngagementRule,
 ) -> None:
     """The module's equations for each member, in place, clipped to [0, 1].
 
@@ -185,52 +279,29 @@ def _update_members(
     formulation this replaced); terms that are zero for everyone (no event held, no
     performance management) are left out, as adding +0.0 changes nothing.
     """
+    members, experience = MemberView(*members), Experience(*experience)  # (compiled.packed)
+    rule = EngagementRule(*rule)
     for i in range(member_mask.size):
         if not member_mask[i]:
             continue
-        e = engagement[i]
-        t = trust[i]
-        p = perceived_value[i]
-        rec = float(reciprocated[i])
+        e = members.engagement[i]
+        t = members.trust[i]
+        rec = float(experience.reciprocated[i])
         if rec > 3.0:
             rec = 3.0
-        una = float(unanswered[i])
-        felt = value if active_mask[i] else passive_value
+        una = float(experience.unanswered[i])
+        att = float(experience.attended[i]) if rule.event_held else 0.0
+        felt = rule.value if active_mask[i] else rule.passive_value
+        fatigue = rule.champion_fatigue if members.champion[i] else rule.fatigue
 
-        realised = rec * 0.5 + felt
-        if realised > 1.0:
-            realised = 1.0
-        p = p + (realised - p) * PERCEIVED_VALUE_RATE
+        p = perceived_value_after(members.perceived_value[i], rec, felt)
+        gain = engagement_gain(felt, t, rec, att, experience.ideas_held[i], rule)
+        de = engagement_change(e, gain, fatigue, disappointment(p, rule), una, rule)
+        dt = trust_change(rec, una, att, rule)
 
-        disappointment = expectation_floor - p
-        if not disappointment > 0.0:
-            disappointment = 0.0
-        disappointment = disappointment * DISAPPOINTMENT_RATE
-
-        gain = felt * network_effect_strength * (t * 0.5 + 0.5)
-        gain = gain + rec * exchange_gain
-        gain = gain + nurture
-        if event_held:
-            gain = gain + float(attended[i]) * EVENT_ENGAGEMENT_GAIN
-        gain = gain + ideas_held[i] * idea_gain  # a bool reads as 0 or 1
-
-        de = gain * (1.0 - e)
-        de = de - (champion_fatigue if champion[i] else fatigue)
-        de = de - disappointment
-        de = de - una * engagement_unanswered_cost
-        if performance_managed:
-            de = de - pm_engagement_cost
-
-        dt = rec * trust_exchange_gain
-        dt = dt - una * unanswered_cost
-        if event_held:
-            dt = dt + float(attended[i]) * EVENT_TRUST_GAIN
-        if performance_managed:
-            dt = dt - pm_trust_cost
-
-        engagement[i] = _clip01(e + de)
-        trust[i] = _clip01(t + dt)
-        perceived_value[i] = _clip01(p)
+        members.engagement[i] = _clip01(e + de)
+        members.trust[i] = _clip01(t + dt)
+        members.perceived_value[i] = _clip01(p)
 
 
 @kernel

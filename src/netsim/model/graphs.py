@@ -13,6 +13,7 @@ population is built in well under a second; none lays the graph out.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -173,6 +174,20 @@ class TieCSR:
         return csr_matrix((data, indices, indptr), shape=(n, n))
 
 
+class ContactCSR(NamedTuple):
+    """The contact graph's adjacency as one structure for the compiled kernels.
+
+    Person ``i``'s contacts are ``neighbour[indptr[i]:indptr[i] + contacts[i]]``, and
+    ``edge_of`` gives the edge id (the index into the tie arrays) of each slot.
+    """
+
+    indptr: np.ndarray
+    contacts: np.ndarray
+    """Contacts per person (``indptr``'s differences)."""
+    neighbour: np.ndarray
+    edge_of: np.ndarray
+
+
 @dataclass(frozen=True, slots=True)
 class ContactGraph:
     """An undirected simple graph on ``size`` people, with CSR adjacency.
@@ -199,6 +214,7 @@ class ContactGraph:
     _contacts: tuple[np.ndarray, bool] | None = field(
         default=None, init=False, repr=False, compare=False
     )
+    _csr: ContactCSR | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def edge_count(self) -> int:
@@ -227,6 +243,13 @@ class ContactGraph:
             degree = self.degree
             object.__setattr__(self, "_contacts", (degree, bool(degree.size and degree.min() > 0)))
         return self._contacts  # type: ignore[return-value]
+
+    def csr(self) -> ContactCSR:
+        """The adjacency as the kernels take it, made once; treat it as read-only."""
+        if self._csr is None:
+            csr = ContactCSR(self.indptr, self.contact_degree()[0], self.neighbour, self.edge_of)
+            object.__setattr__(self, "_csr", csr)
+        return self._csr  # type: ignore[return-value]
 
     @classmethod
     def from_pairs(cls, size: int, u: np.ndarray, v: np.ndarray) -> ContactGraph:

@@ -4,25 +4,33 @@ All rules act on every member at once through :class:`~netsim.model.state.Member
 and :class:`~netsim.model.state.TieArrays`; ties live on the edges of the fixed
 acquaintance graph (:class:`~netsim.model.graphs.ContactGraph`). Randomness comes only
 from the generator passed in (the model's seeded ``rng``).
+
+Each mechanism is a Python function that draws the random numbers and a compiled kernel
+that applies them (:mod:`netsim.model.compiled`). The rules the kernels apply (whether a
+member asks, answers, accepts an invitation, how a tie strengthens, when a status
+changes) are small kernels of their own below, each stated once in its docstring.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from netsim.model.compiled import kernel
-from netsim.model.graphs import ContactGraph, TieCSR
+from netsim.model.compiled import kernel, packed
+from netsim.model.graphs import ContactCSR, ContactGraph, TieCSR
 from netsim.model.state import (
     ACTIVE,
     LAPSED,
     PASSIVE,
     PROSPECT,
     MemberArrays,
+    MemberView,
     Role,
     TieArrays,
+    TieView,
 )
 
 NEW_TIE_STRENGTH = 0.5
@@ -142,43 +150,33 @@ def exchange(
     acquaintance); members without contacts cannot ask. The contact's status
     decides what happens:
 
-    - a member answers with probability reciprocity x (0.3 + 0.7 engagement) x
-      (0.5 + 0.5 trust) ("members who trust each other are more inclined to share" [THF]):
-      the exchange is reciprocated, the tie forms or strengthens; otherwise the
+    - a member answers with :func:`answer_probability`: the exchange is
+      reciprocated, the tie forms or strengthens (:func:`strengthened`); otherwise the
       request goes unanswered (it costs the asker trust, see engagement rules);
     - a prospect (or, less readily, a lapsed member) is invited and joins with
-      probability ``attractiveness`` (recruitment through members' own contacts).
+      :func:`join_probability` (recruitment through members' own contacts).
 
     Draws, in order: one uniform per active member (asks), PARTNER_CANDIDATES per
     asker with contacts (candidate contacts, candidate-major), one per such asker
     (answer or acceptance). Source: [deck] 'requests and offers', 'reciprocity and
     exchange as the defining relationship'; [THF] members recruit through their contacts.
     """
-    status = members.status
-    active = _with_status(status, ACTIVE)
+    active = _with_status(members.status, ACTIVE)
     ask_draws = rng.random(active.size)
-    contacts = graph.contact_degree()[0]
-    askers = _askers(active, ask_draws, members.engagement, exchange_rate, contacts)
+    csr = graph.csr()
+    askers = _askers(active, ask_draws, members.engagement, exchange_rate, csr.contacts)
     candidate_draws = rng.random((PARTNER_CANDIDATES, askers.size))
     answer_draws = rng.random(askers.size)
+    rule = InvitationRule(attractiveness, attractiveness * REJOIN_FACTOR)
     reciprocated, invitations, joined, success_count, unanswered_count = _exchange_round(
         askers,
         candidate_draws,
         answer_draws,
-        graph.indptr,
-        contacts,
-        graph.neighbour,
-        graph.edge_of,
-        ties.strength,
-        ties.last_used,
-        ties.formed_step,
-        status,
-        members.reciprocity,
-        members.engagement,
-        members.trust,
+        packed(members.view()),
+        packed(ties.view()),
+        packed(csr),
+        packed(rule),
         step,
-        attractiveness,
-        attractiveness * REJOIN_FACTOR,
     )
     return ExchangeOutcome(
         attempts=int(askers.size),
@@ -206,6 +204,60 @@ def _with_status(status: np.ndarray, code: np.int8) -> np.ndarray:
     return out
 
 
+class InvitationRule(NamedTuple):
+    """The step's chances that an invited person joins (see :func:`join_probability`)."""
+
+    attractiveness: float
+    """A prospect's chance of accepting (the network's attractiveness this step)."""
+    rejoin_attractiveness: float
+    """A lapsed person's: attractiveness x REJOIN_FACTOR."""
+
+
+@kernel
+def ask_probability(exchange_rate: float, engagement: float) -> float:
+    """An active member asks (or offers) this step with probability exchange_rate x engagement.
+
+    Source: [deck] 'requests and offers'; engaged members ask more.
+    """
+    return exchange_rate * engagement
+
+
+@kernel
+def answer_probability(reciprocity: float, engagement: float, trust: float) -> float:
+    """A member answers a request with probability r (0.3 + 0.7 e)(0.5 + 0.5 t).
+
+    Their reciprocity r, lifted by their engagement e and trust t ("members who trust
+    each other are more inclined to share" [THF]); the numbers are literals
+    (docs/odd.md, 7.4).
+    """
+    return reciprocity * (0.3 + 0.7 * engagement) * (0.5 + 0.5 * trust)
+
+
+@kernel
+def join_probability(status: np.int8, rule: InvitationRule) -> float:
+    """An invited prospect joins with the network's attractiveness; a lapsed person less readily.
+
+    The lapsed accept REJOIN_FACTOR times as readily (they have left once). Source:
+    [THF] members recruit through their own contacts ('word of mouth').
+    """
+    return rule.rejoin_attractiveness if status == LAPSED else rule.attractiveness
+
+
+@kernel
+def strengthened(strength: float) -> float:
+    """An existing tie that carries a reciprocated exchange gains USE_TIE_GAIN, up to 1."""
+    gained = strength + USE_TIE_GAIN
+    return gained if gained < 1.0 else 1.0
+
+
+@kernel
+def form_tie(ties: TieView, edge: int | np.integer, step: int) -> None:
+    """A new tie on ``edge`` at NEW_TIE_STRENGTH, formed and used at ``step``."""
+    ties.formed_step[edge] = step
+    ties.strength[edge] = NEW_TIE_STRENGTH
+    ties.last_used[edge] = step
+
+
 @kernel
 def _askers(
     active: np.ndarray,
@@ -214,15 +266,47 @@ def _askers(
     exchange_rate: float,
     contacts: np.ndarray,
 ) -> np.ndarray:
-    """Active members who ask this step (draw < rate x engagement) and have a contact."""
+    """Active members who ask this step (draw < :func:`ask_probability`) and have a contact."""
     out = np.empty(active.size, np.int64)
     count = 0
     for j in range(active.size):
         person = active[j]
-        if draws[j] < exchange_rate * engagement[person] and contacts[person] > 0:
+        if draws[j] < ask_probability(exchange_rate, engagement[person]) and contacts[person] > 0:
             out[count] = person
             count += 1
     return out[:count]
+
+
+@kernel
+def choose_partners(
+    askers: np.ndarray, candidate_draws: np.ndarray, csr: ContactCSR, strength: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each asker's partner and the contact edge to them, from the candidate draws.
+
+    The first of the PARTNER_CANDIDATES drawn contacts (rows of ``candidate_draws``)
+    who is already tied, else the first drawn: members go back to people they know
+    will help, and now and then try someone new.
+    """
+    k = askers.size
+    partner = np.empty(k, np.int64)
+    edge = np.empty(k, np.int64)
+    for j in range(k):
+        asker = askers[j]
+        start = csr.indptr[asker]
+        degree = float(csr.contacts[asker])
+        chosen_slot = _contact_slot(candidate_draws[0, j], start, degree)
+        for c in range(candidate_draws.shape[0]):
+            slot = _contact_slot(candidate_draws[c, j], start, degree)
+            if strength[csr.edge_of[slot]] > 0.0:
+                chosen_slot = slot
+                break
+        partner[j] = csr.neighbour[chosen_slot]
+        edge[j] = csr.edge_of[chosen_slot]
+    return partner, edge
+
+
+_NEW_TIE = -1.0
+"""The gain recorded for a reciprocated exchange on an edge with no tie yet (forms one)."""
 
 
 @kernel
@@ -230,46 +314,23 @@ def _exchange_round(
     askers: np.ndarray,
     candidate_draws: np.ndarray,
     answer_draws: np.ndarray,
-    indptr: np.ndarray,
-    contacts: np.ndarray,
-    neighbour: np.ndarray,
-    edge_of: np.ndarray,
-    strength: np.ndarray,
-    last_used: np.ndarray,
-    formed_step: np.ndarray,
-    status: np.ndarray,
-    reciprocity: np.ndarray,
-    engagement: np.ndarray,
-    trust: np.ndarray,
+    members: MemberView,
+    ties: TieView,
+    csr: ContactCSR,
+    rule: InvitationRule,
     step: int,
-    attractiveness: float,
-    rejoin_attractiveness: float,
 ) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray]:
     """The exchange after the draws: (reciprocated, invitations, joined, successes, unanswered).
 
     Partners are chosen from the ties as they were before the round; a tie used by
     both its ends in the round gains once.
     """
-    n = status.size
+    members, ties = MemberView(*members), TieView(*ties)  # named again (compiled.packed)
+    csr, rule = ContactCSR(*csr), InvitationRule(*rule)
+    partner, edge = choose_partners(askers, candidate_draws, csr, ties.strength)
     k = askers.size
-    candidates = candidate_draws.shape[0]
-    partner = np.empty(k, np.int64)
-    edge = np.empty(k, np.int64)
-    for j in range(k):
-        asker = askers[j]
-        start = indptr[asker]
-        degree = float(contacts[asker])
-        chosen_slot = _contact_slot(candidate_draws[0, j], start, degree)
-        for c in range(candidates):
-            slot = _contact_slot(candidate_draws[c, j], start, degree)
-            if strength[edge_of[slot]] > 0.0:
-                chosen_slot = slot
-                break
-        partner[j] = neighbour[chosen_slot]
-        edge[j] = edge_of[chosen_slot]
-
-    success_count = np.zeros(n, np.int64)
-    unanswered_count = np.zeros(n, np.int64)
+    success_count = np.zeros(members.status.size, np.int64)
+    unanswered_count = np.zeros(members.status.size, np.int64)
     gained = np.empty(k)
     used = np.zeros(k, np.bool_)
     joined = np.empty(k, np.int64)
@@ -278,41 +339,42 @@ def _exchange_round(
     joins = 0
     for j in range(k):
         other = partner[j]
-        s = status[other]
+        s = members.status[other]
         if s in (ACTIVE, PASSIVE):
-            answer = (
-                reciprocity[other] * (0.3 + 0.7 * engagement[other]) * (0.5 + 0.5 * trust[other])
+            answer = answer_probability(
+                members.reciprocity[other], members.engagement[other], members.trust[other]
             )
             if answer_draws[j] < answer:
                 reciprocated += 1
                 success_count[askers[j]] += 1
                 success_count[other] += 1
-                current = strength[edge[j]]
-                if current <= 0.0:
-                    gained[j] = -1.0  # a new tie
-                else:
-                    current += USE_TIE_GAIN
-                    gained[j] = current if current < 1.0 else 1.0
+                current = ties.strength[edge[j]]
+                gained[j] = _NEW_TIE if current <= 0.0 else strengthened(current)
                 used[j] = True
             else:
                 unanswered_count[askers[j]] += 1
         else:
             invitations += 1
-            p_join = rejoin_attractiveness if s == LAPSED else attractiveness
-            if answer_draws[j] < p_join:
+            if answer_draws[j] < join_probability(s, rule):
                 joined[joins] = other
                 joins += 1
-    # written after every gain is computed from the ties as they were
-    for j in range(k):
+    _apply_gains(ties, edge, used, gained, step)
+    return reciprocated, invitations, np.unique(joined[:joins]), success_count, unanswered_count
+
+
+@kernel
+def _apply_gains(
+    ties: TieView, edge: np.ndarray, used: np.ndarray, gained: np.ndarray, step: int
+) -> None:
+    """Write the round's tie gains, all computed from the ties as they were before it."""
+    for j in range(edge.size):
         if used[j]:
             e = edge[j]
-            if gained[j] < 0.0:
-                formed_step[e] = step
-                strength[e] = NEW_TIE_STRENGTH
+            if gained[j] < 0.0:  # _NEW_TIE
+                form_tie(ties, e, step)
             else:
-                strength[e] = gained[j]
-            last_used[e] = step
-    return reciprocated, invitations, np.unique(joined[:joins]), success_count, unanswered_count
+                ties.strength[e] = gained[j]
+                ties.last_used[e] = step
 
 
 def proactive_search(
@@ -354,26 +416,14 @@ def introduce(
     (none if no candidate fits). Returns the number of ties made. ``member_mask``
     is ``members.is_member()`` if the caller has it.
     """
-    contacts = graph.contact_degree()[0]
-    people = _with_contacts(people, contacts)
+    csr = graph.csr()
+    people = _with_contacts(people, csr.contacts)
     if people.size == 0:
         return 0
     draws = rng.random((PARTNER_CANDIDATES, people.size))
     if member_mask is None:
         member_mask = members.is_member()
-    return _introduce(
-        people,
-        draws,
-        graph.indptr,
-        contacts,
-        graph.neighbour,
-        graph.edge_of,
-        member_mask,
-        ties.strength,
-        ties.last_used,
-        ties.formed_step,
-        step,
-    )
+    return _introduce(people, draws, packed(csr), member_mask, packed(ties.view()), step)
 
 
 @kernel
@@ -398,35 +448,29 @@ def _contact_slot(draw: float, start: int, degree: float) -> int:
 def _introduce(
     people: np.ndarray,
     draws: np.ndarray,
-    indptr: np.ndarray,
-    contacts: np.ndarray,
-    neighbour: np.ndarray,
-    edge_of: np.ndarray,
+    csr: ContactCSR,
     member_mask: np.ndarray,
-    strength: np.ndarray,
-    last_used: np.ndarray,
-    formed_step: np.ndarray,
+    ties: TieView,
     step: int,
 ) -> int:
     """introduce after the draws: new ties made (judged on the ties as they were)."""
+    csr, ties = ContactCSR(*csr), TieView(*ties)  # named again (compiled.packed)
     made = np.empty(people.size, np.int64)
     count = 0
     for j in range(people.size):
         person = people[j]
-        start = indptr[person]
-        degree = float(contacts[person])
+        start = csr.indptr[person]
+        degree = float(csr.contacts[person])
         for c in range(draws.shape[0]):
             slot = _contact_slot(draws[c, j], start, degree)
-            edge = edge_of[slot]
-            if member_mask[neighbour[slot]] and strength[edge] <= 0.0:
+            edge = csr.edge_of[slot]
+            if member_mask[csr.neighbour[slot]] and ties.strength[edge] <= 0.0:
                 made[count] = edge
                 count += 1
                 break
     made = np.unique(made[:count])
     for edge in made:
-        formed_step[edge] = step
-        strength[edge] = NEW_TIE_STRENGTH
-        last_used[edge] = step
+        form_tie(ties, edge, step)
     return made.size
 
 
@@ -497,19 +541,19 @@ def decay_ties(ties: TieArrays, step: int, rate: float) -> None:
     Source: DOMAIN, form and lose ties ('ties ... decay when unused' is the issue's reading);
     a modelling assumption: the seeds do not describe how ties fade.
     """
-    _decay(ties.strength, ties.last_used, ties.formed_step, step, rate)
+    _decay(packed(ties.view()), step, rate)
 
 
 @kernel
-def _decay(
-    strength: np.ndarray, last_used: np.ndarray, formed_step: np.ndarray, step: int, rate: float
-) -> None:
+def _decay(ties: TieView, step: int, rate: float) -> None:
     """decay_ties on the tie arrays, in place (a tie that reaches zero is gone).
 
     Written without branches (every value is written back, changed or not): with
     most contact pairs untied, a branch per pair is mispredicted half the time, and
     this form is 2x faster than numpy's mask-and-compress at 100,000 members.
     """
+    ties = TieView(*ties)  # named again (compiled.packed)
+    strength, last_used, formed_step = ties.strength, ties.last_used, ties.formed_step
     for e in range(strength.size):
         s = strength[e]
         unused = (s > 0.0) & (last_used[e] != step)
@@ -542,59 +586,73 @@ def update_status(
     Source: [THF] 'people will vote with their feet'; DOMAIN 'refresh their membership'.
     """
     draws = rng.random(members.size)
-    return _update_status(
-        members.status,
-        members.engagement,
-        draws,
-        graph.indptr,
-        graph.edge_of,
-        ties.strength,
-        ties.formed_step,
-        passive_below,
-        passive_below + REACTIVATE_MARGIN,
-        lapse_below,
-        lapse_rate,
-        refresh and step % REFRESH_INTERVAL == 0,
+    rule = StatusRule(
+        passive_below=passive_below,
+        reactivate_at=passive_below + REACTIVATE_MARGIN,
+        lapse_below=lapse_below,
+        lapse_rate=lapse_rate,
+        refreshing=refresh and step % REFRESH_INTERVAL == 0,
     )
+    return _update_status(
+        packed(members.view()), draws, packed(graph.csr()), packed(ties.view()), packed(rule)
+    )
+
+
+class StatusRule(NamedTuple):
+    """The step's thresholds of :func:`next_status` (see :func:`update_status`)."""
+
+    passive_below: float
+    reactivate_at: float
+    """passive_below + REACTIVATE_MARGIN (hysteresis)."""
+    lapse_below: float
+    lapse_rate: float
+    refreshing: bool
+    """A yearly refresh step under the 'refresh' policy: every passive member lapses."""
+
+
+@kernel
+def next_status(status: np.int8, engagement: float, draw: float, rule: StatusRule) -> np.int8:
+    """A person's status after this step's passivity and lapse rules (update_status).
+
+    An active member under passive_below turns passive and, passive now, may lapse at
+    once; a passive member at reactivate_at or above turns active; a passive member
+    lapses at a refresh, or with probability lapse_rate (``draw``) under lapse_below.
+    Prospects and the lapsed stay as they are.
+    """
+    if status == ACTIVE:
+        if not engagement < rule.passive_below:
+            return status
+        status = PASSIVE
+    elif status == PASSIVE:
+        if engagement >= rule.reactivate_at:
+            return ACTIVE
+    else:
+        return status
+    if rule.refreshing or (engagement < rule.lapse_below and draw < rule.lapse_rate):
+        return LAPSED
+    return status
 
 
 @kernel
 def _update_status(
-    status: np.ndarray,
-    engagement: np.ndarray,
-    draws: np.ndarray,
-    indptr: np.ndarray,
-    edge_of: np.ndarray,
-    strength: np.ndarray,
-    formed_step: np.ndarray,
-    passive_below: float,
-    reactivate_at: float,
-    lapse_below: float,
-    lapse_rate: float,
-    refreshing: bool,
+    members: MemberView, draws: np.ndarray, csr: ContactCSR, ties: TieView, rule: StatusRule
 ) -> np.ndarray:
     """update_status after the draws, in place; returns who lapsed (ascending)."""
+    members, csr, ties = MemberView(*members), ContactCSR(*csr), TieView(*ties)  # (packed)
+    rule = StatusRule(*rule)
+    status = members.status
     lapsed = np.empty(status.size, np.int64)
     count = 0
     for i in range(status.size):
-        s = status[i]
-        e = engagement[i]
-        if s == ACTIVE:
-            if not e < passive_below:
-                continue
-            status[i] = PASSIVE  # and, passive now, may lapse below
-        elif s == PASSIVE:
-            if e >= reactivate_at:
-                status[i] = ACTIVE
-                continue
-        else:
-            continue
-        if refreshing or (e < lapse_below and draws[i] < lapse_rate):
-            lapsed[count] = i
-            count += 1
-            status[i] = LAPSED
+        old = status[i]
+        new = next_status(old, members.engagement[i], draws[i], rule)
+        if new != old:
+            status[i] = new
+            if new == LAPSED:
+                lapsed[count] = i
+                count += 1
     lapsed = lapsed[:count]
-    _end_ties(lapsed, indptr, edge_of, strength, formed_step)
+    end_ties(lapsed, csr, ties)
     return lapsed
 
 
@@ -603,24 +661,17 @@ def lapse(members: MemberArrays, ties: TieArrays, graph: ContactGraph, people: n
     if people.size == 0:
         return
     members.status[people] = LAPSED
-    _end_ties(
-        np.asarray(people, np.int64), graph.indptr, graph.edge_of, ties.strength, ties.formed_step
-    )
+    # a rare call (removals, a leader's departure): the structures go in as they are
+    end_ties(np.asarray(people, np.int64), graph.csr(), ties.view())
 
 
 @kernel
-def _end_ties(
-    people: np.ndarray,
-    indptr: np.ndarray,
-    edge_of: np.ndarray,
-    strength: np.ndarray,
-    formed_step: np.ndarray,
-) -> None:
+def end_ties(people: np.ndarray, csr: ContactCSR, ties: TieView) -> None:
     """End every tie ``people`` hold (strength 0, no formation step)."""
     for person in people:
-        for slot in range(indptr[person], indptr[person + 1]):
-            strength[edge_of[slot]] = 0.0
-            formed_step[edge_of[slot]] = -1
+        for slot in range(csr.indptr[person], csr.indptr[person + 1]):
+            ties.strength[csr.edge_of[slot]] = 0.0
+            ties.formed_step[csr.edge_of[slot]] = -1
 
 
 def assign_roles(

@@ -4,13 +4,15 @@ One array per attribute, indexed by member index ``0..N-1`` (every eligible
 person, member or prospect), and one array per tie attribute indexed by the
 edge id of the acquaintance graph (:mod:`netsim.model.graphs`). Every rule in the
 model reads and writes these arrays for all members at once; the Mesa
-``Member`` agents are views onto one index each.
+``Member`` agents are views onto one index each. Compiled kernels receive the arrays
+they use grouped as :class:`MemberView` and :class:`TieView` (the same arrays, named).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 import numpy as np
 
@@ -103,6 +105,32 @@ class MemberArrays:
     def is_active(self) -> np.ndarray:
         return self.status == ACTIVE
 
+    def view(self) -> MemberView:
+        """The per-person arrays the compiled kernels read and write, as one structure."""
+        return MemberView(
+            self.status,
+            self.engagement,
+            self.trust,
+            self.reciprocity,
+            self.perceived_value,
+            self.champion,
+        )
+
+
+class MemberView(NamedTuple):
+    """The member arrays a compiled kernel works on (the arrays themselves, not copies).
+
+    A NamedTuple, because numba compiles access by field name to a plain load; see
+    :func:`netsim.model.compiled.packed` for how it crosses into compiled code.
+    """
+
+    status: np.ndarray
+    engagement: np.ndarray
+    trust: np.ndarray
+    reciprocity: np.ndarray
+    perceived_value: np.ndarray
+    champion: np.ndarray
+
 
 @dataclass(slots=True)
 class TieArrays:
@@ -122,3 +150,15 @@ class TieArrays:
 
     def present(self) -> np.ndarray:
         return self.strength > 0.0
+
+    def view(self) -> TieView:
+        """The tie arrays as one structure for the compiled kernels."""
+        return TieView(self.strength, self.last_used, self.formed_step)
+
+
+class TieView(NamedTuple):
+    """The tie arrays a compiled kernel works on (the arrays themselves, not copies)."""
+
+    strength: np.ndarray
+    last_used: np.ndarray
+    formed_step: np.ndarray
