@@ -62,6 +62,7 @@ from netsim.config.scenarios import (
     parse_scenario_text,
     resolve,
 )
+from netsim.results.run_folder import RunDocument, RunFolder, RunFolderError
 from netsim.results.sweep_folder import STEP_ID_COLUMNS, Manifest, SweepFolder, SweepFolderError
 
 log = logging.getLogger("netsim.app.session")
@@ -159,7 +160,7 @@ class ReplayRun:
 
 
 def _is_run_folder(folder: Path) -> bool:
-    return (folder / "summary.json").is_file() and (folder / "steps.parquet").is_file()
+    return RunFolder(folder).exists()
 
 
 def _is_compare_folder(folder: Path) -> bool:
@@ -191,7 +192,8 @@ def results_stamp(folder: Path) -> tuple[int, ...]:
     """
     folder = Path(folder)
     stamps = []
-    paths = [folder / "summary.json", folder / "runs.csv", *SweepFolder(folder).stamp_paths()]
+    run, sweep = RunFolder(folder), SweepFolder(folder)
+    paths = [run.summary_path, folder / "runs.csv", *sweep.stamp_paths()]
     for path in paths:
         try:
             stamps.append(path.stat().st_mtime_ns)
@@ -219,9 +221,9 @@ def replay_runs(folder: Path) -> list[ReplayRun]:
     """
     folder = Path(folder)
     if _is_run_folder(folder):
-        seed = _read_json(folder / "summary.json").get("provenance", {}).get("seed")
-        if not isinstance(seed, int):
-            raise ReplayError(f"{folder.name}: summary.json has no integer provenance.seed")
+        seed = _run_document(folder).provenance.seed
+        if seed is None:
+            raise ReplayError(f"{folder.name}: the run's summary has no provenance seed")
         return [ReplayRun(f"the run (seed {seed})", seed)]
     if _is_compare_folder(folder):
         try:
@@ -281,9 +283,8 @@ def read_replay(folder: Path, run: ReplayRun) -> Source:
         return _read_sweep_replay(folder, run)
     try:
         if run.scenario is None:
-            document = _read_json(folder / "summary.json")
-            values = document.get("parameters")
-            table = pd.read_parquet(folder / "steps.parquet")
+            values = dict(_run_document(folder).parameters)
+            table = RunFolder(folder).steps()
             label = f"replay: {folder.name}"
         else:
             document = _read_json(folder / "comparison.json")
@@ -314,6 +315,14 @@ def read_replay(folder: Path, run: ReplayRun) -> Source:
         "deterministic); the grey ghost is the saved run."
     )
     return Source(label, params, run.seed, description, reference=table)
+
+
+def _run_document(folder: Path) -> RunDocument:
+    """A run folder's summary document, parsed and checked (a ReplayError if it cannot be)."""
+    try:
+        return RunFolder(folder).document
+    except RunFolderError as err:
+        raise ReplayError(one_line(err)) from None
 
 
 # --- sweep folders ----------------------------------------------------------------------------

@@ -179,7 +179,7 @@ def build_manifest(experiment: Experiment) -> Manifest:
     """The manifest a sweep of ``experiment`` writes first: everything needed to interpret
     (and resume) the folder (see :class:`netsim.results.sweep_folder.Manifest`)."""
     scenario_text = experiment.scenario.text or None
-    origin = Provenance.from_json(provenance(experiment.seed, scenario_text))
+    origin = Provenance(**provenance(experiment.seed, scenario_text))
     return Manifest.of_experiment(experiment, origin, SEEDING)
 
 
