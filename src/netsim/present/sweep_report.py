@@ -306,7 +306,7 @@ def _sensitivity(
                         outcome,
                         n_points=n_points,
                         num_levels=manifest.num_levels or 4,
-                        choices={f.name: f.levels for f in manifest.varied},
+                        choices={f.name: f.levels for f in manifest.varied if f.levels},
                         x=x,
                     )
                 )

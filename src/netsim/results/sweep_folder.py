@@ -60,6 +60,7 @@ RUNS = "runs"
 STEPS = "steps"
 DESIGN_FILE = "design.parquet"
 LOCK_FILE = ".sweep.lock"
+"""Held (flock) by the one sweep writing a folder, so a second sweep or resume is refused."""
 ID_COLUMNS = ("run_id", "point_id", "replicate", "seed", "status", "error", "seconds")
 STEP_ID_COLUMNS = ("run_id", "point_id", "replicate")
 _PART = re.compile(r"^part-(\d+)\.parquet$")
@@ -105,19 +106,19 @@ class _Reader:
             raise self.fail(key, "set (not null)")
         return value
 
-    def str(self, key: str, nullable: bool = False) -> Any:
+    def text(self, key: str, nullable: bool = False) -> Any:
         value = self.get(key, nullable)
         if value is not None and not isinstance(value, str):
             raise self.fail(key, "a string")
         return value
 
-    def int(self, key: str, nullable: bool = False) -> Any:
+    def whole(self, key: str, nullable: bool = False) -> Any:
         value = self.get(key, nullable)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
             raise self.fail(key, "a whole number")
         return value
 
-    def bool(self, key: str, nullable: bool = False) -> Any:
+    def flag(self, key: str, nullable: bool = False) -> Any:
         value = self.get(key, nullable)
         if value is not None and not isinstance(value, bool):
             raise self.fail(key, "true or false")
@@ -129,13 +130,13 @@ class _Reader:
             raise self.fail(key, "a number")
         return value
 
-    def object(self, key: str, nullable: bool = False, default: Any = None) -> Any:
+    def table(self, key: str, nullable: bool = False, default: Any = None) -> Any:
         value = self.get(key, nullable, default)
         if value is not None and not isinstance(value, dict):
             raise self.fail(key, "a JSON object")
         return value
 
-    def list(self, key: str, nullable: bool = False) -> tuple[Any, ...] | None:
+    def items(self, key: str, nullable: bool = False) -> tuple[Any, ...] | None:
         value = self.get(key, nullable)
         if value is None:
             return None
@@ -144,7 +145,7 @@ class _Reader:
         return tuple(value)
 
     def names(self, key: str, nullable: bool = False) -> tuple[str, ...] | None:
-        value = self.list(key, nullable)
+        value = self.items(key, nullable)
         if value is not None and not all(isinstance(v, str) for v in value):
             raise self.fail(key, "a list of names")
         return value
@@ -192,18 +193,18 @@ class Factor:
 
     @classmethod
     def _read(cls, reader: _Reader) -> Factor:
-        kind = reader.str("kind")
+        kind = reader.text("kind")
         if kind not in ("int", "float", "choice"):
             raise reader.fail("kind", "'int', 'float' or 'choice'")
         return cls(
-            name=reader.str("name"),
+            name=reader.text("name"),
             kind=kind,
-            levels=reader.list("levels", nullable=True),
+            levels=reader.items("levels", nullable=True),
             low=reader.number("low"),
             high=reader.number("high"),
             declared_low=reader.number("declared_low"),
             declared_high=reader.number("declared_high"),
-            choices=reader.list("choices", nullable=True),
+            choices=reader.items("choices", nullable=True),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -240,13 +241,11 @@ class SalibProblem:
 
     @classmethod
     def _read(cls, reader: _Reader) -> SalibProblem:
-        bounds = reader.list("bounds")
-        assert bounds is not None
+        bounds = reader.items("bounds") or ()
         if not all(isinstance(b, list) and len(b) == 2 for b in bounds):
             raise reader.fail("bounds", "a list of [low, high] pairs")
-        names = reader.names("names")
-        assert names is not None
-        return cls(reader.int("num_vars"), names, tuple((b[0], b[1]) for b in bounds))
+        names = _required(reader.names("names"))
+        return cls(reader.whole("num_vars"), names, tuple((b[0], b[1]) for b in bounds))
 
 
 @dataclass(frozen=True)
@@ -273,9 +272,9 @@ class AnalysisSettings:
         if unknown:
             raise SweepFolderError(f"{reader.source}: analysis has an unknown key {unknown[0]!r}")
         return cls(
-            outcome=reader.str("outcome", nullable=True),
-            parameter=reader.str("parameter", nullable=True),
-            by=reader.str("by", nullable=True),
+            outcome=reader.text("outcome", nullable=True),
+            parameter=reader.text("parameter", nullable=True),
+            by=reader.text("by", nullable=True),
             phase_outcomes=reader.names("phase_outcomes", nullable=True),
             figures=reader.names("figures", nullable=True),
             keys=tuple(reader.data),
@@ -411,16 +410,16 @@ class Manifest:
     def from_json(cls, data: Any, source: str = MANIFEST) -> Manifest:
         """Parse and check a manifest; SweepFolderError names ``source`` and the bad field."""
         top = _Reader(data, source)
-        version = top.str("format")
+        version = top.text("format")
         if version != FORMAT:
             raise SweepFolderError(
                 f"{source}: format {version!r} is not {FORMAT!r} (written by another netsim "
                 "version?)"
             )
         for key in ("provenance", "outputs", "columns", "files"):
-            top.object(key)
-        varied = top.list("varied")
-        salib = top.object("salib_problem", nullable=True)
+            top.table(key)
+        varied = top.items("varied")
+        salib = top.table("salib_problem", nullable=True)
         outputs, columns, files = top.child("outputs"), top.child("columns"), top.child("files")
         try:
             provenance = Provenance.from_json(top.data["provenance"])
@@ -429,40 +428,40 @@ class Manifest:
         return cls(
             format=version,
             provenance=provenance,
-            name=top.str("name"),
-            description=top.str("description"),
-            experiment_file=top.str("experiment_file"),
-            experiment_text=top.str("experiment_text"),
-            scenario=top.str("scenario"),
-            scenario_ref=top.str("scenario_ref", nullable=True),
-            scenario_file=top.str("scenario_file", nullable=True),
-            scenario_text=top.str("scenario_text", nullable=True),
-            fixed=top.object("fixed"),
-            base_parameters=top.object("base_parameters"),
-            design=top.str("design"),
-            samples=top.int("samples", nullable=True),
-            calc_second_order=top.bool("calc_second_order", nullable=True),
-            num_levels=top.int("num_levels", nullable=True),
-            points=top.int("points"),
+            name=top.text("name"),
+            description=top.text("description"),
+            experiment_file=top.text("experiment_file"),
+            experiment_text=top.text("experiment_text"),
+            scenario=top.text("scenario"),
+            scenario_ref=top.text("scenario_ref", nullable=True),
+            scenario_file=top.text("scenario_file", nullable=True),
+            scenario_text=top.text("scenario_text", nullable=True),
+            fixed=top.table("fixed"),
+            base_parameters=top.table("base_parameters"),
+            design=top.text("design"),
+            samples=top.whole("samples", nullable=True),
+            calc_second_order=top.flag("calc_second_order", nullable=True),
+            num_levels=top.whole("num_levels", nullable=True),
+            points=top.whole("points"),
             varied=tuple(Factor._read(top.child("varied", i)) for i in range(len(varied or ()))),
             salib_problem=None if salib is None else SalibProblem._read(top.child("salib_problem")),
-            replicates=top.int("replicates"),
-            steps=top.int("steps"),
-            seed=top.int("seed"),
-            total_runs=top.int("total_runs"),
+            replicates=top.whole("replicates"),
+            steps=top.whole("steps"),
+            seed=top.whole("seed"),
+            total_runs=top.whole("total_runs"),
             analysis=AnalysisSettings._read(
-                _Reader(top.object("analysis", default={}), source, "analysis.")
+                _Reader(top.table("analysis", default={}), source, "analysis.")
             ),
-            keep_steps=outputs.bool("steps"),
-            step_every=outputs.int("step_every"),
-            seeding=top.str("seeding"),
+            keep_steps=outputs.flag("steps"),
+            step_every=outputs.whole("step_every"),
+            seeding=top.text("seeding"),
             columns=Columns(
                 ids=_required(columns.names("ids")),
                 parameters=_required(columns.names("parameters")),
                 summary=_required(columns.names("summary")),
                 step_ids=_required(columns.names("step_ids")),
             ),
-            files={k: files.str(k, nullable=True) for k in files.data},
+            files={k: files.text(k, nullable=True) for k in files.data},
         )
 
     @classmethod
