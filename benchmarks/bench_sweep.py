@@ -45,10 +45,11 @@ from rich.console import Console
 from rich.table import Table
 
 import netsim
+from netsim.batch.engines import Engine, LocalEngine, SerialEngine, default_workers
+from netsim.batch.sweep import run_sweep
 from netsim.config.experiments import Experiment, load_experiment
 from netsim.config.parameters import Parameters
-from netsim.batch.engines import Engine, LocalEngine, SerialEngine, default_workers
-from netsim.batch.sweep import read_runs, run_sweep
+from netsim.results.sweep_folder import SweepFolder
 
 console = Console()
 
@@ -100,7 +101,7 @@ def full_model(folder: Path, runs: int, members: int, steps: int) -> tuple[list[
     workers = default_workers()
     exp = experiment(folder, "full", runs // 10, 10, eligible_population=members, steps=steps)
     wall, _ = timed_sweep(exp, folder / "full", LocalEngine(workers))
-    table = read_runs(folder / "full")
+    table = SweepFolder(folder / "full").runs()
     model = float(table["seconds"].sum())
     share = model / (wall * workers)
     note = (

@@ -1,6 +1,6 @@
 """The architecture's rules that the import contract cannot see (docs/architecture.md):
-no function-level imports but the named lazy ones, one list of outcomes, public names
-that resolve from ``netsim``."""
+no function-level imports but the named lazy ones, one list of outcomes, one reader and
+writer of sweep folders, public names that resolve from ``netsim``."""
 
 from __future__ import annotations
 
@@ -98,6 +98,72 @@ def test_outcomes_are_listed_only_in_their_declaration() -> None:
 def test_the_outcome_check_finds_a_second_list(tmp_path: Path) -> None:
     tree = ast.parse('LABELS = {"final_adoption": "a", "spread": "b", "fizzled_out": "c"}')
     assert any(literal_strings(node) for node in ast.walk(tree))
+
+
+SWEEP_FOLDER = "results/sweep_folder.py"
+FOLDER_FILES = {"manifest.json", "design.parquet", ".sweep.lock", "netsim-sweep/1"}
+PART_FOLDERS = {"runs", "steps"}
+FOLDER_PATHS = {"manifest_path", "runs_dir", "steps_dir", "design_path"}
+"""A SweepFolder's file paths: only its own methods open them."""
+OLD_READERS = {
+    "read_manifest",
+    "read_runs",
+    "read_steps",
+    "runs_schema_from_manifest",
+    "load_manifest",
+    "load_runs",
+    "load_design",
+    "dedupe_runs",
+}
+
+
+def sweep_folder_access(tree: ast.AST) -> list[tuple[int, str]]:
+    """Where code names a sweep folder's files itself instead of going through SweepFolder."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+            if text in FOLDER_FILES or text.startswith(("runs/", "steps/", "part-")):
+                found.append((node.lineno, f"names {text!r}"))
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            right = node.right
+            if isinstance(right, ast.Constant) and right.value in PART_FOLDERS:
+                found.append((node.lineno, f"joins / {right.value!r}"))
+        elif isinstance(node, ast.Attribute) and node.attr in FOLDER_PATHS:
+            found.append((node.lineno, f"opens .{node.attr}"))
+        elif isinstance(node, ast.FunctionDef) and node.name in OLD_READERS:
+            found.append((node.lineno, f"defines {node.name}()"))
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id in ("MANIFEST", "DESIGN_FILE"):
+                    found.append((node.lineno, f"declares {target.id}"))
+    return found
+
+
+def test_sweep_folders_are_read_and_written_only_by_their_model() -> None:
+    """results/sweep_folder.py is the only code that names a sweep folder's files."""
+    second = []
+    for path in sources():
+        name = path.relative_to(SRC).as_posix()
+        if name == SWEEP_FOLDER:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        second += [f"{name}:{line} {what}" for line, what in sweep_folder_access(tree)]
+    assert not second, "a second reader of sweep folders: " + "; ".join(second)
+
+
+def test_the_sweep_folder_check_finds_a_second_reader() -> None:
+    snippets = [
+        'json.loads((out / "manifest.json").read_text())',
+        'pd.read_parquet(out / "runs")',
+        'parts = sorted(out.glob("runs/part-*.parquet"))',
+        "pd.read_parquet(folder.design_path)",
+        "def load_runs(folder): ...",
+        'MANIFEST = "manifest.json"',
+    ]
+    for snippet in snippets:
+        assert sweep_folder_access(ast.parse(snippet)), snippet
+    assert sweep_folder_access(ast.parse(SRC.joinpath(SWEEP_FOLDER).read_text(encoding="utf-8")))
 
 
 def test_the_summary_has_exactly_the_declared_outcomes() -> None:

@@ -496,6 +496,7 @@ def analyse(
     """
     from netsim.analysis.summaries import AnalysisError
     from netsim.present.sweep_report import analyse_folder
+    from netsim.results.sweep_folder import SweepFolderError
 
     if bootstrap < 1:
         raise fail(f"--bootstrap must be at least 1; got {bootstrap}")
@@ -503,7 +504,7 @@ def analyse(
         folder = analyse_folder(
             results_dir, outcome, parameter, bootstrap=bootstrap, figures=figures
         )
-    except AnalysisError as err:
+    except (AnalysisError, SweepFolderError) as err:
         raise fail(str(err)) from None
     except OSError as err:
         raise fail(
@@ -562,8 +563,9 @@ def sweep(
 ) -> None:
     """Run an experiment's design (grid, Latin hypercube, Sobol, Morris or list) with replicates.
 
-    Results stream to OUT/runs/part-*.parquet as runs finish (pandas:
-    pd.read_parquet(OUT / "runs")), with OUT/manifest.json describing the design. A failed
+    Results stream to OUT/runs/part-*.parquet as runs finish (in Python:
+    netsim.results.sweep_folder.SweepFolder(OUT).runs()), with OUT/manifest.json describing
+    the design. A failed
     run is recorded and the sweep goes on; Ctrl-C keeps what finished, and --resume
     continues where the sweep stopped.
     """

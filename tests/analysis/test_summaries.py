@@ -32,13 +32,13 @@ from netsim.analysis.summaries import (
     LABEL_ORDER,
     LABEL_RULES,
     bimodality_coefficient,
-    dedupe_runs,
     label_runs,
     outcome_curves,
 )
 from netsim.cli import app
 from netsim.config.outcomes import SUMMARY_FIELDS
 from netsim.present.sweep_report import analyse_folder
+from netsim.results.sweep_folder import FORMAT, ID_COLUMNS, STEP_ID_COLUMNS
 
 # Ishigami (a = 7, b = 0.1): analytic first and total order indices (Ishigami & Homma 1990;
 # SALib's test suite pins the same values)
@@ -100,7 +100,21 @@ def write_folder(
 
 
 def manifest_for(design: str, varied: list[dict], replicates: int, total: int, **extra) -> dict:
+    """A complete manifest in the sweep's format (netsim-sweep/1) for a synthetic run table."""
+    names = [v["name"] for v in varied]
     return {
+        "format": FORMAT,
+        "experiment_file": "/nowhere/founding_core_funding.toml",
+        "fixed": {},
+        "base_parameters": {},
+        "seeding": "synthetic",
+        "columns": {
+            "ids": list(ID_COLUMNS),
+            "parameters": names,
+            "summary": list(SUMMARY_FIELDS),
+            "step_ids": list(STEP_ID_COLUMNS),
+        },
+        "files": {"runs": "runs/part-*.parquet", "steps": None, "design": None},
         "provenance": {
             "netsim_version": "0.1.0",
             "git_commit": "abc123",
@@ -110,7 +124,7 @@ def manifest_for(design: str, varied: list[dict], replicates: int, total: int, *
         "experiment_text": EXPERIMENT_TEXT,
         "name": "Founding core against funding",
         "description": "A synthetic sweep with a known tipping point.",
-        "scenario": {"name": "default"},
+        "scenario": "default",
         "design": design,
         "varied": varied,
         "salib_problem": None,
@@ -119,7 +133,7 @@ def manifest_for(design: str, varied: list[dict], replicates: int, total: int, *
         "seed": 1,
         "total_runs": total,
         "points": total // replicates,
-        "outputs": {},
+        "outputs": {"steps": False, "step_every": 1},
         **extra,
     }
 
@@ -221,19 +235,6 @@ def test_label_rules_are_exclusive_and_ordered() -> None:
     assert labels == [*expected, "failed"]
     assert set(LABEL_RULES) == set(LABEL_ORDER)
     assert list(LABEL_RULES) == ["fizzled", "critical mass", "spread", "stalled"]  # rule order
-
-
-def test_dedupe_keeps_the_last_successful_row() -> None:
-    runs = pd.DataFrame(
-        {
-            "run_id": [0, 1, 1, 2, 2, 3, 3],
-            "status": ["ok", "failed", "ok", "ok", "failed", "failed", "failed"],
-            "tag": ["a", "b-failed", "b-ok", "c-ok", "c-failed-later", "d1", "d2"],
-        }
-    )
-    kept = dedupe_runs(runs)
-    assert kept["run_id"].tolist() == [0, 1, 2, 3]
-    assert kept["tag"].tolist() == ["a", "b-ok", "c-ok", "d2"]
 
 
 # ---------------------------------------------------------------------------
@@ -460,7 +461,7 @@ def test_cli_analyse_errors_are_one_line(tmp_path: Path, grid_folder: Path) -> N
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "manifest.json").write_text("{not json")
-    assert "cannot read" in error(str(broken))
+    assert "manifest.json: cannot be read" in error(str(broken))
     without_varied = {k: v for k, v in manifest.items() if k != "varied"}
     (broken / "manifest.json").write_text(json.dumps(without_varied))
     assert "has no 'varied' key" in error(str(broken))

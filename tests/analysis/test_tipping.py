@@ -6,7 +6,6 @@ beside the results that still finds its base scenario and network file.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -21,7 +20,7 @@ from test_summaries import EXPERIMENT_TEXT, SOBOL_TEXT  # a sibling module: shar
 from netsim.analysis import tipping
 from netsim.analysis.summaries import AnalysisError
 from netsim.analysis.tipping import (
-    refined_experiment_text,
+    refine_experiment,
     suggest_refinement,
     tipping_by_table,
     tipping_point,
@@ -30,6 +29,7 @@ from netsim.analysis.tipping import (
 from netsim.batch.sweep import build_manifest
 from netsim.config.experiments import load_experiment
 from netsim.present.sweep_report import analyse_folder
+from netsim.results.sweep_folder import Factor
 
 
 def logistic_runs(
@@ -130,7 +130,7 @@ def test_suggest_refinement_spans_the_interval_finely() -> None:
 def test_refined_experiment_text_is_a_valid_grid_experiment(tmp_path: Path) -> None:
     from netsim.config.experiments import load_experiment
 
-    text = refined_experiment_text({"experiment_text": EXPERIMENT_TEXT}, [33, 36], "founding_core")
+    text = refine_experiment(EXPERIMENT_TEXT, [33, 36], "founding_core")
     document = tomllib.loads(text)
     assert document["vary"] == {"founding_core": [33, 36], "startup_funding": [0.2, 0.5, 0.8]}
     assert document["set"] == {"eligible_population": 150}
@@ -144,12 +144,11 @@ def test_refined_experiment_text_is_a_valid_grid_experiment(tmp_path: Path) -> N
 
     # a sampled design: the other parameters are fixed at the middle of their ranges
     varied = [
-        {"name": "founding_core", "low": 10.0, "high": 70.0, "kind": "int"},
-        {"name": "startup_funding", "low": 0.0, "high": 1.0, "kind": "float"},
-        {"name": "priorities", "low": 1.0, "high": 6.0, "kind": "int"},
+        Factor("founding_core", low=10.0, high=70.0, kind="int"),
+        Factor("startup_funding", low=0.0, high=1.0, kind="float"),
+        Factor("priorities", low=1.0, high=6.0, kind="int"),
     ]
-    manifest = {"experiment_text": SOBOL_TEXT, "varied": varied}
-    text = refined_experiment_text(manifest, [38, 40, 42], "founding_core")
+    text = refine_experiment(SOBOL_TEXT, [38, 40, 42], "founding_core", varied=varied)
     document = tomllib.loads(text)
     assert document["vary"] == {"founding_core": [38, 40, 42]}
     assert document["set"] == {"startup_funding": 0.5, "priorities": 4}  # 3.5 rounds half up
@@ -158,12 +157,12 @@ def test_refined_experiment_text_is_a_valid_grid_experiment(tmp_path: Path) -> N
     assert load_experiment(tmp_path / "refined.toml").point_count == 3
 
     with pytest.raises(AnalysisError, match="does not name 'funding'"):
-        refined_experiment_text(manifest, [1], "funding")
+        refine_experiment(SOBOL_TEXT, [1], "funding", varied=varied)
     with pytest.raises(AnalysisError, match="no 'experiment_text'"):
-        refined_experiment_text({}, [1], "founding_core")
+        refine_experiment("", [1], "founding_core")
     listed = 'design = "list"\n[vary]\nfounding_core = [1, 2]\nreciprocity = [0.1, 0.2]\n'
     with pytest.raises(AnalysisError, match="list design"):
-        refined_experiment_text({"experiment_text": listed}, [1], "founding_core")
+        refine_experiment(listed, [1], "founding_core")
 
 
 def two_thresholds(replicates: int = 60, seed: int = 7) -> pd.DataFrame:
@@ -229,7 +228,7 @@ def test_the_refined_experiment_analyse_writes_loads_from_any_folder(
     monkeypatch.chdir(tmp_path)  # the sweep was started with relative paths
     experiment = load_experiment(Path("study/founding.toml"))
     manifest = build_manifest(experiment)
-    assert Path(manifest["scenario_file"]).is_absolute()
+    assert manifest.scenario_file is not None and Path(manifest.scenario_file).is_absolute()
     # a results folder as the sweep writes it, with a known jump at founding_core = 40
     rng = np.random.default_rng(3)
     core = np.repeat(experiment.factors[0].levels, 40)
@@ -250,7 +249,7 @@ def test_the_refined_experiment_analyse_writes_loads_from_any_folder(
     )
     out = Path("results") / "tiny"
     (out / "runs").mkdir(parents=True)
-    (out / "manifest.json").write_text(json.dumps(manifest, default=str), encoding="utf-8")
+    (out / "manifest.json").write_text(manifest.dumps(), encoding="utf-8")
     runs.to_parquet(out / "runs" / "part-00000.parquet", index=False)
     analysis = analyse_folder(out, bootstrap=50)
 
@@ -275,12 +274,13 @@ def test_an_older_manifests_relative_scenario_file_is_resolved_from_the_experime
     tmp_path: Path,
 ) -> None:
     path = study_folder(tmp_path)
-    manifest = {
-        "experiment_text": STUDY,
-        "experiment_file": str(path),
-        "scenario_file": "study/../scenarios/base.toml",  # relative to a folder now unknown
-    }
-    text = refined_experiment_text(manifest, [35, 45], "founding_core")
+    text = refine_experiment(
+        STUDY,
+        [35, 45],
+        "founding_core",
+        experiment_file=str(path),
+        scenario_file="study/../scenarios/base.toml",  # relative to a folder now unknown
+    )
     (tmp_path / "results").mkdir()
     (tmp_path / "results" / "refined.toml").write_text(text, encoding="utf-8")
     assert load_experiment(tmp_path / "results" / "refined.toml").point_count == 2
@@ -288,5 +288,5 @@ def test_an_older_manifests_relative_scenario_file_is_resolved_from_the_experime
     library = STUDY.replace('"../scenarios/base.toml"', '"third_of_eligible"').replace(
         'network_file = "../data/members.csv"\n', ""
     )
-    text = refined_experiment_text({"experiment_text": library}, [35], "founding_core")
+    text = refine_experiment(library, [35], "founding_core")
     assert tomllib.loads(text)["scenario"] == "third_of_eligible"

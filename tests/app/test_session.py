@@ -21,11 +21,12 @@ import pytest
 import netsim
 from netsim.app import session as live
 from netsim.batch.engines import SerialEngine
-from netsim.batch.sweep import STEP_ID_COLUMNS, read_runs, read_steps, run_sweep
+from netsim.batch.sweep import run_sweep
 from netsim.config.experiments import load_experiment
 from netsim.config.parameters import Parameters
 from netsim.config.scenarios import ScenarioError, parse_scenario_text
 from netsim.results.run_folder import write_run
+from netsim.results.sweep_folder import STEP_ID_COLUMNS, SweepFolder
 
 SMALL = Parameters(eligible_population=120, organisations=4, steps=20)
 
@@ -196,7 +197,7 @@ def sweep_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_sweeps_runs_are_listed_in_design_order_failed_ones_marked(sweep_out: Path) -> None:
     assert live.result_folders(sweep_out.parent) == [sweep_out]
     runs = live.replay_runs(sweep_out)
-    table = read_runs(sweep_out)
+    table = SweepFolder(sweep_out).runs()
     assert [r.run_id for r in runs] == list(table["run_id"])
     assert [(r.point_id, r.replicate) for r in runs] == [(p, k) for p in range(3) for k in range(2)]
     assert [r.seed for r in runs] == list(table["seed"])
@@ -217,7 +218,7 @@ def test_a_sweep_run_replays_bit_for_bit_against_its_saved_table(sweep_out: Path
     assert (source.parameters.founding_core, source.parameters.initial_trust) == (20, 0.35)
     assert source.parameters.eligible_population == 100 and source.parameters.steps == 10
     assert "does not hash" not in source.description  # rebuilt to the very run id
-    steps = read_steps(sweep_out)
+    steps = SweepFolder(sweep_out).steps()
     saved = steps[steps["run_id"] == run.run_id].drop(columns=list(STEP_ID_COLUMNS))
     saved = saved.reset_index(drop=True)
     pd.testing.assert_frame_equal(source.reference, saved, check_exact=True)
@@ -239,7 +240,7 @@ def test_a_sweep_without_per_step_tables_replays_unchecked(tmp_path: Path) -> No
     session.load(source)
     frame = session.step(10)
     assert frame.replay and frame.note == "the sweep kept no per-step table to check against"
-    assert frame.stats["members"] == read_runs(out).loc[1, "final_members"]
+    assert frame.stats["members"] == SweepFolder(out).runs().loc[1, "final_members"]
 
 
 def test_filtering_thousands_of_runs_is_exact_and_quick() -> None:

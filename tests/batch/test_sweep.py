@@ -19,19 +19,21 @@ from typer.testing import CliRunner
 
 import netsim
 from netsim.batch.engines import RunTask, SerialEngine, run_id_of
-from netsim.batch.sweep import (
-    ID_COLUMNS,
-    STEP_ID_COLUMNS,
-    SweepError,
-    read_manifest,
-    read_runs,
-    read_steps,
-    run_sweep,
-)
+from netsim.batch.sweep import SweepError, run_sweep
 from netsim.cli import app
 from netsim.config.experiments import load_experiment
 from netsim.config.outcomes import SUMMARY_FIELDS
 from netsim.model.metrics import STEP_COLUMNS
+from netsim.results.sweep_folder import ID_COLUMNS, STEP_ID_COLUMNS, SweepFolder
+
+
+def read_runs(out: Path) -> pd.DataFrame:
+    return SweepFolder(out).runs()
+
+
+def read_steps(out: Path, run_id: str | None = None) -> pd.DataFrame:
+    return SweepFolder(out).steps(run_id)
+
 
 NETSIM = Path(sys.executable).with_name("netsim")
 
@@ -136,7 +138,8 @@ def test_results_folder_format(reference: tuple[Path, Path]) -> None:
     assert list(steps.columns) == [*STEP_ID_COLUMNS, *STEP_COLUMNS]
     assert sorted(set(steps["step"])) == [0, 5, 10, 15]
     assert len(steps) == 12 * 4
-    manifest = read_manifest(out)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))  # as on disk
+    assert SweepFolder(out).manifest.to_json() == manifest
     assert manifest["experiment_text"] == path.read_text(encoding="utf-8")
     assert manifest["design"] == "grid" and manifest["total_runs"] == 12
     assert manifest["points"] == 6 and manifest["replicates"] == 2 and manifest["steps"] == 15
@@ -363,7 +366,7 @@ def test_a_folder_being_written_by_another_sweep_is_refused(
     """Two sweeps (or a resume beside a running sweep) never write one folder at once."""
     import fcntl
 
-    from netsim.batch.sweep import LOCK_FILE
+    from netsim.results.sweep_folder import LOCK_FILE
 
     path, _ = reference
     out = tmp_path / "busy"

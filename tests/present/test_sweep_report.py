@@ -72,7 +72,7 @@ def write_sweep(root: Path, text: str = EXPERIMENT) -> Path:
     out = root / "results" / "core_by_trust"
     (out / "runs").mkdir(parents=True)
     manifest = build_manifest(experiment)
-    (out / "manifest.json").write_text(json.dumps(manifest, default=str), encoding="utf-8")
+    (out / "manifest.json").write_text(manifest.dumps(), encoding="utf-8")
     runs.to_parquet(out / "runs" / "part-00000.parquet", index=False)
     return out
 

@@ -1,4 +1,5 @@
-"""Results folders (src/netsim/results/files.py): files, provenance, atomic writes."""
+"""Results folders (src/netsim/results/files.py, run_folder.py): files, provenance, atomic
+writes, and the run folder read back typed."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from netsim.config.parameters import Parameters
 from netsim.present import plots
 from netsim.results import files as results
 from netsim.results.files import atomic_write, atomic_write_text, unique_folder
-from netsim.results.run_folder import read_run, write_run
+from netsim.results.run_folder import RunFolder, RunFolderError, read_run, write_run
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SEED = 7
@@ -73,7 +74,9 @@ def test_summary_json_holds_summary_parameters_and_provenance(
     folder: Path, result: RunResult
 ) -> None:
     document = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    assert set(document) == {"summary", "parameters", "provenance"}
+    assert set(document) == {"summary", "parameters", "contacts", "provenance"}
+    assert document["contacts"] == result.model.contact_sources  # no file: all generated
+    assert document["contacts"]["from_file"] == 0
 
     summary = document["summary"]
     assert list(summary) == list(SUMMARY_FIELDS)
@@ -209,3 +212,32 @@ def test_unique_folder_adds_a_suffix_when_taken(
     second.mkdir()
     assert unique_folder(tmp_path, "run", "-seed3").name == "run-20240102-030405-seed3-3"
     assert unique_folder(tmp_path, "run", "-seed4").name == "run-20240102-030405-seed4"
+
+
+def test_a_run_folder_reads_back_typed_and_unchanged(folder: Path, result: RunResult) -> None:
+    run = RunFolder(folder)
+    assert run.exists()
+    assert run.document.to_json() == json.loads((folder / "summary.json").read_text())
+    assert run.document.provenance.seed == SEED
+    assert run.document.parameters["eligible_population"] == 150
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("{not json", "summary.json: cannot be read"),
+        ("[]", "summary.json: is not a JSON object"),
+        ('{"summary": {}, "parameters": {}}', "has no 'provenance' object"),
+        (
+            '{"summary": {}, "parameters": {}, "provenance": {"seed": "7"}}',
+            "provenance.seed must be a int",
+        ),
+    ],
+)
+def test_a_broken_summary_document_is_a_one_line_error(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    (tmp_path / "summary.json").write_text(text, encoding="utf-8")
+    with pytest.raises(RunFolderError) as err:
+        _ = RunFolder(tmp_path).document
+    assert expected in str(err.value) and "\n" not in str(err.value)

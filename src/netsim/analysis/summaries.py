@@ -1,17 +1,16 @@
-"""Analysis of a sweep's run table: run labels, outcome curves, phase tables, bimodality,
-and the readers of a results folder.
+"""Analysis of a sweep's run table: run labels, outcome curves, phase tables and bimodality.
 
 EMA Workbench's separation: the model makes runs, the experiment design (``netsim sweep``)
 chooses parameter values, and the analysis only reads the resulting tables. It is split by
-responsibility: this module (labels, levels, curves, phase tables, bimodality, loading a
-results folder), :mod:`netsim.analysis.tipping` (the tipping-point finder and refined sweeps),
+responsibility: this module (labels, levels, curves, phase tables, bimodality),
+:mod:`netsim.analysis.tipping` (the tipping-point finder and refined sweeps),
 :mod:`netsim.analysis.sensitivity` (Sobol' and Morris indices through SALib) and
 :mod:`netsim.present.sweep_report` (the driver behind ``netsim analyse``: figures and report).
 
-Everything but :func:`load_manifest`, :func:`load_runs` and :func:`load_design` is a pure
-function over pandas tables with one row per run: ``run_id``, ``point_id``, ``replicate``,
-``seed``, ``status``, one column per varied parameter and the summary fields of
-:data:`netsim.config.outcomes.SUMMARY_FIELDS`.
+Everything here is a pure function over pandas tables (the folder is read by
+:class:`netsim.results.sweep_folder.SweepFolder`) with one row per run: ``run_id``,
+``point_id``, ``replicate``, ``seed``, ``status``, one column per varied parameter and the
+summary fields of :data:`netsim.config.outcomes.SUMMARY_FIELDS`.
 
 - run labels (:data:`LABEL_RULES`, :func:`label_runs`): mutually exclusive rules on the
   summary fields;
@@ -24,10 +23,8 @@ function over pandas tables with one row per run: ``run_id``, ``point_id``, ``re
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -83,20 +80,6 @@ def _bool(series: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(series):
         return series.astype(bool)
     return series.astype("boolean").fillna(False).astype(bool)
-
-
-def dedupe_runs(runs: pd.DataFrame) -> pd.DataFrame:
-    """One row per ``run_id``: the last successful row if any, else the last row.
-
-    A resumed sweep may write a run twice (e.g. failed, then ok); row order is the order
-    the parts were read in.
-    """
-    if "run_id" not in runs.columns:
-        raise AnalysisError("the runs table has no 'run_id' column")
-    ok = (runs["status"] == "ok") if "status" in runs.columns else True
-    keyed = runs.assign(_ok=ok, _row=np.arange(len(runs)))
-    kept = keyed.sort_values(["_ok", "_row"], kind="stable").groupby("run_id", sort=False).tail(1)
-    return kept.sort_values("_row").drop(columns=["_ok", "_row"]).reset_index(drop=True)
 
 
 def successful(runs: pd.DataFrame) -> pd.DataFrame:
@@ -288,75 +271,3 @@ def bimodality_table(
             }
         )
     return pd.DataFrame(rows)
-
-
-# --- the results folder -------------------------------------------------------------------
-
-
-def load_manifest(folder: Path) -> dict[str, Any]:
-    """``folder/manifest.json`` as a dict, checked for the keys the analysis needs."""
-    folder = Path(folder)
-    if not folder.exists():
-        raise AnalysisError(f"results folder {folder} does not exist")
-    if not folder.is_dir():
-        raise AnalysisError(f"{folder} is not a folder: give a `netsim sweep` results folder")
-    path = folder / "manifest.json"
-    if not path.is_file():
-        raise AnalysisError(
-            f"{folder} has no manifest.json: is it a `netsim sweep` results folder?"
-        )
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise AnalysisError(f"cannot read {path}: {err}") from None
-    if not isinstance(manifest, dict):
-        raise AnalysisError(f"{path} is not a JSON object")
-    for key in ("design", "varied"):
-        if key not in manifest:
-            raise AnalysisError(f"{path} has no {key!r} key")
-    varied = manifest["varied"]
-    if not isinstance(varied, list) or not all(
-        isinstance(v, dict) and isinstance(v.get("name"), str) for v in varied
-    ):
-        raise AnalysisError(f"{path}: 'varied' must be a list of objects with a 'name'")
-    return manifest
-
-
-def load_runs(folder: Path) -> pd.DataFrame:
-    """Every ``folder/runs/part-*.parquet``, deduplicated by run_id (see :func:`dedupe_runs`),
-    in design order (see :func:`in_design_order`)."""
-    runs_dir = Path(folder) / "runs"
-    if not runs_dir.is_dir() or not any(runs_dir.glob("*.parquet")):
-        raise AnalysisError(f"{folder} has no runs/*.parquet: did the sweep write any runs?")
-    parts = sorted(runs_dir.glob("part-*.parquet")) or sorted(runs_dir.glob("[!._]*.parquet"))
-    try:
-        # part by part: a part where a column is all missing may have another Arrow type
-        runs = pd.concat([pd.read_parquet(part) for part in parts], ignore_index=True)
-    except (OSError, ValueError) as err:
-        raise AnalysisError(f"cannot read {runs_dir}: {err}") from None
-    if runs.empty:
-        raise AnalysisError(f"{runs_dir} holds no runs")
-    return in_design_order(dedupe_runs(runs))
-
-
-def in_design_order(runs: pd.DataFrame) -> pd.DataFrame:
-    """``runs`` sorted by point and replicate (else by run_id), whatever order they finished in.
-
-    A process pool writes runs as they finish, so the parts' row order differs from sweep to
-    sweep; the bootstrap resamples rows by position, so without a fixed order the same runs
-    would give (slightly) different intervals.
-    """
-    keys = [k for k in ("point_id", "replicate") if k in runs.columns] or ["run_id"]
-    return runs.sort_values(keys, kind="stable").reset_index(drop=True)
-
-
-def load_design(folder: Path) -> pd.DataFrame | None:
-    """The sweep's raw sample (``design.parquet``: point_id + parameters), if it wrote one."""
-    path = Path(folder) / "design.parquet"
-    if not path.is_file():
-        return None
-    try:
-        matrix = pd.read_parquet(path)
-    except (OSError, ValueError) as err:
-        raise AnalysisError(f"cannot read {path}: {err}") from None
-    return matrix if "point_id" in matrix.columns else None

@@ -35,6 +35,7 @@ from netsim.analysis.summaries import (
     levels_of,
     successful,
 )
+from netsim.results.sweep_folder import Factor, Manifest
 
 BOOTSTRAP = 1000
 BOOTSTRAP_SEED = 20240
@@ -362,29 +363,50 @@ SAMPLED_ONLY_KEYS = ("samples", "second_order", "levels")
 """Experiment-file keys that only sampled designs take (a grid refuses them)."""
 
 
-def refined_experiment_text(
-    manifest: Mapping[str, Any], levels: Sequence[float], parameter: str
-) -> str:
+def refined_experiment_text(manifest: Manifest, levels: Sequence[float], parameter: str) -> str:
     """The sweep's experiment file (TOML) made a grid over ``levels`` of ``parameter``.
+
+    What the manifest recorded (the experiment text, its varied parameters and where the
+    experiment and scenario files were) handed to :func:`refine_experiment`.
+    """
+    return refine_experiment(
+        manifest.experiment_text,
+        levels,
+        parameter,
+        varied=manifest.varied,
+        experiment_file=manifest.experiment_file,
+        scenario_file=manifest.scenario_file,
+    )
+
+
+def refine_experiment(
+    text: str,
+    levels: Sequence[float],
+    parameter: str,
+    *,
+    varied: Sequence[Factor] = (),
+    experiment_file: str | None = None,
+    scenario_file: str | None = None,
+) -> str:
+    """An experiment file's ``text`` (TOML) made a grid over ``levels`` of ``parameter``.
 
     Follows the experiment-file format of :mod:`netsim.config.experiments`: ``[vary]`` gets
     ``parameter = [levels]`` and ``design = "grid"``; the sampled designs' keys
     (``samples``, ``second_order``, ``levels``) are dropped. In a grid the other varied
     parameters keep their values (the new grid crosses them, as the analysis pooled over
     them). In a Latin hypercube, Sobol or Morris design they are fixed in ``[set]`` at the
-    middle of their sampled range (whole numbers rounded half up), and a comment says so.
-    ``name`` gets " (refined)". Paths in the original file are relative to *its* folder,
-    but the refined file is written elsewhere (``OUT/analysis/``), so a scenario file and a
-    ``[set]`` network file become absolute (see :func:`_absolute_paths`): the file then
-    loads from any folder.
+    middle of their sampled range (``varied``: whole numbers rounded half up), and a comment
+    says so. ``name`` gets " (refined)". Paths in the original file are relative to *its*
+    folder (``experiment_file``), but the refined file is written elsewhere
+    (``OUT/analysis/``), so a scenario file and a ``[set]`` network file become absolute
+    (see :func:`_absolute_paths`): the file then loads from any folder.
 
-    Raises :class:`AnalysisError` if the text is missing or is not TOML, if its ``[vary]``
+    Raises :class:`AnalysisError` if the text is empty or is not TOML, if its ``[vary]``
     does not name ``parameter``, or for a list design (its zipped lists cannot be refined
     one parameter at a time: write that file by hand).
     """
-    text = manifest.get("experiment_text")
-    if not isinstance(text, str) or not text.strip():
-        raise AnalysisError("manifest.json has no 'experiment_text' to refine")
+    if not text.strip():
+        raise AnalysisError("the manifest has no 'experiment_text' to refine")
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -401,15 +423,14 @@ def refined_experiment_text(
         "# estimated by `netsim analyse` (netsim.analysis.tipping.suggest_refinement).",
     ]
     if design in SAMPLED_DESIGNS:
-        specs = {v.get("name"): v for v in manifest.get("varied") or [] if isinstance(v, dict)}
+        specs = {f.name: f for f in varied}
         fixed: dict[str, Any] = {}
         for name in [n for n in vary if n != parameter]:
-            low, high = specs.get(name, {}).get("low"), specs.get(name, {}).get("high")
-            if not (isinstance(low, int | float) and isinstance(high, int | float)):
-                raise AnalysisError(f"manifest.json gives no low and high for {name!r}")
-            middle = (low + high) / 2
-            kind = specs[name].get("kind")
-            fixed[name] = math.floor(middle + 0.5) if kind == "int" else float(middle)
+            spec = specs.get(name)
+            if spec is None or spec.low is None or spec.high is None:
+                raise AnalysisError(f"the manifest gives no low and high for {name!r}")
+            middle = (spec.low + spec.high) / 2
+            fixed[name] = math.floor(middle + 0.5) if spec.kind == "int" else float(middle)
             del vary[name]
         if fixed:
             document.setdefault("set", {}).update(fixed)
@@ -422,7 +443,7 @@ def refined_experiment_text(
     document["design"] = "grid"
     if isinstance(document.get("name"), str):
         document["name"] += " (refined)"
-    _absolute_paths(document, manifest)
+    _absolute_paths(document, experiment_file, scenario_file)
     return "\n".join(comments) + "\n" + _toml(document)
 
 
@@ -430,17 +451,17 @@ PATH_PARAMETERS = ("network_file", "network_nodes_file")
 """``[set]`` parameters whose values are file paths relative to the experiment file."""
 
 
-def _absolute_paths(document: dict[str, Any], manifest: Mapping[str, Any]) -> None:
+def _absolute_paths(
+    document: dict[str, Any], experiment_file: str | None, recorded: str | None
+) -> None:
     """Make the experiment's relative file references absolute, in place.
 
     They are resolved against the folder of the original experiment file
-    (``manifest["experiment_file"]``, absolute); a scenario that is not a file there is a
-    library name and is kept, unless the manifest's ``scenario_file`` says where it was read
-    from. A reference that no longer exists is left as it was: the loader then names it.
+    (``experiment_file``, absolute); a scenario that is not a file there is a library name
+    and is kept, unless ``recorded`` (the manifest's ``scenario_file``) says where it was
+    read from. A reference that no longer exists is left as it was: the loader then names it.
     """
-    source = manifest.get("experiment_file")
-    home = Path(source).parent if isinstance(source, str) and source else None
-    recorded = manifest.get("scenario_file")
+    home = Path(experiment_file).parent if experiment_file else None
 
     def absolute(ref: str) -> str | None:
         if Path(ref).is_absolute():
@@ -454,7 +475,7 @@ def _absolute_paths(document: dict[str, Any], manifest: Mapping[str, Any]) -> No
         found = absolute(scenario)
         if found is None and not Path(scenario).is_absolute():
             is_path = "/" in scenario or scenario.endswith((".toml", ".yaml", ".yml"))
-            if is_path and isinstance(recorded, str) and Path(recorded).is_absolute():
+            if is_path and recorded and Path(recorded).is_absolute():
                 found = recorded
         if found is not None:
             document["scenario"] = found

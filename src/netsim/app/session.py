@@ -49,16 +49,6 @@ from netsim.app.layout import (
     sample_people,
 )
 from netsim.batch.engines import run_id_of
-from netsim.batch.sweep import FORMAT as SWEEP_FORMAT
-from netsim.batch.sweep import (
-    MANIFEST,
-    RUNS,
-    STEP_ID_COLUMNS,
-    STEPS,
-    SweepError,
-    read_runs,
-    read_steps,
-)
 from netsim.config.parameters import ParameterError, Parameters, TimelineEvent
 from netsim.config.scenarios import (
     MAX_FILE_BYTES,
@@ -72,6 +62,8 @@ from netsim.config.scenarios import (
     parse_scenario_text,
     resolve,
 )
+from netsim.results.run_folder import RunDocument, RunFolder, RunFolderError
+from netsim.results.sweep_folder import STEP_ID_COLUMNS, Manifest, SweepFolder, SweepFolderError
 
 log = logging.getLogger("netsim.app.session")
 
@@ -168,7 +160,7 @@ class ReplayRun:
 
 
 def _is_run_folder(folder: Path) -> bool:
-    return (folder / "summary.json").is_file() and (folder / "steps.parquet").is_file()
+    return RunFolder(folder).exists()
 
 
 def _is_compare_folder(folder: Path) -> bool:
@@ -177,7 +169,7 @@ def _is_compare_folder(folder: Path) -> bool:
 
 def _is_sweep_folder(folder: Path) -> bool:
     # the manifest alone decides, so an unreadable one is reported as such, not as "not results"
-    return (folder / MANIFEST).is_file()
+    return SweepFolder(folder).exists()
 
 
 def result_folders(root: Path, limit: int = 200) -> list[Path]:
@@ -200,9 +192,11 @@ def results_stamp(folder: Path) -> tuple[int, ...]:
     """
     folder = Path(folder)
     stamps = []
-    for name in ("summary.json", "runs.csv", MANIFEST, RUNS):
+    run, sweep = RunFolder(folder), SweepFolder(folder)
+    paths = [run.summary_path, folder / "runs.csv", *sweep.stamp_paths()]
+    for path in paths:
         try:
-            stamps.append((folder / name).stat().st_mtime_ns)
+            stamps.append(path.stat().st_mtime_ns)
         except OSError:
             stamps.append(0)
     return tuple(stamps)
@@ -227,9 +221,9 @@ def replay_runs(folder: Path) -> list[ReplayRun]:
     """
     folder = Path(folder)
     if _is_run_folder(folder):
-        seed = _read_json(folder / "summary.json").get("provenance", {}).get("seed")
-        if not isinstance(seed, int):
-            raise ReplayError(f"{folder.name}: summary.json has no integer provenance.seed")
+        seed = _run_document(folder).provenance.seed
+        if seed is None:
+            raise ReplayError(f"{folder.name}: the run's summary has no provenance seed")
         return [ReplayRun(f"the run (seed {seed})", seed)]
     if _is_compare_folder(folder):
         try:
@@ -289,9 +283,8 @@ def read_replay(folder: Path, run: ReplayRun) -> Source:
         return _read_sweep_replay(folder, run)
     try:
         if run.scenario is None:
-            document = _read_json(folder / "summary.json")
-            values = document.get("parameters")
-            table = pd.read_parquet(folder / "steps.parquet")
+            values = dict(_run_document(folder).parameters)
+            table = RunFolder(folder).steps()
             label = f"replay: {folder.name}"
         else:
             document = _read_json(folder / "comparison.json")
@@ -324,32 +317,31 @@ def read_replay(folder: Path, run: ReplayRun) -> Source:
     return Source(label, params, run.seed, description, reference=table)
 
 
+def _run_document(folder: Path) -> RunDocument:
+    """A run folder's summary document, parsed and checked (a ReplayError if it cannot be)."""
+    try:
+        return RunFolder(folder).document
+    except RunFolderError as err:
+        raise ReplayError(one_line(err)) from None
+
+
 # --- sweep folders ----------------------------------------------------------------------------
 
 
-def _sweep_manifest(folder: Path) -> dict[str, Any]:
-    """The manifest, checked for what a replay needs (format, base parameters, varied names)."""
-    manifest = _read_json(folder / MANIFEST)
-    if manifest.get("format") != SWEEP_FORMAT:
-        raise ReplayError(
-            f"{folder.name}/{MANIFEST}: format {manifest.get('format')!r} is not "
-            f"{SWEEP_FORMAT!r} (written by another netsim version?)"
-        )
-    columns = manifest.get("columns")
-    varied = columns.get("parameters") if isinstance(columns, dict) else None
-    if not isinstance(manifest.get("base_parameters"), dict) or not isinstance(varied, list):
-        raise ReplayError(f"{folder.name}/{MANIFEST}: has no base_parameters or columns.parameters")
-    return manifest
+def _sweep_manifest(folder: Path) -> Manifest:
+    """The manifest, parsed and checked by the folder's model (a ReplayError if it cannot be)."""
+    try:
+        return SweepFolder(folder).manifest
+    except SweepFolderError as err:
+        raise ReplayError(one_line(err)) from None
 
 
 def _sweep_table(folder: Path) -> pd.DataFrame:
-    """The sweep's run table as :func:`netsim.batch.sweep.read_runs` reads it (a row per run)."""
+    """The sweep's run table as :meth:`SweepFolder.runs` reads it (a row per run)."""
     try:
-        return read_runs(folder)
-    except SweepError as err:
+        return SweepFolder(folder).runs()
+    except SweepFolderError as err:
         raise ReplayError(one_line(err)) from None
-    except (OSError, ValueError, KeyError) as err:  # a broken part (pyarrow's errors are these)
-        raise ReplayError(f"{folder.name}/{RUNS}: cannot be read: {one_line(err)}") from None
 
 
 def _plain(value: Any) -> Any:
@@ -362,14 +354,14 @@ def _shown(value: Any) -> str:
 
 
 def _sweep_runs(folder: Path) -> list[ReplayRun]:
-    varied = _sweep_manifest(folder)["columns"]["parameters"]
+    varied = list(_sweep_manifest(folder).columns.parameters)
     table = _sweep_table(folder)
     if table.empty:
         raise ReplayError(f"{folder.name}: the sweep has no finished runs yet")
     columns = ["run_id", "point_id", "replicate", "seed", "status", "error", *varied]
     missing = [c for c in columns if c not in table.columns]
     if missing:
-        raise ReplayError(f"{folder.name}/{RUNS}: has no column {missing[0]!r}")
+        raise ReplayError(f"{folder.name}: the run table has no column {missing[0]!r}")
     runs = []
     for row in table[columns].itertuples(index=False, name=None):
         run_id, point, replicate, seed, status, error = row[:6]
@@ -389,15 +381,14 @@ def _sweep_runs(folder: Path) -> list[ReplayRun]:
     return runs
 
 
-def _sweep_steps(folder: Path, manifest: dict[str, Any], run_id: str) -> pd.DataFrame | None:
+def _sweep_steps(folder: Path, manifest: Manifest, run_id: str) -> pd.DataFrame | None:
     """The run's kept per-step rows (only this run's are read), or None if the sweep kept none."""
-    kept = bool((manifest.get("outputs") or {}).get("steps"))
-    if not kept or not (folder / STEPS).is_dir():
+    if not manifest.keep_steps:
         return None
     try:
-        table = read_steps(folder, run_id=run_id)
-    except (OSError, ValueError, KeyError) as err:
-        raise ReplayError(f"{folder.name}/{STEPS}: cannot be read: {one_line(err)}") from None
+        table = SweepFolder(folder).steps(run_id=run_id)
+    except SweepFolderError as err:
+        raise ReplayError(one_line(err)) from None
     if table.empty or "step" not in table.columns:
         return None
     ids = [c for c in STEP_ID_COLUMNS if c in table.columns]
@@ -412,7 +403,7 @@ def _read_sweep_replay(folder: Path, run: ReplayRun) -> Source:
     them, so recomputing it proves the rebuild is the very run the sweep made.
     """
     if not _is_sweep_folder(folder):
-        raise ReplayError(f"{folder}: not a sweep results folder (no {MANIFEST})")
+        raise ReplayError(f"{folder}: not a sweep results folder (no manifest)")
     manifest = _sweep_manifest(folder)
     table = _sweep_table(folder)
     rows = table[table["run_id"] == run.run_id] if "run_id" in table.columns else table[:0]
@@ -425,17 +416,16 @@ def _read_sweep_replay(folder: Path, run: ReplayRun) -> Source:
             f"{folder.name}: run {run.run_id} failed in the sweep, so there is nothing to "
             f"replay: {reason}"
         )
-    varied = manifest["columns"]["parameters"]
-    values = {name: _plain(row[name]) for name in varied}
+    values = {name: _plain(row[name]) for name in manifest.columns.parameters}
     try:
-        params = Parameters.from_dict(manifest["base_parameters"]).replace(**values)
+        params = Parameters.from_dict(dict(manifest.base_parameters)).replace(**values)
     except ParameterError as err:
         raise ReplayError(f"{folder.name}: saved parameters are not valid here: {err}") from None
     seed = int(row["seed"])
     labels = {"point_id": int(row["point_id"]), "replicate": int(row["replicate"])}
     reference = _sweep_steps(folder, manifest, str(run.run_id))
     shown = ", ".join(f"{k}={_shown(v)}" for k, v in values.items())
-    name = manifest.get("name") or folder.name
+    name = manifest.name or folder.name
     label = f"replay: {folder.name} · point {labels['point_id']} · replicate {labels['replicate']}"
     description = (
         f"Run {run.run_id} of the sweep {name!r}: its base scenario with {shown}, rebuilt with "

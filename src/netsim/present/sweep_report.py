@@ -16,7 +16,7 @@ import difflib
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -41,9 +41,6 @@ from netsim.analysis.summaries import (
     label_counts,
     label_runs,
     levels_of,
-    load_design,
-    load_manifest,
-    load_runs,
     outcome_curves,
     phase_table,
     successful,
@@ -73,6 +70,7 @@ from netsim.present.compare_report import (
     render_markdown,
 )
 from netsim.results.files import atomic_write, atomic_write_text, provenance
+from netsim.results.sweep_folder import AnalysisSettings, Manifest, SweepFolder
 
 
 def _pick_parameter(runs: pd.DataFrame, numeric: list[str], outcome: str) -> str | None:
@@ -104,7 +102,7 @@ def _png(fig: Any) -> bytes:
 class Analysis:
     """What :func:`analyse_folder` computed: tables by file stem, figures, notes, the fit."""
 
-    manifest: dict[str, Any]
+    manifest: Manifest
     runs: pd.DataFrame
     outcome: str
     parameter: str | None
@@ -123,14 +121,8 @@ DEFAULT_OUTCOME = "critical_mass_reached"
 DEFAULT_PHASE_OUTCOMES = ("critical_mass_reached", "final_adoption")
 
 
-def settings_of(manifest: Mapping[str, Any]) -> dict[str, Any]:
-    """The experiment file's [analysis] table as the sweep recorded it (empty if none)."""
-    settings = manifest.get("analysis")
-    return dict(settings) if isinstance(settings, Mapping) else {}
-
-
 def analyse(
-    manifest: dict[str, Any],
+    manifest: Manifest,
     runs: pd.DataFrame,
     outcome: str | None = None,
     parameter: str | None = None,
@@ -145,18 +137,18 @@ def analyse(
     the sweep's raw sample (point_id + one column per parameter), used by Morris.
 
     ``outcome``, ``parameter``, ``by`` and ``phase_outcomes`` default to the experiment
-    file's [analysis] table (``manifest["analysis"]``), so an experiment says once what its
+    file's [analysis] table (``manifest.analysis``), so an experiment says once what its
     analysis is about; without it: critical_mass_reached, the numeric parameter along which
     the outcome changes most, no split, and critical mass with final adoption. With ``by``,
     the tipping point is also estimated at each level of ``by``."""
-    settings = settings_of(manifest)
-    outcome = outcome or settings.get("outcome") or DEFAULT_OUTCOME
-    parameter = parameter or settings.get("parameter")
-    by = by or settings.get("by")
-    requested = tuple(phase_outcomes or settings.get("phase_outcomes") or ())
+    settings: AnalysisSettings = manifest.analysis
+    outcome = outcome or settings.outcome or DEFAULT_OUTCOME
+    parameter = parameter or settings.parameter
+    by = by or settings.by
+    requested = tuple(phase_outcomes or settings.phase_outcomes or ())
     phase_outcomes = requested or DEFAULT_PHASE_OUTCOMES
-    varied = [v["name"] for v in manifest["varied"]]
-    kinds = {v["name"]: v.get("kind") for v in manifest["varied"]}
+    varied = manifest.varied_names
+    kinds = {f.name: f.kind for f in manifest.varied}
     if outcome not in BOOLEAN_OUTCOMES:
         raise _unknown("outcome", outcome, BOOLEAN_OUTCOMES)
     if parameter is not None and parameter not in varied:
@@ -212,12 +204,7 @@ def analyse(
             plots.tipping_point(tp.levels, tp.curve(), tp.row(), parameter, outcome)
         )
         if tp.found:
-            spec = next(v for v in manifest["varied"] if v["name"] == parameter)
-            bounds = None
-            if isinstance(spec.get("low"), int | float) and isinstance(
-                spec.get("high"), int | float
-            ):
-                bounds = (float(spec["low"]), float(spec["high"]))
+            bounds = manifest.factor(parameter).bounds
             integer = True if kinds.get(parameter) == "int" else None
             result.refinement = suggest_refinement(
                 runs, parameter, outcome, tipping=tp, bounds=bounds, integer=integer
@@ -253,7 +240,7 @@ def analyse(
             )
         )
 
-    design = manifest.get("design")
+    design = manifest.design
     if design == "grid" and len(varied) >= 2:
         pairs = [p for p in combinations(varied, 2) if parameter in p]
         pairs += [p for p in combinations(varied, 2) if parameter not in p]
@@ -285,20 +272,18 @@ def _sensitivity(
     result: Analysis, runs: pd.DataFrame, design: str, matrix: pd.DataFrame | None
 ) -> None:
     manifest = result.manifest
-    problem = manifest.get("salib_problem")
-    if not isinstance(problem, dict) or "names" not in problem or "num_vars" not in problem:
+    salib = manifest.salib_problem
+    if salib is None:
         result.notes.append(
             f"No sensitivity indices: the {design} design's manifest has no usable "
             "'salib_problem' (num_vars, names, bounds)."
         )
         return
-    replicates, total = manifest.get("replicates"), manifest.get("total_runs")
-    n_points = manifest.get("points")
-    if not isinstance(n_points, int) and isinstance(total, int) and isinstance(replicates, int):
-        n_points = total // replicates if replicates > 0 else None
+    problem = salib.to_json()
+    n_points = manifest.points
     x = None
-    if matrix is not None and set(problem["names"]) <= set(matrix.columns):
-        x = matrix.sort_values("point_id")[list(problem["names"])].to_numpy(dtype=float)
+    if matrix is not None and set(salib.names) <= set(matrix.columns):
+        x = matrix.sort_values("point_id")[list(salib.names)].to_numpy(dtype=float)
     outcomes = [o for o in SENSITIVITY_OUTCOMES if o in runs.columns]
     tables, seconds = [], []
     for outcome in outcomes:
@@ -309,7 +294,7 @@ def _sensitivity(
                     problem,
                     outcome,
                     n_points=n_points,
-                    calc_second_order=manifest.get("calc_second_order"),
+                    calc_second_order=manifest.calc_second_order,
                 )
                 tables.append(sobol.indices)
                 seconds.append(sobol.second_order)
@@ -320,8 +305,8 @@ def _sensitivity(
                         problem,
                         outcome,
                         n_points=n_points,
-                        num_levels=int(manifest.get("num_levels") or 4),
-                        choices={v["name"]: v.get("levels") for v in manifest["varied"]},
+                        num_levels=manifest.num_levels or 4,
+                        choices={f.name: f.levels for f in manifest.varied if f.levels},
                         x=x,
                     )
                 )
@@ -370,43 +355,41 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
     """
 
     m, runs, parameter = result.manifest, result.runs, result.parameter
-    origin = m.get("provenance") if isinstance(m.get("provenance"), dict) else {}
-    name = str(m.get("name") or "unnamed sweep")
+    origin = m.provenance
+    name = m.name or "unnamed sweep"
     ok = int((runs["label"] != FAILED_LABEL).sum())
     blocks: list[Any] = [Heading(f"Sweep analysis: {name}", 1)]
-    if m.get("description"):
-        blocks.append(Paragraph((str(m["description"]),)))
-    scenario = m.get("scenario")
-    scenario = scenario.get("name") if isinstance(scenario, dict) else scenario
-    fixed = m.get("fixed") if isinstance(m.get("fixed"), dict) else {}
-    base = f"Base scenario: {scenario or 'the defaults'}" + (
+    if m.description:
+        blocks.append(Paragraph((m.description,)))
+    fixed = m.fixed
+    base = f"Base scenario: {m.scenario or 'the defaults'}" + (
         "; fixed: " + ", ".join(f"{k} = {v}" for k, v in fixed.items()) if fixed else ""
     )
     blocks += [
         Heading("What was run"),
         Paragraph(
             (
-                f"Design {m.get('design')!s}, {m.get('replicates', '?')} replicates per point, "
-                f"{m.get('steps', '?')} weekly steps, base seed {m.get('seed', '?')}; "
-                f"{m.get('total_runs', '?')} runs planned, {len(runs)} found, {ok} succeeded. "
+                f"Design {m.design}, {m.replicates} replicates per point, "
+                f"{m.steps} weekly steps, base seed {m.seed}; "
+                f"{m.total_runs} runs planned, {len(runs)} found, {ok} succeeded. "
                 f"{base}. "
-                f"Sweep by netsim {origin.get('netsim_version', '?')} on "
-                f"{origin.get('created', '?')}, git commit ",
-                Span(str(origin.get("git_commit") or "unknown"), "code"),
-                " (uncommitted changes)." if origin.get("git_dirty") else ".",
+                f"Sweep by netsim {origin.netsim_version or '?'} on "
+                f"{origin.created or '?'}, git commit ",
+                Span(origin.git_commit or "unknown", "code"),
+                " (uncommitted changes)." if origin.git_dirty else ".",
             )
         ),
         Table(
             ("parameter", "kind", "low", "high", "levels"),
             tuple(
                 (
-                    str(v["name"]),
-                    str(v.get("kind") or "?"),
-                    "–" if v.get("low") is None else str(v["low"]),
-                    "–" if v.get("high") is None else str(v["high"]),
-                    ", ".join(map(str, v["levels"])) if v.get("levels") else "–",
+                    f.name,
+                    f.kind,
+                    "–" if f.low is None else str(f.low),
+                    "–" if f.high is None else str(f.high),
+                    ", ".join(map(str, f.levels)) if f.levels else "–",
                 )
-                for v in m["varied"]
+                for f in m.varied
             ),
             "Varied parameters, as declared in the experiment file.",
         ),
@@ -674,10 +657,11 @@ def analyse_folder(
     """
 
     path = Path(path)
-    manifest = load_manifest(path)
-    runs = load_runs(path)
+    sweep = SweepFolder(path)
+    manifest = sweep.manifest
+    runs = sweep.runs(required=True)
     result = analyse(
-        manifest, runs, outcome, parameter, bootstrap=bootstrap, design_matrix=load_design(path)
+        manifest, runs, outcome, parameter, bootstrap=bootstrap, design_matrix=sweep.design()
     )
     outcome = result.outcome
     folder = path / "analysis"
@@ -720,16 +704,16 @@ def analyse_folder(
     return folder
 
 
-def copy_figures(manifest: Mapping[str, Any], analysis: Path, target: Path) -> list[Path]:
+def copy_figures(manifest: Manifest, analysis: Path, target: Path) -> list[Path]:
     """Copy the figures the experiment's [analysis] ``figures`` names (every PNG in
     ``analysis`` if it names none) into ``target`` as ``<experiment stem>_<figure>``.
 
-    The stem is the experiment file's (``manifest["experiment_file"]``), else the results
+    The stem is the experiment file's (``manifest.experiment_file``), else the results
     folder's name. Raises :class:`AnalysisError` naming any listed figure the analysis did
     not draw (a stale list would leave the docs showing old figures).
     """
 
-    named = settings_of(manifest).get("figures")
+    named = manifest.analysis.figures
     names = list(named) if named else sorted(p.name for p in analysis.glob("*.png"))
     missing = [n for n in names if not (analysis / n).is_file()]
     if missing:
@@ -737,8 +721,8 @@ def copy_figures(manifest: Mapping[str, Any], analysis: Path, target: Path) -> l
             f"the analysis drew no {', '.join(missing)}; drawn: "
             f"{', '.join(sorted(p.name for p in analysis.glob('*.png')))}"
         )
-    source = manifest.get("experiment_file")
-    stem = Path(source).stem if isinstance(source, str) and source else analysis.parent.name
+    source = manifest.experiment_file
+    stem = Path(source).stem if source else analysis.parent.name
     target.mkdir(parents=True, exist_ok=True)
     copied = []
     for name in names:

@@ -11,7 +11,8 @@ import math
 import os
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,52 @@ def provenance(seed: int | None = None, scenario_text: str | None = None) -> dic
         "seed": seed,
         "scenario_text": scenario_text,
     }
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """:func:`provenance` as read back from a results document (every field may be null)."""
+
+    netsim_version: str | None = None
+    git_commit: str | None = None
+    git_dirty: bool | None = None
+    created: str | None = None
+    """When the result was made (ISO 8601, UTC, seconds)."""
+    seed: int | None = None
+    scenario_text: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Provenance:
+        """Check the types; a ValueError names the field (``seed must be ...``)."""
+        kinds: dict[str, tuple[type, ...]] = {
+            "netsim_version": (str,),
+            "git_commit": (str,),
+            "git_dirty": (bool,),
+            "created": (str,),
+            "seed": (int,),
+            "scenario_text": (str,),
+        }
+        values = {}
+        for name, kind in kinds.items():
+            value = data.get(name)
+            wrong = value is not None and (
+                not isinstance(value, kind) or (kind == (int,) and isinstance(value, bool))
+            )
+            if wrong:
+                raise ValueError(f"{name} must be a {kind[0].__name__} or null; got {value!r:.60}")
+            values[name] = value
+        return cls(**values)
+
+    def to_json(self) -> dict[str, Any]:
+        """The dict :func:`provenance` makes, keys in its order."""
+        return {
+            "netsim_version": self.netsim_version,
+            "git_commit": self.git_commit,
+            "git_dirty": self.git_dirty,
+            "created": self.created,
+            "seed": self.seed,
+            "scenario_text": self.scenario_text,
+        }
 
 
 def json_safe(value: Any) -> Any:
