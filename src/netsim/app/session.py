@@ -72,6 +72,7 @@ from netsim.config.scenarios import (
     parse_scenario_text,
     resolve,
 )
+from netsim.errors import NetsimError
 
 log = logging.getLogger("netsim.app.session")
 
@@ -142,7 +143,7 @@ def read_upload(name: str, data: bytes | None) -> Scenario:
     return parse_scenario_text(text, path)
 
 
-class ReplayError(ValueError):
+class ReplayError(NetsimError, ValueError):
     """A results folder cannot be replayed (one-line message)."""
 
 

@@ -56,6 +56,7 @@ from netsim.batch.engines import (
 from netsim.config.experiments import Experiment
 from netsim.config.outcomes import OUTCOMES, SUMMARY_FIELDS
 from netsim.config.parameters import ParameterError
+from netsim.errors import NetsimError
 from netsim.results.files import atomic_write, atomic_write_text, provenance
 
 FORMAT = "netsim-sweep/1"
@@ -81,7 +82,7 @@ HEARTBEAT = 0.5
 _PART = re.compile(r"^part-(\d+)\.parquet$")
 
 
-class SweepError(ValueError):
+class SweepError(NetsimError, ValueError):
     """A sweep cannot start or resume as asked (one-line message)."""
 
 
