@@ -408,6 +408,25 @@ def test_sweep_analyses_the_folder_when_asked(
     assert calls == [out] and f"analysis: {out / 'report'}" in result.stdout
 
 
+def test_resume_over_a_damaged_runs_part_is_one_error_line(
+    reference: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """pyarrow's ArrowInvalid (a ValueError) is turned into a SweepError where it is read."""
+    import shutil
+
+    path, done = reference
+    out = tmp_path / "damaged"
+    shutil.copytree(done, out)
+    part = sorted((out / "runs").glob("part-*.parquet"))[0]
+    part.write_bytes(b"junk")
+    result = make_runner().invoke(
+        app, ["sweep", str(path), "--serial", "--resume", "--out", str(out), "--no-analyse"]
+    )
+    line = error_line(result)
+    assert f"cannot read {part}: " in line
+    assert f"move it out of {out / 'runs'} and resume to run its runs again" in line
+
+
 def test_a_failed_analysis_keeps_the_sweep_and_says_so(
     reference: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

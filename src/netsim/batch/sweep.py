@@ -499,7 +499,13 @@ class _Store:
                     stale.unlink(missing_ok=True)
         ok_ids: list[np.ndarray] = []
         for index, path in _parts(self.runs).items():
-            table = pq.read_table(path)
+            try:
+                table = pq.read_table(path)
+            except (OSError, pa.ArrowException) as err:  # a damaged file, not a bug
+                raise SweepError(
+                    f"cannot read {path}: {err}; move it out of {self.runs} and resume to run "
+                    "its runs again"
+                ) from None
             if not table.schema.remove_metadata().equals(self.schema):
                 raise SweepError(
                     f"{path} has other columns than this netsim writes; start a new sweep"
@@ -521,7 +527,10 @@ class _Store:
             if index not in runs:  # written, but its runs part never was: not done
                 path.unlink()
             elif self.steps_schema is None:
-                self.steps_schema = pq.read_schema(path).remove_metadata()
+                try:
+                    self.steps_schema = pq.read_schema(path).remove_metadata()
+                except (OSError, pa.ArrowException) as err:
+                    raise SweepError(f"cannot read {path}: {err}") from None
         ids = np.unique(np.concatenate(ok_ids)) if ok_ids else np.empty(0, dtype=np.uint64)
         return _DoneRuns(ids)
 
