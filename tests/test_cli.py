@@ -1,7 +1,9 @@
 """The ``netsim`` command (src/netsim/cli.py).
 
 Bad input must end in exactly one line 'netsim: error: ...' on stderr and exit
-status 2. Click >= 8.2 always keeps stderr apart in CliRunner (``result.stderr``;
+status 2; anything else (a bug) in one line 'netsim: internal error (a bug, ...)'
+naming the log that holds the traceback, and exit status 70. Click >= 8.2 always keeps
+stderr apart in CliRunner (``result.stderr``;
 ``result.output`` interleaves both); older Click needs ``mix_stderr=False``.
 """
 
@@ -9,9 +11,11 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +23,10 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
-from netsim.cli import app
+import netsim.api
+import netsim.cli
+from netsim.analysis.summaries import AnalysisError
+from netsim.cli import EXIT_BUG, app
 from netsim.config.outcomes import SUMMARY_FIELDS
 from netsim.config.parameters import FIELD_NAMES, TIMELINE_ACTIONS, declarations, spec_of
 
@@ -187,6 +194,7 @@ BAD_INPUTS = [
         ["--event", "2:funding_cut:1.5"], ["timeline.amount", "0 to 1"], id="event-amount"
     ),
     pytest.param(["--steps", "-1"], ["steps", "out of range"], id="negative-steps"),
+    pytest.param(["--seed", "-1"], ["seed: -1", "whole number >= 0"], id="negative-seed"),
 ]
 
 
@@ -295,6 +303,126 @@ def test_parameters_unknown_group_fails(runner: CliRunner) -> None:
     line = error_line(runner.invoke(app, ["parameters", "--group", "nope"]))
     assert "'nope'" in line
     assert "network" in line and "dynamics" in line
+
+
+# ---------------------------------------------------------------------------
+# errors: a NetsimError anywhere is one error line (exit 2); anything else is a bug (exit 70)
+
+BUG_LINE = re.compile(
+    r"^netsim: internal error \(a bug, please report it\): (?P<what>.+); "
+    r"traceback saved to (?P<log>\S+\.log)$"
+)
+
+
+def bug_report(result: Result) -> tuple[str, Path]:
+    """The run failed as a bug: status 70, one stderr line naming it and its log, no traceback."""
+    assert result.exit_code == EXIT_BUG == 70, (result.exit_code, result.stderr)
+    assert isinstance(result.exception, SystemExit)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    match = BUG_LINE.match(lines[0])
+    assert match, lines[0]
+    log = Path(match["log"])
+    assert log.is_file()
+    assert log.name.startswith("netsim-bug-")
+    return match["what"], log
+
+
+@pytest.fixture
+def temp_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The temp folder a bug's log falls back to, inside this test's folder."""
+    folder = tmp_path / "temp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def test_negative_seed_is_one_error_line(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "never"
+    result = runner.invoke(app, ["run", "--seed", "-1", "--steps", "2", "--out", str(out)])
+    assert error_line(result) == "netsim: error: seed: -1 must be a whole number >= 0"
+    assert not out.exists()
+
+
+def test_a_bug_in_a_command_is_one_line_and_a_log(
+    runner: CliRunner, tmp_path: Path, temp_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(netsim.api, "run", broken)
+    out = tmp_path / "never"
+    result = runner.invoke(app, ["run", "--steps", "2", *SMALL, "--out", str(out)])
+    what, log = bug_report(result)
+    assert what == "RuntimeError: boom second line"
+    assert log.parent == temp_dir  # no results folder was made: the temp folder
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" in text
+    assert "in broken" in text and "RuntimeError: boom" in text
+    assert f"command: netsim run --steps 2 {' '.join(SMALL)} --out {out}" in text
+    assert not out.exists()
+
+
+def test_a_plain_value_error_is_a_bug_not_bad_input(
+    runner: CliRunner, tmp_path: Path, temp_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A library's ValueError is not a user's mistake: it is reported as a bug, and its log
+    goes into the results folder the command had already written."""
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("operands could not be broadcast")
+
+    monkeypatch.setattr(netsim.cli, "print_summary", broken)
+    out = tmp_path / "out"
+    what, log = bug_report(runner.invoke(app, ["run", "--steps", "2", *SMALL, "--out", str(out)]))
+    assert what == "ValueError: operands could not be broadcast"
+    assert log.parent == out
+    assert "ValueError: operands could not be broadcast" in log.read_text(encoding="utf-8")
+    assert list(temp_dir.iterdir()) == []
+
+
+def test_a_netsim_error_deep_inside_a_command_is_one_error_line(
+    runner: CliRunner, tmp_path: Path, temp_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def deep(*args: object, **kwargs: object) -> None:
+        raise AnalysisError("runs.parquet: column 'seed' is missing; allowed: a sweep's table")
+
+    monkeypatch.setattr(netsim.api, "run", deep)
+    result = runner.invoke(app, ["run", "--steps", "2", *SMALL, "--out", str(tmp_path / "x")])
+    assert error_line(result) == (
+        "netsim: error: runs.parquet: column 'seed' is missing; allowed: a sweep's table"
+    )
+    assert list(temp_dir.iterdir()) == []  # not a bug: no log
+
+
+def test_the_console_script_reports_a_bug_without_typers_traceback(tmp_path: Path) -> None:
+    """Through main(), as installed: one line, status 70, the log in the temp folder."""
+    code = (
+        "import netsim.api\n"
+        "def broken(*a, **k):\n"
+        "    raise KeyError('lost')\n"
+        "netsim.api.run = broken\n"
+        "from netsim.cli import main\n"
+        "main()\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code, "run", "--steps", "2", *SMALL, "--out", str(tmp_path / "x")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 70, completed.stderr
+    lines = completed.stderr.splitlines()
+    assert len(lines) == 1, completed.stderr
+    match = BUG_LINE.match(lines[0])
+    assert match, lines[0]
+    assert match["what"] == "KeyError: 'lost'"
+    assert Path(match["log"]).parent == tmp_path
+    assert "KeyError: 'lost'" in Path(match["log"]).read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from netsim.config.member_network import MemberNetwork, NetworkFileError, read_member_network
@@ -50,6 +51,13 @@ def load_member_network(params: Parameters) -> MemberNetwork | None:
         raise ParameterError("network_file", str(err)) from None
 
 
+def check_seed(seed: Any) -> None:
+    """Refuse a negative seed with a ParameterError naming ``seed`` (numpy's own error,
+    "expected non-negative integer", names neither the field nor the value)."""
+    if isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed < 0:
+        raise ParameterError("seed", f"{seed} must be a whole number >= 0")
+
+
 def build_model(
     params: Parameters | Mapping[str, Any] | None = None,
     *,
@@ -62,6 +70,7 @@ def build_model(
     ``record`` is ``"all"`` (every per-step metric) or ``"summary"`` (only the
     columns the summary needs: about a quarter faster, same dynamics bit for bit).
     """
+    check_seed(seed)
     if params is None:
         params = Parameters()
     elif not isinstance(params, Parameters):

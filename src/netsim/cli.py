@@ -1,11 +1,15 @@
 """The ``netsim`` command: a thin layer over :mod:`netsim.api` and :mod:`netsim.results.files`.
 
 Every bad input ends in one line on stderr naming what is wrong and what is
-allowed, and exit status 2; never a traceback.
+allowed, and exit status 2; never a traceback. A bad input is a
+:class:`~netsim.errors.NetsimError`, wherever in a command it is raised: the command
+group (:class:`NetsimGroup`) turns it into that line. Any other exception is a bug:
+one line on stderr saying so, the traceback saved to a log file, exit status 70.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -14,6 +18,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from netsim.config.parameters import (
     FIELD_NAMES,
@@ -25,27 +30,132 @@ from netsim.config.parameters import (
     declarations,
     unknown_field_message,
 )
+from netsim.errors import NetsimError
 
 EXIT_BAD_INPUT = 2
+EXIT_BUG = 70
+"""An internal error (a bug in netsim): EX_SOFTWARE of BSD's sysexits.h, so a script or
+batch system can tell a bug from bad input (2) and from a failed check (1)."""
 
-app = typer.Typer(
-    name="netsim",
-    help="Simulate how improvement networks grow and how ideas spread through them.",
-    no_args_is_help=False,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+CLICK_EXCEPTION: type[Exception] = next(
+    k for k in typer.BadParameter.__mro__ if k.__name__ == "ClickException"
 )
+"""Click's base of usage errors, found through typer (which vendors its own Click lately)."""
+PASS_THROUGH = (typer.Exit, typer.Abort, CLICK_EXCEPTION)
+"""Exceptions that are not bugs: fail()'s exit, --help's, Ctrl-C's, usage errors."""
+
+invocation: dict[str, Any] = {}
+"""This invocation's command line ("args") and results folder ("folder"), for a bug's log.
+The command line runs one command per process (CliRunner: one at a time)."""
+
 console = Console()
 err_console = Console(stderr=True)
 
 
-class UserInputError(Exception):
-    """A mistake in what the user gave us: reported in one line, exit status 2."""
+class UserInputError(NetsimError):
+    """A mistake in a command-line option itself: reported in one line, exit status 2."""
 
 
 def fail(message: str) -> typer.Exit:
     err_console.print(f"netsim: error: {message}", markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(EXIT_BAD_INPUT)
+
+
+def hide_progress(quiet: bool = False) -> bool:
+    """No progress bar with --quiet or off a terminal (where rich's transient bar shows
+    nothing but leaves a blank line on stderr, before the one line an error prints)."""
+    return quiet or not err_console.is_terminal
+
+
+def note_results_folder(folder: Path) -> None:
+    """Tell the bug handler this command's results folder: a bug's log goes there once it exists."""
+    invocation["folder"] = Path(folder)
+
+
+def bug_log(err: BaseException, folder: Path | None, args: list[str] | None) -> Path:
+    """Write the traceback of ``err`` to a new log file; returns its path.
+
+    In ``folder`` (the command's results folder) if it exists and takes the file, else in
+    the temp folder. The log starts with what a bug report needs: version, command, Python.
+    """
+    import platform  # only for a bug: `netsim --help` stays fast
+    import tempfile
+    import traceback
+    from datetime import UTC, datetime
+
+    from netsim.version import __version__
+
+    command = " ".join(["netsim", *(args if args is not None else sys.argv[1:])])
+    text = (
+        f"netsim {__version__}: internal error (a bug); please report it with this file\n"
+        f"command: {command}\n"
+        f"time: {datetime.now(UTC).isoformat(timespec='seconds')}\n"
+        f"python: {platform.python_version()} on {platform.platform()}\n\n"
+        + "".join(traceback.format_exception(err))
+    )
+    places = [folder] if folder is not None and folder.is_dir() else []
+    for place in [*places, None]:
+        try:
+            handle, name = tempfile.mkstemp(prefix="netsim-bug-", suffix=".log", dir=place)
+        except OSError:
+            continue
+        with os.fdopen(handle, "w", encoding="utf-8") as log:
+            log.write(text)
+        return Path(name)
+    raise OSError("no folder takes the bug log")  # pragma: no cover - not even the temp folder
+
+
+def internal_error(err: BaseException, note: str = "") -> typer.Exit:
+    """Report a bug in one line on stderr, with the traceback saved to a log; exit status 70."""
+    kind = type(err).__qualname__
+    if type(err).__module__ not in ("builtins", "__main__"):
+        kind = f"{type(err).__module__}.{kind}"
+    message = " ".join(str(err).split())
+    what = f"{kind}: {message}" if message else kind
+    try:
+        log = bug_log(err, invocation.get("folder"), invocation.get("args"))
+        saved = f"traceback saved to {log}"
+    except OSError as log_err:
+        saved = f"the traceback could not be saved ({log_err})"
+    err_console.print(
+        f"netsim: internal error (a bug, please report it): {what}; {saved}{note}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    return typer.Exit(EXIT_BUG)
+
+
+class NetsimGroup(TyperGroup):
+    """The command group: a NetsimError from any command is one error line and exit status 2;
+    any other exception is reported as a bug (:func:`internal_error`)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        invocation.clear()  # a new command line
+        invocation["args"] = list(args)
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NetsimError as err:
+            raise fail(str(err)) from None
+        except PASS_THROUGH:
+            raise  # typer/click print (usage errors) and exit themselves
+        except BrokenPipeError:
+            raise  # `netsim ... | head`: typer's main exits quietly
+        except Exception as err:
+            raise internal_error(err) from None
+
+
+app = typer.Typer(
+    name="netsim",
+    cls=NetsimGroup,
+    help="Simulate how improvement networks grow and how ideas spread through them.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 
 
 def parse_value(text: str) -> Any:
@@ -174,44 +284,37 @@ def run(
     from netsim.results import files as results
     from netsim.results import run_folder
 
-    try:
-        chosen = load_scenario_arg(scenario)
-        overrides = parse_assignments(set_ or [])
-        timeline = tuple(parse_event(e) for e in (event or []))
-        if timeline:
-            overrides["timeline"] = chosen.parameters.timeline + timeline
-        base = chosen.parameters
-        if steps is not None:
-            dropped = base.events_after(steps)
-            if dropped:
-                listed = ", ".join(f"{e.step}:{e.action}" for e in dropped)
-                err_console.print(
-                    f"netsim: note: --steps {steps} ends before these timeline events: {listed}",
-                    markup=False,
-                    highlight=False,
-                    soft_wrap=True,
-                )
-            base = base.with_steps(steps)
-        params = base.replace(**overrides)
-        api.load_member_network(params)  # a bad network file is reported before any work
-    except (UserInputError, ValueError) as err:
-        raise fail(str(err)) from None
+    chosen = load_scenario_arg(scenario)
+    overrides = parse_assignments(set_ or [])
+    timeline = tuple(parse_event(e) for e in (event or []))
+    if timeline:
+        overrides["timeline"] = chosen.parameters.timeline + timeline
+    base = chosen.parameters
+    if steps is not None:
+        dropped = base.events_after(steps)
+        if dropped:
+            listed = ", ".join(f"{e.step}:{e.action}" for e in dropped)
+            err_console.print(
+                f"netsim: note: --steps {steps} ends before these timeline events: {listed}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+        base = base.with_steps(steps)
+    params = base.replace(**overrides)
+    api.load_member_network(params)  # a bad network file is reported before any work
 
     started = time.perf_counter()
-    try:
-        if quiet:
-            result = api.run(params, seed=seed)
-        else:
-            from rich.progress import Progress
+    if quiet:
+        result = api.run(params, seed=seed)
+    else:
+        from rich.progress import Progress
 
-            with Progress(console=err_console, transient=True) as progress:
-                task = progress.add_task("simulating", total=params.steps)
-                result = api.run(
-                    params, seed=seed, on_step=lambda done, total: progress.advance(task)
-                )
-    except ValueError as err:
-        raise fail(str(err)) from None
+        with Progress(console=err_console, transient=True, disable=hide_progress()) as progress:
+            task = progress.add_task("simulating", total=params.steps)
+            result = api.run(params, seed=seed, on_step=lambda done, total: progress.advance(task))
     folder = out if out is not None else results.unique_folder(results_root, "run", f"-seed{seed}")
+    note_results_folder(folder)
     images = {"curves.png": plots.run_curves_png(result.table, result.seed)} if figure else None
     try:
         run_folder.write_run(result, folder, images=images, scenario_text=chosen.text or None)
@@ -328,12 +431,18 @@ def parameters(
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    Errors are handled inside the command group (:class:`NetsimGroup`, so that tests
+    invoking ``app`` see the same); this catches what escapes it, before a command runs.
+    """
     try:
         app()
     except KeyboardInterrupt:
         err_console.print("netsim: interrupted")
         sys.exit(130)
+    except Exception as err:  # a bug outside any command (option parsing, start-up)
+        raise SystemExit(internal_error(err).exit_code) from None
 
 
 @app.command()
@@ -392,11 +501,9 @@ def compare(
         raise fail(f"--replicates must be at least 1; got {replicates}")
     if workers is not None and workers < 1:
         raise fail(f"--workers must be at least 1; got {workers}")
-    try:
-        plan = comparison.plan_comparison(names, replicates, seed, steps)
-    except ValueError as err:
-        raise fail(str(err)) from None
+    plan = comparison.plan_comparison(names, replicates, seed, steps)
     folder = out if out is not None else unique_folder(Path("results"), "compare")
+    note_results_folder(folder)
 
     started = time.perf_counter()
     failed: list[str] = []
@@ -410,7 +517,7 @@ def compare(
         TimeRemainingColumn(),
         console=err_console,
         transient=True,
-        disable=quiet,
+        disable=hide_progress(quiet),
     ) as bar:
         task = bar.add_task("compare", total=plan.total, rate="")
 
@@ -426,10 +533,7 @@ def compare(
                 failed.append(message)
                 bar.console.print(message, markup=False, highlight=False, soft_wrap=True)
 
-        try:
-            data = comparison.run_comparison(plan, workers, advance)
-        except comparison.CompareError as err:
-            raise fail(str(err)) from None
+        data = comparison.run_comparison(plan, workers, advance)
     try:
         compare_report.write_comparison(data, folder)
     except OSError as err:
@@ -494,18 +598,15 @@ def analyse(
     """Analyse a sweep: run labels, outcome curves, tipping point, bimodality, phase diagrams
     and sensitivity indices, written to RESULTS_DIR/analysis with report.md and report.html.
     """
-    from netsim.analysis.summaries import AnalysisError
     from netsim.present.sweep_report import analyse_folder
-    from netsim.results.sweep_folder import SweepFolderError
 
     if bootstrap < 1:
         raise fail(f"--bootstrap must be at least 1; got {bootstrap}")
+    note_results_folder(results_dir / "analysis")
     try:
         folder = analyse_folder(
             results_dir, outcome, parameter, bootstrap=bootstrap, figures=figures
         )
-    except (AnalysisError, SweepFolderError) as err:
-        raise fail(str(err)) from None
     except OSError as err:
         raise fail(
             f"cannot write the analysis to {results_dir / 'analysis'}: {err.strerror or err}"
@@ -591,11 +692,9 @@ def sweep(
     if figures is not None and not analyse:
         raise fail("--figures copies the analysis' figures: drop --no-analyse")
     folder = out if out is not None else unique_folder(Path("results"), "sweep", f"-{file.stem}")
-    try:
-        experiment = load_experiment(file)
-        sweeping.check_folder(experiment, folder, resume=resume)
-    except ValueError as err:
-        raise fail(str(err)) from None
+    experiment = load_experiment(file)
+    sweeping.check_folder(experiment, folder, resume=resume)
+    note_results_folder(folder)
 
     engine: Any
     if serial:
@@ -624,7 +723,9 @@ def sweep(
     )
     shown_errors = 0
     try:
-        with Progress(*columns, console=err_console, transient=True, disable=quiet) as bar:
+        with Progress(
+            *columns, console=err_console, transient=True, disable=hide_progress(quiet)
+        ) as bar:
             task = bar.add_task("sweep", total=experiment.total_runs, rate="", eta="–", failed="")
 
             def progress(report: Any, outcome: Any) -> None:
@@ -669,9 +770,8 @@ def sweep(
             soft_wrap=True,
         )
         raise typer.Exit(130) from None
-    except (sweeping.SweepError, OSError) as err:
-        message = str(err) if isinstance(err, ValueError) else f"{folder}: {err.strerror or err}"
-        raise fail(message) from None
+    except OSError as err:
+        raise fail(f"{folder}: {err.strerror or err}") from None
     finally:
         signal.signal(signal.SIGTERM, previous_term)
         if isinstance(engine, runner.DaskEngine):
@@ -695,7 +795,7 @@ def sweep(
             written = analyse_folder(folder) if figures is None else analyse_folder(
                 folder, figures=figures
             )
-        except Exception as err:  # the runs are safe on disk whatever analysis does
+        except (NetsimError, OSError) as err:  # the runs are safe on disk whatever analysis does
             err_console.print(
                 f"netsim: error: analysis failed: {err}; the sweep's results are complete "
                 f"in {folder}",
@@ -704,6 +804,10 @@ def sweep(
                 soft_wrap=True,
             )
             raise typer.Exit(1) from None
+        except Exception as err:  # a bug in the analysis: say so, and that the runs are safe
+            raise internal_error(
+                err, note=f"; the sweep's results are complete in {folder}"
+            ) from None
         if not quiet:
             typer.echo(f"analysis: {written}")
     typer.echo(str(folder) if quiet else f"results: {folder}")
@@ -736,10 +840,7 @@ def app_command(
 
     if not 1 <= port <= 65535:
         raise fail(f"--port {port}: must be from 1 to 65535")
-    try:
-        load_scenario_arg(scenario)
-    except ValueError as err:
-        raise fail(str(err)) from None
+    load_scenario_arg(scenario)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as err:
@@ -827,6 +928,7 @@ def validate_model(
     size = "full" if full else "reduced"
     n_workers = min(workers or os.cpu_count() or 1, len(chosen))
     folder = out if out is not None else unique_folder(Path("results"), "validation")
+    note_results_folder(folder)
     command = "netsim validate-model" + (" --full" if full else "")
     command += "".join(f" --case {c}" for c in chosen) if case else ""
 
@@ -839,6 +941,7 @@ def validate_model(
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
+        disable=hide_progress(),
     ) as bar:
         task = bar.add_task("validate", total=len(chosen), last="")
 

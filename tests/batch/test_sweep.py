@@ -411,6 +411,67 @@ def test_sweep_analyses_the_folder_when_asked(
     assert calls == [out] and f"analysis: {out / 'report'}" in result.stdout
 
 
+def test_resume_over_a_damaged_runs_part_is_one_error_line(
+    reference: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """pyarrow's ArrowInvalid (a ValueError) is turned into a SweepError where it is read."""
+    import shutil
+
+    path, done = reference
+    out = tmp_path / "damaged"
+    shutil.copytree(done, out)
+    part = sorted((out / "runs").glob("part-*.parquet"))[0]
+    part.write_bytes(b"junk")
+    result = make_runner().invoke(
+        app, ["sweep", str(path), "--serial", "--resume", "--out", str(out), "--no-analyse"]
+    )
+    line = error_line(result)
+    assert f"cannot read {part}: " in line
+    assert f"move it out of {out / 'runs'} and resume to run its runs again" in line
+
+
+def test_a_failed_analysis_keeps_the_sweep_and_says_so(
+    reference: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An analysis that refuses (AnalysisError) is exit 1; one that breaks is a bug (exit 70),
+    its log in the sweep's folder; both say the runs are complete."""
+    from netsim.analysis.summaries import AnalysisError
+    from netsim.present import sweep_report
+
+    path, _ = reference
+
+    def refuses(folder: Path) -> Path:
+        raise AnalysisError("no varied parameter to analyse")
+
+    def breaks(folder: Path) -> Path:
+        raise ZeroDivisionError("division by zero")
+
+    runner = make_runner()
+    monkeypatch.setattr(sweep_report, "analyse_folder", refuses)
+    out = tmp_path / "refused"
+    result = runner.invoke(app, ["sweep", str(path), "--serial", "--out", str(out), "--quiet"])
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr.splitlines() == [
+        "netsim: error: analysis failed: no varied parameter to analyse; the sweep's results "
+        f"are complete in {out}"
+    ]
+    assert len(read_runs(out)) == 12
+
+    monkeypatch.setattr(sweep_report, "analyse_folder", breaks)
+    out = tmp_path / "broken"
+    result = runner.invoke(app, ["sweep", str(path), "--serial", "--out", str(out), "--quiet"])
+    assert result.exit_code == 70, result.stderr
+    (line,) = result.stderr.splitlines()
+    logs = sorted(out.glob("netsim-bug-*.log"))
+    assert len(logs) == 1
+    assert line == (
+        "netsim: internal error (a bug, please report it): ZeroDivisionError: division by zero; "
+        f"traceback saved to {logs[0]}; the sweep's results are complete in {out}"
+    )
+    assert "ZeroDivisionError: division by zero" in logs[0].read_text(encoding="utf-8")
+    assert len(read_runs(out)) == 12
+
+
 def test_ecosystem_entry_points_still_work() -> None:
     import mesa
 

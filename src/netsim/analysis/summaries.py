@@ -39,9 +39,10 @@ from netsim.config.outcomes import (
     SPREAD_OF,
     SUMMARY_FIELDS,
 )
+from netsim.errors import NetsimError
 
 
-class AnalysisError(ValueError):
+class AnalysisError(NetsimError, ValueError):
     """A results folder or a request cannot be analysed (one-line message)."""
 
 

@@ -62,6 +62,7 @@ from netsim.config.scenarios import (
     parse_scenario_text,
     resolve,
 )
+from netsim.errors import NetsimError
 from netsim.results.run_folder import RunDocument, RunFolder, RunFolderError
 from netsim.results.sweep_folder import STEP_ID_COLUMNS, Manifest, SweepFolder, SweepFolderError
 
@@ -134,7 +135,7 @@ def read_upload(name: str, data: bytes | None) -> Scenario:
     return parse_scenario_text(text, path)
 
 
-class ReplayError(ValueError):
+class ReplayError(NetsimError, ValueError):
     """A results folder cannot be replayed (one-line message)."""
 
 

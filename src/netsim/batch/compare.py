@@ -29,9 +29,10 @@ from netsim.config.outcomes import SUMMARY_FIELDS
 from netsim.config.parameters import Parameters
 from netsim.config.scenarios import Scenario, load_scenario, resolve
 from netsim.config.seeding import derive_seed
+from netsim.errors import NetsimError
 
 
-class CompareError(ValueError):
+class CompareError(NetsimError, ValueError):
     """A comparison cannot be made as asked (one-line message)."""
 
 
@@ -74,7 +75,7 @@ def plan_comparison(
     seed: int = 1,
     steps: int | None = None,
 ) -> ComparisonPlan:
-    """Load and check everything before any run; raises ValueError (one line) on bad input.
+    """Load and check everything before any run; raises a NetsimError (one line) on bad input.
 
     ``replicates`` defaults to the first scenario's own; ``steps`` overrides every scenario's.
     """
@@ -100,7 +101,7 @@ def plan_comparison(
                 # compare something else: refuse (run's --steps only notes it)
                 params = params.replace(steps=steps)
             load_member_network(params)
-        except ValueError as err:
+        except NetsimError as err:
             raise CompareError(f"{slug}: {err}") from None
         by_slug[slug] = scenario
         parameters[slug] = params

@@ -41,6 +41,7 @@ from netsim.batch.engines import (
 )
 from netsim.config.experiments import Experiment
 from netsim.config.parameters import ParameterError
+from netsim.errors import NetsimError
 from netsim.results.files import Provenance, provenance
 from netsim.results.sweep_folder import (
     MANIFEST,
@@ -66,7 +67,7 @@ HEARTBEAT = 0.5
 """Seconds an engine may wait with nothing finished before the sweep gets control back."""
 
 
-class SweepError(ValueError):
+class SweepError(NetsimError, ValueError):
     """A sweep cannot start or resume as asked (one-line message)."""
 
 

@@ -45,7 +45,6 @@ files' one-line convention: file, line, field and what is allowed.
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import math
 import re
@@ -78,6 +77,7 @@ from netsim.config.scenarios import (
     read_document_text,
 )
 from netsim.config.seeding import derive_seed
+from netsim.errors import suggest
 
 DESIGNS = ("grid", "latin_hypercube", "sobol", "morris", "list")
 SAMPLED_DESIGNS = ("latin_hypercube", "sobol", "morris")
@@ -364,8 +364,7 @@ class _Validator:
                 )
             if key in FIELD_NAMES:
                 raise self.error("is a parameter: put it in [vary] or [set]", key)
-            close = difflib.get_close_matches(key, TOP_LEVEL_KEYS, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = suggest(key, TOP_LEVEL_KEYS)
             raise self.error(
                 f"unknown key{hint} Allowed at the top: {', '.join(TOP_LEVEL_KEYS)}", key
             )
@@ -373,8 +372,7 @@ class _Validator:
     def design(self) -> str:
         value = self.doc.get("design", "grid")
         if not isinstance(value, str) or value not in DESIGNS:
-            close = difflib.get_close_matches(str(value), DESIGNS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = suggest(value, DESIGNS, style="aside")
             raise self.error(
                 f"{value!r} is not a design{hint}; allowed: {', '.join(DESIGNS)}", "design"
             )
@@ -423,8 +421,7 @@ class _Validator:
             if candidate.is_file():
                 return load_scenario(candidate), ref
         known = sorted(p.stem for p in library_dir().glob("*.toml"))
-        close = difflib.get_close_matches(Path(ref).stem, known, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = suggest(Path(ref).stem, known)
         raise self.error(
             f"{ref!r} is neither a file relative to this experiment nor a library scenario"
             f"{hint} (see `netsim scenarios`)",
@@ -445,8 +442,7 @@ class _Validator:
             raise self.error(
                 "cannot be set here: put the timeline in the base scenario", name, group
             )
-        close = difflib.get_close_matches(name, FIELD_NAMES, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = suggest(name, FIELD_NAMES)
         raise self.error(f"is not a parameter{hint} (see `netsim parameters`)", name, group)
 
     def fixed(self) -> dict[str, Any]:
@@ -485,8 +481,7 @@ class _Validator:
         table = self.table("outputs")
         for key in table:
             if key not in OUTPUT_KEYS:
-                close = difflib.get_close_matches(str(key), OUTPUT_KEYS, n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
+                hint = suggest(key, OUTPUT_KEYS, style="lead")
                 raise self.error(
                     f"unknown key; {hint}[outputs] takes: {', '.join(OUTPUT_KEYS)}",
                     str(key),
@@ -509,8 +504,7 @@ class _Validator:
         settings: dict[str, Any] = {}
         for key, value in table.items():
             if key not in ANALYSIS_KEYS:
-                close = difflib.get_close_matches(str(key), ANALYSIS_KEYS, n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
+                hint = suggest(key, ANALYSIS_KEYS, style="lead")
                 raise self.error(
                     f"unknown key; {hint}[analysis] takes: {', '.join(ANALYSIS_KEYS)}",
                     str(key),
@@ -656,8 +650,7 @@ class _Validator:
         spec = spec_of(name)
         for key in table:
             if key not in keys:
-                close = difflib.get_close_matches(str(key), keys, n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
+                hint = suggest(key, keys, style="lead")
                 raise self.error(
                     f"unknown key {key!r} in the range; {hint}allowed: {', '.join(keys)}",
                     name,

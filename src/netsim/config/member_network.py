@@ -32,6 +32,8 @@ from typing import NoReturn, Protocol
 
 import numpy as np
 
+from netsim.errors import NetsimError
+
 _CSV_SUFFIXES = (".csv", ".txt")
 _GRAPHML_SUFFIXES = (".graphml", ".xml")
 _ALLOWED_SUFFIXES = "allowed: .csv, .txt (edge list) or .graphml, .xml (GraphML)"
@@ -43,7 +45,7 @@ _ORGANISATION_KEYS = ("organisation", "organization")
 _MAX_SHOWN = 60  # longest value echoed back in a message, in characters
 
 
-class NetworkFileError(ValueError):
+class NetworkFileError(NetsimError, ValueError):
     """Raised for any problem with a network file.
 
     ``str(err)`` is one line naming the file, the line (CSV) or node id (GraphML) where

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import difflib
 import math
 import numbers
 from collections.abc import Mapping
@@ -26,6 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 import numpy as np
+
+from netsim.errors import NetsimError, suggest
 
 LEADERSHIP_STYLES = ("distributed", "figurehead", "hierarchical")
 CONTAGION_KINDS = ("simple", "complex")
@@ -45,7 +46,7 @@ TIMELINE_ACTIONS: tuple[str, ...] = get_args(TimelineAction)
 """What a timeline entry can do at a given step (see :class:`TimelineEvent`)."""
 
 
-class ParameterError(ValueError):
+class ParameterError(NetsimError, ValueError):
     """A parameter value is not allowed. The message names the field, the value and the range."""
 
     def __init__(self, field_name: str, message: str) -> None:
@@ -806,9 +807,7 @@ def declarations() -> list[tuple[str, type | str, Any, ParameterSpec]]:
 
 def unknown_field_message(name: str) -> str:
     """'not a parameter' plus a did-you-mean suggestion."""
-    close = difflib.get_close_matches(str(name), FIELD_NAMES, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"is not a parameter{hint}"
+    return f"is not a parameter{suggest(name, FIELD_NAMES)}"
 
 
 def coerce_value(name: str, type_name: Any, value: Any, spec: ParameterSpec) -> Any:
@@ -820,8 +819,7 @@ def coerce_value(name: str, type_name: Any, value: Any, spec: ParameterSpec) -> 
                 name, f"{value!r} must be text; allowed: {spec.describe_allowed()}"
             )
         if spec.choices is not None and value not in spec.choices:
-            close = difflib.get_close_matches(value, spec.choices, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = suggest(value, spec.choices, style="aside")
             raise ParameterError(
                 name, f"{value!r} is not allowed{hint}; allowed: {spec.describe_allowed()}"
             )

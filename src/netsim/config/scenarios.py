@@ -26,7 +26,6 @@ it can be found, the field and what is allowed.
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from collections.abc import Mapping
@@ -44,6 +43,7 @@ from netsim.config.parameters import (
     TimelineEvent,
     spec_of,
 )
+from netsim.errors import NetsimError, suggest
 
 TOP_LEVEL_KEYS = ("name", "description", "source", "extends", "steps", "replicates", "timeline")
 PARAMETER_GROUPS = tuple(g for g in GROUPS if g != "timeline")
@@ -52,7 +52,7 @@ MAX_REPLICATES = 100_000
 MAX_FILE_BYTES = 1_000_000
 
 
-class ScenarioError(ValueError):
+class ScenarioError(NetsimError, ValueError):
     """A scenario file is wrong. ``str(err)`` is one line: file, line, field, what is allowed."""
 
     def __init__(
@@ -135,8 +135,7 @@ def resolve(name_or_path: str | Path) -> Path:
         if _exists(candidate):
             return candidate
     known = sorted(p.stem for p in library_dir().glob("*.toml"))
-    close = difflib.get_close_matches(path.stem, known, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    hint = suggest(path.stem, known)
     raise ScenarioError(path, f"no such file or library scenario{hint} (see `netsim scenarios`)")
 
 
@@ -354,8 +353,7 @@ def _flatten(
             raise ScenarioError(path, f"belongs in the [{group}] table", line=line, field=key)
         else:
             allowed = list(TOP_LEVEL_KEYS) + [f"[{g}]" for g in PARAMETER_GROUPS]
-            close = difflib.get_close_matches(key, [*TOP_LEVEL_KEYS, *PARAMETER_GROUPS], n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = suggest(key, [*TOP_LEVEL_KEYS, *PARAMETER_GROUPS])
             raise ScenarioError(
                 path,
                 f"unknown key{hint} Allowed at the top: {', '.join(allowed)}",
@@ -369,10 +367,7 @@ def _check_parameter_name(path: Path, group: str, name: str, lines: LineFinder) 
     line = lines.of(name, group)
     if name not in FIELD_NAMES or name == "timeline":
         in_group = [n for n in FIELD_NAMES if spec_of(n).group == group]
-        close = difflib.get_close_matches(name, in_group, n=1) or difflib.get_close_matches(
-            name, FIELD_NAMES, n=1
-        )
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        hint = suggest(name, in_group, fallback=FIELD_NAMES, style="lead")
         raise ScenarioError(
             path,
             f"unknown parameter; {hint}[{group}] takes: {', '.join(in_group)}",

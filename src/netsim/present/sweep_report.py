@@ -12,7 +12,6 @@ The computations live in :mod:`netsim.analysis.summaries`, :mod:`netsim.analysis
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import re
@@ -57,6 +56,7 @@ from netsim.analysis.tipping import (
     tipping_points_by,
 )
 from netsim.config.outcomes import OUTCOME_LABELS
+from netsim.errors import suggest
 from netsim.present import plots
 from netsim.present import sweep_plots as analysis_plots
 from netsim.present.compare_report import (
@@ -85,8 +85,7 @@ def _pick_parameter(runs: pd.DataFrame, numeric: list[str], outcome: str) -> str
 
 
 def _unknown(kind: str, name: str, allowed: Sequence[str]) -> AnalysisError:
-    close = difflib.get_close_matches(name, allowed, n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
+    hint = suggest(name, allowed, style="lead")
     return AnalysisError(f"{kind} {name!r} is not allowed; {hint}allowed: {', '.join(allowed)}")
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from netsim.api import RunResult
+from netsim.errors import NetsimError
 from netsim.results.files import (
     Provenance,
     atomic_write,
@@ -35,7 +36,7 @@ STEPS_STEM = "steps"
 """The per-step table's file stem: ``steps.parquet`` and ``steps.csv``."""
 
 
-class RunFolderError(ValueError):
+class RunFolderError(NetsimError, ValueError):
     """A run folder (or its summary document) cannot be read as one (one-line message)."""
 
 

@@ -51,6 +51,7 @@ import pyarrow.parquet as pq
 
 from netsim.config.experiments import Experiment
 from netsim.config.outcomes import OUTCOMES, SUMMARY_FIELDS
+from netsim.errors import NetsimError
 from netsim.results.files import Provenance, atomic_write, atomic_write_text
 
 FORMAT = "netsim-sweep/1"
@@ -68,7 +69,7 @@ _STALE = ".part-*.tmp"
 """Where :func:`netsim.results.files.atomic_write` writes a part before renaming it."""
 
 
-class SweepFolderError(ValueError):
+class SweepFolderError(NetsimError, ValueError):
     """A sweep folder (or its manifest) cannot be read as one (one-line message)."""
 
 
@@ -791,7 +792,13 @@ class PartWriter:
                     stale.unlink(missing_ok=True)
         ok_ids: list[np.ndarray] = []
         for index, path in self.folder.run_parts().items():
-            table = pq.read_table(path)
+            try:
+                table = pq.read_table(path)
+            except (OSError, pa.ArrowException) as err:  # a damaged file, not a bug
+                raise SweepFolderError(
+                    f"cannot read {path}: {err}; move it out of {runs_dir} and resume to run "
+                    "its runs again"
+                ) from None
             if not table.schema.remove_metadata().equals(self.schema):
                 raise SweepFolderError(
                     f"{path} has other columns than this netsim writes; start a new sweep"
@@ -813,7 +820,10 @@ class PartWriter:
             if index not in runs:  # written, but its runs part never was: not done
                 path.unlink()
             elif self.steps_schema is None:
-                self.steps_schema = pq.read_schema(path).remove_metadata()
+                try:
+                    self.steps_schema = pq.read_schema(path).remove_metadata()
+                except (OSError, pa.ArrowException) as err:
+                    raise SweepFolderError(f"cannot read {path}: {err}") from None
         ids = np.unique(np.concatenate(ok_ids)) if ok_ids else np.empty(0, dtype=np.uint64)
         return DoneRuns(ids)
 
