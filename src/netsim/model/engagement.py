@@ -175,9 +175,7 @@ def update_engagement_and_trust(
     experience = Experience(
         reciprocated, unanswered, _NOBODY if attended is None else attended, ideas_held
     )
-    _update_members(
-        member_mask, active_mask, packed(members.view()), packed(experience), packed(rule)
-    )
+    _update_members(member_mask, active_mask, members.packed(), packed(experience), packed(rule))
 
 
 def step_rule(inputs: EngagementInputs, reach: float, *, event_held: bool) -> EngagementRule:

@@ -172,8 +172,8 @@ def exchange(
         askers,
         candidate_draws,
         answer_draws,
-        packed(members.view()),
-        packed(ties.view()),
+        members.packed(),
+        ties.packed(),
         packed(csr),
         packed(rule),
         step,
@@ -423,7 +423,7 @@ def introduce(
     draws = rng.random((PARTNER_CANDIDATES, people.size))
     if member_mask is None:
         member_mask = members.is_member()
-    return _introduce(people, draws, packed(csr), member_mask, packed(ties.view()), step)
+    return _introduce(people, draws, packed(csr), member_mask, ties.packed(), step)
 
 
 @kernel
@@ -541,7 +541,7 @@ def decay_ties(ties: TieArrays, step: int, rate: float) -> None:
     Source: DOMAIN, form and lose ties ('ties ... decay when unused' is the issue's reading);
     a modelling assumption: the seeds do not describe how ties fade.
     """
-    _decay(packed(ties.view()), step, rate)
+    _decay(ties.packed(), step, rate)
 
 
 @kernel
@@ -593,9 +593,7 @@ def update_status(
         lapse_rate=lapse_rate,
         refreshing=refresh and step % REFRESH_INTERVAL == 0,
     )
-    return _update_status(
-        packed(members.view()), draws, packed(graph.csr()), packed(ties.view()), packed(rule)
-    )
+    return _update_status(members.packed(), draws, packed(graph.csr()), ties.packed(), packed(rule))
 
 
 class StatusRule(NamedTuple):

@@ -10,6 +10,7 @@ they use grouped as :class:`MemberView` and :class:`TieView` (the same arrays, n
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import NamedTuple
@@ -107,14 +108,14 @@ class MemberArrays:
 
     def view(self) -> MemberView:
         """The per-person arrays the compiled kernels read and write, as one structure."""
-        return MemberView(
-            self.status,
-            self.engagement,
-            self.trust,
-            self.reciprocity,
-            self.perceived_value,
-            self.champion,
-        )
+        return MemberView(*_member_view_arrays(self))
+
+    def packed(self) -> MemberView:
+        """view() as the plain tuple a kernel called from Python takes (compiled.packed).
+
+        Gathered in C in MemberView's field order, 3x cheaper than making the NamedTuple.
+        """
+        return _member_view_arrays(self)  # type: ignore[no-any-return]
 
 
 class MemberView(NamedTuple):
@@ -130,6 +131,10 @@ class MemberView(NamedTuple):
     reciprocity: np.ndarray
     perceived_value: np.ndarray
     champion: np.ndarray
+
+
+_member_view_arrays = operator.attrgetter(*MemberView._fields)
+"""The MemberView arrays of a MemberArrays, as a plain tuple in the view's order."""
 
 
 @dataclass(slots=True)
@@ -153,7 +158,11 @@ class TieArrays:
 
     def view(self) -> TieView:
         """The tie arrays as one structure for the compiled kernels."""
-        return TieView(self.strength, self.last_used, self.formed_step)
+        return TieView(*_tie_view_arrays(self))
+
+    def packed(self) -> TieView:
+        """view() as the plain tuple a kernel called from Python takes (compiled.packed)."""
+        return _tie_view_arrays(self)  # type: ignore[no-any-return]
 
 
 class TieView(NamedTuple):
@@ -162,3 +171,7 @@ class TieView(NamedTuple):
     strength: np.ndarray
     last_used: np.ndarray
     formed_step: np.ndarray
+
+
+_tie_view_arrays = operator.attrgetter(*TieView._fields)
+"""The TieView arrays of a TieArrays, as a plain tuple in the view's order."""
