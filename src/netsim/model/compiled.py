@@ -19,6 +19,7 @@ the source, or ``NUMBA_CACHE_DIR``); later processes, such as sweep workers, loa
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from numba import njit
 
@@ -27,9 +28,11 @@ def kernel[F: Callable[..., object]](fn: F) -> F:
     """Compile ``fn`` under netsim's policy (cached, no fastmath, no bounds checks).
 
     Where no cache directory is writable (a read-only install with no writable home),
-    each process compiles on first use instead of failing.
+    each process compiles on first use instead of failing. The cast to ``F``: numba's
+    ``Dispatcher[F]`` is called exactly like ``fn`` (and under ``NUMBA_DISABLE_JIT`` it
+    is ``fn`` itself), so callers keep ``fn``'s signature.
     """
     try:
-        return njit(cache=True, nogil=True, fastmath=False)(fn)  # type: ignore[no-any-return]
+        return cast(F, njit(cache=True, nogil=True, fastmath=False)(fn))
     except RuntimeError:  # numba: "cannot cache function ...: no locator available"
-        return njit(cache=False, nogil=True, fastmath=False)(fn)  # type: ignore[no-any-return]
+        return cast(F, njit(cache=False, nogil=True, fastmath=False)(fn))

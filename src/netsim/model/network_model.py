@@ -154,19 +154,19 @@ class NetworkModel(mesa.Model):
     def agents(self) -> Any:
         if hasattr(self, "members"):
             self._member_agents()
-        return mesa.Model.agents.fget(self)  # type: ignore[attr-defined]
+        return mesa.Model.agents.fget(self)
 
     @property
     def agents_by_type(self) -> Any:
         if hasattr(self, "members"):
             self._member_agents()
-        return mesa.Model.agents_by_type.fget(self)  # type: ignore[attr-defined]
+        return mesa.Model.agents_by_type.fget(self)
 
     @property
     def agent_types(self) -> list[type]:
         if hasattr(self, "members"):
             self._member_agents()
-        return mesa.Model.agent_types.fget(self)  # type: ignore[attr-defined]
+        return mesa.Model.agent_types.fget(self)
 
     def remove_all_agents(self) -> None:
         if hasattr(self, "members"):

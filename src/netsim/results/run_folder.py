@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ def write_run(
         folder / "summary.json", json.dumps(json_safe(document), indent=2, sort_keys=False) + "\n"
     )
     for name, data in (images or {}).items():
-        atomic_write(folder / name, lambda tmp, data=data: tmp.write_bytes(data))
+        atomic_write(folder / name, partial(Path.write_bytes, data=data))
     return folder
 
 
