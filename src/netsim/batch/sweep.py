@@ -37,6 +37,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -510,7 +511,7 @@ class _Store:
             if not ok.all():
                 kept = table.filter(pa.array(ok))
                 if kept.num_rows:
-                    atomic_write(path, lambda tmp, kept=kept: pq.write_table(kept, tmp))
+                    atomic_write(path, partial(pq.write_table, kept))
                 else:
                     path.unlink()
                     (self.steps / path.name).unlink(missing_ok=True)
@@ -703,5 +704,5 @@ def _signals_deferred() -> Iterator[None]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
-    for number in dict.fromkeys(caught):
-        signal.raise_signal(number)
+    for signum in dict.fromkeys(caught):
+        signal.raise_signal(signum)

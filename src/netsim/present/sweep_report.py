@@ -18,6 +18,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -370,7 +371,8 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
     """
 
     m, runs, parameter = result.manifest, result.runs, result.parameter
-    origin = m.get("provenance") if isinstance(m.get("provenance"), dict) else {}
+    recorded = m.get("provenance")
+    origin = recorded if isinstance(recorded, dict) else {}
     name = str(m.get("name") or "unnamed sweep")
     ok = int((runs["label"] != FAILED_LABEL).sum())
     blocks: list[Any] = [Heading(f"Sweep analysis: {name}", 1)]
@@ -684,10 +686,10 @@ def analyse_folder(
     folder.mkdir(parents=True, exist_ok=True)
     written: list[str] = []
     for stem, table in result.tables.items():
-        atomic_write(folder / f"{stem}.csv", lambda tmp, t=table: t.to_csv(tmp, index=False))
+        atomic_write(folder / f"{stem}.csv", partial(table.to_csv, index=False))
         written.append(f"{stem}.csv")
     for filename, png in result.images.items():
-        atomic_write(folder / filename, lambda tmp, png=png: tmp.write_bytes(png))
+        atomic_write(folder / filename, partial(Path.write_bytes, data=png))
         written.append(filename)
     if result.refined_text is not None:
         atomic_write_text(folder / "refined_experiment.toml", result.refined_text)
@@ -744,6 +746,6 @@ def copy_figures(manifest: Mapping[str, Any], analysis: Path, target: Path) -> l
     for name in names:
         data = (analysis / name).read_bytes()
         destination = target / f"{stem}_{name}"
-        atomic_write(destination, lambda tmp, data=data: tmp.write_bytes(data))
+        atomic_write(destination, partial(Path.write_bytes, data=data))
         copied.append(destination)
     return copied
