@@ -208,7 +208,7 @@ class NetworkModel(mesa.Model):
         """Make ``people`` lapse now, ending their ties."""
         network.lapse(self.members, self.ties, self.graph, people)
 
-    def tie_graph(self, include_non_members: bool = False) -> nx.Graph:
+    def tie_graph(self, include_non_members: bool = False) -> nx.Graph[int]:
         """The current tie network as a networkx Graph (built on demand, never laid out).
 
         Nodes are member indices with attributes organisation, status, engagement,
@@ -216,7 +216,7 @@ class NetworkModel(mesa.Model):
         """
         m = self.members
         keep = np.ones(m.size, bool) if include_non_members else m.is_member()
-        g = nx.Graph()
+        g: nx.Graph[int] = nx.Graph()
         idx = np.flatnonzero(keep)
         g.add_nodes_from(
             (
