@@ -45,8 +45,8 @@ from netsim.app.layout import (
     model_network_frame,
     sample_people,
 )
-from netsim.config.parameters import Parameters
 from netsim.app.session import Session, Source
+from netsim.config.parameters import Parameters
 
 TARGET_MS = {500: 100.0, 5_000: 250.0}
 

@@ -50,6 +50,7 @@ from rich.table import Table
 
 import netsim
 from netsim import Parameters
+
 FULL_SIZE = 100_000
 """The size the targets are stated at."""
 DEFAULT_SIZES = (1_000, 10_000, 100_000)

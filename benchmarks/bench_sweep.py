@@ -45,10 +45,10 @@ from rich.console import Console
 from rich.table import Table
 
 import netsim
-from netsim.config.experiments import Experiment, load_experiment
-from netsim.config.parameters import Parameters
 from netsim.batch.engines import Engine, LocalEngine, SerialEngine, default_workers
 from netsim.batch.sweep import read_runs, run_sweep
+from netsim.config.experiments import Experiment, load_experiment
+from netsim.config.parameters import Parameters
 
 console = Console()
 
