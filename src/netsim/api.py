@@ -33,7 +33,7 @@ class RunResult:
     model: NetworkModel
 
     @cached_property
-    def network(self) -> nx.Graph:
+    def network(self) -> nx.Graph[int]:
         """The final tie network among members (networkx; built on first use)."""
         return self.model.tie_graph()
 

@@ -204,7 +204,10 @@ def difference_table(
             if kind == PROPORTION:
                 a, b = mine.astype(bool).to_numpy(), theirs.astype(bool).to_numpy()
                 counts = (a & b, a & ~b, ~a & b, ~a & ~b)
-                est = paired_proportion_difference(*(int(c.sum()) for c in counts), confidence)
+                both, first_only, second_only, neither = (int(c.sum()) for c in counts)
+                est = paired_proportion_difference(
+                    both, first_only, second_only, neither, confidence
+                )
                 method = "newcombe paired"
             else:
                 diff = mine.to_numpy(dtype=float) - theirs.to_numpy(dtype=float)

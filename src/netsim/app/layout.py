@@ -270,7 +270,7 @@ CURVE_PANELS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 CURVE_COLOURS = {
     **STATUS_COLOURS,
-    "adoption_share": ADOPTION_COLOURS[1],
+    "adoption_share": ADOPTION_COLOURS[AdoptionState.ADOPTED],
     "mean_engagement": "#e7298a",
     "mean_trust": "#66a61e",
 }
@@ -361,8 +361,8 @@ class Figures:
         (self._wheel_ghost,) = wax.plot(closed, np.zeros(closed.size), color=GHOST_COLOUR, lw=2.2)
         (self._wheel_line,) = wax.plot(closed, np.zeros(closed.size), color="#1b9e77", lw=2)
         (self._wheel_fill,) = wax.fill(closed, np.zeros(closed.size), color="#1b9e77", alpha=0.18)
-        for artist in (self._wheel_ghost, self._wheel_line, self._wheel_fill):
-            artist.set_animated(True)
+        for part in (self._wheel_ghost, self._wheel_line, self._wheel_fill):
+            part.set_animated(True)
         wax.set_xticks(self._angles)
         wax.set_xticklabels([LABELS[c].replace(" ", "\n", 1) for c in FIVE_C], fontsize=8)
         wax.set_ylim(0, 1)
@@ -436,14 +436,17 @@ class Figures:
             )
 
     def _render_network(self, frame: NetworkFrame) -> bytes:
-        self._ties.set_segments(frame.tie_segments)
-        self._new_ties.set_segments(frame.new_tie_segments)
+        # matplotlib's stubs ask for Sequences of segments, colours and widths; the arrays
+        # below ((k, 2, 2) segments, (n, 4) RGBA, (n,) widths) work as they are, uncopied
+        self._ties.set_segments(frame.tie_segments)  # type: ignore[arg-type]
+        self._new_ties.set_segments(frame.new_tie_segments)  # type: ignore[arg-type]
         people = self._people
         people.set_offsets(frame.xy)
         people.set_sizes(frame.sizes)
-        people.set_facecolors(frame.colours)
-        people.set_edgecolors(np.where(frame.outlines[:, None], [[0.1, 0.1, 0.1, 0.9]], 0.0))
-        people.set_linewidths(np.where(frame.outlines, 0.9, 0.0))
+        people.set_facecolor(frame.colours)  # type: ignore[arg-type]
+        outline = np.where(frame.outlines[:, None], [[0.1, 0.1, 0.1, 0.9]], 0.0)
+        people.set_edgecolor(outline)  # type: ignore[arg-type]
+        people.set_linewidth(np.where(frame.outlines, 0.9, 0.0))  # type: ignore[arg-type]
         canvas = self._network_canvas
         if self._network_bg is None:  # organisation labels: text is slow to draw every frame
             canvas.draw()

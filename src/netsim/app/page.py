@@ -52,8 +52,9 @@ from netsim.app.session import (
     results_stamp,
     scenario_options,
 )
-from netsim.config.parameters import ParameterError, declarations
+from netsim.config.parameters import ParameterError, Parameters, declarations
 from netsim.config.scenarios import Scenario, ScenarioError
+from netsim.model.state import AdoptionState
 
 log = logging.getLogger("netsim.app.page")
 
@@ -188,7 +189,7 @@ def pick_run(runs: list[ReplayRun], query: str, choice: str) -> RunPicker:
 @solara.component
 def ControlWidget(  # noqa: N802  (Solara components are CamelCase)
     control: Control, value: Any, on_change: Callable[[str, Any], None], disabled: bool
-):
+) -> None:
     """A slider or a select for one parameter, with its unit and meaning."""
     shown = (
         value if control.kind == "choice" else f"{value:g}" if control.kind == "float" else value
@@ -208,27 +209,38 @@ def ControlWidget(  # noqa: N802  (Solara components are CamelCase)
                 disabled=disabled,
             )
         else:  # a scenario may sit outside the view's limits: widen rather than clamp it
+            if control.low is None or control.high is None or control.step is None:
+                raise ValueError(f"{control.name}: a slider needs low, high and step")
             low, high = min(control.low, value), max(control.high, value)
-            slider = solara.SliderInt if control.kind == "int" else solara.SliderFloat
-            cast = int if control.kind == "int" else float
-            slider(
-                label="",
-                value=cast(value),
-                min=cast(low),
-                max=cast(high),
-                step=cast(control.step),
-                on_value=lambda v: on_change(control.name, cast(round(v, 10))),
-                disabled=disabled,
-            )
+            if control.kind == "int":
+                solara.SliderInt(
+                    label="",
+                    value=int(value),
+                    min=int(low),
+                    max=int(high),
+                    step=int(control.step),
+                    on_value=lambda v: on_change(control.name, int(round(v, 10))),
+                    disabled=disabled,
+                )
+            else:
+                solara.SliderFloat(
+                    label="",
+                    value=float(value),
+                    min=float(low),
+                    max=float(high),
+                    step=float(control.step),
+                    on_value=lambda v: on_change(control.name, float(round(v, 10))),
+                    disabled=disabled,
+                )
 
 
 @solara.component
-def Legend():  # noqa: N802
+def Legend() -> None:  # noqa: N802
     swatch = "display:inline-block;width:10px;height:10px;border-radius:50%;margin:0 3px 0 8px;"
     colours = {
-        "not adopted": ADOPTION_COLOURS[0],
-        "adopted": ADOPTION_COLOURS[1],
-        "dropped": ADOPTION_COLOURS[2],
+        "not adopted": ADOPTION_COLOURS[AdoptionState.NOT_ADOPTED],
+        "adopted": ADOPTION_COLOURS[AdoptionState.ADOPTED],
+        "dropped": ADOPTION_COLOURS[AdoptionState.DROPPED],
     }
     parts = "".join(
         f'<span style="{swatch}background:rgb({r * 255:.0f},{g * 255:.0f},{b * 255:.0f})"></span>'
@@ -247,11 +259,11 @@ def Legend():  # noqa: N802
 @solara.component
 def Toolbar(  # noqa: N802
     session: Session,
-    frame: solara.Reactive,
-    guarded: Callable,
-    speed: solara.Reactive,
-    message: solara.Reactive,
-):
+    frame: solara.Reactive[Frame | None],
+    guarded: Callable[[Callable[[], Any]], Callable[[], None]],
+    speed: solara.Reactive[int],
+    message: solara.Reactive[str],
+) -> None:
     """Play, pause, step, reset, speed, the week counter and the shock buttons."""
     current: Frame | None = frame.value
     playing = current is not None and current.playing
@@ -310,7 +322,7 @@ def Toolbar(  # noqa: N802
 
 
 @solara.component
-def LiveView(frame: solara.Reactive):  # noqa: N802
+def LiveView(frame: solara.Reactive[Frame | None]) -> None:  # noqa: N802
     """The pictures and numbers of the latest frame (the only part redrawn every week)."""
     current: Frame | None = frame.value
     if current is None:
@@ -366,21 +378,21 @@ def LiveView(frame: solara.Reactive):  # noqa: N802
 
 
 @solara.component
-def Page():  # noqa: N802
+def Page() -> None:  # noqa: N802
     """The live view: a sidebar (scenario, upload, knobs, replay), the pictures on the right."""
     start, start_key, start_error = solara.use_memo(initial_source, [])
-    frame = solara.use_reactive(None)
+    frame: solara.Reactive[Frame | None] = solara.use_reactive(None)
     message = solara.use_reactive(start_error)
     scenario_key = solara.use_reactive(start_key)
-    uploaded = solara.use_reactive(None)
-    overrides = solara.use_reactive({})
+    uploaded: solara.Reactive[Scenario | None] = solara.use_reactive(None)
+    overrides: solara.Reactive[dict[str, Any]] = solara.use_reactive({})
     seed = solara.use_reactive(start.seed)
     speed = solara.use_reactive(DEFAULT_SPEED)
     replay_folder = solara.use_reactive("")
     replay_filter = solara.use_reactive("")
     replay_choice = solara.use_reactive("")
     replaying = solara.use_reactive(False)
-    replay_params = solara.use_reactive(None)
+    replay_params: solara.Reactive[Parameters | None] = solara.use_reactive(None)
     all_controls = solara.use_memo(controls, [])
     options, library_warning = solara.use_memo(scenario_options, [])
     folders = solara.use_memo(lambda: [str(p) for p in result_folders(results_root())], [])
@@ -458,6 +470,9 @@ def Page():  # noqa: N802
         replay_filter.set("")
         replay_choice.set("")
 
+    def choose_run(label: str | None) -> None:
+        replay_choice.set(label or "")  # no choice: pick_run takes the first shown
+
     def open_replay() -> None:
         chosen = picker.chosen
         if chosen is None:
@@ -493,12 +508,17 @@ def Page():  # noqa: N802
             if uploaded.value is not None:
                 labels["upload"] = f"{uploaded.value.name} (your file)"
             by_label = {v: k for k, v in labels.items()}
+
+            def choose_label(label: str) -> None:
+                if label in by_label:
+                    choose_scenario(by_label[label])
+
             with solara.Div(classes=["netsim-scenario"]):
                 solara.Select(
                     label="scenario",
                     value=labels.get(scenario_key.value, labels["default"]),
                     values=list(labels.values()),
-                    on_value=lambda label: label in by_label and choose_scenario(by_label[label]),
+                    on_value=choose_label,
                 )
             solara.InputInt("seed", value=seed.value, on_value=change_seed)
             with solara.Div(classes=["netsim-upload"]):
@@ -558,7 +578,7 @@ def Page():  # noqa: N802
                     else "scenario and replicate",
                     value=chosen.label if chosen is not None else None,
                     values=[r.label for r in picker.shown],
-                    on_value=replay_choice.set,
+                    on_value=choose_run,
                     classes=["netsim-replay-run"],
                 )
             if chosen is not None and chosen.failed:

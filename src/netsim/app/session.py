@@ -468,7 +468,9 @@ BASELINE_CAP = 312
 SPEED_RANGE = (1, 30)
 DEFAULT_SPEED = 10
 """Weeks per second while playing."""
-STAT_COLUMNS = ("active", "passive", "lapsed", "members", "adoption_share", "mean_engagement")
+STAT_COLUMNS: tuple[str, ...] = (
+    "active", "passive", "lapsed", "members", "adoption_share", "mean_engagement"
+)
 STAT_COLUMNS += ("mean_trust", "ties", "funding")
 
 SHOCKS: tuple[tuple[str, str, float], ...] = (
@@ -765,8 +767,14 @@ class Session:
                 return
 
     # --- frames -----------------------------------------------------------------------------
+    def _loaded_locked(self) -> tuple[Source, Layout]:
+        """The loaded model's source and layout (set together with the model)."""
+        if self._source is None or self._layout is None:
+            raise RuntimeError("no model is loaded")
+        return self._source, self._layout
+
     def _finished_locked(self) -> bool:
-        return self._model.step_count >= self._source.parameters.steps
+        return self._model.step_count >= self._loaded_locked()[0].parameters.steps
 
     def _next_seq(self) -> int:
         self._seq += 1
@@ -789,9 +797,9 @@ class Session:
         return self.last
 
     def _render_locked(self) -> Frame:
-        model, source = self._model, self._source
+        model, (source, layout) = self._model, self._loaded_locked()
         table = model.table()
-        network = model_network_frame(model, self._layout, self._sample, self._sample_edges)
+        network = model_network_frame(model, layout, self._sample, self._sample_edges)
         interventions = tuple((int(s), str(a), float(x)) for s, a, x in model.interventions)
         network_png, curves_png, wheel_png = self._figures.render(table, network, interventions)
         row = table.iloc[-1]
@@ -823,7 +831,9 @@ class Session:
         """Whether the replay still matches the saved run, and if not, from which week."""
         step = int(table["step"].iloc[-1])
         if self._first_difference is None:
-            saved = self._source.reference
+            saved = self._loaded_locked()[0].reference
+            if saved is None:
+                raise RuntimeError("a live run has no saved table to compare with")
             columns = [
                 c
                 for c in saved.columns

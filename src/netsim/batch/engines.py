@@ -22,7 +22,7 @@ import signal
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -166,7 +166,7 @@ class Engine(Protocol):
 
     def stream(
         self, tasks: Iterable[RunTask], heartbeat: float | None = None
-    ) -> Iterator[RunOutcome | None]: ...
+    ) -> Generator[RunOutcome | None, None, None]: ...
 
     def describe(self) -> str: ...
 
@@ -176,7 +176,7 @@ class SerialEngine:
 
     def stream(
         self, tasks: Iterable[RunTask], heartbeat: float | None = None
-    ) -> Iterator[RunOutcome | None]:
+    ) -> Generator[RunOutcome | None, None, None]:
         for task in tasks:
             yield execute(task)
 
@@ -221,7 +221,7 @@ class LocalEngine:
 
     def stream(
         self, tasks: Iterable[RunTask], heartbeat: float | None = None
-    ) -> Iterator[RunOutcome | None]:
+    ) -> Generator[RunOutcome | None, None, None]:
         iterator = iter(tasks)
         # runs whose worker died (with it the pool, and every run in flight): each is
         # tried again alone, nothing else in flight, so a second death is its own
@@ -353,7 +353,7 @@ class DaskEngine:
 
     def stream(
         self, tasks: Iterable[RunTask], heartbeat: float | None = None
-    ) -> Iterator[RunOutcome | None]:
+    ) -> Generator[RunOutcome | None, None, None]:
         from distributed import wait as dask_wait
 
         client = self.connect()

@@ -475,5 +475,5 @@ def _signals_deferred() -> Iterator[None]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
-    for number in dict.fromkeys(caught):
-        signal.raise_signal(number)
+    for signum in dict.fromkeys(caught):
+        signal.raise_signal(signum)

@@ -833,7 +833,9 @@ def coerce_value(name: str, type_name: Any, value: Any, spec: ParameterSpec) -> 
             raise ParameterError(
                 name, f"{value!r} must be a whole number; allowed: {spec.describe_allowed()}"
             )
-        value = int(value)
+        # numbers.Real declares no __int__, but every Real that reaches here (int, float,
+        # numpy and stdlib numbers) has one.
+        value = int(value)  # type: ignore[call-overload]
     else:
         try:
             value = float(value)

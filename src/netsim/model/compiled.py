@@ -30,7 +30,7 @@ touch the kernel's module) so that it compiles again.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from numba import njit
 
@@ -39,12 +39,14 @@ def kernel[F: Callable[..., object]](fn: F) -> F:
     """Compile ``fn`` under netsim's policy (cached, no fastmath, no bounds checks).
 
     Where no cache directory is writable (a read-only install with no writable home),
-    each process compiles on first use instead of failing.
+    each process compiles on first use instead of failing. The cast to ``F``: numba's
+    ``Dispatcher[F]`` is called exactly like ``fn`` (and under ``NUMBA_DISABLE_JIT`` it
+    is ``fn`` itself), so callers keep ``fn``'s signature.
     """
     try:
-        return njit(cache=True, nogil=True, fastmath=False)(fn)  # type: ignore[no-any-return]
+        return cast(F, njit(cache=True, nogil=True, fastmath=False)(fn))
     except RuntimeError:  # numba: "cannot cache function ...: no locator available"
-        return njit(cache=False, nogil=True, fastmath=False)(fn)  # type: ignore[no-any-return]
+        return cast(F, njit(cache=False, nogil=True, fastmath=False)(fn))
 
 
 def packed[T: tuple[Any, ...]](structure: T) -> T:

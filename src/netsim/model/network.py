@@ -439,7 +439,7 @@ def _with_contacts(people: np.ndarray, contacts: np.ndarray) -> np.ndarray:
 
 
 @kernel
-def _contact_slot(draw: float, start: int, degree: float) -> int:
+def _contact_slot(draw: float, start: int, degree: float) -> np.int64:
     """The CSR slot of a uniformly drawn contact: start + floor(draw x degree)."""
     return start + np.int64(draw * degree)
 

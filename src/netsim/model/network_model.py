@@ -159,19 +159,19 @@ class NetworkModel(mesa.Model):
     def agents(self) -> Any:
         if hasattr(self, "members"):
             self._member_agents()
-        return mesa.Model.agents.fget(self)  # type: ignore[attr-defined]
+        return mesa.Model.agents.fget(self)
 
     @property
     def agents_by_type(self) -> Any:
         if hasattr(self, "members"):
             self._member_agents()
-        return mesa.Model.agents_by_type.fget(self)  # type: ignore[attr-defined]
+        return mesa.Model.agents_by_type.fget(self)
 
     @property
     def agent_types(self) -> list[type]:
         if hasattr(self, "members"):
             self._member_agents()
-        return mesa.Model.agent_types.fget(self)  # type: ignore[attr-defined]
+        return mesa.Model.agent_types.fget(self)
 
     def remove_all_agents(self) -> None:
         if hasattr(self, "members"):
@@ -213,7 +213,7 @@ class NetworkModel(mesa.Model):
         """Make ``people`` lapse now, ending their ties."""
         network.lapse(self.members, self.ties, self.graph, people)
 
-    def tie_graph(self, include_non_members: bool = False) -> nx.Graph:
+    def tie_graph(self, include_non_members: bool = False) -> nx.Graph[int]:
         """The current tie network as a networkx Graph (built on demand, never laid out).
 
         Nodes are member indices with attributes organisation, status, engagement,
@@ -221,7 +221,7 @@ class NetworkModel(mesa.Model):
         """
         m = self.members
         keep = np.ones(m.size, bool) if include_non_members else m.is_member()
-        g = nx.Graph()
+        g: nx.Graph[int] = nx.Graph()
         idx = np.flatnonzero(keep)
         g.add_nodes_from(
             (

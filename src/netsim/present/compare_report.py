@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -541,7 +542,7 @@ def write_comparison(data: ComparisonData, folder: Path) -> Path:
         "wheels.png": _png(plots.compare_wheel(final_step_means(data.steps), names)),
     }
     for filename, png in images.items():
-        atomic_write(folder / filename, lambda tmp, png=png: tmp.write_bytes(png))
+        atomic_write(folder / filename, partial(Path.write_bytes, data=png))
 
     origin = provenance(plan.seed)
     document = {

@@ -265,7 +265,7 @@ def outcome_curves(curves: pd.DataFrame, parameter: str, outcomes: list[str]) ->
 def tipping_point(
     levels: pd.DataFrame,
     curve: pd.DataFrame,
-    fit: dict,
+    fit: dict[str, Any],
     parameter: str,
     outcome: str,
 ) -> Figure:

@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,7 @@ from netsim.present.compare_report import (
     render_html,
     render_markdown,
 )
-from netsim.results.files import atomic_write, atomic_write_text, provenance
+from netsim.results.files import atomic_write, atomic_write_bytes, atomic_write_text, provenance
 from netsim.results.sweep_folder import AnalysisSettings, Manifest, SweepFolder
 
 
@@ -629,6 +630,10 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
     return blocks
 
 
+def _write_csv(table: pd.DataFrame, path: Path) -> None:
+    table.to_csv(path, index=False)
+
+
 def analyse_folder(
     path: Path,
     outcome: str | None = None,
@@ -667,10 +672,10 @@ def analyse_folder(
     folder.mkdir(parents=True, exist_ok=True)
     written: list[str] = []
     for stem, table in result.tables.items():
-        atomic_write(folder / f"{stem}.csv", lambda tmp, t=table: t.to_csv(tmp, index=False))
+        atomic_write(folder / f"{stem}.csv", partial(_write_csv, table))
         written.append(f"{stem}.csv")
     for filename, png in result.images.items():
-        atomic_write(folder / filename, lambda tmp, png=png: tmp.write_bytes(png))
+        atomic_write_bytes(folder / filename, png)
         written.append(filename)
     if result.refined_text is not None:
         atomic_write_text(folder / "refined_experiment.toml", result.refined_text)
@@ -727,6 +732,6 @@ def copy_figures(manifest: Manifest, analysis: Path, target: Path) -> list[Path]
     for name in names:
         data = (analysis / name).read_bytes()
         destination = target / f"{stem}_{name}"
-        atomic_write(destination, lambda tmp, data=data: tmp.write_bytes(data))
+        atomic_write_bytes(destination, data)
         copied.append(destination)
     return copied

@@ -24,7 +24,7 @@ from netsim.api import RunResult
 from netsim.errors import NetsimError
 from netsim.results.files import (
     Provenance,
-    atomic_write,
+    atomic_write_bytes,
     atomic_write_text,
     json_safe,
     provenance,
@@ -107,7 +107,7 @@ def write_run(
     text = json.dumps(json_safe(document.to_json()), indent=2, sort_keys=False) + "\n"
     atomic_write_text(RunFolder(folder).summary_path, text)
     for name, data in (images or {}).items():
-        atomic_write(folder / name, lambda tmp, data=data: tmp.write_bytes(data))
+        atomic_write_bytes(folder / name, data)
     return folder
 
 

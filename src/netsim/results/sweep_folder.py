@@ -40,7 +40,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -810,7 +810,7 @@ class PartWriter:
             if not ok.all():
                 kept = table.filter(pa.array(ok))
                 if kept.num_rows:
-                    atomic_write(path, lambda tmp, kept=kept: pq.write_table(kept, tmp))
+                    atomic_write(path, partial(pq.write_table, kept))
                 else:
                     path.unlink()
                     (steps_dir / path.name).unlink(missing_ok=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -176,5 +177,5 @@ def write_report(
         for r in results:
             fig = case_figure(table, r.case)
             path = folder / "figures" / f"{r.case}.png"
-            atomic_write(path, lambda tmp, fig=fig: fig.savefig(tmp, dpi=100, format="png"))
+            atomic_write(path, partial(fig.savefig, dpi=100, format="png"))
     return folder

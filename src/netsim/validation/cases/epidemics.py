@@ -154,7 +154,7 @@ def newman_er(checks: Checks, size: Size) -> None:
             )
     for ct in [1.3, 2.0, 3.0] if full else [1.3, 2.0]:
         s = theory.giant_fraction(ct)
-        _, sizes = check_epidemics(
+        _, finals = check_epidemics(
             checks,
             sir_factory(n, c, ct / c, 1.0),
             n,
@@ -166,7 +166,7 @@ def newman_er(checks: Checks, size: Size) -> None:
             f"cT = {ct:g}",
         )
         if ct == 2.0:
-            checks.excludes("final size, doubled transmission", sizes, theory.giant_fraction(4.0))
+            checks.excludes("final size, doubled transmission", finals, theory.giant_fraction(4.0))
 
 
 GEOMETRIC_MEAN_DEGREE = 3.0
