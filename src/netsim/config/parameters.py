@@ -41,6 +41,10 @@ TimelineAction = Literal[
     "priority_added",
     "champions_recruited",
     "event",
+    "connectors_leave",
+    "spanners_leave",
+    "brokers_leave",
+    "specialists_leave",
 ]
 TIMELINE_ACTIONS: tuple[str, ...] = get_args(TimelineAction)
 """What a timeline entry can do at a given step (see :class:`TimelineEvent`)."""
@@ -117,12 +121,17 @@ class TimelineEvent:
     """A shock or intervention applied at the start of step ``step`` (1 = the first step).
 
     Actions (``amount`` meaning in brackets):
-    ``leader_leaves`` (the principal leader goes; amount 0-1 scales how much of the
-    leadership that rested on them goes too; 0 does nothing),
+    ``leader_leaves`` (the principal leader, the member supplying most leadership,
+    goes at amount 1; 0-1 is the share of their leadership that goes; 0 does nothing),
     ``funding_cut`` (funding falls to this level from this step on, 0-1, never rises;
     the classic cliff is 0), ``funding_set`` (funding becomes this level, up or down),
     ``priority_added`` (number of extra priorities), ``champions_recruited``
-    (number of members cultivated as change agents), ``event`` (attendance share, 0-1).
+    (number of members cultivated as change agents), ``event`` (attendance share, 0-1),
+    ``connectors_leave``, ``spanners_leave``, ``brokers_leave``, ``specialists_leave``
+    (number of that role's members who leave, those with most ties first: the seeds'
+    point that losing a connector or spanner hurts the network [THF roles]).
+    ``leader_leaves``'s amount below 1 is a step back: the leader stays a member and
+    supplies that much less of their share.
     Source: [deck] "systems leaders don't get distracted"; [THF] funding and change agents.
     """
 
