@@ -610,7 +610,7 @@ class Parameters:
         source="DOMAIN: 'an unanswered request costs trust'",
     )
     fatigue: float = param(
-        0.025,
+        0.014,
         group="dynamics",
         unit="engagement/step",
         low=0.0,

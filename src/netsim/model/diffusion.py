@@ -250,7 +250,7 @@ def sender_weights(engagement: np.ndarray, role: np.ndarray) -> np.ndarray:
 
 
 def boundary_weights(role: np.ndarray) -> np.ndarray:
-    """Per sender, how readily their ideas cross organisations: 1 for spanners, else the boundary."""
+    """Per sender, how readily ideas cross organisations: 1 for spanners, else the boundary."""
     return np.where(role == BOUNDARY_SPANNER, 1.0, ORGANISATION_BOUNDARY)
 
 
