@@ -556,7 +556,8 @@ class Parameters:
         low=0.0,
         high=1.0,
         meaning="Chance per step a member adopts from codified information cascaded down "
-        "vertical ties (only under hierarchical leadership).",
+        "vertical ties, in full under hierarchical leadership (a figurehead's half, a "
+        "distributed network's a fifth).",
         source="DOMAIN: vertical ties cascade codified information",
     )
 

@@ -38,6 +38,14 @@ not; a hierarchy's posts wait for an appointment that the model does not make.
 Source: [THF] distributed leadership and 'leaders as facilitators'.
 """
 
+STYLE_VERTICAL_REACH = {"distributed": 0.2, "figurehead": 0.5, "hierarchical": 1.0}
+"""How far codified information cascades down vertical ties under each style (0-1).
+
+A hierarchy's line management reaches everyone; a figurehead's bulletins half as well;
+a facilitative network's newsletters and leads a fifth. Source: DOMAIN 'vertical ties
+cascade codified information', so leadership style changes how ideas travel.
+"""
+
 LEADER_PRESENCE = {"active": 1.0, "passive": 0.5}
 """How much of their share a leader supplies: all while active, half while passive,
 none once lapsed or gone."""
@@ -110,6 +118,11 @@ class Levers:
     def attention_load(self) -> float:
         """Fatigue multiplier from competing priorities: 0.5 + 0.5 / focus (1 at one priority)."""
         return 0.5 + 0.5 / self.focus
+
+    @property
+    def vertical_reach(self) -> float:
+        """The style's STYLE_VERTICAL_REACH, in [0, 1]."""
+        return STYLE_VERTICAL_REACH[self.params.leadership_style]
 
     @property
     def performance_management(self) -> float:

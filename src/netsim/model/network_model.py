@@ -600,9 +600,8 @@ class NetworkModel(mesa.Model):
             )
             diffusion.drop(row, holders, p.recovery_probability, self.rng)
             if social:
-                if self.params.leadership_style == "hierarchical":
-                    broadcast = self._broadcast(row, susceptible, member_mask)
-                    new = sorted_unique(np.concatenate([new, broadcast]))  # np.union1d
+                broadcast = self._broadcast(row, susceptible, member_mask)
+                new = sorted_unique(np.concatenate([new, broadcast]))  # np.union1d
                 disengaged = m.engagement < p.passive_below
                 disengaged &= holders
                 diffusion.drop(row, disengaged, p.abandonment_rate, self.rng)
@@ -611,13 +610,15 @@ class NetworkModel(mesa.Model):
     def _broadcast(
         self, row: np.ndarray, susceptible: np.ndarray, member_mask: np.ndarray | None = None
     ) -> np.ndarray:
-        """Codified information cascaded down the hierarchy's vertical ties.
+        """Codified information cascaded down the leadership's vertical ties.
 
-        Every active non-adopter is under the leadership (the vertical overlay),
-        so each adopts with probability hierarchy_broadcast x leadership
-        presence x the share of present leaders who hold the idea: no leader
-        holding it, nothing cascades. Source: DOMAIN 'vertical ties cascade
-        codified information'.
+        Every active non-adopter is under the leadership (the vertical overlay), so
+        each adopts with probability hierarchy_broadcast x the style's vertical reach
+        (levers.STYLE_VERTICAL_REACH: a hierarchy's full, a facilitative network's
+        newsletters a fifth) x leadership presence x the share of present leaders
+        who hold the idea: no leader holding it, nothing cascades. Source: DOMAIN
+        'horizontal ties spread peer influence; vertical ties cascade codified
+        information'.
         """
         if member_mask is None:
             member_mask = self.members.is_member()
@@ -625,7 +626,8 @@ class NetworkModel(mesa.Model):
         if leaders.size == 0:
             return np.empty(0, np.int64)
         holding = float(np.mean(row[leaders] == AdoptionState.ADOPTED))
-        rate = self.params.hierarchy_broadcast * self.levers.leadership_presence * holding
+        rate = self.params.hierarchy_broadcast * self.levers.vertical_reach
+        rate *= self.levers.leadership_presence * holding
         candidates = np.flatnonzero(susceptible)
         return candidates[self.rng.random(candidates.size) < rate]
 
