@@ -45,6 +45,7 @@ TimelineAction = Literal[
     "spanners_leave",
     "brokers_leave",
     "specialists_leave",
+    "members_leave",
 ]
 TIMELINE_ACTIONS: tuple[str, ...] = get_args(TimelineAction)
 """What a timeline entry can do at a given step (see :class:`TimelineEvent`)."""
@@ -129,7 +130,9 @@ class TimelineEvent:
     (number of members cultivated as change agents), ``event`` (attendance share, 0-1),
     ``connectors_leave``, ``spanners_leave``, ``brokers_leave``, ``specialists_leave``
     (number of that role's members who leave, those with most ties first: the seeds'
-    point that losing a connector or spanner hurts the network [THF roles]).
+    point that losing a connector or spanner hurts the network [THF roles]),
+    ``members_leave`` (that many members drawn at random leave: the control that shows
+    a role's loss costs more than the loss of as many people).
     ``leader_leaves``'s amount below 1 is a step back: the leader stays a member and
     supplies that much less of their share.
     Source: [deck] "systems leaders don't get distracted"; [THF] funding and change agents.

@@ -469,6 +469,10 @@ class NetworkModel(mesa.Model):
                 self.remove(
                     network.top_of_role(m, self.ties, self.graph, role, round(event.amount))
                 )
+            elif event.action == "members_leave":
+                present = np.flatnonzero(m.is_member())
+                count = min(present.size, round(event.amount))
+                self.remove(np.sort(self.rng.choice(present, size=count, replace=False)))
         return attendance
 
     def _leader_departs(self, amount: float) -> None:
