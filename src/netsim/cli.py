@@ -31,6 +31,7 @@ from netsim.config.parameters import (
     unknown_field_message,
 )
 from netsim.errors import NetsimError
+from netsim.numbers import bracketed, precise
 
 EXIT_BAD_INPUT = 2
 EXIT_BUG = 70
@@ -792,8 +793,10 @@ def sweep(
         from netsim.present.sweep_report import analyse_folder
 
         try:
-            written = analyse_folder(folder) if figures is None else analyse_folder(
-                folder, figures=figures
+            written = (
+                analyse_folder(folder)
+                if figures is None
+                else analyse_folder(folder, figures=figures)
             )
         except (NetsimError, OSError) as err:  # the runs are safe on disk whatever analysis does
             err_console.print(
@@ -970,7 +973,6 @@ def validate_model(
         ("result", "left"),
     ):
         table.add_column(column, justify=justify, no_wrap=column == "case")  # type: ignore[arg-type]
-    from netsim.validation.report import interval, number
 
     for result in results:
         label = result.case
@@ -983,9 +985,9 @@ def validate_model(
             table.add_row(
                 label,
                 c.compared,
-                number(c.reference),
-                number(c.value),
-                interval(c.ci_low, c.ci_high),
+                precise(c.reference),
+                precise(c.value),
+                bracketed(c.ci_low, c.ci_high),
                 c.rule(),
                 verdict,
                 end_section=i == len(result.checks) - 1,

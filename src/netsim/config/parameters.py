@@ -27,6 +27,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 
 from netsim.errors import NetsimError, suggest
+from netsim.numbers import exact
 
 LEADERSHIP_STYLES = ("distributed", "figurehead", "hierarchical")
 CONTAGION_KINDS = ("simple", "complex")
@@ -74,14 +75,10 @@ class ParameterSpec:
         if self.choices is not None:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         if self.low is not None and self.high is not None:
-            return f"a number from {_fmt(self.low)} to {_fmt(self.high)}"
+            return f"a number from {exact(self.low)} to {exact(self.high)}"
         if self.low is not None:
-            return f"a number of at least {_fmt(self.low)}"
+            return f"a number of at least {exact(self.low)}"
         return "any value"
-
-
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 def param(

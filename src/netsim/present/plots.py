@@ -272,7 +272,6 @@ def tipping_point(
     """Share of runs per level with Wilson intervals, the fitted logistic curve, x0 and its
     interval as a shaded band. ``fit`` is :meth:`netsim.analysis.tipping.TippingPoint.row`."""
 
-
     fig, ax = subplots(figsize=(7, 4.2))
     share = levels["share"].to_numpy(dtype=float)
     ax.errorbar(

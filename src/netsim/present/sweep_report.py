@@ -49,7 +49,6 @@ from netsim.analysis.tipping import (
     BOOTSTRAP,
     BOOTSTRAP_SEED,
     TippingPoint,
-    _fmt,
     refined_experiment_text,
     suggest_refinement,
     tipping_by_table,
@@ -58,6 +57,7 @@ from netsim.analysis.tipping import (
 )
 from netsim.config.outcomes import OUTCOME_LABELS
 from netsim.errors import suggest
+from netsim.numbers import estimate, percent, share_estimate, significant
 from netsim.present import plots
 from netsim.present import sweep_plots as analysis_plots
 from netsim.present.compare_report import (
@@ -332,20 +332,16 @@ def _sensitivity(
 # --- the report ---------------------------------------------------------------------------
 
 
-def _pct(x: float) -> str:
-    return "–" if math.isnan(x) else f"{100 * x:.0f}%"
-
-
 def _level_text(level: Any) -> str:
-    return _fmt(float(level)) if isinstance(level, int | float | np.number) else str(level)
+    return significant(float(level)) if isinstance(level, int | float | np.number) else str(level)
 
 
 def _estimate(row: pd.Series) -> str:
     if row["kind"] == "proportion":
-        return f"{_pct(row['mean'])} ({_pct(row['ci_low'])}–{_pct(row['ci_high'])})"
+        return share_estimate(row["mean"], row["ci_low"], row["ci_high"])
     if math.isnan(row["ci_low"]):
-        return _fmt(row["mean"])
-    return f"{_fmt(row['mean'])} ({_fmt(row['ci_low'])}–{_fmt(row['ci_high'])})"
+        return significant(row["mean"])
+    return estimate(row["mean"], row["ci_low"], row["ci_high"])
 
 
 def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
@@ -399,7 +395,7 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
         Table(
             ("label", "runs", "share"),
             tuple(
-                (str(r["label"]), str(r["runs"]), _pct(r["share"]))
+                (str(r["label"]), str(r["runs"]), percent(r["share"]))
                 for _, r in result.tables["label_counts"].iterrows()
             ),
         ),
@@ -449,9 +445,9 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
                         tp.outcome,
                         tp.parameter,
                         tp.method,
-                        _fmt(tp.x0),
-                        f"{_fmt(tp.ci_low)}–{_fmt(tp.ci_high)}",
-                        _fmt(tp.s),
+                        significant(tp.x0),
+                        f"{significant(tp.ci_low)}–{significant(tp.ci_high)}",
+                        significant(tp.s),
                         str(tp.n_runs),
                         str(tp.n_bootstrap),
                     ),
@@ -511,9 +507,9 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
                     (
                         _level_text(level),
                         tp.method,
-                        _fmt(tp.x0),
-                        f"{_fmt(tp.ci_low)}–{_fmt(tp.ci_high)}",
-                        _fmt(tp.s),
+                        significant(tp.x0),
+                        f"{significant(tp.ci_low)}–{significant(tp.ci_high)}",
+                        significant(tp.s),
                         str(tp.n_runs),
                         tp.statement(),
                     )
@@ -550,9 +546,9 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
                     (
                         _level_text(r["level"]),
                         str(r["n"]),
-                        _fmt(r["mean"]),
-                        _fmt(r["sd"]),
-                        _fmt(r["bimodality"]),
+                        significant(r["mean"]),
+                        significant(r["sd"]),
+                        significant(r["bimodality"]),
                         "yes" if r["bimodal"] else "no",
                     )
                     for _, r in table.iterrows()
@@ -600,7 +596,7 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
             Table(
                 ("outcome", "parameter", *columns),
                 tuple(
-                    (str(r["outcome"]), str(r["parameter"]), *(_fmt(r[c]) for c in columns))
+                    (str(r["outcome"]), str(r["parameter"]), *(significant(r[c]) for c in columns))
                     for _, r in table.iterrows()
                 ),
             ),
