@@ -24,10 +24,6 @@ NO_VALUE = "–"
 """Written where a number is missing (NaN or None): a run that never reached a level."""
 
 
-def _missing(x: float | None) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
-
-
 def exact(x: float) -> str:
     """``3`` for 3.0, ``0.25`` for 0.25, ``1e+06`` for 1e6: a value as a person typed it."""
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
@@ -35,7 +31,7 @@ def exact(x: float) -> str:
 
 def significant(x: float | None) -> str:
     """3 significant digits (``0.432``, ``12.5``), whole from 100 up (``156``), "–" if none."""
-    if x is None or _missing(x):
+    if x is None or math.isnan(x):
         return NO_VALUE
     text = f"{x:.0f}" if abs(x) >= 100 else f"{x:.3g}"
     return "0" if text == "-0" else text
@@ -43,7 +39,7 @@ def significant(x: float | None) -> str:
 
 def percent(x: float | None) -> str:
     """A share in [0, 1] as ``85%`` (``0.4%`` below one percent), "–" if none."""
-    if x is None or _missing(x):
+    if x is None or math.isnan(x):
         return NO_VALUE
     value = 100 * x
     return f"{value:.1f}%" if 0 < abs(value) < 1 else f"{value:.0f}%"
@@ -51,7 +47,7 @@ def percent(x: float | None) -> str:
 
 def signed(x: float | None, percent: bool = False) -> str:
     """A difference: ``+0.12``, ``-3``; with ``percent``, ``+12 pts`` (``+0.4 pts``)."""
-    if x is None or _missing(x):
+    if x is None or math.isnan(x):
         return NO_VALUE
     if percent:
         text = f"{100 * x:+.0f}" if abs(x) >= 0.1 else f"{100 * x:+.1f}".removesuffix(".0")
