@@ -9,11 +9,13 @@ one line on stderr saying so, the traceback saved to a log file, exit status 70.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -32,6 +34,11 @@ from netsim.config.parameters import (
 )
 from netsim.errors import NetsimError
 from netsim.numbers import bracketed, precise
+
+if TYPE_CHECKING:  # for annotations only: --help loads neither rich.progress nor batch
+    from rich.progress import Progress
+
+    from netsim.batch.sweep import SweepReport
 
 EXIT_BAD_INPUT = 2
 EXIT_BUG = 70
@@ -671,19 +678,12 @@ def sweep(
     run is recorded and the sweep goes on; Ctrl-C keeps what finished, and --resume
     continues where the sweep stopped.
     """
-    import signal
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from netsim.batch import engines as runner
+    from netsim.batch import engines
     from netsim.batch import sweep as sweeping
     from netsim.config.experiments import load_experiment
     from netsim.results.files import unique_folder
 
-    if workers is not None and workers < 1:
-        raise fail(f"--workers must be at least 1; got {workers}")
-    if sum([serial, scheduler is not None, workers is not None]) > 1:
-        raise fail("choose one of --serial, --workers N and --scheduler ADDRESS")
+    choice = engines.EngineChoice(serial=serial, workers=workers, scheduler=scheduler)
     if flush_runs < 1:
         raise fail(f"--flush-runs must be at least 1; got {flush_runs}")
     if flush_seconds <= 0:
@@ -696,61 +696,12 @@ def sweep(
     experiment = load_experiment(file)
     sweeping.check_folder(experiment, folder, resume=resume)
     note_results_folder(folder)
-
-    engine: Any
-    if serial:
-        engine = runner.SerialEngine()
-    elif scheduler is not None:
-        engine = runner.DaskEngine(scheduler)
-        try:
-            engine.connect()
-        except ConnectionError as err:
-            raise fail(str(err)) from None
-    else:
-        engine = runner.LocalEngine(
-            workers or min(runner.default_workers(), max(1, experiment.total_runs))
-        )
-
-    def stop(signum: int, frame: Any) -> None:  # SIGTERM (a batch system's notice): as Ctrl-C
-        raise KeyboardInterrupt
-
-    previous_term = signal.signal(signal.SIGTERM, stop)
-    started = time.perf_counter()
-    columns = (
-        TextColumn("sweeping"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("runs · {task.fields[rate]} · ETA {task.fields[eta]} · {task.fields[failed]}"),
-    )
-    shown_errors = 0
     try:
-        with Progress(
-            *columns, console=err_console, transient=True, disable=hide_progress(quiet)
-        ) as bar:
-            task = bar.add_task("sweep", total=experiment.total_runs, rate="", eta="–", failed="")
-
-            def progress(report: Any, outcome: Any) -> None:
-                nonlocal shown_errors
-                elapsed = max(time.perf_counter() - started, 1e-9)
-                rate = report.done / elapsed
-                left = report.total - report.skipped - report.done
-                eta = f"{left / rate:.0f}s" if rate > 0 else "–"
-                bar.update(
-                    task,
-                    completed=report.skipped + report.done,
-                    rate=f"{rate:.1f}/s",
-                    eta=eta,
-                    failed=f"{report.failed} failed",
-                )
-                while shown_errors < len(report.first_errors):
-                    bar.console.print(
-                        f"netsim: run failed: {report.first_errors[shown_errors]}",
-                        markup=False,
-                        highlight=False,
-                        soft_wrap=True,
-                    )
-                    shown_errors += 1
-
+        with (
+            choice.engine(experiment.total_runs) as engine,
+            sweeping.terminate_as_interrupt(),
+            sweep_progress(experiment.total_runs, quiet) as progress,
+        ):
             report = sweeping.run_sweep(
                 experiment,
                 folder,
@@ -762,58 +713,98 @@ def sweep(
             )
     except sweeping.SweepInterrupted as stopped:
         done = stopped.report
-        err_console.print(
+        say(
             f"netsim: interrupted: {done.ok + done.failed} runs saved this session "
             f"({done.skipped + done.ok} of {done.total} done) in {folder}; resume with: "
-            f"netsim sweep {file} --resume --out {folder}",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
+            f"netsim sweep {file} --resume --out {folder}"
         )
         raise typer.Exit(130) from None
     except OSError as err:
         raise fail(f"{folder}: {err.strerror or err}") from None
-    finally:
-        signal.signal(signal.SIGTERM, previous_term)
-        if isinstance(engine, runner.DaskEngine):
-            engine.close()
-    if report.failed > shown_errors and not quiet:
-        err_console.print(
-            f"netsim: {report.failed - shown_errors} more failed runs; see the error column",
-            markup=False,
-            highlight=False,
-        )
     if not quiet:
-        typer.echo(
-            f"sweep: {report.done} runs done ({report.failed} failed), {report.skipped} skipped "
-            f"(done before), {report.total} in the design, {report.seconds:.1f}s "
-            f"on {engine.describe()}"
-        )
+        print_sweep_report(report, engine.describe(), progress.shown)
     if analyse:
-        from netsim.present.sweep_report import analyse_folder
-
-        try:
-            written = (
-                analyse_folder(folder)
-                if figures is None
-                else analyse_folder(folder, figures=figures)
-            )
-        except (NetsimError, OSError) as err:  # the runs are safe on disk whatever analysis does
-            err_console.print(
-                f"netsim: error: analysis failed: {err}; the sweep's results are complete "
-                f"in {folder}",
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
-            raise typer.Exit(1) from None
-        except Exception as err:  # a bug in the analysis: say so, and that the runs are safe
-            raise internal_error(
-                err, note=f"; the sweep's results are complete in {folder}"
-            ) from None
-        if not quiet:
-            typer.echo(f"analysis: {written}")
+        analyse_swept(folder, figures, quiet)
     typer.echo(str(folder) if quiet else f"results: {folder}")
+
+
+def print_sweep_report(report: SweepReport, engine: str, errors_shown: int) -> None:
+    """What a finished sweep did, and how many of its failures were not printed."""
+    if report.failed > errors_shown:
+        say(f"netsim: {report.failed - errors_shown} more failed runs; see the error column")
+    typer.echo(
+        f"sweep: {report.done} runs done ({report.failed} failed), {report.skipped} skipped "
+        f"(done before), {report.total} in the design, {report.seconds:.1f}s on {engine}"
+    )
+
+
+def say(message: str) -> None:
+    """One line to stderr as written (no markup, no highlighting, wrapped by the terminal)."""
+    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+class SweepProgressLine:
+    """A sweep's progress bar on stderr (done, rate, ETA, failures), with each of the
+    first failed runs printed above it as it comes in."""
+
+    def __init__(self, bar: Progress, total: int) -> None:
+        self.bar = bar
+        self.task = bar.add_task("sweep", total=total, rate="", eta="–", failed="")
+        self.shown = 0
+        """Failed runs printed so far (the report keeps the first few)."""
+
+    def __call__(self, report: SweepReport, outcome: object) -> None:
+        eta = "–" if report.eta is None else f"{report.eta:.0f}s"
+        self.bar.update(
+            self.task,
+            completed=report.finished,
+            rate=f"{report.rate:.1f}/s",
+            eta=eta,
+            failed=f"{report.failed} failed",
+        )
+        for error in report.first_errors[self.shown :]:
+            self.bar.console.print(
+                f"netsim: run failed: {error}", markup=False, highlight=False, soft_wrap=True
+            )
+        self.shown = len(report.first_errors)
+
+
+@contextlib.contextmanager
+def sweep_progress(total: int, quiet: bool) -> Iterator[SweepProgressLine]:
+    """The progress line for a sweep of ``total`` runs, shown for the block (unless quiet)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    columns = (
+        TextColumn("sweeping"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs · {task.fields[rate]} · ETA {task.fields[eta]} · {task.fields[failed]}"),
+    )
+    with Progress(
+        *columns, console=err_console, transient=True, disable=hide_progress(quiet)
+    ) as bar:
+        yield SweepProgressLine(bar, total)
+
+
+def analyse_swept(folder: Path, figures: Path | None, quiet: bool) -> None:
+    """Analyse a finished sweep's folder; if the analysis fails, say the runs are safe.
+
+    An analysis that refuses (a NetsimError, or a folder's OSError) exits 1; a bug in it
+    exits 70 with its log, as any bug does.
+    """
+    from netsim.present.sweep_report import analyse_folder
+
+    try:
+        written = (
+            analyse_folder(folder) if figures is None else analyse_folder(folder, figures=figures)
+        )
+    except (NetsimError, OSError) as err:  # the runs are safe on disk whatever analysis does
+        say(f"netsim: error: analysis failed: {err}; the sweep's results are complete in {folder}")
+        raise typer.Exit(1) from None
+    except Exception as err:  # a bug in the analysis: say so, and that the runs are safe
+        raise internal_error(err, note=f"; the sweep's results are complete in {folder}") from None
+    if not quiet:
+        typer.echo(f"analysis: {written}")
 
 
 @app.command("app")

@@ -19,7 +19,13 @@ from typer.testing import CliRunner
 
 import netsim
 from netsim.batch.engines import RunTask, SerialEngine, run_id_of
-from netsim.batch.sweep import SweepError, run_sweep
+from netsim.batch.sweep import (
+    SweepError,
+    SweepInterrupted,
+    SweepReport,
+    run_sweep,
+    terminate_as_interrupt,
+)
 from netsim.cli import app
 from netsim.config.experiments import load_experiment
 from netsim.config.outcomes import SUMMARY_FIELDS
@@ -321,6 +327,65 @@ def test_ctrl_c_flushes_exits_130_and_resume_completes(
     pd.testing.assert_frame_equal(comparable(read_runs(out)), comparable(clean))
 
 
+def test_progress_counts_rate_and_eta_of_a_resumed_session(tmp_path: Path) -> None:
+    """20 of 100 done before; this session 12 finished (2 failed) in 4 s: 3 runs/s, and the
+    68 left take 68/3 s at that rate."""
+    report = SweepReport(tmp_path, total=100, ok=10, failed=2, skipped=20, seconds=4.0)
+    assert (report.done, report.finished, report.left) == (12, 32, 68)
+    assert report.rate == pytest.approx(3.0)
+    assert report.eta == pytest.approx(68 / 3)
+
+
+def test_progress_has_no_eta_before_the_first_run_of_the_session(tmp_path: Path) -> None:
+    report = SweepReport(tmp_path, total=50, skipped=10, seconds=0.0)
+    assert (report.rate, report.eta, report.left) == (0.0, None, 40)
+    assert SweepReport(tmp_path, total=50, skipped=10, seconds=9.0).eta is None
+    finished = SweepReport(tmp_path, total=50, ok=40, skipped=10, seconds=8.0)
+    assert (finished.rate, finished.eta) == (5.0, 0.0)
+
+
+def test_the_report_given_to_progress_is_current(
+    reference: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Each call sees one more run finished and the session's time so far."""
+    path, _ = reference
+    seen: list[tuple[int, float]] = []
+
+    def progress(report: SweepReport, outcome: object) -> None:
+        if outcome is not None:
+            seen.append((report.done, report.seconds))
+
+    run_sweep(load_experiment(path), tmp_path / "out", engine=SerialEngine(), progress=progress)
+    assert [done for done, _ in seen] == list(range(1, 13))
+    seconds = [s for _, s in seen]
+    assert seconds == sorted(seconds) and seconds[0] > 0
+
+
+def test_sigterm_is_taken_as_ctrl_c_inside_the_block_only() -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt), terminate_as_interrupt():
+        signal.raise_signal(signal.SIGTERM)
+    assert signal.getsignal(signal.SIGTERM) is before
+    with terminate_as_interrupt():
+        assert signal.getsignal(signal.SIGTERM) is not before
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_sigterm_stops_a_sweep_as_ctrl_c_does(reference: tuple[Path, Path], tmp_path: Path) -> None:
+    """Terminated after 3 runs: those 3 are on disk, and SweepInterrupted says so."""
+    path, _ = reference
+    out = tmp_path / "out"
+
+    def terminate_after_three(report: SweepReport, outcome: object) -> None:
+        if report.done == 3 and outcome is not None:
+            signal.raise_signal(signal.SIGTERM)
+
+    with pytest.raises(SweepInterrupted) as raised, terminate_as_interrupt():
+        run_sweep(load_experiment(path), out, engine=SerialEngine(), progress=terminate_after_three)
+    assert raised.value.report.done == 3 and raised.value.report.interrupted
+    assert len(read_runs(out)) == 3
+
+
 def error_line(result: object) -> str:
     assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)  # type: ignore[attr-defined]
     lines = result.stderr.splitlines()  # type: ignore[attr-defined]
@@ -400,6 +465,7 @@ def test_sweep_analyses_the_folder_when_asked(
 
     path, _ = reference
     calls: list[Path] = []
+
     def analyse_folder(folder: Path) -> Path:
         calls.append(Path(folder))
         return folder / "report"
