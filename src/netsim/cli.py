@@ -64,8 +64,13 @@ class UserInputError(NetsimError):
     """A mistake in a command-line option itself: reported in one line, exit status 2."""
 
 
+def say(message: str) -> None:
+    """One line to stderr as written (no markup, no highlighting, wrapped by the terminal)."""
+    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
 def fail(message: str) -> typer.Exit:
-    err_console.print(f"netsim: error: {message}", markup=False, highlight=False, soft_wrap=True)
+    say(f"netsim: error: {message}")
     return typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -125,12 +130,7 @@ def internal_error(err: BaseException, note: str = "") -> typer.Exit:
         saved = f"traceback saved to {log}"
     except OSError as log_err:
         saved = f"the traceback could not be saved ({log_err})"
-    err_console.print(
-        f"netsim: internal error (a bug, please report it): {what}; {saved}{note}",
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
-    )
+    say(f"netsim: internal error (a bug, please report it): {what}; {saved}{note}")
     return typer.Exit(EXIT_BUG)
 
 
@@ -302,12 +302,7 @@ def run(
         dropped = base.events_after(steps)
         if dropped:
             listed = ", ".join(f"{e.step}:{e.action}" for e in dropped)
-            err_console.print(
-                f"netsim: note: --steps {steps} ends before these timeline events: {listed}",
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
+            say(f"netsim: note: --steps {steps} ends before these timeline events: {listed}")
         base = base.with_steps(steps)
     params = base.replace(**overrides)
     api.load_member_network(params)  # a bad network file is reported before any work
@@ -375,9 +370,7 @@ def validate(
             chosen = load_scenario(path)
         except ScenarioError as err:
             bad += 1
-            err_console.print(
-                f"netsim: error: {err}", markup=False, highlight=False, soft_wrap=True
-            )
+            say(f"netsim: error: {err}")
             continue
         typer.echo(f"ok: {path} ({chosen.name})")
     if bad:
@@ -498,18 +491,15 @@ def compare(
 
     from netsim.analysis.intervals import outcome_table
     from netsim.batch import compare as comparison
+    from netsim.batch.engines import check_workers
     from netsim.config.outcomes import HEADLINE_OUTCOMES, OUTCOME_LABELS
     from netsim.present import compare_report
     from netsim.results.files import unique_folder
 
-    names = scenarios or []
-    if len(names) < 2:
-        raise fail(f"compare needs at least 2 scenarios; got {len(names)}")
     if replicates is not None and replicates < 1:
         raise fail(f"--replicates must be at least 1; got {replicates}")
-    if workers is not None and workers < 1:
-        raise fail(f"--workers must be at least 1; got {workers}")
-    plan = comparison.plan_comparison(names, replicates, seed, steps)
+    check_workers(workers)
+    plan = comparison.plan_comparison(scenarios or [], replicates, seed, steps)
     folder = out if out is not None else unique_folder(Path("results"), "compare")
     note_results_folder(folder)
 
@@ -539,7 +529,7 @@ def compare(
                     f"(seed {outcome.task.seed}): {outcome.error}"
                 )
                 failed.append(message)
-                bar.console.print(message, markup=False, highlight=False, soft_wrap=True)
+                say(message)
 
         data = comparison.run_comparison(plan, workers, advance)
     try:
@@ -738,11 +728,6 @@ def print_sweep_report(report: SweepReport, engine: str, errors_shown: int) -> N
     )
 
 
-def say(message: str) -> None:
-    """One line to stderr as written (no markup, no highlighting, wrapped by the terminal)."""
-    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
-
-
 class SweepProgressLine:
     """A sweep's progress bar on stderr (done, rate, ETA, failures), with each of the
     first failed runs printed above it as it comes in."""
@@ -763,9 +748,7 @@ class SweepProgressLine:
             failed=f"{report.failed} failed",
         )
         for error in report.first_errors[self.shown :]:
-            self.bar.console.print(
-                f"netsim: run failed: {error}", markup=False, highlight=False, soft_wrap=True
-            )
+            say(f"netsim: run failed: {error}")
         self.shown = len(report.first_errors)
 
 
@@ -853,12 +836,9 @@ def app_command(
     except ValueError:
         loopback = False
     if not loopback:
-        err_console.print(
+        say(
             f"netsim: warning: listening on {host}, beyond this machine: anyone who can reach "
-            "it can use the page (there is no login)",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
+            "it can use the page (there is no login)"
         )
 
     os.environ["SOLARA_APP"] = "netsim.app.page:Page"
@@ -908,6 +888,7 @@ def validate_model(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from netsim.batch.engines import check_workers
     from netsim.results.files import unique_folder
     from netsim.validation import case_ids_all, run_suite
     from netsim.validation.report import write_report
@@ -917,8 +898,7 @@ def validate_model(
     unknown = [c for c in chosen if c not in allowed]
     if unknown:
         raise fail(f"--case {unknown[0]!r} is not a validation case; allowed: {', '.join(allowed)}")
-    if workers is not None and workers < 1:
-        raise fail(f"--workers must be at least 1; got {workers}")
+    check_workers(workers)
     size = "full" if full else "reduced"
     n_workers = min(workers or os.cpu_count() or 1, len(chosen))
     folder = out if out is not None else unique_folder(Path("results"), "validation")
