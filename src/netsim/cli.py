@@ -689,7 +689,6 @@ def sweep(
     try:
         with (
             choice.engine(experiment.total_runs) as engine,
-            sweeping.terminate_as_interrupt(),
             sweep_progress(experiment.total_runs, quiet) as progress,
         ):
             report = sweeping.run_sweep(
@@ -702,13 +701,7 @@ def sweep(
                 progress=progress,
             )
     except sweeping.SweepInterrupted as stopped:
-        done = stopped.report
-        say(
-            f"netsim: interrupted: {done.ok + done.failed} runs saved this session "
-            f"({done.skipped + done.ok} of {done.total} done) in {folder}; resume with: "
-            f"netsim sweep {file} --resume --out {folder}"
-        )
-        raise typer.Exit(130) from None
+        raise interrupted(stopped.report, file) from None
     except OSError as err:
         raise fail(f"{folder}: {err.strerror or err}") from None
     if not quiet:
@@ -716,6 +709,16 @@ def sweep(
     if analyse:
         analyse_swept(folder, figures, quiet)
     typer.echo(str(folder) if quiet else f"results: {folder}")
+
+
+def interrupted(report: SweepReport, file: Path) -> typer.Exit:
+    """Say what an interrupted sweep saved and how to resume it; exit status 130."""
+    say(
+        f"netsim: interrupted: {report.ok + report.failed} runs saved this session "
+        f"({report.skipped + report.ok} of {report.total} done) in {report.out}; resume with: "
+        f"netsim sweep {file} --resume --out {report.out}"
+    )
+    return typer.Exit(130)
 
 
 def print_sweep_report(report: SweepReport, engine: str, errors_shown: int) -> None:

@@ -24,7 +24,6 @@ from netsim.batch.sweep import (
     SweepInterrupted,
     SweepReport,
     run_sweep,
-    terminate_as_interrupt,
 )
 from netsim.cli import app
 from netsim.config.experiments import load_experiment
@@ -361,29 +360,22 @@ def test_the_report_given_to_progress_is_current(
     assert seconds == sorted(seconds) and seconds[0] > 0
 
 
-def test_sigterm_is_taken_as_ctrl_c_inside_the_block_only() -> None:
-    before = signal.getsignal(signal.SIGTERM)
-    with pytest.raises(KeyboardInterrupt), terminate_as_interrupt():
-        signal.raise_signal(signal.SIGTERM)
-    assert signal.getsignal(signal.SIGTERM) is before
-    with terminate_as_interrupt():
-        assert signal.getsignal(signal.SIGTERM) is not before
-    assert signal.getsignal(signal.SIGTERM) is before
-
-
 def test_sigterm_stops_a_sweep_as_ctrl_c_does(reference: tuple[Path, Path], tmp_path: Path) -> None:
-    """Terminated after 3 runs: those 3 are on disk, and SweepInterrupted says so."""
+    """Terminated after 3 runs: those 3 are on disk, SweepInterrupted says so, and SIGTERM's
+    handler is the one from before the sweep again."""
     path, _ = reference
     out = tmp_path / "out"
+    before = signal.getsignal(signal.SIGTERM)
 
     def terminate_after_three(report: SweepReport, outcome: object) -> None:
         if report.done == 3 and outcome is not None:
             signal.raise_signal(signal.SIGTERM)
 
-    with pytest.raises(SweepInterrupted) as raised, terminate_as_interrupt():
+    with pytest.raises(SweepInterrupted) as raised:
         run_sweep(load_experiment(path), out, engine=SerialEngine(), progress=terminate_after_three)
     assert raised.value.report.done == 3 and raised.value.report.interrupted
     assert len(read_runs(out)) == 3
+    assert signal.getsignal(signal.SIGTERM) is before
 
 
 def error_line(result: object) -> str:

@@ -144,15 +144,16 @@ def run_sweep(
     """Run every design point x replicate not yet done; stream rows to ``out`` in parts.
 
     ``engine`` defaults to a local process pool on all cores. Raises :class:`SweepError`
-    if ``out`` cannot be used (or resumed), and :class:`SweepInterrupted` on Ctrl-C
-    after flushing what finished. Failed runs are recorded, never raised.
+    if ``out`` cannot be used (or resumed), and :class:`SweepInterrupted` on Ctrl-C or
+    SIGTERM (a batch system's notice to stop; taken as Ctrl-C while the sweep runs, in the
+    main thread) after flushing what finished. Failed runs are recorded, never raised.
     """
     if flush_runs < 1 or flush_seconds <= 0:
         raise SweepError("flush_runs must be at least 1 and flush_seconds above 0")
     out = Path(out)
     if engine is None:
         engine = LocalEngine(min(default_workers(), max(1, experiment.total_runs)))
-    with _folder_lock(out):
+    with _terminate_as_interrupt(), _folder_lock(out):
         _check_contents(experiment, out, resume)
         return _run_locked(experiment, out, engine, resume, flush_runs, flush_seconds, progress)
 
@@ -485,13 +486,12 @@ def _tasks(experiment: Experiment, done: DoneRuns, recorder: _Recorder) -> Itera
 
 
 @contextlib.contextmanager
-def terminate_as_interrupt() -> Iterator[None]:
+def _terminate_as_interrupt() -> Iterator[None]:
     """Take SIGTERM (a batch system's notice to stop) as Ctrl-C for the block.
 
-    Around :func:`run_sweep`, a terminated sweep then flushes what finished and raises
-    :class:`SweepInterrupted`, as Ctrl-C does, instead of dying with its last runs
-    unsaved. The handler before is restored after. Only the main thread can handle
-    signals; elsewhere this does nothing.
+    So a terminated sweep flushes what finished and raises :class:`SweepInterrupted`, as
+    Ctrl-C does, instead of dying with its last runs unsaved. The handler before is
+    restored after. Only the main thread can handle signals; elsewhere this does nothing.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
