@@ -33,7 +33,7 @@ from netsim.config.parameters import (
     unknown_field_message,
 )
 from netsim.errors import NetsimError
-from netsim.numbers import bracketed, precise
+from netsim.numbers import bracketed, percent, precise, significant
 
 if TYPE_CHECKING:  # for annotations only: --help loads neither rich.progress nor batch
     from rich.progress import Progress
@@ -343,7 +343,7 @@ def print_summary(
     table.add_column("value", justify="right")
     for key, value in summary.items():
         if isinstance(value, float):
-            text = "never" if value != value else f"{value:.3g}"
+            text = "never" if value != value else significant(value)
         else:
             text = str(value)
         table.add_row(key.replace("_", " "), text)
@@ -555,7 +555,7 @@ def compare(
         cells = []
         for slug in data.order:
             mean = rows.loc[slug, "mean"] if slug in rows.index else float("nan")
-            cells.append("–" if mean != mean else f"{mean:.0%}")
+            cells.append(percent(mean))
         table.add_row(OUTCOME_LABELS.get(outcome, outcome), *cells)
     console.print(table)
     typer.echo(f"report: {folder / 'report.html'}")
