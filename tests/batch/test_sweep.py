@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -306,23 +307,42 @@ def test_resume_after_sigkill_loses_and_duplicates_nothing(
 
 
 def test_ctrl_c_flushes_exits_130_and_resume_completes(
-    killable: tuple[Path, pd.DataFrame, pd.DataFrame], tmp_path: Path
+    killable: tuple[Path, pd.DataFrame, pd.DataFrame],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Ctrl-C (a real SIGINT) once the 5th run has finished: those 5 are on disk, the exit
+    is 130 with one line saying how to resume, and the resume runs the other 35 once each.
+
+    The signal is raised from the sweep's progress callback, so it lands after the same
+    run however fast or busy the machine is (two local workers still run the sweep)."""
+    from netsim.batch import sweep as sweeping
+
     path, clean, _ = killable
     out = tmp_path / "out"
-    process = sweep_process(path, out, "--workers", "2")
-    wait_for_part(out, process)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
-    message = stderr.decode()
-    assert process.returncode == 130, message
-    assert f"resume with: netsim sweep {path} --resume --out {out}" in message.replace("\n", "")
-    assert "Traceback" not in message
+    real_run_sweep = sweeping.run_sweep
+
+    def ctrl_c_after_five_runs(*args: Any, progress: sweeping.Progress, **kwargs: Any) -> Any:
+        def progress_then_ctrl_c(report: SweepReport, outcome: object) -> None:
+            progress(report, outcome)
+            if outcome is not None and report.done == 5:
+                signal.raise_signal(signal.SIGINT)
+
+        return real_run_sweep(*args, progress=progress_then_ctrl_c, **kwargs)
+
+    monkeypatch.setattr(sweeping, "run_sweep", ctrl_c_after_five_runs)
+    args = ["sweep", str(path), "--out", str(out), "--no-analyse", "--flush-runs", "2"]
+    result = make_runner().invoke(app, [*args, "--workers", "2", "--quiet"])
+    assert result.exit_code == 130, (result.stderr, result.exception)
+    assert result.stderr.splitlines() == [
+        f"netsim: interrupted: 5 runs saved this session (5 of 40 done) in {out}; "
+        f"resume with: netsim sweep {path} --resume --out {out}"
+    ]
     saved = pd.read_parquet(out / "runs")
-    assert len(saved) >= 2 and saved["run_id"].is_unique
+    assert len(saved) == 5 and saved["run_id"].is_unique
 
     report = run_sweep(load_experiment(path), out, engine=SerialEngine(), resume=True)
-    assert report.skipped == len(saved) and report.ok == 40 - len(saved)
+    assert (report.skipped, report.ok, report.failed) == (5, 35, 0)
     pd.testing.assert_frame_equal(comparable(read_runs(out)), comparable(clean))
 
 
