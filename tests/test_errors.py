@@ -13,6 +13,7 @@ from netsim import api
 from netsim.analysis.summaries import AnalysisError
 from netsim.app.session import ReplayError
 from netsim.batch.compare import CompareError
+from netsim.batch.engines import EngineError
 from netsim.batch.sweep import SweepError
 from netsim.cli import UserInputError
 from netsim.config.member_network import NetworkFileError
@@ -27,6 +28,7 @@ SRC = Path(netsim.__file__).resolve().parent
 KINDS = [
     AnalysisError,
     CompareError,
+    EngineError,
     NetworkFileError,
     ParameterError,
     ReplayError,

@@ -9,11 +9,13 @@ one line on stderr saying so, the traceback saved to a log file, exit status 70.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -31,7 +33,12 @@ from netsim.config.parameters import (
     unknown_field_message,
 )
 from netsim.errors import NetsimError
-from netsim.numbers import bracketed, precise
+from netsim.numbers import bracketed, percent, precise, significant
+
+if TYPE_CHECKING:  # for annotations only: --help loads neither rich.progress nor batch
+    from rich.progress import Progress
+
+    from netsim.batch.sweep import SweepReport
 
 EXIT_BAD_INPUT = 2
 EXIT_BUG = 70
@@ -57,8 +64,13 @@ class UserInputError(NetsimError):
     """A mistake in a command-line option itself: reported in one line, exit status 2."""
 
 
+def say(message: str) -> None:
+    """One line to stderr as written (no markup, no highlighting, wrapped by the terminal)."""
+    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
 def fail(message: str) -> typer.Exit:
-    err_console.print(f"netsim: error: {message}", markup=False, highlight=False, soft_wrap=True)
+    say(f"netsim: error: {message}")
     return typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -118,12 +130,7 @@ def internal_error(err: BaseException, note: str = "") -> typer.Exit:
         saved = f"traceback saved to {log}"
     except OSError as log_err:
         saved = f"the traceback could not be saved ({log_err})"
-    err_console.print(
-        f"netsim: internal error (a bug, please report it): {what}; {saved}{note}",
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
-    )
+    say(f"netsim: internal error (a bug, please report it): {what}; {saved}{note}")
     return typer.Exit(EXIT_BUG)
 
 
@@ -295,12 +302,7 @@ def run(
         dropped = base.events_after(steps)
         if dropped:
             listed = ", ".join(f"{e.step}:{e.action}" for e in dropped)
-            err_console.print(
-                f"netsim: note: --steps {steps} ends before these timeline events: {listed}",
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
+            say(f"netsim: note: --steps {steps} ends before these timeline events: {listed}")
         base = base.with_steps(steps)
     params = base.replace(**overrides)
     api.load_member_network(params)  # a bad network file is reported before any work
@@ -341,7 +343,7 @@ def print_summary(
     table.add_column("value", justify="right")
     for key, value in summary.items():
         if isinstance(value, float):
-            text = "never" if value != value else f"{value:.3g}"
+            text = "never" if value != value else significant(value)
         else:
             text = str(value)
         table.add_row(key.replace("_", " "), text)
@@ -368,9 +370,7 @@ def validate(
             chosen = load_scenario(path)
         except ScenarioError as err:
             bad += 1
-            err_console.print(
-                f"netsim: error: {err}", markup=False, highlight=False, soft_wrap=True
-            )
+            say(f"netsim: error: {err}")
             continue
         typer.echo(f"ok: {path} ({chosen.name})")
     if bad:
@@ -491,18 +491,15 @@ def compare(
 
     from netsim.analysis.intervals import outcome_table
     from netsim.batch import compare as comparison
+    from netsim.batch.engines import check_workers
     from netsim.config.outcomes import HEADLINE_OUTCOMES, OUTCOME_LABELS
     from netsim.present import compare_report
     from netsim.results.files import unique_folder
 
-    names = scenarios or []
-    if len(names) < 2:
-        raise fail(f"compare needs at least 2 scenarios; got {len(names)}")
     if replicates is not None and replicates < 1:
         raise fail(f"--replicates must be at least 1; got {replicates}")
-    if workers is not None and workers < 1:
-        raise fail(f"--workers must be at least 1; got {workers}")
-    plan = comparison.plan_comparison(names, replicates, seed, steps)
+    check_workers(workers)
+    plan = comparison.plan_comparison(scenarios or [], replicates, seed, steps)
     folder = out if out is not None else unique_folder(Path("results"), "compare")
     note_results_folder(folder)
 
@@ -532,7 +529,7 @@ def compare(
                     f"(seed {outcome.task.seed}): {outcome.error}"
                 )
                 failed.append(message)
-                bar.console.print(message, markup=False, highlight=False, soft_wrap=True)
+                say(message)
 
         data = comparison.run_comparison(plan, workers, advance)
     try:
@@ -558,7 +555,7 @@ def compare(
         cells = []
         for slug in data.order:
             mean = rows.loc[slug, "mean"] if slug in rows.index else float("nan")
-            cells.append("–" if mean != mean else f"{mean:.0%}")
+            cells.append(percent(mean))
         table.add_row(OUTCOME_LABELS.get(outcome, outcome), *cells)
     console.print(table)
     typer.echo(f"report: {folder / 'report.html'}")
@@ -671,19 +668,12 @@ def sweep(
     run is recorded and the sweep goes on; Ctrl-C keeps what finished, and --resume
     continues where the sweep stopped.
     """
-    import signal
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from netsim.batch import engines as runner
+    from netsim.batch import engines
     from netsim.batch import sweep as sweeping
     from netsim.config.experiments import load_experiment
     from netsim.results.files import unique_folder
 
-    if workers is not None and workers < 1:
-        raise fail(f"--workers must be at least 1; got {workers}")
-    if sum([serial, scheduler is not None, workers is not None]) > 1:
-        raise fail("choose one of --serial, --workers N and --scheduler ADDRESS")
+    choice = engines.EngineChoice(serial=serial, workers=workers, scheduler=scheduler)
     if flush_runs < 1:
         raise fail(f"--flush-runs must be at least 1; got {flush_runs}")
     if flush_seconds <= 0:
@@ -696,61 +686,11 @@ def sweep(
     experiment = load_experiment(file)
     sweeping.check_folder(experiment, folder, resume=resume)
     note_results_folder(folder)
-
-    engine: Any
-    if serial:
-        engine = runner.SerialEngine()
-    elif scheduler is not None:
-        engine = runner.DaskEngine(scheduler)
-        try:
-            engine.connect()
-        except ConnectionError as err:
-            raise fail(str(err)) from None
-    else:
-        engine = runner.LocalEngine(
-            workers or min(runner.default_workers(), max(1, experiment.total_runs))
-        )
-
-    def stop(signum: int, frame: Any) -> None:  # SIGTERM (a batch system's notice): as Ctrl-C
-        raise KeyboardInterrupt
-
-    previous_term = signal.signal(signal.SIGTERM, stop)
-    started = time.perf_counter()
-    columns = (
-        TextColumn("sweeping"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("runs · {task.fields[rate]} · ETA {task.fields[eta]} · {task.fields[failed]}"),
-    )
-    shown_errors = 0
     try:
-        with Progress(
-            *columns, console=err_console, transient=True, disable=hide_progress(quiet)
-        ) as bar:
-            task = bar.add_task("sweep", total=experiment.total_runs, rate="", eta="–", failed="")
-
-            def progress(report: Any, outcome: Any) -> None:
-                nonlocal shown_errors
-                elapsed = max(time.perf_counter() - started, 1e-9)
-                rate = report.done / elapsed
-                left = report.total - report.skipped - report.done
-                eta = f"{left / rate:.0f}s" if rate > 0 else "–"
-                bar.update(
-                    task,
-                    completed=report.skipped + report.done,
-                    rate=f"{rate:.1f}/s",
-                    eta=eta,
-                    failed=f"{report.failed} failed",
-                )
-                while shown_errors < len(report.first_errors):
-                    bar.console.print(
-                        f"netsim: run failed: {report.first_errors[shown_errors]}",
-                        markup=False,
-                        highlight=False,
-                        soft_wrap=True,
-                    )
-                    shown_errors += 1
-
+        with (
+            choice.engine(experiment.total_runs) as engine,
+            sweep_progress(experiment.total_runs, quiet) as progress,
+        ):
             report = sweeping.run_sweep(
                 experiment,
                 folder,
@@ -761,59 +701,96 @@ def sweep(
                 progress=progress,
             )
     except sweeping.SweepInterrupted as stopped:
-        done = stopped.report
-        err_console.print(
-            f"netsim: interrupted: {done.ok + done.failed} runs saved this session "
-            f"({done.skipped + done.ok} of {done.total} done) in {folder}; resume with: "
-            f"netsim sweep {file} --resume --out {folder}",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
-        raise typer.Exit(130) from None
+        raise interrupted(stopped.report, file) from None
     except OSError as err:
         raise fail(f"{folder}: {err.strerror or err}") from None
-    finally:
-        signal.signal(signal.SIGTERM, previous_term)
-        if isinstance(engine, runner.DaskEngine):
-            engine.close()
-    if report.failed > shown_errors and not quiet:
-        err_console.print(
-            f"netsim: {report.failed - shown_errors} more failed runs; see the error column",
-            markup=False,
-            highlight=False,
-        )
     if not quiet:
-        typer.echo(
-            f"sweep: {report.done} runs done ({report.failed} failed), {report.skipped} skipped "
-            f"(done before), {report.total} in the design, {report.seconds:.1f}s "
-            f"on {engine.describe()}"
-        )
+        print_sweep_report(report, engine.describe(), progress.shown)
     if analyse:
-        from netsim.present.sweep_report import analyse_folder
-
-        try:
-            written = (
-                analyse_folder(folder)
-                if figures is None
-                else analyse_folder(folder, figures=figures)
-            )
-        except (NetsimError, OSError) as err:  # the runs are safe on disk whatever analysis does
-            err_console.print(
-                f"netsim: error: analysis failed: {err}; the sweep's results are complete "
-                f"in {folder}",
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
-            raise typer.Exit(1) from None
-        except Exception as err:  # a bug in the analysis: say so, and that the runs are safe
-            raise internal_error(
-                err, note=f"; the sweep's results are complete in {folder}"
-            ) from None
-        if not quiet:
-            typer.echo(f"analysis: {written}")
+        analyse_swept(folder, figures, quiet)
     typer.echo(str(folder) if quiet else f"results: {folder}")
+
+
+def interrupted(report: SweepReport, file: Path) -> typer.Exit:
+    """Say what an interrupted sweep saved and how to resume it; exit status 130."""
+    say(
+        f"netsim: interrupted: {report.ok + report.failed} runs saved this session "
+        f"({report.skipped + report.ok} of {report.total} done) in {report.out}; resume with: "
+        f"netsim sweep {file} --resume --out {report.out}"
+    )
+    return typer.Exit(130)
+
+
+def print_sweep_report(report: SweepReport, engine: str, errors_shown: int) -> None:
+    """What a finished sweep did, and how many of its failures were not printed."""
+    if report.failed > errors_shown:
+        say(f"netsim: {report.failed - errors_shown} more failed runs; see the error column")
+    typer.echo(
+        f"sweep: {report.done} runs done ({report.failed} failed), {report.skipped} skipped "
+        f"(done before), {report.total} in the design, {report.seconds:.1f}s on {engine}"
+    )
+
+
+class SweepProgressLine:
+    """A sweep's progress bar on stderr (done, rate, ETA, failures), with each of the
+    first failed runs printed above it as it comes in."""
+
+    def __init__(self, bar: Progress, total: int) -> None:
+        self.bar = bar
+        self.task = bar.add_task("sweep", total=total, rate="", eta="–", failed="")
+        self.shown = 0
+        """Failed runs printed so far (the report keeps the first few)."""
+
+    def __call__(self, report: SweepReport, outcome: object) -> None:
+        eta = "–" if report.eta is None else f"{report.eta:.0f}s"
+        self.bar.update(
+            self.task,
+            completed=report.finished,
+            rate=f"{report.rate:.1f}/s",
+            eta=eta,
+            failed=f"{report.failed} failed",
+        )
+        for error in report.first_errors[self.shown :]:
+            say(f"netsim: run failed: {error}")
+        self.shown = len(report.first_errors)
+
+
+@contextlib.contextmanager
+def sweep_progress(total: int, quiet: bool) -> Iterator[SweepProgressLine]:
+    """The progress line for a sweep of ``total`` runs, shown for the block (unless quiet)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    columns = (
+        TextColumn("sweeping"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs · {task.fields[rate]} · ETA {task.fields[eta]} · {task.fields[failed]}"),
+    )
+    with Progress(
+        *columns, console=err_console, transient=True, disable=hide_progress(quiet)
+    ) as bar:
+        yield SweepProgressLine(bar, total)
+
+
+def analyse_swept(folder: Path, figures: Path | None, quiet: bool) -> None:
+    """Analyse a finished sweep's folder; if the analysis fails, say the runs are safe.
+
+    An analysis that refuses (a NetsimError, or a folder's OSError) exits 1; a bug in it
+    exits 70 with its log, as any bug does.
+    """
+    from netsim.present.sweep_report import analyse_folder
+
+    try:
+        written = (
+            analyse_folder(folder) if figures is None else analyse_folder(folder, figures=figures)
+        )
+    except (NetsimError, OSError) as err:  # the runs are safe on disk whatever analysis does
+        say(f"netsim: error: analysis failed: {err}; the sweep's results are complete in {folder}")
+        raise typer.Exit(1) from None
+    except Exception as err:  # a bug in the analysis: say so, and that the runs are safe
+        raise internal_error(err, note=f"; the sweep's results are complete in {folder}") from None
+    if not quiet:
+        typer.echo(f"analysis: {written}")
 
 
 @app.command("app")
@@ -862,12 +839,9 @@ def app_command(
     except ValueError:
         loopback = False
     if not loopback:
-        err_console.print(
+        say(
             f"netsim: warning: listening on {host}, beyond this machine: anyone who can reach "
-            "it can use the page (there is no login)",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
+            "it can use the page (there is no login)"
         )
 
     os.environ["SOLARA_APP"] = "netsim.app.page:Page"
@@ -917,6 +891,7 @@ def validate_model(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from netsim.batch.engines import check_workers
     from netsim.results.files import unique_folder
     from netsim.validation import case_ids_all, run_suite
     from netsim.validation.report import write_report
@@ -926,8 +901,7 @@ def validate_model(
     unknown = [c for c in chosen if c not in allowed]
     if unknown:
         raise fail(f"--case {unknown[0]!r} is not a validation case; allowed: {', '.join(allowed)}")
-    if workers is not None and workers < 1:
-        raise fail(f"--workers must be at least 1; got {workers}")
+    check_workers(workers)
     size = "full" if full else "reduced"
     n_workers = min(workers or os.cpu_count() or 1, len(chosen))
     folder = out if out is not None else unique_folder(Path("results"), "validation")
