@@ -39,7 +39,9 @@ class Outcome:
     the outcomes whose Sobol/Morris indices are computed, 0 if none.
     ``probability_name``: for a flag, the name of its probability ("P(...)").
     ``spread_of``: for a flag, the continuous outcome whose distribution per level
-    shows whether the flag's transition is bimodal.
+    shows whether the flag's transition is bimodal. ``run_label``: one of the flags a
+    run is labelled by (``analysis.summaries.label_runs``; their stability over the
+    horizon is checked by ``netsim.batch.label_stability``).
     """
 
     name: str
@@ -52,6 +54,7 @@ class Outcome:
     sensitivity: int = 0
     probability_name: str | None = None
     spread_of: str | None = None
+    run_label: bool = False
 
     @property
     def aggregation(self) -> str:
@@ -150,6 +153,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         curve=1,
         probability_name="critical mass",
         spread_of="final_active_share",
+        run_label=True,
     ),
     Outcome(
         "fizzled_out",
@@ -163,6 +167,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         curve=2,
         probability_name="fizzle-out",
         spread_of="final_active_share",
+        run_label=True,
     ),
     Outcome(
         "spread",
@@ -173,6 +178,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         curve=3,
         probability_name="spread",
         spread_of="final_adoption",
+        run_label=True,
     ),
 )
 
@@ -195,6 +201,8 @@ OUTCOME_LABELS: dict[str, str] = {o.name: o.label for o in OUTCOMES}
 """Summary field -> short label for tables and figures."""
 BOOLEAN_OUTCOMES: tuple[str, ...] = tuple(o.name for o in OUTCOMES if o.kind == "flag")
 """Yes/no summary fields: the outcomes a tipping point can be found for."""
+RUN_LABELS: tuple[str, ...] = tuple(o.name for o in OUTCOMES if o.run_label)
+"""The yes/no fields a run is labelled by, in summary order."""
 CURVE_OUTCOMES: tuple[str, ...] = tuple(
     o.name for o in sorted((o for o in OUTCOMES if o.curve), key=lambda o: o.curve)
 )
