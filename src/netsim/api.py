@@ -119,7 +119,7 @@ def run(
         seed=seed,
         table=table,
         # the summary of the table just built (model.summary() would build it again)
-        summary=metrics.summarise(table, model.params.critical_mass_share),
+        summary=metrics.summarise(table),
         model=model,
     )
 

@@ -29,23 +29,15 @@ SETTLED = "settled"
 summaries made before it existed: then not reported)."""
 
 
-def horizon_summaries(
-    table: pd.DataFrame, horizon: int, critical_mass_share: float
-) -> tuple[dict[str, Any], dict[str, Any]]:
+def horizon_summaries(table: pd.DataFrame, horizon: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """The summary of ``table``'s first ``horizon`` steps (rows 0..horizon) and of all of it."""
     if horizon < 0 or int(table["step"].iloc[-1]) < horizon:
         raise ValueError(f"the table ends before step {horizon}")
     prefix = table[table["step"] <= horizon].reset_index(drop=True)
-    return summarise(prefix, critical_mass_share), summarise(table, critical_mass_share)
+    return summarise(prefix), summarise(table)
 
 
-def stability_record(
-    scenario: str,
-    seed: int,
-    horizon: int,
-    table: pd.DataFrame,
-    critical_mass_share: float,
-) -> dict[str, Any]:
+def stability_record(scenario: str, seed: int, horizon: int, table: pd.DataFrame) -> dict[str, Any]:
     """One run's row: each label (and ``settled``) at T (``<name>_T``) and at 2T (``<name>_2T``).
 
     ``table`` is the run's per-step table to at least step 2 x ``horizon`` (longer is cut).
@@ -53,7 +45,7 @@ def stability_record(
     longest = table[table["step"] <= 2 * horizon].reset_index(drop=True)
     if int(longest["step"].iloc[-1]) < 2 * horizon:
         raise ValueError(f"the table ends before step {2 * horizon}")
-    at_t, at_2t = horizon_summaries(longest, horizon, critical_mass_share)
+    at_t, at_2t = horizon_summaries(longest, horizon)
     row: dict[str, Any] = {"scenario": scenario, "seed": seed, "horizon": horizon}
     for name in (*RUN_LABELS, SETTLED):
         if name in at_t:

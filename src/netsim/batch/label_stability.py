@@ -35,6 +35,7 @@ from netsim.analysis.label_stability import (
     report_lines,
     stability_record,
 )
+from netsim.analysis.summaries import AnalysisError
 from netsim.batch.engines import RunTask, run_tasks
 from netsim.config.parameters import Parameters
 from netsim.config.scenarios import Scenario, default_scenario, library, load_scenario, resolve
@@ -86,8 +87,13 @@ class StabilityCheck:
 
 
 def check_scenarios() -> list[Scenario]:
-    """What the full check covers: the embedded default, then every library scenario."""
-    return [default_scenario(), *library()]
+    """What the full check covers: the embedded default, then every library scenario
+    (the default once, if the library also holds it as a file)."""
+    scenarios = library()
+    default = default_scenario()
+    if any(s.slug == default.slug or s.parameters == default.parameters for s in scenarios):
+        return scenarios
+    return [default, *scenarios]
 
 
 def named_scenario(name: str) -> Scenario:
@@ -115,6 +121,8 @@ def check_label_stability(
     excepted: dict[str, str] = {}
     plans: dict[str, tuple[int, Parameters]] = {}
     for scenario in chosen:
+        if scenario.slug in plans or scenario.slug in excepted:
+            raise AnalysisError(f"scenario {scenario.slug!r} is named twice")
         params = scenario.parameters
         if overrides:
             params = params.replace(**overrides)
@@ -137,10 +145,8 @@ def check_label_stability(
         if outcome.table is None:
             raise RuntimeError(f"a run of the label check failed: {outcome.error}")
         slug = outcome.task.labels["scenario"]
-        t, params = plans[slug]
-        rows.append(
-            stability_record(slug, outcome.task.seed, t, outcome.table, params.critical_mass_share)
-        )
+        t = plans[slug][0]
+        rows.append(stability_record(slug, outcome.task.seed, t, outcome.table))
     records = pd.DataFrame(rows)
     if not records.empty:
         order = {slug: i for i, slug in enumerate(plans)}
@@ -182,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         overrides = {} if args.population is None else {"eligible_population": args.population}
         if args.seeds < 1 or (args.horizon is not None and args.horizon < 1):
-            raise NetsimError("--seeds and --horizon must be whole numbers >= 1")
+            raise AnalysisError("--seeds and --horizon must be whole numbers >= 1")
         check = check_label_stability(
             scenarios,
             range(1, args.seeds + 1),

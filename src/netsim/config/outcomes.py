@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from netsim.numbers import exact, percent
+
 Kind = Literal["share", "weeks", "count", "flag"]
 """share: a fraction in [0, 1]; weeks: a step number (NaN when never reached);
 count: members; flag: yes/no."""
@@ -26,6 +28,44 @@ runs that say yes (Wilson interval)."""
 
 ARROW_TYPES = {"share": "float64", "weeks": "float64", "count": "int64", "flag": "bool"}
 """Column type of each kind in Parquet tables (pyarrow type names)."""
+
+# --- the run labels' settled states (issue 13: labels that hold) --------------------------
+# metrics.summarise applies these; the outcomes' meanings below are worded from them.
+
+SETTLE_WEEKS = 13
+"""Weeks (a quarter) over which a state must last, at the end of a run, to count as
+settled. Over every library scenario x 20 seeds, a network that had been dormant or
+self-sustaining for a quarter at week 156 was still so at week 312 in all but one run (it
+churns around the dormant line); a longer window only delays the labels, as a network that
+takes off or collapses crosses the dormant band within a few weeks."""
+
+HOLD_TOLERANCE = 0.10
+"""A state holds (is not in decline) if the last week's value is at least 90% of the
+highest in the last SETTLE_WEEKS weeks: a network or an idea losing more than a tenth in
+a quarter is on its way down; a near-full network moves by a few members a week."""
+
+DORMANT_SHARE = 0.05
+"""Active members below this share of the eligible population: a dormant network. It sits
+well below where the model tips (issue 13 measured 12-15% active for the default; the
+one-third mark is the seeds' claim, not a threshold); a collapsed network's few active
+members churn between none and about this share (0-25 of 500, a founding core's size)."""
+
+FOUNDER_MULTIPLE = 3
+"""A self-sustaining network holds at least this many times its founding core: it has
+grown well beyond the founders and the few people they bring in themselves (a collapsed
+default network's active membership churns at up to about twice its 12 founders)."""
+
+SUSTAINING_CAP_SHARE = 0.5
+"""...or half the eligible population if that is fewer: a founding core of more than a
+sixth of the eligible population cannot triple, and a network that keeps half the
+eligible population active is past any tipping point."""
+
+COLLAPSE_SHARE = 0.5
+"""A network that ends below DORMANT_SHARE having lost at least this share of its peak
+active membership has collapsed into the dormant band, before a full quarter there."""
+
+SPREAD_ADOPTION = 0.5
+"""Adoption share (of the eligible population) at which an idea has spread: a majority."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +187,14 @@ OUTCOMES: tuple[Outcome, ...] = (
         "flag",
         "yes/no",
         "reaches critical mass",
-        "active_share >= critical_mass_share for 4 consecutive steps",
+        "the network is self-sustaining at the end: in each of the last "
+        f"{SETTLE_WEEKS} weeks at least {FOUNDER_MULTIPLE} times the founding core (the "
+        f"active members at step 0) were active, or {percent(SUSTAINING_CAP_SHARE)} of the "
+        "eligible population if that is fewer, and never fewer than "
+        f"{percent(DORMANT_SHARE)} of it; and the last week's active members are at least "
+        f"{percent(1 - HOLD_TOLERANCE)} of the most in those weeks (not in decline). The "
+        "one-third mark (critical_mass_share) is no threshold here: it stays the seeds' "
+        "reference line",
         headline=1,
         sensitivity=3,
         curve=1,
@@ -160,9 +207,11 @@ OUTCOMES: tuple[Outcome, ...] = (
         "flag",
         "yes/no",
         "fizzles out",
-        "started to grow or spread, then lost it: final active <= half the peak "
-        "(peak above the founding core), or final adoption <= half a peak adoption that was "
-        "at least twice the starting adoption",
+        "the idea died out or the network went dormant: nobody holds any idea at the last "
+        "step (no one takes it up again unless champions are recruited later), or fewer than "
+        f"{percent(DORMANT_SHARE)} of the eligible population were active in each of the "
+        f"last {SETTLE_WEEKS} weeks, or fewer than that at the last step after losing at "
+        f"least {percent(COLLAPSE_SHARE)} of the peak active membership",
         headline=2,
         curve=2,
         probability_name="fizzle-out",
@@ -173,12 +222,30 @@ OUTCOMES: tuple[Outcome, ...] = (
         "spread",
         "flag",
         "yes/no",
-        "idea spreads (final adoption >= 50%)",
-        "final adoption_share >= 0.5",
+        f"idea spreads (adoption >= {percent(SPREAD_ADOPTION)}, holding)",
+        f"adoption_share >= {exact(SPREAD_ADOPTION)} at the last step and at least "
+        f"{percent(1 - HOLD_TOLERANCE)} of its highest in the last {SETTLE_WEEKS} weeks "
+        "(not in decline)",
         curve=3,
         probability_name="spread",
         spread_of="final_adoption",
         run_label=True,
+    ),
+    Outcome(
+        "settled",
+        "flag",
+        "yes/no",
+        "labels settled",
+        "the labels' states were settled at the last step, so a longer run would almost "
+        "surely keep them: "
+        f"the network was dormant (fewer than {percent(DORMANT_SHARE)} of the eligible "
+        f"population active in each of the last {SETTLE_WEEKS} weeks) and the idea had not "
+        "spread, or the network was self-sustaining (critical_mass_reached) and the idea "
+        "had died out or spread. Otherwise the run ended while a label could still change: "
+        "run it longer (netsim run --steps until-settled)",
+        headline=5,
+        probability_name="settled labels",
+        spread_of="final_active_share",
     ),
 )
 

@@ -190,7 +190,7 @@ class NetworkModel(mesa.Model):
 
     def summary(self) -> dict[str, Any]:
         """The per-run summary so far (rules in config.outcomes.SUMMARY_FIELDS)."""
-        return metrics.summarise(self.table(), self.params.critical_mass_share)
+        return metrics.summarise(self.table())
 
     def intervene(self, action: str, amount: float = 1.0) -> None:
         """Schedule a shock or intervention for the next step (the browser view's buttons)."""
