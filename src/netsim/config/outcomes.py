@@ -236,13 +236,15 @@ OUTCOMES: tuple[Outcome, ...] = (
         "flag",
         "yes/no",
         "labels settled",
-        "the labels' states were settled at the last step, so a longer run would almost "
-        "surely keep them: "
+        "the labels' states were settled at the last step, so a longer run would very likely "
+        "keep them: "
         f"the network was dormant (fewer than {percent(DORMANT_SHARE)} of the eligible "
         f"population active in each of the last {SETTLE_WEEKS} weeks) and the idea had not "
         "spread, or the network was self-sustaining (critical_mass_reached) and the idea "
-        "had died out or spread. Otherwise the run ended while a label could still change: "
-        "run it longer (netsim run --steps until-settled)",
+        "had died out or had spread (spread, and adoption at or above "
+        f"{percent(SPREAD_ADOPTION)} in each of the last {SETTLE_WEEKS} weeks). Otherwise "
+        "the run ended while a label could still change: run it longer (netsim run --steps "
+        "until-settled)",
         headline=5,
         probability_name="settled labels",
         spread_of="final_active_share",

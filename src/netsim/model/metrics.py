@@ -367,6 +367,8 @@ class LabelStates(NamedTuple):
     """Nobody holds any idea at the last step."""
     spread: bool
     """Adoption at or above SPREAD_ADOPTION and holding."""
+    spread_sustained: bool
+    """Adoption at or above SPREAD_ADOPTION in each of the last SETTLE_WEEKS weeks."""
 
     @property
     def fizzled_out(self) -> bool:
@@ -375,9 +377,9 @@ class LabelStates(NamedTuple):
     @property
     def settled(self) -> bool:
         """Every label's state is settled: dormant and not spread, or self-sustaining
-        with the idea extinct or spread (see the ``settled`` outcome)."""
+        with the idea extinct or spread for a quarter (see the ``settled`` outcome)."""
         return (self.dormant and not self.spread) or (
-            self.self_sustaining and (self.extinct or self.spread)
+            self.self_sustaining and (self.extinct or (self.spread and self.spread_sustained))
         )
 
 
@@ -406,11 +408,15 @@ def label_states(active: np.ndarray, adoption: np.ndarray, eligible: int) -> Lab
         final_active < dormant_level and final_active <= (1 - COLLAPSE_SHARE) * active.max()
     )
     final_adoption = float(adoption[-1])
+    recent = adoption[-SETTLE_WEEKS:]
     spread = bool(
         final_adoption >= SPREAD_ADOPTION - LEVEL_TOLERANCE
-        and final_adoption >= (1 - HOLD_TOLERANCE) * float(adoption[-SETTLE_WEEKS:].max())
+        and final_adoption >= (1 - HOLD_TOLERANCE) * float(recent.max())
     )
-    return LabelStates(self_sustaining, dormant, collapsed, final_adoption <= 0.0, spread)
+    sustained = bool(full and float(recent.min()) >= SPREAD_ADOPTION - LEVEL_TOLERANCE)
+    return LabelStates(
+        self_sustaining, dormant, collapsed, final_adoption <= 0.0, spread, sustained
+    )
 
 
 def eligible_population(table: pd.DataFrame) -> int:
