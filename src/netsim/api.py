@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from netsim.config.member_network import MemberNetwork, NetworkFileError, read_member_network
+from netsim.config.outcomes import UNTIL_SETTLED_CAP
 from netsim.config.parameters import ParameterError, Parameters
 from netsim.model import metrics
 from netsim.model.network_model import NetworkModel
@@ -75,11 +76,6 @@ def build_model(
     if overrides:
         params = params.replace(**overrides)
     return NetworkModel(params, rng=seed, member_network=load_member_network(params), record=record)
-
-
-UNTIL_SETTLED_CAP = 4
-"""A run until settled stops by this many times its horizon if its labels have not settled
-(a network still in between by then may stay there: it is reported as not settled)."""
 
 
 def run(

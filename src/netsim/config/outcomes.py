@@ -67,6 +67,11 @@ active membership has collapsed into the dormant band, before a full quarter the
 SPREAD_ADOPTION = 0.5
 """Adoption share (of the eligible population) at which an idea has spread: a majority."""
 
+UNTIL_SETTLED_CAP = 4
+"""A run until settled (``netsim run --steps until-settled``) stops by this many times its
+horizon if its labels have not settled by then, and says so: a network still in between
+after four times the scenario's span may stay there."""
+
 
 @dataclass(frozen=True)
 class Outcome:
