@@ -640,6 +640,14 @@ def compare(
             cells.append("–" if mean != mean else f"{mean:.0%}")
         table.add_row(OUTCOME_LABELS.get(outcome, outcome), *cells)
     console.print(table)
+    for outcome in HEADLINE_OUTCOMES:
+        if BY_NAME[outcome].kind == "flag":
+            console.print(
+                f"  {OUTCOME_LABELS[outcome]}: {BY_NAME[outcome].meaning}.",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
     typer.echo(f"report: {folder / 'report.html'}")
     typer.echo(f"results: {folder}")
 
