@@ -19,6 +19,7 @@ import pandas as pd
 
 from netsim.config.outcomes import BY_NAME, RUN_LABELS
 from netsim.model.metrics import summarise
+from netsim.numbers import percent
 
 ACCEPTABLE_DISAGREEMENT = 0.05
 """Issue 13's acceptance: labels at T and at 2T may disagree in at most 5% of the runs
@@ -100,7 +101,7 @@ def report_lines(
     for _, row in overall.iterrows():
         text = (
             f"  {BY_NAME[row['label']].label}: {row['disagree']} of {row['runs']} runs "
-            f"disagree ({row['rate']:.1%})"
+            f"disagree ({percent(row['rate'])})"
         )
         if "settled_at_T" in row and not pd.isna(row["settled_at_T"]):
             text += (
@@ -109,7 +110,8 @@ def report_lines(
         lines.append(text)
     if settled_share is not None:
         lines.append(
-            f"  settled at T: {settled_share[0]:.1%} of runs; at 2T: {settled_share[1]:.1%}"
+            f"  settled at T: {percent(settled_share[0])} of runs; at 2T: "
+            f"{percent(settled_share[1])}"
         )
     lines += ["", "Per scenario (runs whose label differs, of the scenario's runs):"]
     if not per_scenario.empty:

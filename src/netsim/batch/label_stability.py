@@ -40,6 +40,7 @@ from netsim.batch.engines import RunTask, run_tasks
 from netsim.config.parameters import Parameters
 from netsim.config.scenarios import Scenario, default_scenario, library, load_scenario, resolve
 from netsim.errors import NetsimError
+from netsim.numbers import percent
 from netsim.results.files import atomic_write
 
 SEEDS = 20
@@ -80,7 +81,7 @@ class StabilityCheck:
         verdict = "passes" if self.passed else "FAILS"
         lines += [
             "",
-            f"{verdict}: at most {self.limit:.0%} disagreement per label allowed; "
+            f"{verdict}: at most {percent(self.limit)} disagreement per label allowed; "
             f"{len(self.records)} runs in {self.seconds:.0f} s.",
         ]
         return "\n".join(lines)
