@@ -13,15 +13,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from netsim.config.outcomes import (
-    COLLAPSE_SHARE,
-    DORMANT_SHARE,
-    FOUNDER_MULTIPLE,
-    HOLD_TOLERANCE,
-    SETTLE_WEEKS,
-    SPREAD_ADOPTION,
-    SUSTAINING_CAP_SHARE,
-)
+from netsim.config import outcomes
 from netsim.model.compiled import kernel
 from netsim.model.graphs import ContactGraph, TieCSR
 from netsim.model.state import (
@@ -390,30 +382,32 @@ def label_states(active: np.ndarray, adoption: np.ndarray, eligible: int) -> Lab
     A run shorter than SETTLE_WEEKS steps is neither dormant nor self-sustaining: a
     quarter has not passed.
     """
-    window = active[-SETTLE_WEEKS:]
-    full = active.size > SETTLE_WEEKS  # step 0 and at least SETTLE_WEEKS weeks after it
+    window = active[-outcomes.SETTLE_WEEKS :]
+    full = active.size > outcomes.SETTLE_WEEKS  # step 0 and a whole window after it
     final_active = int(active[-1])
-    dormant_level = DORMANT_SHARE * eligible
+    dormant_level = outcomes.DORMANT_SHARE * eligible
     sustaining_level = max(
-        dormant_level, min(FOUNDER_MULTIPLE * int(active[0]), SUSTAINING_CAP_SHARE * eligible)
+        dormant_level,
+        min(outcomes.FOUNDER_MULTIPLE * int(active[0]), outcomes.SUSTAINING_CAP_SHARE * eligible),
     )
     most = int(window.max())
     self_sustaining = bool(
         full
         and int(window.min()) >= sustaining_level
-        and final_active >= (1 - HOLD_TOLERANCE) * most
+        and final_active >= (1 - outcomes.HOLD_TOLERANCE) * most
     )
     dormant = bool(full and most < dormant_level)
     collapsed = bool(
-        final_active < dormant_level and final_active <= (1 - COLLAPSE_SHARE) * active.max()
+        final_active < dormant_level
+        and final_active <= (1 - outcomes.COLLAPSE_SHARE) * active.max()
     )
     final_adoption = float(adoption[-1])
-    recent = adoption[-SETTLE_WEEKS:]
+    recent = adoption[-outcomes.SETTLE_WEEKS :]
     spread = bool(
-        final_adoption >= SPREAD_ADOPTION - LEVEL_TOLERANCE
-        and final_adoption >= (1 - HOLD_TOLERANCE) * float(recent.max())
+        final_adoption >= outcomes.SPREAD_ADOPTION - LEVEL_TOLERANCE
+        and final_adoption >= (1 - outcomes.HOLD_TOLERANCE) * float(recent.max())
     )
-    sustained = bool(full and float(recent.min()) >= SPREAD_ADOPTION - LEVEL_TOLERANCE)
+    sustained = bool(full and float(recent.min()) >= outcomes.SPREAD_ADOPTION - LEVEL_TOLERANCE)
     return LabelStates(
         self_sustaining, dormant, collapsed, final_adoption <= 0.0, spread, sustained
     )
