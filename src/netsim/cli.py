@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
+from netsim.config.outcomes import BY_NAME, RUN_LABELS, UNTIL_SETTLED_CAP
 from netsim.config.parameters import (
     FIELD_NAMES,
     GROUPS,
@@ -257,7 +258,20 @@ def run(
         int, typer.Option(help="Random seed; the same seed gives identical results.")
     ] = 1,
     steps: Annotated[
-        int | None, typer.Option(help="Weekly steps to simulate (default: the scenario's).")
+        str | None,
+        typer.Option(
+            help="Weekly steps to simulate (default: the scenario's), or 'until-settled': the "
+            "scenario's steps, then on week by week until the run's labels are settled "
+            "(see --max-steps).",
+            metavar="WEEKS|until-settled",
+        ),
+    ] = None,
+    max_steps: Annotated[
+        int | None,
+        typer.Option(
+            help="With --steps until-settled: stop by this step even if the labels have not "
+            f"settled (default: {UNTIL_SETTLED_CAP} x the scenario's steps).",
+        ),
     ] = None,
     set_: Annotated[
         list[str] | None,
@@ -298,24 +312,42 @@ def run(
     if timeline:
         overrides["timeline"] = chosen.parameters.timeline + timeline
     base = chosen.parameters
-    if steps is not None:
-        dropped = base.events_after(steps)
+    until_settled = steps == UNTIL_SETTLED
+    weeks = None if steps is None or until_settled else parse_steps(steps)
+    if max_steps is not None and not until_settled:
+        raise UserInputError("--max-steps applies only with --steps until-settled")
+    horizon = base.steps
+    cap = None
+    if until_settled:
+        # the timeline may run to the cap: its events after the horizon still apply
+        cap = UNTIL_SETTLED_CAP * horizon if max_steps is None else max_steps
+        if cap < horizon:
+            raise UserInputError(f"--max-steps {cap} is less than the scenario's steps ({horizon})")
+        base = base.with_steps(max(cap, horizon))
+    if weeks is not None:
+        dropped = base.events_after(weeks)
         if dropped:
             listed = ", ".join(f"{e.step}:{e.action}" for e in dropped)
-            say(f"netsim: note: --steps {steps} ends before these timeline events: {listed}")
-        base = base.with_steps(steps)
+            say(f"netsim: note: --steps {weeks} ends before these timeline events: {listed}")
+        base = base.with_steps(weeks)
     params = base.replace(**overrides)
     api.load_member_network(params)  # a bad network file is reported before any work
+    settle = {"until_settled": True, "steps": horizon, "max_steps": cap} if until_settled else {}
 
     started = time.perf_counter()
     if quiet:
-        result = api.run(params, seed=seed)
+        result = api.run(params, seed=seed, **settle)
     else:
         from rich.progress import Progress
 
         with Progress(console=err_console, transient=True, disable=hide_progress()) as progress:
-            task = progress.add_task("simulating", total=params.steps)
-            result = api.run(params, seed=seed, on_step=lambda done, total: progress.advance(task))
+            task = progress.add_task("simulating", total=cap or params.steps)
+            result = api.run(
+                params,
+                seed=seed,
+                on_step=lambda done, total: progress.update(task, completed=done),
+                **settle,
+            )
     folder = out if out is not None else results.unique_folder(results_root, "run", f"-seed{seed}")
     note_results_folder(folder)
     images = {"curves.png": plots.run_curves_png(result.table, result.seed)} if figure else None
@@ -327,8 +359,29 @@ def run(
     if quiet:
         typer.echo(str(folder))
         return
-    print_summary(result.summary, params, seed, elapsed, result.model.contact_sources)
+    print_summary(
+        result.summary,
+        result.parameters,
+        seed,
+        elapsed,
+        result.model.contact_sources,
+        until=(horizon, cap) if cap is not None else None,
+    )
     typer.echo(f"results: {folder}")
+
+
+UNTIL_SETTLED = "until-settled"
+"""The value of ``netsim run --steps`` that runs on until the labels are settled."""
+
+
+def parse_steps(text: str) -> int:
+    """--steps WEEKS: a whole number (its range is the steps parameter's to check)."""
+    try:
+        return int(text)
+    except ValueError:
+        raise UserInputError(
+            f"--steps {text!r}: expected a whole number of weeks or {UNTIL_SETTLED!r}"
+        ) from None
 
 
 def print_summary(
@@ -337,7 +390,10 @@ def print_summary(
     seed: int,
     elapsed: float,
     contacts: dict[str, int],
+    until: tuple[int, int] | None = None,
 ) -> None:
+    """The summary table, then each label's rule in words (from the outcome declarations)
+    and whether the labels had settled. ``until``: (horizon, cap) of a run until settled."""
     table = Table(title=f"netsim run: {params.steps} weeks, seed {seed}, {elapsed:.1f}s")
     table.add_column("outcome")
     table.add_column("value", justify="right")
@@ -348,6 +404,29 @@ def print_summary(
             text = str(value)
         table.add_row(key.replace("_", " "), text)
     console.print(table)
+    lines = ["The labels' rules:"]
+    lines += [
+        f"  {name.replace('_', ' ')}: {BY_NAME[name].meaning}."
+        for name in (*RUN_LABELS, "settled")
+        if name in summary
+    ]
+    settled = summary.get("settled")
+    if until is not None:
+        lines.append(
+            f"Ran until settled (at least {until[0]} weeks, at most {until[1]}): "
+            + (
+                f"settled at week {params.steps}."
+                if settled
+                else f"not settled by week {params.steps}, the cap."
+            )
+        )
+    elif settled is False:
+        lines.append(
+            f"The labels were not settled at week {params.steps}: "
+            "`netsim run --steps until-settled` goes on until they are."
+        )
+    for line in lines:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
     if params.network_file:
         typer.echo(
             f"contacts: {contacts['from_file']} from {Path(params.network_file).name}, "
@@ -558,6 +637,14 @@ def compare(
             cells.append(percent(mean))
         table.add_row(OUTCOME_LABELS.get(outcome, outcome), *cells)
     console.print(table)
+    for outcome in HEADLINE_OUTCOMES:
+        if BY_NAME[outcome].kind == "flag":
+            console.print(
+                f"  {OUTCOME_LABELS[outcome]}: {BY_NAME[outcome].meaning}.",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
     typer.echo(f"report: {folder / 'report.html'}")
     typer.echo(f"results: {folder}")
 

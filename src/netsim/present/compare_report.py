@@ -30,7 +30,7 @@ from netsim.analysis.intervals import (
 )
 from netsim.batch import compare
 from netsim.batch.compare import ComparisonData, Progress
-from netsim.config.outcomes import OUTCOME_LABELS
+from netsim.config.outcomes import BY_NAME, OUTCOME_LABELS
 from netsim.config.scenarios import Scenario
 from netsim.numbers import estimate, percent, share_estimate, signed, significant
 from netsim.present import plots
@@ -265,6 +265,20 @@ def report_blocks(
             ),
             "Mean over runs with its 95% interval; shares of runs for yes/no outcomes. "
             "[n=k]: only k runs had a value (e.g. never reached 50% adoption).",
+        ),
+        Paragraph(("The yes/no outcomes are labels of each run, by these rules:",)),
+        Bullets(
+            tuple(
+                (
+                    Span(OUTCOME_LABELS[name], "strong"),
+                    " (",
+                    Span(name, "code"),
+                    "): ",
+                    _sentence(BY_NAME[name].meaning),
+                )
+                for name in dict.fromkeys(outcomes["outcome"])
+                if name in BY_NAME and BY_NAME[name].kind == "flag"
+            )
         ),
         Heading(f"Differences from {names[baseline]}"),
         Table(

@@ -191,7 +191,7 @@ def compare_wheel(five_c: pd.DataFrame, names: dict[str, str], *, title: str = "
 RUN_LABEL_COLOURS = {
     "critical mass": "#1b9e77",
     "spread": "#7570b3",
-    "stalled": "#999999",
+    "unsettled": "#999999",
     "fizzled": "#d95f02",
     "failed": "#222222",
 }

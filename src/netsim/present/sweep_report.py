@@ -32,6 +32,7 @@ from netsim.analysis.summaries import (
     BOOLEAN_OUTCOMES,
     CURVE_OUTCOMES,
     FAILED_LABEL,
+    FLAG_RULES,
     LABEL_RULES,
     MAX_LEVELS,
     SPREAD_OF,
@@ -55,7 +56,7 @@ from netsim.analysis.tipping import (
     tipping_point,
     tipping_points_by,
 )
-from netsim.config.outcomes import OUTCOME_LABELS
+from netsim.config.outcomes import OUTCOME_LABELS, RUN_LABELS
 from netsim.errors import suggest
 from netsim.numbers import estimate, percent, share_estimate, significant
 from netsim.present import plots
@@ -158,7 +159,7 @@ def analyse(
     absent = [o for o in requested if o not in runs.columns]
     if absent:
         raise AnalysisError(f"the runs table has no {', '.join(map(repr, absent))} column")
-    needed = [*varied, outcome, *(c for c in BOOLEAN_OUTCOMES if c != outcome)]
+    needed = [*varied, outcome, *(c for c in RUN_LABELS if c != outcome)]
     missing = [c for c in needed if c not in runs.columns]
     if missing:
         raise AnalysisError(f"the runs table has no {', '.join(map(repr, missing))} column")
@@ -344,6 +345,26 @@ def _estimate(row: pd.Series) -> str:
     return estimate(row["mean"], row["ci_low"], row["ci_high"])
 
 
+def _settled_paragraph(runs: pd.DataFrame) -> list[Paragraph]:
+    """How many successful runs had settled labels at their last step (none said for a
+    folder from before the ``settled`` field)."""
+    if "settled" not in runs.columns:
+        return []
+    ok = successful(runs)
+    if ok.empty:
+        return []
+    settled = int(ok["settled"].sum())
+    return [
+        Paragraph(
+            (
+                f"{settled} of {len(ok)} successful runs ({percent(settled / len(ok))}) had "
+                "settled labels at their last step; the others ended while a label could "
+                "still change.",
+            )
+        )
+    ]
+
+
 def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
     """The analysis report's content as :mod:`netsim.present.compare_report` blocks.
 
@@ -392,6 +413,15 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
         Heading("Run labels"),
         Bullets(tuple((Span(label, "strong"), ": " + rule) for label, rule in LABEL_RULES.items())),
         Paragraph(("The rules are applied in this order; the first that holds labels the run.",)),
+        Paragraph(("The yes/no fields they read, each run's own:",)),
+        Bullets(
+            tuple(
+                (Span(flag, "code"), ": " + rule + ".")
+                for flag, rule in FLAG_RULES.items()
+                if flag in runs.columns
+            )
+        ),
+        *_settled_paragraph(runs),
         Table(
             ("label", "runs", "share"),
             tuple(
