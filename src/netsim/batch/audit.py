@@ -38,8 +38,9 @@ from netsim.numbers import exact
 DEFAULT_BASES = ("default", "usual_suspects", "facilitated_learning_network")
 """The embedded default and two library scenarios: one that thrives, one stuck in silos."""
 DEFAULT_SEEDS = 20
-DEFAULT_DELTA = 0.1
-"""The step either side of a base value, as a share of that value (10%)."""
+DEFAULT_DELTA = 0.25
+"""The step either side of a base value, as a share of that value (25%): a change a planner
+would make, large enough for 20 seeds to tell a weak lever from an inert one."""
 QUICK_SEEDS = 10
 QUICK_POPULATION = 250
 """--quick: fewer seeds and a smaller eligible population (founders scaled with it)."""
@@ -169,6 +170,11 @@ class AuditPlan:
                 if arm.parameters is not None:
                     labels = {"base": arm.base, "arm": arm.arm, "replicate": r}
                     yield RunTask(arm.parameters, seed, labels)
+
+    def claims(self) -> dict[str, dict[str, str]]:
+        """Lever -> audited outcome -> the direction its declaration claims."""
+        every = lever_claims()
+        return {lever: dict(every[lever].directions()) for lever in self.levers}
 
     def contrast_table(self) -> pd.DataFrame:
         """One row per contrast: lever, base, high and low arm ids and their values."""
