@@ -74,7 +74,10 @@ def check_levers(names: Sequence[str]) -> tuple[str, ...]:
             why = "has no claim to audit (a run or contagion-mode parameter)"
             if name not in every:
                 why = "is not a social-model lever" + suggest(name, list(known), fallback=every)
-            raise AuditError(f"lever {name!r} {why}; levers: {', '.join(audited_levers())}")
+            raise AuditError(
+                f"lever {name!r} {why} (levers: the parameters with a claimed effect in "
+                "docs/parameters.md)"
+            )
     chosen = set(names)
     return tuple(n for n in known if n in chosen)
 
