@@ -300,7 +300,12 @@ def report_blocks(
                 "this audit can tell from noise at this many seeds and this step, not that "
                 "the lever can never matter: a larger step or more seeds may show an effect. "
                 "A base at a ceiling (every run reaches critical mass) cannot show a gain "
-                "there; that is why three bases are audited and one acting base suffices.",
+                "there; that is why three bases are audited and one acting base suffices. "
+                "The intervals are not corrected for multiplicity: with some 15 per lever "
+                "(5 outcomes × 3 bases), one may exclude 0 by chance (2.5% each way for each "
+                "interval where the lever does nothing), so a verdict that rests on one "
+                "interval just past its margin is worth a rerun of that lever with more "
+                "seeds (--levers, --seeds).",
             )
         ),
     ]
