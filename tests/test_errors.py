@@ -12,6 +12,7 @@ import netsim
 from netsim import api
 from netsim.analysis.summaries import AnalysisError
 from netsim.app.session import ReplayError
+from netsim.batch.audit import AuditError
 from netsim.batch.compare import CompareError
 from netsim.batch.engines import EngineError
 from netsim.batch.sweep import SweepError
@@ -27,6 +28,7 @@ SRC = Path(netsim.__file__).resolve().parent
 
 KINDS = [
     AnalysisError,
+    AuditError,
     CompareError,
     EngineError,
     NetworkFileError,

@@ -1061,3 +1061,145 @@ def validate_model(
     typer.echo(f"report: {folder / 'report.md'}")
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def audit(
+    out: Annotated[Path, typer.Option(help="Results folder (files in it are replaced).")] = Path(
+        "results/audit"
+    ),
+    seeds: Annotated[
+        int | None,
+        typer.Option(help="Seeds per setting, shared by low and high (default 20; --quick 10)."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default: all cores).")
+    ] = None,
+    bases: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--bases",
+            help="Base scenarios: 'default', library names or files (repeatable or "
+            "comma-separated; default: default, usual_suspects, facilitated_learning_network).",
+        ),
+    ] = None,
+    levers: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--levers",
+            help="Only these levers (repeatable or comma-separated; default: every lever "
+            "whose declaration claims a direction).",
+        ),
+    ] = None,
+    steps: Annotated[
+        int | None, typer.Option(help="Weekly steps for every base (default: each its own).")
+    ] = None,
+    quick: Annotated[
+        bool,
+        typer.Option(help="Reduced: 10 seeds and 250 eligible people (founders scaled)."),
+    ] = False,
+    delta: Annotated[
+        float,
+        typer.Option(help="Step either side of each base value, as a share of it (0.25 = 25%)."),
+    ] = 0.25,
+    seed: Annotated[int, typer.Option(help="Base seed; replicate r uses the same seed.")] = 1,
+    quiet: Annotated[bool, typer.Option(help="Print only the results folder.")] = False,
+) -> None:
+    """Audit every social-model lever: does it move the main outcomes the way its
+    declaration claims?
+
+    Each lever runs a step below and above its value in each base (a choice: each
+    alternative its claim names) on the same seeds; the report gives each paired effect
+    with its 95% interval and a verdict: acts as claimed, inert or reversed. Writes
+    runs.parquet/csv, contrasts.csv, effects.csv, levers.csv, failed_runs.csv, forest.png,
+    audit.json, report.md and report.html; exits 1 unless every audited lever acts as
+    claimed.
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from netsim.analysis.audit import ACTS, REVERSED, all_act
+    from netsim.batch import audit as lever_audit
+    from netsim.present import audit_report
+
+    def split(values: list[str] | None) -> list[str] | None:
+        if values is None:
+            return None
+        return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+    if seeds is not None and seeds < 2:
+        raise fail(f"--seeds must be at least 2; got {seeds}")
+    if workers is not None and workers < 1:
+        raise fail(f"--workers must be at least 1; got {workers}")
+    plan = lever_audit.plan_audit(
+        bases=split(bases) or lever_audit.DEFAULT_BASES,
+        levers=split(levers),
+        seeds=seeds or (lever_audit.QUICK_SEEDS if quick else lever_audit.DEFAULT_SEEDS),
+        seed=seed,
+        delta=delta,
+        steps=steps,
+        population=lever_audit.QUICK_POPULATION if quick else None,
+    )
+    note_results_folder(out)
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("auditing levers"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=hide_progress(quiet),
+    ) as bar:
+        task = bar.add_task("audit", total=plan.total)
+
+        def advance(done: int, total: int, outcome: Any) -> None:
+            bar.update(task, completed=done)
+            if not outcome.ok:
+                labels = outcome.task.labels
+                bar.console.print(
+                    f"netsim: run failed: {labels['base']} {labels['arm']} replicate "
+                    f"{labels['replicate']} (seed {outcome.task.seed}): {outcome.error}",
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
+                )
+
+        data = lever_audit.run_audit(plan, workers=workers, progress=advance)
+    try:
+        report = audit_report.write_audit(data, out)
+    except OSError as err:
+        raise fail(f"cannot write results to {out}: {err.strerror or err}") from None
+    verdicts = report.verdicts
+    if quiet:
+        typer.echo(str(out))
+    else:
+        short = {ACTS: "[green]acts[/green]", REVERSED: "[red]reversed[/red]"}
+        table = Table(
+            title=f"netsim audit: {plan.total} runs ({len(data.failures)} failed), "
+            f"{data.workers} worker{'s' if data.workers != 1 else ''}, "
+            f"{time.perf_counter() - started:.1f}s"
+        )
+        table.add_column("lever", no_wrap=True)
+        table.add_column("verdict")
+        for slug in plan.bases:
+            table.add_column(f"on {slug}")
+        for _, row in verdicts.iterrows():
+            cells = [str(row["verdict"])] + [str(row[f"verdict_{s}"]) for s in plan.bases]
+            table.add_row(str(row["lever"]), *(short.get(c, c) for c in cells))
+        console.print(table)
+        for line in audit_report.summary_lines(verdicts):
+            typer.echo(line)
+        typer.echo(f"report: {out / 'report.html'}")
+        typer.echo(f"results: {out}")
+    if not all_act(verdicts):
+        raise typer.Exit(1)

@@ -22,6 +22,9 @@ Kind = Literal["share", "weeks", "count", "flag"]
 """share: a fraction in [0, 1]; weeks: a step number (NaN when never reached);
 count: members; flag: yes/no."""
 
+Better = Literal["higher", "lower"]
+"""Which way an outcome is good for a network (more critical mass, less fizzle-out)."""
+
 AGGREGATION = {"share": "mean", "weeks": "mean", "count": "mean", "flag": "proportion"}
 """How replicates of each kind are summarised: the mean (t-interval), or the share of
 runs that say yes (Wilson interval)."""
@@ -86,7 +89,10 @@ class Outcome:
     ``spread_of``: for a flag, the continuous outcome whose distribution per level
     shows whether the flag's transition is bimodal. ``run_label``: one of the flags a
     run is labelled by (``analysis.summaries.label_runs``; their stability over the
-    horizon is checked by ``netsim.batch.label_stability``).
+    horizon is checked by ``netsim.batch.label_stability``). ``audit``: its place among the
+    outcomes the lever audit measures (``netsim audit``), 0 if not audited.
+    ``better``: which way is good for a network ("higher" or "lower"), so a lever's
+    claim "helps" or "hurts" (:mod:`netsim.config.claims`) means a direction per outcome.
     """
 
     name: str
@@ -100,6 +106,8 @@ class Outcome:
     probability_name: str | None = None
     spread_of: str | None = None
     run_label: bool = False
+    audit: int = 0
+    better: Better | None = None
 
     @property
     def aggregation(self) -> str:
@@ -122,6 +130,8 @@ OUTCOMES: tuple[Outcome, ...] = (
         headline=3,
         sensitivity=1,
         curve=4,
+        audit=3,
+        better="higher",
     ),
     Outcome(
         "peak_adoption",
@@ -157,6 +167,8 @@ OUTCOMES: tuple[Outcome, ...] = (
         "weeks",
         "weeks to 50% adoption",
         "first step with adoption_share >= 0.50 (NaN if never)",
+        audit=5,
+        better="lower",
     ),
     Outcome(
         "time_to_90pct",
@@ -176,6 +188,8 @@ OUTCOMES: tuple[Outcome, ...] = (
         "peak active share",
         "highest active_share",
         curve=6,
+        audit=4,
+        better="higher",
     ),
     Outcome(
         "final_active_share",
@@ -206,6 +220,8 @@ OUTCOMES: tuple[Outcome, ...] = (
         probability_name="critical mass",
         spread_of="final_active_share",
         run_label=True,
+        audit=1,
+        better="higher",
     ),
     Outcome(
         "fizzled_out",
@@ -222,6 +238,8 @@ OUTCOMES: tuple[Outcome, ...] = (
         probability_name="fizzle-out",
         spread_of="final_active_share",
         run_label=True,
+        audit=2,
+        better="lower",
     ),
     Outcome(
         "spread",
@@ -295,5 +313,9 @@ PROBABILITY_NAMES: dict[str, str] = {
     o.name: o.probability_name for o in OUTCOMES if o.probability_name
 }
 """Yes/no outcome -> the name of its probability in reports ("P(critical mass)")."""
+AUDIT_OUTCOMES: tuple[str, ...] = tuple(
+    o.name for o in sorted((o for o in OUTCOMES if o.audit), key=lambda o: o.audit)
+)
+"""Outcomes the lever audit measures each lever's effect on, in order."""
 SHARE_OUTCOMES: frozenset[str] = frozenset(o.name for o in OUTCOMES if o.kind == "share")
 """Summary fields whose values lie in [0, 1]."""

@@ -26,6 +26,7 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 
+from netsim.config.claims import Claim, helps, hurts, prefers, unclaimed
 from netsim.errors import NetsimError, suggest
 from netsim.numbers import exact
 
@@ -69,6 +70,9 @@ class ParameterSpec:
     choices: tuple[str, ...] | None = None
     sweepable: bool = True
     slider_step: float | None = None
+    claims: Claim | None = None
+    """What the seeds claim the lever does (the lever audit tests it); None: no claim
+    (run and contagion-mode parameters)."""
 
     def describe_allowed(self) -> str:
         """A short phrase of what values are allowed, for error messages and docs."""
@@ -93,6 +97,7 @@ def param(
     choices: tuple[str, ...] | None = None,
     sweepable: bool = True,
     slider_step: float | None = None,
+    claims: Claim | None = None,
 ) -> Any:
     """Declare one parameter: a dataclass field whose metadata is its :class:`ParameterSpec`."""
     spec = ParameterSpec(
@@ -105,6 +110,7 @@ def param(
         choices=choices,
         sweepable=sweepable,
         slider_step=slider_step,
+        claims=claims,
     )
     return field(default=default, metadata={"spec": spec})
 
@@ -189,6 +195,7 @@ class Parameters:
     eligible_population: int = param(
         500,
         group="network",
+        claims=unclaimed("a size, not a lever: [THF] 'bigger may be better, but not always'"),
         unit="people",
         low=2,
         high=5_000_000,
@@ -198,6 +205,7 @@ class Parameters:
     organisations: int = param(
         10,
         group="network",
+        claims=unclaimed("the seeds name no direction for how many organisations take part"),
         unit="organisations",
         low=1,
         high=100_000,
@@ -207,6 +215,7 @@ class Parameters:
     founding_core: int = param(
         12,
         group="network",
+        claims=helps(),
         unit="people",
         low=0,
         high=5_000_000,
@@ -217,15 +226,18 @@ class Parameters:
     contacts_per_person: float = param(
         10.0,
         group="network",
+        claims=helps(),
         unit="contacts",
         low=0.0,
         high=200.0,
         meaning="Mean number of acquaintances each person has (potential ties).",
-        source="[IJIC] 'our networks evolve naturally ... through the people we know'",
+        source="[IJIC] 'our networks evolve naturally ... through the people we know'; "
+        "DOMAIN: connectivity is a critical-mass lever",
     )
     cross_organisation_share: float = param(
         0.25,
         group="network",
+        claims=helps(only=("final_adoption", "time_to_50pct")),
         unit="share",
         low=0.0,
         high=1.0,
@@ -245,6 +257,7 @@ class Parameters:
     rewiring: float = param(
         0.1,
         group="network",
+        claims=unclaimed("a textbook graph knob (Centola & Macy); the seeds name no direction"),
         unit="probability",
         low=0.0,
         high=1.0,
@@ -286,6 +299,7 @@ class Parameters:
     initial_engagement: float = param(
         0.6,
         group="members",
+        claims=helps(),
         unit="level 0-1",
         low=0.0,
         high=1.0,
@@ -295,6 +309,7 @@ class Parameters:
     initial_trust: float = param(
         0.5,
         group="members",
+        claims=helps(),
         unit="level 0-1",
         low=0.0,
         high=1.0,
@@ -304,6 +319,7 @@ class Parameters:
     reciprocity: float = param(
         0.6,
         group="members",
+        claims=helps(),
         unit="probability",
         low=0.0,
         high=1.0,
@@ -313,6 +329,7 @@ class Parameters:
     attribute_spread: float = param(
         0.15,
         group="members",
+        claims=unclaimed("[blog] names reliance on a few as a risk, not a direction in the spread"),
         unit="std. dev.",
         low=0.0,
         high=0.5,
@@ -322,6 +339,7 @@ class Parameters:
     dedicated_learning_time: float = param(
         0.3,
         group="members",
+        claims=helps(),
         unit="level 0-1",
         low=0.0,
         high=1.0,
@@ -333,6 +351,7 @@ class Parameters:
     leadership_style: str = param(
         "distributed",
         group="leadership",
+        claims=prefers("distributed", "figurehead", over="hierarchical"),
         unit="choice",
         choices=LEADERSHIP_STYLES,
         meaning="distributed/facilitative, a figurehead with distributed leads, or "
@@ -343,6 +362,7 @@ class Parameters:
     facilitation_capacity: float = param(
         0.5,
         group="leadership",
+        claims=helps(),
         unit="level 0-1",
         low=0.0,
         high=1.0,
@@ -352,6 +372,7 @@ class Parameters:
     change_agents: int = param(
         0,
         group="leadership",
+        claims=helps(step=3),
         unit="people",
         low=0,
         high=1_000_000,
@@ -361,6 +382,7 @@ class Parameters:
     performance_pressure: float = param(
         0.0,
         group="leadership",
+        claims=hurts(),
         unit="level 0-1",
         low=0.0,
         high=1.0,
@@ -370,6 +392,7 @@ class Parameters:
     proactive_recruitment: float = param(
         0.5,
         group="leadership",
+        claims=helps(),
         unit="level 0-1",
         low=0.0,
         high=1.0,
@@ -379,6 +402,7 @@ class Parameters:
     founding_mandate: float = param(
         0.3,
         group="leadership",
+        claims=helps(),
         unit="level 0-1",
         low=0.0,
         high=1.0,
@@ -390,6 +414,7 @@ class Parameters:
     startup_funding: float = param(
         0.8,
         group="funding",
+        claims=helps(),
         unit="level 0-1",
         low=0.0,
         high=1.0,
@@ -399,6 +424,7 @@ class Parameters:
     startup_weeks: int = param(
         52,
         group="funding",
+        claims=helps(),
         unit="weeks",
         low=0,
         high=100_000,
@@ -408,6 +434,7 @@ class Parameters:
     sustained_funding: float = param(
         0.4,
         group="funding",
+        claims=helps(),
         unit="level 0-1",
         low=0.0,
         high=1.0,
@@ -417,6 +444,7 @@ class Parameters:
     events_per_year: float = param(
         6.0,
         group="funding",
+        claims=helps(),
         unit="events/year",
         low=0.0,
         high=52.0,
@@ -428,6 +456,7 @@ class Parameters:
     purpose_clarity: float = param(
         0.7,
         group="purpose",
+        claims=helps(),
         unit="level 0-1",
         low=0.0,
         high=1.0,
@@ -437,6 +466,7 @@ class Parameters:
     priorities: int = param(
         2,
         group="purpose",
+        claims=hurts(),
         unit="priorities",
         low=1,
         high=50,
@@ -446,6 +476,7 @@ class Parameters:
     expectations: float = param(
         0.5,
         group="purpose",
+        claims=hurts(),
         unit="level 0-1",
         low=0.0,
         high=1.0,
@@ -552,6 +583,7 @@ class Parameters:
     critical_mass_share: float = param(
         1 / 3,
         group="dynamics",
+        claims=unclaimed("the seeds' one-third mark: a reference for the tip, not a lever"),
         unit="share",
         low=0.01,
         high=1.0,
@@ -563,6 +595,7 @@ class Parameters:
     network_effect_strength: float = param(
         0.12,
         group="dynamics",
+        claims=helps(),
         unit="engagement/step",
         low=0.0,
         high=1.0,
@@ -573,6 +606,7 @@ class Parameters:
     exchange_rate: float = param(
         0.5,
         group="dynamics",
+        claims=helps(),
         unit="requests/step",
         low=0.0,
         high=1.0,
@@ -582,6 +616,7 @@ class Parameters:
     exchange_gain: float = param(
         0.05,
         group="dynamics",
+        claims=helps(),
         unit="engagement",
         low=0.0,
         high=1.0,
@@ -591,6 +626,7 @@ class Parameters:
     unanswered_cost: float = param(
         0.02,
         group="dynamics",
+        claims=hurts(),
         unit="trust",
         low=0.0,
         high=1.0,
@@ -600,6 +636,7 @@ class Parameters:
     fatigue: float = param(
         0.025,
         group="dynamics",
+        claims=hurts(),
         unit="engagement/step",
         low=0.0,
         high=1.0,
@@ -609,15 +646,18 @@ class Parameters:
     tie_decay: float = param(
         0.03,
         group="dynamics",
+        claims=hurts(),
         unit="strength/step",
         low=0.0,
         high=1.0,
         meaning="Strength an unused tie loses per step; a tie at zero is gone.",
-        source="DOMAIN: members 'form and lose ties' (how fast is a modelling assumption)",
+        source="DOMAIN: members 'form and lose ties' (how fast is a modelling assumption); "
+        "[deck] effective networks have 'strong relationships and ties'",
     )
     passive_below: float = param(
         0.25,
         group="dynamics",
+        claims=unclaimed("where active ends and passive begins: a definition, not a lever"),
         unit="engagement",
         low=0.0,
         high=1.0,
@@ -627,6 +667,7 @@ class Parameters:
     lapse_below: float = param(
         0.1,
         group="dynamics",
+        claims=unclaimed("where a passive member may lapse: a definition, not a lever"),
         unit="engagement",
         low=0.0,
         high=1.0,
@@ -636,6 +677,7 @@ class Parameters:
     lapse_rate: float = param(
         0.1,
         group="dynamics",
+        claims=unclaimed("lapsing loses members but clears passive ones, a gain to the seeds"),
         unit="probability/step",
         low=0.0,
         high=1.0,
@@ -645,6 +687,7 @@ class Parameters:
     join_rate: float = param(
         0.4,
         group="dynamics",
+        claims=helps(),
         unit="probability",
         low=0.0,
         high=1.0,
@@ -654,10 +697,12 @@ class Parameters:
     membership_policy: str = param(
         "keep",
         group="dynamics",
+        claims=prefers("refresh", over="keep", only=("final_adoption", "time_to_50pct")),
         unit="choice",
         choices=MEMBERSHIP_POLICIES,
         meaning="'keep' passive members, or 'refresh' membership yearly by pruning them.",
-        source="DOMAIN: mutual support networks 'refresh their membership'",
+        source="[THF] mutual support networks 'regularly refresh and update their membership "
+        "list to prevent passive members from creating blockages and dead ends in the system'",
     )
 
     # --- timeline ------------------------------------------------------------------
