@@ -25,8 +25,10 @@ from pathlib import Path
 
 COMMANDS = {
     "import netsim": ["-c", "import netsim"],
-    "netsim --help": ["-c", "import sys; sys.argv = ['netsim', '--help']; "
-                      "from netsim.cli import main; main()"],
+    "netsim --help": [
+        "-c",
+        "import sys; sys.argv = ['netsim', '--help']; from netsim.cli import main; main()",
+    ],
     "import netsim; netsim.run (first model)": [
         "-c",
         "import netsim; netsim.run(steps=1)",
@@ -42,9 +44,7 @@ def median_seconds(args: list[str], src: Path | None, repeats: int) -> float:
     times = []
     for k in range(repeats + 1):
         start = time.perf_counter()
-        subprocess.run(
-            [sys.executable, *args], env=env, check=True, stdout=subprocess.DEVNULL
-        )
+        subprocess.run([sys.executable, *args], env=env, check=True, stdout=subprocess.DEVNULL)
         if k:  # the first run only warms the file cache
             times.append(time.perf_counter() - start)
     return statistics.median(times)

@@ -55,11 +55,18 @@ Andrew, "Networking for Improvement" (2016); DOMAIN is the project's reading of
 the seeds, not evidence. How each parameter enters the model: [odd.md](odd.md).
 Time steps are weeks; shares, levels and rates are in [0, 1] unless stated.
 
-Print the same table with `netsim parameters --markdown`; regenerate this file
-with `.venv/bin/python docs/generate_parameters.py`.
+*Claimed effect* is what the seeds claim the lever does when it increases (for a
+choice: from the worse alternative to the better), outcome by outcome (↑ up, ↓ down:
+P(critical mass), P(fizzle-out), final adoption, peak active share, weeks to 50%
+adoption); `netsim audit` measures each claim (see the README's "Lever audit").
+"none" marks a social-model parameter the seeds give no direction for, with the reason;
+run and contagion-mode parameters have no claim (–).
+
+Print the table without that column with `netsim parameters --markdown`; regenerate
+this file with `.venv/bin/python docs/generate_parameters.py`.
 """
 
-COLUMNS = ("group", "name", "default", "allowed", "unit", "meaning", "source")
+COLUMNS = ("group", "name", "default", "allowed", "unit", "meaning", "source", "claimed effect")
 
 
 def _cell(text: str) -> str:
@@ -87,6 +94,7 @@ def _row(name: str, default: Any, spec: ParameterSpec) -> str:
         spec.unit,
         spec.meaning,
         spec.source,
+        spec.claims.describe() if spec.claims is not None else "–",
     )
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
 

@@ -206,3 +206,35 @@ def test_netsim_help_loads_no_model_and_no_plotting() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+NUMBERS = "numbers.py"
+
+
+def number_formatters(tree: ast.AST) -> list[tuple[int, str]]:
+    """Module-level functions named as the old number formatters were (methods aside)."""
+    found = []
+    for node in getattr(tree, "body", []):
+        if isinstance(node, ast.FunctionDef) and node.name.lstrip("_") in FORMATTER_NAMES:
+            found.append((node.lineno, node.name))
+    return found
+
+
+FORMATTER_NAMES = {"fmt", "pct", "num", "signed", "percent", "significant", "number", "interval"}
+"""Names the old formatters had (seven of them, two different ``_pct``), now in numbers.py."""
+
+
+def test_numbers_are_formatted_only_in_netsim_numbers() -> None:
+    second = []
+    for path in sources():
+        name = path.relative_to(SRC).as_posix()
+        if name != NUMBERS:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            second += [f"{name}:{line} {what}" for line, what in number_formatters(tree)]
+    assert not second, "a second number formatter: " + "; ".join(second)
+
+
+def test_the_formatter_check_finds_a_second_formatter() -> None:
+    assert number_formatters(ast.parse("def _pct(x):\n    return f'{100 * x:.0f}%'"))
+    assert number_formatters(ast.parse("def _fmt(x):\n    return str(x)"))
+    assert not number_formatters(ast.parse("def tipping_point(runs):\n    return runs"))

@@ -27,7 +27,7 @@ import netsim.api
 import netsim.cli
 from netsim.analysis.summaries import AnalysisError
 from netsim.cli import EXIT_BUG, app
-from netsim.config.outcomes import SUMMARY_FIELDS
+from netsim.config.outcomes import BY_NAME, RUN_LABELS, SUMMARY_FIELDS
 from netsim.config.parameters import FIELD_NAMES, TIMELINE_ACTIONS, declarations, spec_of
 
 SMALL = ["--set", "eligible_population=100"]
@@ -82,6 +82,33 @@ def test_run_writes_the_folder_and_prints_a_summary(runner: CliRunner, tmp_path:
     assert document["parameters"]["steps"] == 5
     assert document["provenance"]["seed"] == 1  # the documented default
     assert len(pd.read_parquet(out / "steps.parquet")) == 6  # steps 0..5
+
+
+def test_run_prints_each_label_rule_from_the_declarations(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    result = runner.invoke(
+        app, ["run", "--no-figure", "--out", str(tmp_path / "r"), "--steps", "5"]
+    )
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    for name in (*RUN_LABELS, "settled"):
+        assert f"{name.replace('_', ' ')}: {' '.join(BY_NAME[name].meaning.split())}." in text
+    assert "not settled at week 5: `netsim run --steps until-settled`" in text
+
+
+def test_run_until_settled_writes_the_weeks_it_took(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "u"
+    args = ["run", "--no-figure", "--out", str(out), "--steps", "until-settled", *SMALL]
+    result = runner.invoke(app, [*args, "--max-steps", "400", "--seed", "2"])
+    assert result.exit_code == 0, result.stderr
+    document = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    steps = document["parameters"]["steps"]
+    assert 156 <= steps <= 400
+    assert len(pd.read_parquet(out / "steps.parquet")) == steps + 1
+    text = " ".join(result.stdout.split())
+    assert "Ran until settled (at least 156 weeks, at most 400): " in text
+    assert (f"settled at week {steps}." in text) is document["summary"]["settled"]
 
 
 def test_run_quiet_prints_only_the_folder(runner: CliRunner, tmp_path: Path) -> None:
@@ -194,6 +221,13 @@ BAD_INPUTS = [
         ["--event", "2:funding_cut:1.5"], ["timeline.amount", "0 to 1"], id="event-amount"
     ),
     pytest.param(["--steps", "-1"], ["steps", "out of range"], id="negative-steps"),
+    pytest.param(["--steps", "abc"], ["--steps 'abc'", "until-settled"], id="steps-word"),
+    pytest.param(["--max-steps", "9"], ["--max-steps applies only"], id="max-steps-alone"),
+    pytest.param(
+        ["--steps", "until-settled", "--max-steps", "3"],
+        ["--max-steps 3 is less than the scenario's steps (156)"],
+        id="max-steps-short",
+    ),
     pytest.param(["--seed", "-1"], ["seed: -1", "whole number >= 0"], id="negative-seed"),
 ]
 

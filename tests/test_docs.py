@@ -3,7 +3,8 @@
 - every parameter, per-step column and summary field is described in docs/odd.md;
 - docs/parameters.md is exactly what docs/generate_parameters.py writes now;
 - every constant in odd.md's "Constants in code" table has the value it has in
-  the code, and every numeric constant of the model modules is in that table;
+  the code, and every numeric constant of the model modules (and of the outcome
+  declarations: the run labels' weeks and levels) is in that table;
 - every relative Markdown link (file and #anchor) between docs resolves;
 - docs/README.md lists the docs that exist;
 - every seed passage quoted in odd.md as [key] "..." occurs in that seed (when
@@ -46,6 +47,12 @@ MODEL_MODULES = (
     "metrics",
 )
 """Modules of netsim.model whose numeric constants shape the dynamics or the measures."""
+CONSTANT_MODULES = {
+    **{name: f"netsim.model.{name}" for name in MODEL_MODULES},
+    "outcomes": "netsim.config.outcomes",
+}
+"""Where each prefix of a documented constant lives: the model modules, and the outcome
+declarations (the run labels' weeks and levels, which metrics.summarise applies)."""
 
 CONSTANT_ROW = re.compile(r"^\|\s*`(\w+)\.([A-Z][A-Z0-9_]*)`\s*\|\s*`([^`]+)`\s*\|", re.M)
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
@@ -135,8 +142,8 @@ def test_documented_constants_match_the_code() -> None:
     assert len(table) >= 20, "the 'Constants in code' table in docs/odd.md was not found"
     wrong = []
     for (module_name, name), text in table.items():
-        assert module_name in MODEL_MODULES, f"{module_name}.{name}: not a model module"
-        module = importlib.import_module(f"netsim.model.{module_name}")
+        assert module_name in CONSTANT_MODULES, f"{module_name}.{name}: not a model module"
+        module = importlib.import_module(CONSTANT_MODULES[module_name])
         assert hasattr(module, name), f"docs/odd.md lists {module_name}.{name}, not in the code"
         actual = getattr(module, name)
         documented = ast.literal_eval(text)
@@ -148,8 +155,8 @@ def test_documented_constants_match_the_code() -> None:
 def test_every_numeric_constant_of_the_model_is_documented() -> None:
     table = documented_constants()
     missing = []
-    for module_name in MODEL_MODULES:
-        module = importlib.import_module(f"netsim.model.{module_name}")
+    for module_name, path in CONSTANT_MODULES.items():
+        module = importlib.import_module(path)
         for name, value in vars(module).items():
             constant = re.fullmatch(r"[A-Z][A-Z0-9_]*", name) and is_numeric_constant(value)
             if constant and (module_name, name) not in table:

@@ -12,7 +12,9 @@ import netsim
 from netsim import api
 from netsim.analysis.summaries import AnalysisError
 from netsim.app.session import ReplayError
+from netsim.batch.audit import AuditError
 from netsim.batch.compare import CompareError
+from netsim.batch.engines import EngineError
 from netsim.batch.sweep import SweepError
 from netsim.cli import UserInputError
 from netsim.config.member_network import NetworkFileError
@@ -26,7 +28,9 @@ SRC = Path(netsim.__file__).resolve().parent
 
 KINDS = [
     AnalysisError,
+    AuditError,
     CompareError,
+    EngineError,
     NetworkFileError,
     ParameterError,
     ReplayError,

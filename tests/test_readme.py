@@ -10,7 +10,9 @@ from typer.testing import CliRunner
 
 from netsim.cli import app
 from netsim.config.experiments import load_experiment
+from netsim.config.outcomes import DORMANT_SHARE
 from netsim.config.scenarios import library_dir, load_scenario
+from netsim.numbers import significant
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -84,21 +86,46 @@ def test_readme_lists_every_shipped_experiment_with_its_command() -> None:
 
 
 def test_readme_account_of_the_default_run_is_true() -> None:
-    """The caption under the default run's figure: what seed 1 shows, and how often seeds spread."""
+    """The caption under the default run's figure: what `netsim run` (seed 1) prints, what
+    running it until settled shows, and what seeds 1 to 20 do."""
     import netsim
 
     text = " ".join(README.read_text(encoding="utf-8").split())
+    first = netsim.run(seed=1)
+    summary = first.summary
+    assert summary["critical_mass_reached"], "'membership passes critical mass'"
+    assert first.table["member_adoption_share"].max() >= 0.5  # 'reaching half of the early members'
+    held = re.search(r"at week (\d+) only (\d+) people hold it", text)
+    assert held, "the README's caption of the default run has changed: update this test"
+    assert first.parameters.steps == int(held[1])
+    assert round(summary["final_adoption"] * first.parameters.eligible_population) == int(held[2])
+    for label in ("fizzled_out", "spread", "settled"):
+        assert f"`{label.replace('_', ' ')}: {summary[label]}`" in text, label
+
+    until = re.search(r"by week (\d+) the idea has spread \(final adoption ([0-9.]+)\)", text)
+    assert until, "the README's caption of the default run has changed: update this test"
+    settled = netsim.run(seed=1, until_settled=True, record="summary")
+    assert settled.parameters.steps == int(until[1]) and settled.summary["spread"]
+    assert significant(settled.summary["final_adoption"]) == until[2]
+
     found = re.search(
-        r"Over seeds 1 to (\d+) the idea spreads .*? in (\d+) runs \(try `--seed (\d+)`\)", text
+        r"Over seeds 1 to (\d+) the idea spreads .*? by week (\d+) in (\d+) runs "
+        r"\(try `--seed (\d+)`\), the network goes dormant in (\d+), and in the other (\d+) the "
+        r"idea is still in play at week \d+ and spreads later \((\d+) of \d+ when each runs "
+        r"until settled\)",
+        text,
     )
     assert found, "the README's caption of the default run has changed: update this test"
-    last, spread_runs, example = (int(g) for g in found.groups())
-    spread = {
-        seed: netsim.run(seed=seed, record="summary").summary["spread"]
-        for seed in range(1, last + 1)
-    }
-    assert not spread[1] and spread[example]
-    assert sum(spread.values()) == spread_runs
-    first = netsim.run(seed=1)
-    assert first.summary["critical_mass_reached"]
-    assert first.table["member_adoption_share"].max() >= 0.5  # 'reaching half of the early members'
+    last, week, spread_runs, example, dormant, later, in_the_end = (int(g) for g in found.groups())
+    runs = {seed: netsim.run(seed=seed, record="summary") for seed in range(1, last + 1)}
+    assert all(r.parameters.steps == week for r in runs.values())
+    spread = {seed: r.summary["spread"] for seed, r in runs.items()}
+    assert not spread[1] and spread[example] and sum(spread.values()) == spread_runs
+    gone = [s for s, r in runs.items() if r.summary["fizzled_out"] and not spread[s]]
+    assert all(runs[s].summary["final_active_share"] < DORMANT_SHARE for s in gone)
+    assert len(gone) == dormant
+    rest = [s for s in runs if not spread[s] and s not in gone]
+    assert len(rest) == later and not any(runs[s].summary["settled"] for s in rest)
+    ends = {s: netsim.run(seed=s, until_settled=True, record="summary").summary for s in runs}
+    assert all(ends[s]["spread"] for s in rest)
+    assert sum(e["spread"] for e in ends.values()) == in_the_end

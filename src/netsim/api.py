@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from netsim.config.member_network import MemberNetwork, NetworkFileError, read_member_network
+from netsim.config.outcomes import UNTIL_SETTLED_CAP
 from netsim.config.parameters import ParameterError, Parameters
 from netsim.model import metrics
 from netsim.model.network_model import NetworkModel
@@ -71,10 +72,7 @@ def build_model(
     columns the summary needs: about a quarter faster, same dynamics bit for bit).
     """
     check_seed(seed)
-    if params is None:
-        params = Parameters()
-    elif not isinstance(params, Parameters):
-        params = Parameters.from_dict(params)
+    params = _parameters(params)
     if overrides:
         params = params.replace(**overrides)
     return NetworkModel(params, rng=seed, member_network=load_member_network(params), record=record)
@@ -87,6 +85,8 @@ def run(
     steps: int | None = None,
     record: str = "all",
     on_step: Callable[[int, int], None] | None = None,
+    until_settled: bool = False,
+    max_steps: int | None = None,
     **overrides: Any,
 ) -> RunResult:
     """Simulate ``steps`` weeks (default: the parameters' own) from ``seed``.
@@ -98,30 +98,69 @@ def run(
     per-step tables asks for); the summary is the same either way.
     ``on_step(done, total)`` is called after every week (for progress bars); the
     run is the same with or without it.
+
+    ``until_settled``: take at least ``steps`` weeks (the horizon) and go on, week by
+    week, until the run's labels are settled (the summary's ``settled``) or
+    ``max_steps`` weeks (default :data:`UNTIL_SETTLED_CAP` x the horizon) have passed;
+    the timeline is kept whole, so events after the horizon (up to ``max_steps``)
+    still apply and the run never stops before the last of them. The result's
+    parameters have ``steps`` set to the weeks taken, so running those parameters
+    again gives the same table. ``on_step``'s total is then ``max_steps``.
     """
-    if steps is not None:
-        if params is None:
-            params = Parameters()
-        elif not isinstance(params, Parameters):
-            params = Parameters.from_dict(params)
-        params = params.with_steps(steps)
-    model = build_model(params, seed=seed, record=record, **overrides)
-    if on_step is None:
-        model.run()
+    if not until_settled:
+        if max_steps is not None:
+            raise ParameterError("max_steps", "applies only to a run until settled")
+        if steps is not None:
+            params = _parameters(params).with_steps(steps)
+        model = build_model(params, seed=seed, record=record, **overrides)
+        if on_step is None:
+            model.run()
+        else:
+            total = model.params.steps
+            for done in range(1, total + 1):
+                model.step()
+                on_step(done, total)
+        ran = model.params
     else:
-        total = model.params.steps
-        for done in range(1, total + 1):
-            model.step()
-            on_step(done, total)
+        model = build_model(params, seed=seed, record=record, **overrides)
+        horizon = model.params.steps if steps is None else steps
+        cap = UNTIL_SETTLED_CAP * horizon if max_steps is None else max_steps
+        if cap < horizon:
+            raise ParameterError(
+                "max_steps", f"{cap} is less than the horizon ({horizon} weekly steps)"
+            )
+        try:
+            model.params.with_steps(cap)  # the cap is a number of steps a run may have
+        except ParameterError as err:
+            raise ParameterError("max_steps", str(err).removeprefix("steps: ")) from None
+        progress = None
+        if on_step is not None:
+            report = on_step
+
+            def progress() -> None:
+                report(model.step_count, cap)
+
+        model.run_until_settled(cap, min_steps=horizon, on_step=progress)
+        ran = model.params
+        if model.step_count != ran.steps:
+            ran = ran.with_steps(model.step_count)
     table = model.table()
     return RunResult(
-        parameters=model.params,
+        parameters=ran,
         seed=seed,
         table=table,
         # the summary of the table just built (model.summary() would build it again)
-        summary=metrics.summarise(table, model.params.critical_mass_share),
+        summary=metrics.summarise(table),
         model=model,
     )
+
+
+def _parameters(params: Parameters | Mapping[str, Any] | None) -> Parameters:
+    if params is None:
+        return Parameters()
+    if isinstance(params, Parameters):
+        return params
+    return Parameters.from_dict(params)
 
 
 def run_one(params: Mapping[str, Any], seed: int) -> dict[str, Any]:

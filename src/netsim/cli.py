@@ -9,17 +9,20 @@ one line on stderr saying so, the traceback saved to a log file, exit status 70.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
+from netsim.config.outcomes import BY_NAME, RUN_LABELS, UNTIL_SETTLED_CAP
 from netsim.config.parameters import (
     FIELD_NAMES,
     GROUPS,
@@ -31,6 +34,12 @@ from netsim.config.parameters import (
     unknown_field_message,
 )
 from netsim.errors import NetsimError
+from netsim.numbers import bracketed, percent, precise, significant
+
+if TYPE_CHECKING:  # for annotations only: --help loads neither rich.progress nor batch
+    from rich.progress import Progress
+
+    from netsim.batch.sweep import SweepReport
 
 EXIT_BAD_INPUT = 2
 EXIT_BUG = 70
@@ -56,8 +65,13 @@ class UserInputError(NetsimError):
     """A mistake in a command-line option itself: reported in one line, exit status 2."""
 
 
+def say(message: str) -> None:
+    """One line to stderr as written (no markup, no highlighting, wrapped by the terminal)."""
+    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
 def fail(message: str) -> typer.Exit:
-    err_console.print(f"netsim: error: {message}", markup=False, highlight=False, soft_wrap=True)
+    say(f"netsim: error: {message}")
     return typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -117,12 +131,7 @@ def internal_error(err: BaseException, note: str = "") -> typer.Exit:
         saved = f"traceback saved to {log}"
     except OSError as log_err:
         saved = f"the traceback could not be saved ({log_err})"
-    err_console.print(
-        f"netsim: internal error (a bug, please report it): {what}; {saved}{note}",
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
-    )
+    say(f"netsim: internal error (a bug, please report it): {what}; {saved}{note}")
     return typer.Exit(EXIT_BUG)
 
 
@@ -249,7 +258,20 @@ def run(
         int, typer.Option(help="Random seed; the same seed gives identical results.")
     ] = 1,
     steps: Annotated[
-        int | None, typer.Option(help="Weekly steps to simulate (default: the scenario's).")
+        str | None,
+        typer.Option(
+            help="Weekly steps to simulate (default: the scenario's), or 'until-settled': the "
+            "scenario's steps, then on week by week until the run's labels are settled "
+            "(see --max-steps).",
+            metavar="WEEKS|until-settled",
+        ),
+    ] = None,
+    max_steps: Annotated[
+        int | None,
+        typer.Option(
+            help="With --steps until-settled: stop by this step even if the labels have not "
+            f"settled (default: {UNTIL_SETTLED_CAP} x the scenario's steps).",
+        ),
     ] = None,
     set_: Annotated[
         list[str] | None,
@@ -290,29 +312,42 @@ def run(
     if timeline:
         overrides["timeline"] = chosen.parameters.timeline + timeline
     base = chosen.parameters
-    if steps is not None:
-        dropped = base.events_after(steps)
+    until_settled = steps == UNTIL_SETTLED
+    weeks = None if steps is None or until_settled else parse_steps(steps)
+    if max_steps is not None and not until_settled:
+        raise UserInputError("--max-steps applies only with --steps until-settled")
+    horizon = base.steps
+    cap = None
+    if until_settled:
+        # the timeline may run to the cap: its events after the horizon still apply
+        cap = UNTIL_SETTLED_CAP * horizon if max_steps is None else max_steps
+        if cap < horizon:
+            raise UserInputError(f"--max-steps {cap} is less than the scenario's steps ({horizon})")
+        base = base.with_steps(max(cap, horizon))
+    if weeks is not None:
+        dropped = base.events_after(weeks)
         if dropped:
             listed = ", ".join(f"{e.step}:{e.action}" for e in dropped)
-            err_console.print(
-                f"netsim: note: --steps {steps} ends before these timeline events: {listed}",
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
-        base = base.with_steps(steps)
+            say(f"netsim: note: --steps {weeks} ends before these timeline events: {listed}")
+        base = base.with_steps(weeks)
     params = base.replace(**overrides)
     api.load_member_network(params)  # a bad network file is reported before any work
+    settle = {"until_settled": True, "steps": horizon, "max_steps": cap} if until_settled else {}
 
     started = time.perf_counter()
     if quiet:
-        result = api.run(params, seed=seed)
+        result = api.run(params, seed=seed, **settle)
     else:
         from rich.progress import Progress
 
         with Progress(console=err_console, transient=True, disable=hide_progress()) as progress:
-            task = progress.add_task("simulating", total=params.steps)
-            result = api.run(params, seed=seed, on_step=lambda done, total: progress.advance(task))
+            task = progress.add_task("simulating", total=cap or params.steps)
+            result = api.run(
+                params,
+                seed=seed,
+                on_step=lambda done, total: progress.update(task, completed=done),
+                **settle,
+            )
     folder = out if out is not None else results.unique_folder(results_root, "run", f"-seed{seed}")
     note_results_folder(folder)
     images = {"curves.png": plots.run_curves_png(result.table, result.seed)} if figure else None
@@ -324,8 +359,29 @@ def run(
     if quiet:
         typer.echo(str(folder))
         return
-    print_summary(result.summary, params, seed, elapsed, result.model.contact_sources)
+    print_summary(
+        result.summary,
+        result.parameters,
+        seed,
+        elapsed,
+        result.model.contact_sources,
+        until=(horizon, cap) if cap is not None else None,
+    )
     typer.echo(f"results: {folder}")
+
+
+UNTIL_SETTLED = "until-settled"
+"""The value of ``netsim run --steps`` that runs on until the labels are settled."""
+
+
+def parse_steps(text: str) -> int:
+    """--steps WEEKS: a whole number (its range is the steps parameter's to check)."""
+    try:
+        return int(text)
+    except ValueError:
+        raise UserInputError(
+            f"--steps {text!r}: expected a whole number of weeks or {UNTIL_SETTLED!r}"
+        ) from None
 
 
 def print_summary(
@@ -334,17 +390,43 @@ def print_summary(
     seed: int,
     elapsed: float,
     contacts: dict[str, int],
+    until: tuple[int, int] | None = None,
 ) -> None:
+    """The summary table, then each label's rule in words (from the outcome declarations)
+    and whether the labels had settled. ``until``: (horizon, cap) of a run until settled."""
     table = Table(title=f"netsim run: {params.steps} weeks, seed {seed}, {elapsed:.1f}s")
     table.add_column("outcome")
     table.add_column("value", justify="right")
     for key, value in summary.items():
         if isinstance(value, float):
-            text = "never" if value != value else f"{value:.3g}"
+            text = "never" if value != value else significant(value)
         else:
             text = str(value)
         table.add_row(key.replace("_", " "), text)
     console.print(table)
+    lines = ["The labels' rules:"]
+    lines += [
+        f"  {name.replace('_', ' ')}: {BY_NAME[name].meaning}."
+        for name in (*RUN_LABELS, "settled")
+        if name in summary
+    ]
+    settled = summary.get("settled")
+    if until is not None:
+        lines.append(
+            f"Ran until settled (at least {until[0]} weeks, at most {until[1]}): "
+            + (
+                f"settled at week {params.steps}."
+                if settled
+                else f"not settled by week {params.steps}, the cap."
+            )
+        )
+    elif settled is False:
+        lines.append(
+            f"The labels were not settled at week {params.steps}: "
+            "`netsim run --steps until-settled` goes on until they are."
+        )
+    for line in lines:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
     if params.network_file:
         typer.echo(
             f"contacts: {contacts['from_file']} from {Path(params.network_file).name}, "
@@ -367,9 +449,7 @@ def validate(
             chosen = load_scenario(path)
         except ScenarioError as err:
             bad += 1
-            err_console.print(
-                f"netsim: error: {err}", markup=False, highlight=False, soft_wrap=True
-            )
+            say(f"netsim: error: {err}")
             continue
         typer.echo(f"ok: {path} ({chosen.name})")
     if bad:
@@ -490,18 +570,15 @@ def compare(
 
     from netsim.analysis.intervals import outcome_table
     from netsim.batch import compare as comparison
+    from netsim.batch.engines import check_workers
     from netsim.config.outcomes import HEADLINE_OUTCOMES, OUTCOME_LABELS
     from netsim.present import compare_report
     from netsim.results.files import unique_folder
 
-    names = scenarios or []
-    if len(names) < 2:
-        raise fail(f"compare needs at least 2 scenarios; got {len(names)}")
     if replicates is not None and replicates < 1:
         raise fail(f"--replicates must be at least 1; got {replicates}")
-    if workers is not None and workers < 1:
-        raise fail(f"--workers must be at least 1; got {workers}")
-    plan = comparison.plan_comparison(names, replicates, seed, steps)
+    check_workers(workers)
+    plan = comparison.plan_comparison(scenarios or [], replicates, seed, steps)
     folder = out if out is not None else unique_folder(Path("results"), "compare")
     note_results_folder(folder)
 
@@ -531,7 +608,7 @@ def compare(
                     f"(seed {outcome.task.seed}): {outcome.error}"
                 )
                 failed.append(message)
-                bar.console.print(message, markup=False, highlight=False, soft_wrap=True)
+                say(message)
 
         data = comparison.run_comparison(plan, workers, advance)
     try:
@@ -557,9 +634,17 @@ def compare(
         cells = []
         for slug in data.order:
             mean = rows.loc[slug, "mean"] if slug in rows.index else float("nan")
-            cells.append("–" if mean != mean else f"{mean:.0%}")
+            cells.append(percent(mean))
         table.add_row(OUTCOME_LABELS.get(outcome, outcome), *cells)
     console.print(table)
+    for outcome in HEADLINE_OUTCOMES:
+        if BY_NAME[outcome].kind == "flag":
+            console.print(
+                f"  {OUTCOME_LABELS[outcome]}: {BY_NAME[outcome].meaning}.",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
     typer.echo(f"report: {folder / 'report.html'}")
     typer.echo(f"results: {folder}")
 
@@ -670,19 +755,12 @@ def sweep(
     run is recorded and the sweep goes on; Ctrl-C keeps what finished, and --resume
     continues where the sweep stopped.
     """
-    import signal
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from netsim.batch import engines as runner
+    from netsim.batch import engines
     from netsim.batch import sweep as sweeping
     from netsim.config.experiments import load_experiment
     from netsim.results.files import unique_folder
 
-    if workers is not None and workers < 1:
-        raise fail(f"--workers must be at least 1; got {workers}")
-    if sum([serial, scheduler is not None, workers is not None]) > 1:
-        raise fail("choose one of --serial, --workers N and --scheduler ADDRESS")
+    choice = engines.EngineChoice(serial=serial, workers=workers, scheduler=scheduler)
     if flush_runs < 1:
         raise fail(f"--flush-runs must be at least 1; got {flush_runs}")
     if flush_seconds <= 0:
@@ -695,61 +773,11 @@ def sweep(
     experiment = load_experiment(file)
     sweeping.check_folder(experiment, folder, resume=resume)
     note_results_folder(folder)
-
-    engine: Any
-    if serial:
-        engine = runner.SerialEngine()
-    elif scheduler is not None:
-        engine = runner.DaskEngine(scheduler)
-        try:
-            engine.connect()
-        except ConnectionError as err:
-            raise fail(str(err)) from None
-    else:
-        engine = runner.LocalEngine(
-            workers or min(runner.default_workers(), max(1, experiment.total_runs))
-        )
-
-    def stop(signum: int, frame: Any) -> None:  # SIGTERM (a batch system's notice): as Ctrl-C
-        raise KeyboardInterrupt
-
-    previous_term = signal.signal(signal.SIGTERM, stop)
-    started = time.perf_counter()
-    columns = (
-        TextColumn("sweeping"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("runs · {task.fields[rate]} · ETA {task.fields[eta]} · {task.fields[failed]}"),
-    )
-    shown_errors = 0
     try:
-        with Progress(
-            *columns, console=err_console, transient=True, disable=hide_progress(quiet)
-        ) as bar:
-            task = bar.add_task("sweep", total=experiment.total_runs, rate="", eta="–", failed="")
-
-            def progress(report: Any, outcome: Any) -> None:
-                nonlocal shown_errors
-                elapsed = max(time.perf_counter() - started, 1e-9)
-                rate = report.done / elapsed
-                left = report.total - report.skipped - report.done
-                eta = f"{left / rate:.0f}s" if rate > 0 else "–"
-                bar.update(
-                    task,
-                    completed=report.skipped + report.done,
-                    rate=f"{rate:.1f}/s",
-                    eta=eta,
-                    failed=f"{report.failed} failed",
-                )
-                while shown_errors < len(report.first_errors):
-                    bar.console.print(
-                        f"netsim: run failed: {report.first_errors[shown_errors]}",
-                        markup=False,
-                        highlight=False,
-                        soft_wrap=True,
-                    )
-                    shown_errors += 1
-
+        with (
+            choice.engine(experiment.total_runs) as engine,
+            sweep_progress(experiment.total_runs, quiet) as progress,
+        ):
             report = sweeping.run_sweep(
                 experiment,
                 folder,
@@ -760,57 +788,96 @@ def sweep(
                 progress=progress,
             )
     except sweeping.SweepInterrupted as stopped:
-        done = stopped.report
-        err_console.print(
-            f"netsim: interrupted: {done.ok + done.failed} runs saved this session "
-            f"({done.skipped + done.ok} of {done.total} done) in {folder}; resume with: "
-            f"netsim sweep {file} --resume --out {folder}",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
-        raise typer.Exit(130) from None
+        raise interrupted(stopped.report, file) from None
     except OSError as err:
         raise fail(f"{folder}: {err.strerror or err}") from None
-    finally:
-        signal.signal(signal.SIGTERM, previous_term)
-        if isinstance(engine, runner.DaskEngine):
-            engine.close()
-    if report.failed > shown_errors and not quiet:
-        err_console.print(
-            f"netsim: {report.failed - shown_errors} more failed runs; see the error column",
-            markup=False,
-            highlight=False,
-        )
     if not quiet:
-        typer.echo(
-            f"sweep: {report.done} runs done ({report.failed} failed), {report.skipped} skipped "
-            f"(done before), {report.total} in the design, {report.seconds:.1f}s "
-            f"on {engine.describe()}"
-        )
+        print_sweep_report(report, engine.describe(), progress.shown)
     if analyse:
-        from netsim.present.sweep_report import analyse_folder
-
-        try:
-            written = analyse_folder(folder) if figures is None else analyse_folder(
-                folder, figures=figures
-            )
-        except (NetsimError, OSError) as err:  # the runs are safe on disk whatever analysis does
-            err_console.print(
-                f"netsim: error: analysis failed: {err}; the sweep's results are complete "
-                f"in {folder}",
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
-            raise typer.Exit(1) from None
-        except Exception as err:  # a bug in the analysis: say so, and that the runs are safe
-            raise internal_error(
-                err, note=f"; the sweep's results are complete in {folder}"
-            ) from None
-        if not quiet:
-            typer.echo(f"analysis: {written}")
+        analyse_swept(folder, figures, quiet)
     typer.echo(str(folder) if quiet else f"results: {folder}")
+
+
+def interrupted(report: SweepReport, file: Path) -> typer.Exit:
+    """Say what an interrupted sweep saved and how to resume it; exit status 130."""
+    say(
+        f"netsim: interrupted: {report.ok + report.failed} runs saved this session "
+        f"({report.skipped + report.ok} of {report.total} done) in {report.out}; resume with: "
+        f"netsim sweep {file} --resume --out {report.out}"
+    )
+    return typer.Exit(130)
+
+
+def print_sweep_report(report: SweepReport, engine: str, errors_shown: int) -> None:
+    """What a finished sweep did, and how many of its failures were not printed."""
+    if report.failed > errors_shown:
+        say(f"netsim: {report.failed - errors_shown} more failed runs; see the error column")
+    typer.echo(
+        f"sweep: {report.done} runs done ({report.failed} failed), {report.skipped} skipped "
+        f"(done before), {report.total} in the design, {report.seconds:.1f}s on {engine}"
+    )
+
+
+class SweepProgressLine:
+    """A sweep's progress bar on stderr (done, rate, ETA, failures), with each of the
+    first failed runs printed above it as it comes in."""
+
+    def __init__(self, bar: Progress, total: int) -> None:
+        self.bar = bar
+        self.task = bar.add_task("sweep", total=total, rate="", eta="–", failed="")
+        self.shown = 0
+        """Failed runs printed so far (the report keeps the first few)."""
+
+    def __call__(self, report: SweepReport, outcome: object) -> None:
+        eta = "–" if report.eta is None else f"{report.eta:.0f}s"
+        self.bar.update(
+            self.task,
+            completed=report.finished,
+            rate=f"{report.rate:.1f}/s",
+            eta=eta,
+            failed=f"{report.failed} failed",
+        )
+        for error in report.first_errors[self.shown :]:
+            say(f"netsim: run failed: {error}")
+        self.shown = len(report.first_errors)
+
+
+@contextlib.contextmanager
+def sweep_progress(total: int, quiet: bool) -> Iterator[SweepProgressLine]:
+    """The progress line for a sweep of ``total`` runs, shown for the block (unless quiet)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    columns = (
+        TextColumn("sweeping"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs · {task.fields[rate]} · ETA {task.fields[eta]} · {task.fields[failed]}"),
+    )
+    with Progress(
+        *columns, console=err_console, transient=True, disable=hide_progress(quiet)
+    ) as bar:
+        yield SweepProgressLine(bar, total)
+
+
+def analyse_swept(folder: Path, figures: Path | None, quiet: bool) -> None:
+    """Analyse a finished sweep's folder; if the analysis fails, say the runs are safe.
+
+    An analysis that refuses (a NetsimError, or a folder's OSError) exits 1; a bug in it
+    exits 70 with its log, as any bug does.
+    """
+    from netsim.present.sweep_report import analyse_folder
+
+    try:
+        written = (
+            analyse_folder(folder) if figures is None else analyse_folder(folder, figures=figures)
+        )
+    except (NetsimError, OSError) as err:  # the runs are safe on disk whatever analysis does
+        say(f"netsim: error: analysis failed: {err}; the sweep's results are complete in {folder}")
+        raise typer.Exit(1) from None
+    except Exception as err:  # a bug in the analysis: say so, and that the runs are safe
+        raise internal_error(err, note=f"; the sweep's results are complete in {folder}") from None
+    if not quiet:
+        typer.echo(f"analysis: {written}")
 
 
 @app.command("app")
@@ -859,12 +926,9 @@ def app_command(
     except ValueError:
         loopback = False
     if not loopback:
-        err_console.print(
+        say(
             f"netsim: warning: listening on {host}, beyond this machine: anyone who can reach "
-            "it can use the page (there is no login)",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
+            "it can use the page (there is no login)"
         )
 
     os.environ["SOLARA_APP"] = "netsim.app.page:Page"
@@ -914,6 +978,7 @@ def validate_model(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from netsim.batch.engines import check_workers
     from netsim.results.files import unique_folder
     from netsim.validation import case_ids_all, run_suite
     from netsim.validation.report import write_report
@@ -923,8 +988,7 @@ def validate_model(
     unknown = [c for c in chosen if c not in allowed]
     if unknown:
         raise fail(f"--case {unknown[0]!r} is not a validation case; allowed: {', '.join(allowed)}")
-    if workers is not None and workers < 1:
-        raise fail(f"--workers must be at least 1; got {workers}")
+    check_workers(workers)
     size = "full" if full else "reduced"
     n_workers = min(workers or os.cpu_count() or 1, len(chosen))
     folder = out if out is not None else unique_folder(Path("results"), "validation")
@@ -970,7 +1034,6 @@ def validate_model(
         ("result", "left"),
     ):
         table.add_column(column, justify=justify, no_wrap=column == "case")  # type: ignore[arg-type]
-    from netsim.validation.report import interval, number
 
     for result in results:
         label = result.case
@@ -983,9 +1046,9 @@ def validate_model(
             table.add_row(
                 label,
                 c.compared,
-                number(c.reference),
-                number(c.value),
-                interval(c.ci_low, c.ci_high),
+                precise(c.reference),
+                precise(c.value),
+                bracketed(c.ci_low, c.ci_high),
                 c.rule(),
                 verdict,
                 end_section=i == len(result.checks) - 1,
@@ -997,4 +1060,146 @@ def validate_model(
     typer.echo(f"{len(results) - len(failed)} of {len(results)} cases passed: {verdict}")
     typer.echo(f"report: {folder / 'report.md'}")
     if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def audit(
+    out: Annotated[Path, typer.Option(help="Results folder (files in it are replaced).")] = Path(
+        "results/audit"
+    ),
+    seeds: Annotated[
+        int | None,
+        typer.Option(help="Seeds per setting, shared by low and high (default 20; --quick 10)."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default: all cores).")
+    ] = None,
+    bases: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--bases",
+            help="Base scenarios: 'default', library names or files (repeatable or "
+            "comma-separated; default: default, usual_suspects, facilitated_learning_network).",
+        ),
+    ] = None,
+    levers: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--levers",
+            help="Only these levers (repeatable or comma-separated; default: every lever "
+            "whose declaration claims a direction).",
+        ),
+    ] = None,
+    steps: Annotated[
+        int | None, typer.Option(help="Weekly steps for every base (default: each its own).")
+    ] = None,
+    quick: Annotated[
+        bool,
+        typer.Option(help="Reduced: 10 seeds and 250 eligible people (founders scaled)."),
+    ] = False,
+    delta: Annotated[
+        float,
+        typer.Option(help="Step either side of each base value, as a share of it (0.25 = 25%)."),
+    ] = 0.25,
+    seed: Annotated[int, typer.Option(help="Base seed; replicate r uses the same seed.")] = 1,
+    quiet: Annotated[bool, typer.Option(help="Print only the results folder.")] = False,
+) -> None:
+    """Audit every social-model lever: does it move the main outcomes the way its
+    declaration claims?
+
+    Each lever runs a step below and above its value in each base (a choice: each
+    alternative its claim names) on the same seeds; the report gives each paired effect
+    with its 95% interval and a verdict: acts as claimed, inert or reversed. Writes
+    runs.parquet/csv, contrasts.csv, effects.csv, levers.csv, failed_runs.csv, forest.png,
+    audit.json, report.md and report.html; exits 1 unless every audited lever acts as
+    claimed.
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from netsim.analysis.audit import ACTS, REVERSED, all_act
+    from netsim.batch import audit as lever_audit
+    from netsim.present import audit_report
+
+    def split(values: list[str] | None) -> list[str] | None:
+        if values is None:
+            return None
+        return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+    if seeds is not None and seeds < 2:
+        raise fail(f"--seeds must be at least 2; got {seeds}")
+    if workers is not None and workers < 1:
+        raise fail(f"--workers must be at least 1; got {workers}")
+    plan = lever_audit.plan_audit(
+        bases=split(bases) or lever_audit.DEFAULT_BASES,
+        levers=split(levers),
+        seeds=seeds or (lever_audit.QUICK_SEEDS if quick else lever_audit.DEFAULT_SEEDS),
+        seed=seed,
+        delta=delta,
+        steps=steps,
+        population=lever_audit.QUICK_POPULATION if quick else None,
+    )
+    note_results_folder(out)
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("auditing levers"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=hide_progress(quiet),
+    ) as bar:
+        task = bar.add_task("audit", total=plan.total)
+
+        def advance(done: int, total: int, outcome: Any) -> None:
+            bar.update(task, completed=done)
+            if not outcome.ok:
+                labels = outcome.task.labels
+                bar.console.print(
+                    f"netsim: run failed: {labels['base']} {labels['arm']} replicate "
+                    f"{labels['replicate']} (seed {outcome.task.seed}): {outcome.error}",
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
+                )
+
+        data = lever_audit.run_audit(plan, workers=workers, progress=advance)
+    try:
+        report = audit_report.write_audit(data, out)
+    except OSError as err:
+        raise fail(f"cannot write results to {out}: {err.strerror or err}") from None
+    verdicts = report.verdicts
+    if quiet:
+        typer.echo(str(out))
+    else:
+        short = {ACTS: "[green]acts[/green]", REVERSED: "[red]reversed[/red]"}
+        table = Table(
+            title=f"netsim audit: {plan.total} runs ({len(data.failures)} failed), "
+            f"{data.workers} worker{'s' if data.workers != 1 else ''}, "
+            f"{time.perf_counter() - started:.1f}s"
+        )
+        table.add_column("lever", no_wrap=True)
+        table.add_column("verdict")
+        for slug in plan.bases:
+            table.add_column(f"on {slug}")
+        for _, row in verdicts.iterrows():
+            cells = [str(row["verdict"])] + [str(row[f"verdict_{s}"]) for s in plan.bases]
+            table.add_row(str(row["lever"]), *(short.get(c, c) for c in cells))
+        console.print(table)
+        for line in audit_report.summary_lines(verdicts):
+            typer.echo(line)
+        typer.echo(f"report: {out / 'report.html'}")
+        typer.echo(f"results: {out}")
+    if not all_act(verdicts):
         raise typer.Exit(1)

@@ -29,6 +29,7 @@ from netsim.analysis.intervals import t_interval, wilson_interval
 from netsim.analysis.sensitivity import SENSITIVITY_OUTCOMES
 from netsim.analysis.summaries import (
     BIMODALITY_THRESHOLD,
+    FLAG_RULES,
     LABEL_ORDER,
     LABEL_RULES,
     bimodality_coefficient,
@@ -83,6 +84,7 @@ def summary_columns(reached: np.ndarray, rng: np.random.Generator) -> dict[str, 
         "critical_mass_reached": reached,
         "fizzled_out": fizzled,
         "spread": adoption >= 0.5,
+        "settled": reached | fizzled,
     }
     assert set(columns) == set(SUMMARY_FIELDS)
     return columns
@@ -231,10 +233,10 @@ def test_label_rules_are_exclusive_and_ordered() -> None:
         elif spread:
             expected.append("spread")
         else:
-            expected.append("stalled")
+            expected.append("unsettled")
     assert labels == [*expected, "failed"]
     assert set(LABEL_RULES) == set(LABEL_ORDER)
-    assert list(LABEL_RULES) == ["fizzled", "critical mass", "spread", "stalled"]  # rule order
+    assert list(LABEL_RULES) == ["fizzled", "critical mass", "spread", "unsettled"]  # rule order
 
 
 # ---------------------------------------------------------------------------
@@ -336,6 +338,12 @@ def test_analyse_folder_writes_report_tables_and_figures(tmp_path: Path) -> None
         assert heading in report
     assert "No sensitivity indices" in report
     assert "abc123" in report and "MemoryError" in report
+    flat = " ".join(report.split()).replace("\\", "")
+    for flag, rule in FLAG_RULES.items():  # each field's rule, worded as declared
+        assert f"`{flag}`: {' '.join(rule.split())}." in flat, flag
+    ok = labelled[labelled["status"] == "ok"]
+    settled = int(ok["settled"].astype(bool).sum())
+    assert f"{settled} of {len(ok)} successful runs" in flat
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == len([n for n in names if n.endswith(".png")])
     refined = tomllib.loads((out / "refined_experiment.toml").read_text(encoding="utf-8"))

@@ -21,7 +21,7 @@ import netsim.api
 from netsim.analysis import intervals
 from netsim.batch import compare
 from netsim.cli import app
-from netsim.config.outcomes import SUMMARY_FIELDS
+from netsim.config.outcomes import BOOLEAN_OUTCOMES, BY_NAME, SUMMARY_FIELDS
 from netsim.config.parameters import Parameters
 from netsim.config.seeding import derive_seed
 from netsim.present import compare_report as report
@@ -303,6 +303,9 @@ def test_report_markdown_and_html(serial: Path) -> None:
     assert "![Main curves per scenario](curves.png)" in md
     assert "priorities" in md and "leadership_style" in page
     assert "common random numbers" in md
+    flat = " ".join(md.split()).replace("\\", "")
+    for name in BOOLEAN_OUTCOMES:  # each yes/no outcome's rule, worded as declared
+        assert f"(`{name}`): {' '.join(BY_NAME[name].meaning.split())}." in flat, name
     # self-contained: both figures embedded, no external references
     embedded = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
     assert len(embedded) == 2

@@ -1,4 +1,5 @@
-"""The local engine: chunked runs give the runs' own results, and a dying worker costs one run."""
+"""The engines: chunked local runs give the runs' own results, a dying worker costs one run,
+and the engine a user asks for is checked before anything runs."""
 
 from __future__ import annotations
 
@@ -9,11 +10,15 @@ import pytest
 
 from netsim.batch.engines import (
     MAX_CHUNK,
+    DaskEngine,
+    EngineChoice,
+    EngineError,
     LocalEngine,
     RunTask,
     SerialEngine,
     _execute_chunk,
     _RunTiming,
+    default_workers,
 )
 from netsim.config.parameters import Parameters
 from netsim.results.files import json_safe
@@ -68,3 +73,52 @@ def test_a_dying_worker_costs_only_the_run_that_kills_it(chunk_seconds: float) -
     failed = [o for o in outcomes if not o.ok]
     assert [o.task.seed for o in failed] == [DOOMED_SEED]
     assert "worker failure" in failed[0].error
+
+
+# --- the engine a user asks for ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("asked", "message"),
+    [
+        ({"workers": 0}, "--workers must be at least 1; got 0"),
+        ({"workers": -3}, "--workers must be at least 1; got -3"),
+        ({"serial": True, "workers": 2}, "choose one of --serial, --workers N and --scheduler"),
+        ({"serial": True, "scheduler": "tcp://h:8786"}, "choose one of --serial"),
+        ({"workers": 2, "scheduler": "tcp://h:8786"}, "choose one of --serial"),
+    ],
+)
+def test_a_bad_engine_choice_is_refused_when_made(asked: dict, message: str) -> None:
+    with pytest.raises(EngineError) as raised:
+        EngineChoice(**asked)
+    assert str(raised.value).startswith(message)
+    assert "\n" not in str(raised.value)
+
+
+def test_the_engine_chosen_is_the_one_asked_for() -> None:
+    with EngineChoice(serial=True).engine(runs=10) as engine:
+        assert isinstance(engine, SerialEngine)
+    with EngineChoice(workers=3).engine(runs=10) as engine:
+        assert isinstance(engine, LocalEngine) and engine.workers == 3
+
+
+def test_local_workers_default_to_the_cores_but_no_more_than_the_runs() -> None:
+    with EngineChoice().engine(runs=1) as engine:
+        assert isinstance(engine, LocalEngine) and engine.workers == 1
+    with EngineChoice().engine(runs=10_000) as engine:
+        assert isinstance(engine, LocalEngine) and engine.workers == default_workers()
+
+
+def test_an_unreachable_scheduler_is_one_engine_error_before_any_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(DaskEngine, "connect_timeout", 1.0)
+    entered = False
+    chosen = EngineChoice(scheduler="tcp://127.0.0.1:9")
+    with pytest.raises(EngineError) as raised, chosen.engine(runs=4):
+        entered = True
+    assert not entered
+    assert str(raised.value).startswith(
+        "cannot connect to the Dask scheduler at tcp://127.0.0.1:9: "
+    )
+    assert "\n" not in str(raised.value)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -19,7 +20,12 @@ from typer.testing import CliRunner
 
 import netsim
 from netsim.batch.engines import RunTask, SerialEngine, run_id_of
-from netsim.batch.sweep import SweepError, run_sweep
+from netsim.batch.sweep import (
+    SweepError,
+    SweepInterrupted,
+    SweepReport,
+    run_sweep,
+)
 from netsim.cli import app
 from netsim.config.experiments import load_experiment
 from netsim.config.outcomes import SUMMARY_FIELDS
@@ -301,24 +307,95 @@ def test_resume_after_sigkill_loses_and_duplicates_nothing(
 
 
 def test_ctrl_c_flushes_exits_130_and_resume_completes(
-    killable: tuple[Path, pd.DataFrame, pd.DataFrame], tmp_path: Path
+    killable: tuple[Path, pd.DataFrame, pd.DataFrame],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Ctrl-C (a real SIGINT) once the 5th run has finished: those 5 are on disk, the exit
+    is 130 with one line saying how to resume, and the resume runs the other 35 once each.
+
+    The signal is raised from the sweep's progress callback, so it lands after the same
+    run however fast or busy the machine is (two local workers still run the sweep)."""
+    from netsim.batch import sweep as sweeping
+
     path, clean, _ = killable
     out = tmp_path / "out"
-    process = sweep_process(path, out, "--workers", "2")
-    wait_for_part(out, process)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
-    message = stderr.decode()
-    assert process.returncode == 130, message
-    assert f"resume with: netsim sweep {path} --resume --out {out}" in message.replace("\n", "")
-    assert "Traceback" not in message
+    real_run_sweep = sweeping.run_sweep
+
+    def ctrl_c_after_five_runs(*args: Any, progress: sweeping.Progress, **kwargs: Any) -> Any:
+        def progress_then_ctrl_c(report: SweepReport, outcome: object) -> None:
+            progress(report, outcome)
+            if outcome is not None and report.done == 5:
+                signal.raise_signal(signal.SIGINT)
+
+        return real_run_sweep(*args, progress=progress_then_ctrl_c, **kwargs)
+
+    monkeypatch.setattr(sweeping, "run_sweep", ctrl_c_after_five_runs)
+    args = ["sweep", str(path), "--out", str(out), "--no-analyse", "--flush-runs", "2"]
+    result = make_runner().invoke(app, [*args, "--workers", "2", "--quiet"])
+    assert result.exit_code == 130, (result.stderr, result.exception)
+    assert result.stderr.splitlines() == [
+        f"netsim: interrupted: 5 runs saved this session (5 of 40 done) in {out}; "
+        f"resume with: netsim sweep {path} --resume --out {out}"
+    ]
     saved = pd.read_parquet(out / "runs")
-    assert len(saved) >= 2 and saved["run_id"].is_unique
+    assert len(saved) == 5 and saved["run_id"].is_unique
 
     report = run_sweep(load_experiment(path), out, engine=SerialEngine(), resume=True)
-    assert report.skipped == len(saved) and report.ok == 40 - len(saved)
+    assert (report.skipped, report.ok, report.failed) == (5, 35, 0)
     pd.testing.assert_frame_equal(comparable(read_runs(out)), comparable(clean))
+
+
+def test_progress_counts_rate_and_eta_of_a_resumed_session(tmp_path: Path) -> None:
+    """20 of 100 done before; this session 12 finished (2 failed) in 4 s: 3 runs/s, and the
+    68 left take 68/3 s at that rate."""
+    report = SweepReport(tmp_path, total=100, ok=10, failed=2, skipped=20, seconds=4.0)
+    assert (report.done, report.finished, report.left) == (12, 32, 68)
+    assert report.rate == pytest.approx(3.0)
+    assert report.eta == pytest.approx(68 / 3)
+
+
+def test_progress_has_no_eta_before_the_first_run_of_the_session(tmp_path: Path) -> None:
+    report = SweepReport(tmp_path, total=50, skipped=10, seconds=0.0)
+    assert (report.rate, report.eta, report.left) == (0.0, None, 40)
+    assert SweepReport(tmp_path, total=50, skipped=10, seconds=9.0).eta is None
+    finished = SweepReport(tmp_path, total=50, ok=40, skipped=10, seconds=8.0)
+    assert (finished.rate, finished.eta) == (5.0, 0.0)
+
+
+def test_the_report_given_to_progress_is_current(
+    reference: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Each call sees one more run finished and the session's time so far."""
+    path, _ = reference
+    seen: list[tuple[int, float]] = []
+
+    def progress(report: SweepReport, outcome: object) -> None:
+        if outcome is not None:
+            seen.append((report.done, report.seconds))
+
+    run_sweep(load_experiment(path), tmp_path / "out", engine=SerialEngine(), progress=progress)
+    assert [done for done, _ in seen] == list(range(1, 13))
+    seconds = [s for _, s in seen]
+    assert seconds == sorted(seconds) and seconds[0] > 0
+
+
+def test_sigterm_stops_a_sweep_as_ctrl_c_does(reference: tuple[Path, Path], tmp_path: Path) -> None:
+    """Terminated after 3 runs: those 3 are on disk, SweepInterrupted says so, and SIGTERM's
+    handler is the one from before the sweep again."""
+    path, _ = reference
+    out = tmp_path / "out"
+    before = signal.getsignal(signal.SIGTERM)
+
+    def terminate_after_three(report: SweepReport, outcome: object) -> None:
+        if report.done == 3 and outcome is not None:
+            signal.raise_signal(signal.SIGTERM)
+
+    with pytest.raises(SweepInterrupted) as raised:
+        run_sweep(load_experiment(path), out, engine=SerialEngine(), progress=terminate_after_three)
+    assert raised.value.report.done == 3 and raised.value.report.interrupted
+    assert len(read_runs(out)) == 3
+    assert signal.getsignal(signal.SIGTERM) is before
 
 
 def error_line(result: object) -> str:
@@ -400,6 +477,7 @@ def test_sweep_analyses_the_folder_when_asked(
 
     path, _ = reference
     calls: list[Path] = []
+
     def analyse_folder(folder: Path) -> Path:
         calls.append(Path(folder))
         return folder / "report"

@@ -16,12 +16,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netsim.config.outcomes import SUMMARY_FIELDS
+from netsim.config.outcomes import (
+    DORMANT_SHARE,
+    FOUNDER_MULTIPLE,
+    HOLD_TOLERANCE,
+    SETTLE_WEEKS,
+    SUMMARY_FIELDS,
+)
 from netsim.model.graphs import ContactGraph, erdos_renyi_graph, watts_strogatz_graph
 from netsim.model.metrics import (
     WEDGE_SAMPLES,
     centralisation,
     five_c,
+    label_states,
     largest_component_share,
     summarise,
     transitivity,
@@ -249,122 +256,202 @@ def make_table(
     active_share: Sequence[float] | None = None,
     members: Sequence[int] | None = None,
     first_step: int = 0,
+    eligible: int = 100,
 ) -> pd.DataFrame:
     n = len(adoption)
     active = list(active) if active is not None else [12] * n
+    members = list(members) if members is not None else active
     return pd.DataFrame(
         {
             "step": np.arange(first_step, first_step + n),
+            "prospects": eligible - np.asarray(members, np.int64),
+            "active": np.asarray(active, np.int64),
+            "passive": np.asarray(members, np.int64) - np.asarray(active, np.int64),
+            "lapsed": np.zeros(n, np.int64),
             "adoption_share": np.asarray(adoption, float),
             "member_adoption_share": np.asarray(adoption, float) * 2,
             "ever_adopted_share": np.maximum.accumulate(np.asarray(adoption, float)),
-            "active": np.asarray(active, np.int64),
             "active_share": np.asarray(
-                active_share if active_share is not None else [a / 100 for a in active], float
+                active_share if active_share is not None else [a / eligible for a in active],
+                float,
             ),
-            "members": np.asarray(members if members is not None else active, np.int64),
+            "members": np.asarray(members, np.int64),
         }
     )
 
 
+W = SETTLE_WEEKS
+N = 1000
+"""Eligible population of the label tables: 5% is 50 people, half is 500."""
+
+
+def labels_of(active: Sequence[int], adoption: Sequence[float] | float = 0.3) -> dict[str, bool]:
+    """The label fields of a run of ``active`` counts (step 0 first) among N eligible."""
+    shares = [adoption] * len(active) if isinstance(adoption, float) else list(adoption)
+    summary = summarise(make_table(shares, active=active, eligible=N))
+    return {k: summary[k] for k in ("critical_mass_reached", "fizzled_out", "spread", "settled")}
+
+
 def test_summary_has_exactly_the_documented_fields() -> None:
-    summary = summarise(make_table([0.0, 0.1, 0.2]), 1 / 3)
+    summary = summarise(make_table([0.0, 0.1, 0.2]))
     assert list(summary) == list(SUMMARY_FIELDS)
 
 
 def test_time_to_thresholds_is_the_first_crossing() -> None:
     adoption = [0.0, 0.05, 0.1, 0.3, 0.05, 0.6, 0.4, 0.95, 0.2]
-    summary = summarise(make_table(adoption), 1 / 3)
+    summary = summarise(make_table(adoption))
     assert summary["time_to_10pct"] == 2.0  # exactly 0.10 counts
     assert summary["time_to_50pct"] == 5.0
     assert summary["time_to_90pct"] == 7.0
-    shifted = summarise(make_table(adoption, first_step=10), 1 / 3)
+    shifted = summarise(make_table(adoption, first_step=10))
     assert (shifted["time_to_10pct"], shifted["time_to_90pct"]) == (12.0, 17.0)
 
 
 def test_time_to_threshold_tolerates_float_rounding_at_the_level() -> None:
     just_below_by_rounding = 0.3 - 0.2  # 0.09999999999999998
-    summary = summarise(make_table([0.0, just_below_by_rounding, 0.05]), 1 / 3)
+    summary = summarise(make_table([0.0, just_below_by_rounding, 0.05]))
     assert summary["time_to_10pct"] == 1.0
 
 
 def test_time_to_threshold_is_nan_when_never_reached() -> None:
-    summary = summarise(make_table([0.0, 0.05, 0.099, 0.45]), 1 / 3)
+    summary = summarise(make_table([0.0, 0.05, 0.099, 0.45]))
     assert summary["time_to_10pct"] == 3.0
     assert math.isnan(summary["time_to_50pct"])
     assert math.isnan(summary["time_to_90pct"])
 
 
+def test_the_label_constants_are_those_the_rules_are_worded_with() -> None:
+    """The outcomes' meanings name the constants' values (worded from them, never typed)."""
+    meaning = SUMMARY_FIELDS["critical_mass_reached"]
+    assert f"last {SETTLE_WEEKS} weeks" in meaning and f"{FOUNDER_MULTIPLE} times" in meaning
+    assert f"{round(100 * DORMANT_SHARE)}% of it" in meaning
+    assert f"{round(100 * (1 - HOLD_TOLERANCE))}%" in SUMMARY_FIELDS["spread"]
+    assert f"{round(100 * DORMANT_SHARE)}% of the eligible" in SUMMARY_FIELDS["fizzled_out"]
+
+
+# critical mass: self-sustaining over the last SETTLE_WEEKS weeks. With 10 founders among
+# 1,000 the level is max(5% = 50, 3 x 10 = 30) = 50 people.
 @pytest.mark.parametrize(
-    ("shares", "reached"),
+    ("active", "reached"),
     [
-        ([0.3, 0.3, 0.3, 0.1, 0.3, 0.3, 0.3], False),  # two runs of three
-        ([0.1, 0.3, 0.31, 0.5, 0.3, 0.0], True),  # exactly four, equality counts
-        ([0.29, 0.29, 0.29, 0.29, 0.29], False),
-        ([0.0, 0.0, 0.0, 0.9, 0.9, 0.9, 0.9], True),  # at the very end
+        ([10] * 5 + [60] * W, True),  # a quarter at 60: held
+        ([10] * 5 + [60] * (W - 1), False),  # the quarter's first week is still at 10
+        ([10] * 5 + [49] + [60] * (W - 1), False),  # one week under the level in the window
+        ([10] * 5 + [50] * W, True),  # exactly the level counts
+        ([10] * 5 + [100] * (W - 1) + [89], False),  # fell more than a tenth: in decline
+        ([10] * 5 + [100] * (W - 1) + [90], True),  # exactly 90% of the window's most holds
+        ([10] + [60] * (W - 1), False),  # shorter than a quarter after step 0
+        ([10] + [60] * W, True),  # step 0 and a full quarter
+        ([10] * 5 + [900] * W + [40] * 2, False),  # collapsed at the end
     ],
 )
-def test_critical_mass_needs_four_consecutive_steps(shares: list[float], reached: bool) -> None:
-    n = len(shares)
-    table = make_table([0.0] * n, active_share=shares)
-    assert summarise(table, 0.3)["critical_mass_reached"] is reached
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from([0.0, 0.2, 0.25, 0.3, 0.8]), min_size=1, max_size=30))
-def test_critical_mass_matches_a_sliding_window(shares: list[float]) -> None:
-    table = make_table([0.0] * len(shares), active_share=shares)
-    expected = any(
-        all(s >= 0.25 for s in shares[i : i + 4]) for i in range(max(0, len(shares) - 3))
-    )
-    assert summarise(table, 0.25)["critical_mass_reached"] is expected
-
-
-@pytest.mark.parametrize(
-    ("active", "fizzled"),
-    [
-        ([12, 30, 15], True),  # final exactly half the peak
-        ([12, 30, 16], False),
-        ([12, 11, 30, 5], True),
-        ([12, 12, 3], False),  # never grew beyond the founders: not a fizzle
-        ([12, 8, 3], False),
-        ([12, 30, 60], False),
-    ],
-)
-def test_fizzled_out_membership_collapse(active: list[int], fizzled: bool) -> None:
-    table = make_table([0.05] * len(active), active=active)  # flat adoption: no adoption rule
-    assert summarise(table, 1 / 3)["fizzled_out"] is fizzled
+def test_critical_mass_is_a_held_self_sustaining_level(active: list[int], reached: bool) -> None:
+    assert labels_of(active)["critical_mass_reached"] is reached
 
 
 @pytest.mark.parametrize(
-    ("adoption", "fizzled"),
+    ("founders", "held", "reached"),
     [
-        ([0.02, 0.1, 0.05], True),  # peak >= 2 x start and final <= half the peak
-        ([0.02, 0.1, 0.051], False),
-        ([0.06, 0.1, 0.02], False),  # peak under twice the start
-        ([0.05, 0.1, 0.0], True),  # peak exactly twice the start
-        ([0.0, 0.0, 0.0], False),  # nothing ever spread
-        ([0.0, 0.2, 0.2], False),
+        (5, 49, False),  # 3 x 5 = 15 is under the dormant line: the level is 5% = 50
+        (5, 50, True),
+        (40, 119, False),  # 3 x 40 = 120
+        (40, 120, True),
+        (400, 499, False),  # 3 x 400 is beyond reach: half the eligible (500) is the level
+        (400, 500, True),
     ],
 )
-def test_fizzled_out_adoption_collapse(adoption: list[float], fizzled: bool) -> None:
-    table = make_table(adoption, active=[12] * len(adoption))  # flat membership
-    assert summarise(table, 1 / 3)["fizzled_out"] is fizzled
+def test_critical_mass_level_is_three_founding_cores_between_the_dormant_line_and_half(
+    founders: int, held: int, reached: bool
+) -> None:
+    assert labels_of([founders] + [held] * (W + 3))["critical_mass_reached"] is reached
+
+
+def test_critical_mass_does_not_read_the_one_third_mark() -> None:
+    table = make_table([0.3] * (W + 5), active=[10] + [60] * (W + 4), eligible=N)
+    assert summarise(table)["critical_mass_reached"]  # 6% active, far below a third
+
+
+@pytest.mark.parametrize(
+    ("active", "adoption", "fizzled"),
+    [
+        ([10] + [600] * W, [0.2] * W + [0.0], True),  # the idea died out in a thriving network
+        ([10] + [600] * W, [0.2] * W + [0.002], False),  # one holder left: alive
+        ([10] + [49] * W, 0.3, True),  # dormant: under 5% for a quarter
+        ([10] + [49] * (W - 1) + [50], 0.3, False),
+        ([10] + [50] + [49] * W, 0.3, True),  # the week at 50 is before the window
+        ([10] + [49] * (W - 1), 0.3, False),  # not yet a quarter
+        ([10, 300, 200, 49], 0.3, True),  # collapsed into the dormant band: 49 <= half 300
+        ([10, 90, 49], 0.3, False),  # under 5% but more than half its peak, not a quarter
+        ([10, 98, 49], 0.3, True),
+    ],
+)
+def test_fizzled_out_is_an_extinct_idea_or_a_dormant_network(
+    active: list[int], adoption: list[float] | float, fizzled: bool
+) -> None:
+    assert labels_of(active, adoption)["fizzled_out"] is fizzled
 
 
 @pytest.mark.parametrize(
     ("adoption", "spread"),
-    [([0.0, 0.3, 0.5], True), ([0.0, 0.9, 0.49], False), ([0.1, 0.7, 0.8], True)],
+    [
+        ([0.0, 0.3, 0.5], True),
+        ([0.0, 0.9, 0.49], False),
+        ([0.1, 0.7, 0.8], True),
+        ([0.1, 0.9, 0.81], True),  # 90% of the window's highest holds
+        ([0.1, 0.9, 0.8], False),  # in decline from 0.9
+        ([0.9] + [0.2] * W + [0.55], True),  # the 0.9 is before the window
+        ([0.1, 0.3, 0.3 + 0.2], True),  # 0.5000000000000001 and rounding below count
+        ([0.1, 0.3, 0.7 - 0.2], True),  # 0.49999999999999994
+    ],
 )
-def test_spread_is_final_adoption_at_least_half(adoption: list[float], spread: bool) -> None:
-    assert summarise(make_table(adoption), 1 / 3)["spread"] is spread
+def test_spread_is_a_majority_adopting_and_holding(adoption: list[float], spread: bool) -> None:
+    assert summarise(make_table(adoption))["spread"] is spread
+
+
+@pytest.mark.parametrize(
+    ("active", "adoption", "settled"),
+    [
+        ([10] + [49] * W, 0.3, True),  # dormant, the idea short of a majority
+        ([10] + [49] * W, 0.6, False),  # dormant but a majority holds it: it may still decay
+        ([10] + [600] * W, [0.2] * W + [0.0], True),  # self-sustaining, the idea extinct
+        ([10] + [600] * W, [0.2] + [0.6] * W, True),  # self-sustaining, spread for a quarter
+        ([10] + [600] * W, [0.2] * 2 + [0.6] * (W - 1), False),  # spread, not for a quarter
+        ([10] + [600] * W, 0.2, False),  # the idea still in play
+        ([10] + [45] * (W - 1) + [60], [0.0] * W + [0.0], False),  # in between: may still go
+        ([10, 300, 200, 49], 0.3, False),  # collapsed (fizzled), not yet a dormant quarter
+    ],
+)
+def test_settled_means_every_label_is_in_a_lasting_state(
+    active: list[int], adoption: list[float] | float, settled: bool
+) -> None:
+    assert labels_of(active, adoption)["settled"] is settled
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from([0, 10, 40, 49, 50, 60, 300, 600, 1000]), min_size=1, max_size=40),
+    st.lists(st.sampled_from([0.0, 0.002, 0.3, 0.5, 0.6, 0.95]), min_size=1, max_size=40),
+)
+def test_a_settled_run_always_has_a_label_and_a_run_in_between_never_settles(
+    active: list[int], adoption: list[float]
+) -> None:
+    """label_runs' last label ('unsettled': none of the three) implies settled is false;
+    critical mass and a dormant network exclude each other."""
+    steps = min(len(active), len(adoption))
+    table = make_table(adoption[:steps], active=active[:steps], eligible=N)
+    summary = summarise(table)
+    states = label_states(table["active"].to_numpy(), table["adoption_share"].to_numpy(), N)
+    labelled = summary["fizzled_out"] or summary["critical_mass_reached"] or summary["spread"]
+    assert labelled or not summary["settled"]
+    assert not (states.self_sustaining and (states.dormant or states.collapsed))
+    assert summary["settled"] is states.settled and summary["fizzled_out"] is states.fizzled_out
 
 
 def test_final_and_peak_values() -> None:
     table = make_table(
         [0.1, 0.4, 0.3], active=[12, 40, 20], active_share=[0.12, 0.4, 0.2], members=[12, 45, 30]
     )
-    summary = summarise(table, 0.3)
+    summary = summarise(table)
     assert summary["final_adoption"] == pytest.approx(0.3)
     assert summary["peak_adoption"] == pytest.approx(0.4)
     assert summary["final_member_adoption"] == pytest.approx(0.6)
@@ -373,7 +460,7 @@ def test_final_and_peak_values() -> None:
     assert summary["final_members"] == 30 and type(summary["final_members"]) is int
     assert summary["peak_active_share"] == pytest.approx(0.4)
     assert summary["final_active_share"] == pytest.approx(0.2)
-    assert summary["critical_mass_reached"] is False
+    assert summary["critical_mass_reached"] is False  # three weeks: no quarter has passed
 
 
 def test_component_labels_match_scipys_public_connected_components() -> None:

@@ -42,3 +42,13 @@ def test_phase_diagram_accepts_a_choice_parameter_on_an_axis():
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["distributed", "hierarchical"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["0.1", "0.5"]
+
+
+@pytest.mark.parametrize(
+    ("level", "label"),
+    [(0.25, "0.25"), (1000, "1000"), (2500.0, "2500"), (0.123456, "0.123"), (True, "True")],
+)
+def test_axis_levels_read_as_netsim_writes_numbers(level: object, label: str) -> None:
+    """As the reports write them (netsim.numbers.significant): 1000, never 1e+03."""
+    assert plots.tick_label(level) == label
+    assert plots.tick_label("hierarchical") == "hierarchical"

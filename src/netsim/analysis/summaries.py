@@ -13,7 +13,7 @@ Everything here is a pure function over pandas tables (the folder is read by
 summary fields of :data:`netsim.config.outcomes.SUMMARY_FIELDS`.
 
 - run labels (:data:`LABEL_RULES`, :func:`label_runs`): mutually exclusive rules on the
-  summary fields;
+  summary's yes/no fields, whose own rules (:data:`FLAG_RULES`) are their declared meanings;
 - outcome curves (:func:`outcome_curves`): per level of one parameter, the mean and its
   95% t-interval for continuous outcomes, the share of runs with its Wilson interval for
   yes/no outcomes (reusing :func:`netsim.analysis.intervals.outcome_table`);
@@ -34,8 +34,10 @@ from scipy import stats
 from netsim.analysis.intervals import CONFIDENCE, SHARES, outcome_table, t_interval, wilson_interval
 from netsim.config.outcomes import (
     BOOLEAN_OUTCOMES,
+    BY_NAME,
     CURVE_OUTCOMES,
     PROBABILITY_NAMES,
+    RUN_LABELS,
     SPREAD_OF,
     SUMMARY_FIELDS,
 )
@@ -51,19 +53,20 @@ __all__ = ["BOOLEAN_OUTCOMES", "CURVE_OUTCOMES", "PROBABILITY_NAMES", "SPREAD_OF
 # --- run labels ---------------------------------------------------------------------------
 
 LABEL_RULES: dict[str, str] = {
-    "fizzled": "fizzled_out: the run grew or spread, then lost it (final active members at "
-    "most half their peak, or final adoption at most half a peak that was at least twice "
-    "the start), whether or not it reached critical mass on the way",
-    "critical mass": "critical_mass_reached and not fizzled_out: the active share stayed at "
-    "or above the critical-mass share for 4 consecutive weeks and did not collapse after",
-    "spread": "spread and neither of the above: final adoption of at least 50% without "
-    "membership reaching critical mass and without a collapse",
-    "stalled": "none of the above: membership stayed short of critical mass and the idea short "
-    "of 50% adoption, without a collapse",
+    "fizzled": "fizzled_out, whether or not critical_mass_reached",
+    "critical mass": "critical_mass_reached and not fizzled_out",
+    "spread": "spread, and neither of the above",
+    "unsettled": "none of the above: the run ended in between (its settled flag is false: "
+    "run it longer)",
 }
-"""Run label -> its rule, in the order the rules are applied (the first that holds wins)."""
+"""Run label -> its rule over the yes/no fields, in the order the rules are applied (the
+first that holds wins). The fields' own rules are their declared meanings
+(:data:`FLAG_RULES`); a run labelled 'unsettled' can never have been settled, as every
+settled state is fizzled out or self-sustaining."""
+FLAG_RULES: dict[str, str] = {name: BY_NAME[name].meaning for name in (*RUN_LABELS, "settled")}
+"""The run labels' fields (and ``settled``) -> their rules in words, from the declarations."""
 FAILED_LABEL = "failed"
-LABEL_ORDER = ("critical mass", "spread", "stalled", "fizzled")
+LABEL_ORDER = ("critical mass", "spread", "unsettled", "fizzled")
 """Display order of the labels (failed runs, labelled 'failed', come last)."""
 
 # --- levels and bimodality ----------------------------------------------------------------
@@ -99,21 +102,21 @@ def label_runs(runs: pd.DataFrame) -> pd.DataFrame:
     The rules are applied in order and the first that holds wins, so the labels are
     mutually exclusive and cover every run:
 
-    1. ``fizzled``: ``fizzled_out`` (even if critical mass was reached before the collapse);
+    1. ``fizzled``: ``fizzled_out`` (even in a network that is self-sustaining: the idea died);
     2. ``critical mass``: ``critical_mass_reached`` and not ``fizzled_out``;
-    3. ``spread``: ``spread`` (final adoption >= 50%) and neither of the above;
-    4. ``stalled``: none of the above.
+    3. ``spread``: ``spread`` (adoption >= 50% and holding) and neither of the above;
+    4. ``unsettled``: none of the above (the run ended in between).
 
     A run whose ``status`` is not 'ok' is labelled ``failed``.
     """
-    missing = [c for c in BOOLEAN_OUTCOMES if c not in runs.columns]
+    missing = [c for c in RUN_LABELS if c not in runs.columns]
     if missing:
         raise AnalysisError(f"the runs table has no {', '.join(map(repr, missing))} column")
     fizzled = _bool(runs["fizzled_out"]).to_numpy()
     critical = _bool(runs["critical_mass_reached"]).to_numpy()
     spread = _bool(runs["spread"]).to_numpy()
     label = np.select(
-        [fizzled, critical, spread], ["fizzled", "critical mass", "spread"], default="stalled"
+        [fizzled, critical, spread], ["fizzled", "critical mass", "spread"], default="unsettled"
     )
     if "status" in runs.columns:
         label = np.where(runs["status"].to_numpy() == "ok", label, FAILED_LABEL)

@@ -35,6 +35,7 @@ from netsim.analysis.summaries import (
     levels_of,
     successful,
 )
+from netsim.numbers import significant
 from netsim.results.sweep_folder import Factor, Manifest
 
 BOOTSTRAP = 1000
@@ -166,22 +167,24 @@ class TippingPoint:
         level = f"{self.confidence:.0%}"
         if self.method == "logistic":
             text = (
-                f"{name} crosses 1/2 at {self.parameter} ≈ {_fmt(self.x0)} "
-                f"({level} CI {_fmt(self.ci_low)}–{_fmt(self.ci_high)})"
+                f"{name} crosses 1/2 at {self.parameter} ≈ {significant(self.x0)} "
+                f"({level} CI {significant(self.ci_low)}–{significant(self.ci_high)})"
             )
             if self.extrapolated:
                 text += ", outside the sampled range: an extrapolation"
             return text + "."
         if self.method == "separation":
-            between = f"{self.parameter} = {_fmt(self.ci_low)} and {_fmt(self.ci_high)}"
+            between = (
+                f"{self.parameter} = {significant(self.ci_low)} and {significant(self.ci_high)}"
+            )
             if np.isclose(self.levels["level"], self.x0).any():  # quasi-complete
                 return (
-                    f"{name} jumps at {self.parameter} ≈ {_fmt(self.x0)}, the only level with "
-                    f"mixed outcomes between {between}; a finer sweep there would locate it."
+                    f"{name} jumps at {self.parameter} ≈ {significant(self.x0)}, the only level "
+                    f"with mixed outcomes between {between}; a finer sweep there would locate it."
                 )
             return (
                 f"{name} jumps between {between} (no run in between shows where: estimate "
-                f"≈ {_fmt(self.x0)}); a finer sweep there would locate it."
+                f"≈ {significant(self.x0)}); a finer sweep there would locate it."
             )
         return f"No tipping point for {name} along {self.parameter}: {self.note}"
 
@@ -200,12 +203,6 @@ class TippingPoint:
             "extrapolated": self.extrapolated,
             "statement": self.statement(),
         }
-
-
-def _fmt(x: float) -> str:
-    if x is None or math.isnan(x):
-        return "–"
-    return f"{x:.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
 def tipping_point(

@@ -212,26 +212,18 @@ def ControlWidget(  # noqa: N802  (Solara components are CamelCase)
             if control.low is None or control.high is None or control.step is None:
                 raise ValueError(f"{control.name}: a slider needs low, high and step")
             low, high = min(control.low, value), max(control.high, value)
-            if control.kind == "int":
-                solara.SliderInt(
-                    label="",
-                    value=int(value),
-                    min=int(low),
-                    max=int(high),
-                    step=int(control.step),
-                    on_value=lambda v: on_change(control.name, int(round(v, 10))),
-                    disabled=disabled,
-                )
-            else:
-                solara.SliderFloat(
-                    label="",
-                    value=float(value),
-                    min=float(low),
-                    max=float(high),
-                    step=float(control.step),
-                    on_value=lambda v: on_change(control.name, float(round(v, 10))),
-                    disabled=disabled,
-                )
+            integer = control.kind == "int"
+            slider: Callable[..., Any] = solara.SliderInt if integer else solara.SliderFloat
+            cast: Callable[[float], float] = int if integer else float
+            slider(
+                label="",
+                value=cast(value),
+                min=cast(low),
+                max=cast(high),
+                step=cast(control.step),
+                on_value=lambda v: on_change(control.name, cast(round(v, 10))),
+                disabled=disabled,
+            )
 
 
 @solara.component

@@ -469,7 +469,12 @@ SPEED_RANGE = (1, 30)
 DEFAULT_SPEED = 10
 """Weeks per second while playing."""
 STAT_COLUMNS: tuple[str, ...] = (
-    "active", "passive", "lapsed", "members", "adoption_share", "mean_engagement"
+    "active",
+    "passive",
+    "lapsed",
+    "members",
+    "adoption_share",
+    "mean_engagement",
 )
 STAT_COLUMNS += ("mean_trust", "ties", "funding")
 

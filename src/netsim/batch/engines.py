@@ -9,11 +9,13 @@ Engines say *where* tasks run and nothing else: :class:`SerialEngine` (in this
 process, for debugging), :class:`LocalEngine` (a local process pool) and
 :class:`DaskEngine` (an existing Dask cluster). Each keeps a bounded number of
 tasks in flight and takes tasks from a lazy iterable, so memory stays flat
-however many tasks there are.
+however many tasks there are. :class:`EngineChoice` is which of them a user asked
+for (``--serial``, ``--workers N``, ``--scheduler ADDRESS``), checked.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -34,6 +36,12 @@ import pandas as pd
 
 from netsim import api
 from netsim.config.parameters import Parameters
+from netsim.errors import NetsimError
+
+
+class EngineError(NetsimError, ValueError):
+    """The engine asked for cannot be used: a bad count or combination of options, or a
+    Dask scheduler that cannot be reached (one-line message)."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +150,12 @@ class _RunTiming:
 
 def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
+
+
+def check_workers(workers: int | None) -> None:
+    """Refuse a worker count below 1 (None means all cores) with an EngineError."""
+    if workers is not None and workers < 1:
+        raise EngineError(f"--workers must be at least 1; got {workers}")
 
 
 def _crashed(task: RunTask, err: BaseException) -> RunOutcome:
@@ -390,6 +404,48 @@ class DaskEngine:
         finally:
             if pending:
                 client.cancel(list(pending))
+
+
+@dataclass(frozen=True)
+class EngineChoice:
+    """Where a batch is to run, as the user asked: in this process (``serial``), on
+    ``workers`` local processes (None: all cores), or on the Dask cluster at ``scheduler``.
+
+    Checked when made, so a bad choice is reported before any file is read: at most one
+    of the three, and at least one worker. The messages name the command-line options.
+    """
+
+    serial: bool = False
+    workers: int | None = None
+    scheduler: str | None = None
+
+    def __post_init__(self) -> None:
+        check_workers(self.workers)
+        if sum([self.serial, self.scheduler is not None, self.workers is not None]) > 1:
+            raise EngineError("choose one of --serial, --workers N and --scheduler ADDRESS")
+
+    @contextlib.contextmanager
+    def engine(self, runs: int) -> Iterator[Engine]:
+        """The chosen engine for a batch of ``runs``, ready for the block and closed after.
+
+        A Dask engine is connected first (EngineError if the scheduler cannot be
+        reached, before any run starts); local workers default to all cores but no more
+        processes than there are runs.
+        """
+        if self.serial:
+            yield SerialEngine()
+        elif self.scheduler is not None:
+            dask = DaskEngine(self.scheduler)
+            try:
+                dask.connect()
+            except ConnectionError as err:
+                raise EngineError(str(err)) from None
+            try:
+                yield dask
+            finally:
+                dask.close()
+        else:
+            yield LocalEngine(self.workers or min(default_workers(), max(1, runs)))
 
 
 def run_tasks(

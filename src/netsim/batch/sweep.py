@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -82,6 +83,8 @@ class SweepReport:
     skipped: int = 0
     """Runs already recorded as ok by an earlier session (resume)."""
     seconds: float = 0.0
+    """How long this session has run: kept current while it runs (for progress), final once
+    the sweep returns or is interrupted."""
     interrupted: bool = False
     first_errors: list[str] = field(default_factory=list)
 
@@ -89,6 +92,28 @@ class SweepReport:
     def done(self) -> int:
         """Runs finished in this session (ok or failed)."""
         return self.ok + self.failed
+
+    @property
+    def finished(self) -> int:
+        """Runs of the design finished: this session's and those an earlier one did."""
+        return self.skipped + self.done
+
+    @property
+    def left(self) -> int:
+        """Runs of the design not finished yet."""
+        return self.total - self.finished
+
+    @property
+    def rate(self) -> float:
+        """Runs finished per second in this session (0 before the first)."""
+        return self.done / max(self.seconds, 1e-9)
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds until the design is finished at this session's rate; None before the
+        first run of the session finishes (no rate to go by)."""
+        rate = self.rate
+        return self.left / rate if rate > 0 else None
 
 
 class SweepInterrupted(KeyboardInterrupt):
@@ -119,15 +144,16 @@ def run_sweep(
     """Run every design point x replicate not yet done; stream rows to ``out`` in parts.
 
     ``engine`` defaults to a local process pool on all cores. Raises :class:`SweepError`
-    if ``out`` cannot be used (or resumed), and :class:`SweepInterrupted` on Ctrl-C
-    after flushing what finished. Failed runs are recorded, never raised.
+    if ``out`` cannot be used (or resumed), and :class:`SweepInterrupted` on Ctrl-C or
+    SIGTERM (a batch system's notice to stop; taken as Ctrl-C while the sweep runs, in the
+    main thread) after flushing what finished. Failed runs are recorded, never raised.
     """
     if flush_runs < 1 or flush_seconds <= 0:
         raise SweepError("flush_runs must be at least 1 and flush_seconds above 0")
     out = Path(out)
     if engine is None:
         engine = LocalEngine(min(default_workers(), max(1, experiment.total_runs)))
-    with _folder_lock(out):
+    with _terminate_as_interrupt(), _folder_lock(out):
         _check_contents(experiment, out, resume)
         return _run_locked(experiment, out, engine, resume, flush_runs, flush_seconds, progress)
 
@@ -154,7 +180,7 @@ def _run_locked(
         raise SweepError(str(err)) from None
     report = SweepReport(out=out, total=experiment.total_runs, skipped=done.count)
     recorder = _Recorder(store, experiment, report, flush_runs, flush_seconds, progress)
-    started = time.perf_counter()
+    started = recorder.started
     stream = engine.stream(_tasks(experiment, done, recorder), heartbeat=HEARTBEAT)
     try:
         for outcome in stream:
@@ -350,6 +376,8 @@ class _Recorder:
         self.tables: list[pa.Table] = []
         self.step_rows = 0
         self.last_flush = time.monotonic()
+        self.started = time.perf_counter()
+        """When the session started: the report's ``seconds`` count from here."""
         self.summary_kinds = summary_types()
         self.varied = experiment.varied
 
@@ -412,6 +440,7 @@ class _Recorder:
         ):
             self.flush()
         if self.progress is not None:
+            self.report.seconds = time.perf_counter() - self.started
             self.progress(self.report, outcome)
 
     def flush(self) -> None:
@@ -454,6 +483,29 @@ def _tasks(experiment: Experiment, done: DoneRuns, recorder: _Recorder) -> Itera
             )
             if task.run_id not in done:
                 yield task
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Take SIGTERM (a batch system's notice to stop) as Ctrl-C for the block.
+
+    So a terminated sweep flushes what finished and raises :class:`SweepInterrupted`, as
+    Ctrl-C does, instead of dying with its last runs unsaved. The handler before is
+    restored after. Only the main thread can handle signals; elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """A signal handler that stops the main thread as Ctrl-C does."""
+    raise KeyboardInterrupt
 
 
 @contextlib.contextmanager

@@ -16,9 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from netsim.numbers import exact, percent
+
 Kind = Literal["share", "weeks", "count", "flag"]
 """share: a fraction in [0, 1]; weeks: a step number (NaN when never reached);
 count: members; flag: yes/no."""
+
+Better = Literal["higher", "lower"]
+"""Which way an outcome is good for a network (more critical mass, less fizzle-out)."""
 
 AGGREGATION = {"share": "mean", "weeks": "mean", "count": "mean", "flag": "proportion"}
 """How replicates of each kind are summarised: the mean (t-interval), or the share of
@@ -26,6 +31,49 @@ runs that say yes (Wilson interval)."""
 
 ARROW_TYPES = {"share": "float64", "weeks": "float64", "count": "int64", "flag": "bool"}
 """Column type of each kind in Parquet tables (pyarrow type names)."""
+
+# --- the run labels' settled states (issue 13: labels that hold) --------------------------
+# metrics.summarise applies these; the outcomes' meanings below are worded from them.
+
+SETTLE_WEEKS = 13
+"""Weeks (a quarter) over which a state must last, at the end of a run, to count as
+settled. In the label check (every library scenario x 20 seeds, horizons 52 to 156
+weeks), of 781 runs settled at their horizon one changed a label by twice the horizon (a
+dormant network churning at the dormant line); a longer window only delays the labels, as
+a network that takes off or collapses crosses the dormant band within a few weeks."""
+
+HOLD_TOLERANCE = 0.10
+"""A state holds (is not in decline) if the last week's value is at least 90% of the
+highest in the last SETTLE_WEEKS weeks: a network or an idea losing more than a tenth in
+a quarter is on its way down; a near-full network moves by a few members a week."""
+
+DORMANT_SHARE = 0.05
+"""Active members below this share of the eligible population: a dormant network. It sits
+well below where the model tips (issue 13 measured 12-15% active for the default; the
+one-third mark is the seeds' claim, not a threshold); the library's collapsed networks
+churn at 3% active (median of their highest, weeks 156-624), at most 6%."""
+
+FOUNDER_MULTIPLE = 3
+"""A self-sustaining network holds at least this many times its founding core: it has
+grown well beyond the founders and the few people they bring in themselves (the
+library's collapsed networks churn at up to 2.7 times their founding core)."""
+
+SUSTAINING_CAP_SHARE = 0.5
+"""...or half the eligible population if that is fewer: a founding core of more than a
+sixth of the eligible population cannot triple, and a network that keeps half the
+eligible population active is past any tipping point."""
+
+COLLAPSE_SHARE = 0.5
+"""A network that ends below DORMANT_SHARE having lost at least this share of its peak
+active membership has collapsed into the dormant band, before a full quarter there."""
+
+SPREAD_ADOPTION = 0.5
+"""Adoption share (of the eligible population) at which an idea has spread: a majority."""
+
+UNTIL_SETTLED_CAP = 4
+"""A run until settled (``netsim run --steps until-settled``) stops by this many times its
+horizon if its labels have not settled by then, and says so: a network still in between
+after four times the scenario's span may stay there."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +87,12 @@ class Outcome:
     the outcomes whose Sobol/Morris indices are computed, 0 if none.
     ``probability_name``: for a flag, the name of its probability ("P(...)").
     ``spread_of``: for a flag, the continuous outcome whose distribution per level
-    shows whether the flag's transition is bimodal.
+    shows whether the flag's transition is bimodal. ``run_label``: one of the flags a
+    run is labelled by (``analysis.summaries.label_runs``; their stability over the
+    horizon is checked by ``netsim.batch.label_stability``). ``audit``: its place among the
+    outcomes the lever audit measures (``netsim audit``), 0 if not audited.
+    ``better``: which way is good for a network ("higher" or "lower"), so a lever's
+    claim "helps" or "hurts" (:mod:`netsim.config.claims`) means a direction per outcome.
     """
 
     name: str
@@ -52,6 +105,9 @@ class Outcome:
     sensitivity: int = 0
     probability_name: str | None = None
     spread_of: str | None = None
+    run_label: bool = False
+    audit: int = 0
+    better: Better | None = None
 
     @property
     def aggregation(self) -> str:
@@ -74,6 +130,8 @@ OUTCOMES: tuple[Outcome, ...] = (
         headline=3,
         sensitivity=1,
         curve=4,
+        audit=3,
+        better="higher",
     ),
     Outcome(
         "peak_adoption",
@@ -109,6 +167,8 @@ OUTCOMES: tuple[Outcome, ...] = (
         "weeks",
         "weeks to 50% adoption",
         "first step with adoption_share >= 0.50 (NaN if never)",
+        audit=5,
+        better="lower",
     ),
     Outcome(
         "time_to_90pct",
@@ -128,6 +188,8 @@ OUTCOMES: tuple[Outcome, ...] = (
         "peak active share",
         "highest active_share",
         curve=6,
+        audit=4,
+        better="higher",
     ),
     Outcome(
         "final_active_share",
@@ -144,35 +206,71 @@ OUTCOMES: tuple[Outcome, ...] = (
         "flag",
         "yes/no",
         "reaches critical mass",
-        "active_share >= critical_mass_share for 4 consecutive steps",
+        "the network is self-sustaining at the end: in each of the last "
+        f"{SETTLE_WEEKS} weeks at least {FOUNDER_MULTIPLE} times the founding core (the "
+        f"active members at step 0) were active, or {percent(SUSTAINING_CAP_SHARE)} of the "
+        "eligible population if that is fewer, and never fewer than "
+        f"{percent(DORMANT_SHARE)} of it; and the last week's active members are at least "
+        f"{percent(1 - HOLD_TOLERANCE)} of the most in those weeks (not in decline). The "
+        "one-third mark (critical_mass_share) is no threshold here: it stays the seeds' "
+        "reference line",
         headline=1,
         sensitivity=3,
         curve=1,
         probability_name="critical mass",
         spread_of="final_active_share",
+        run_label=True,
+        audit=1,
+        better="higher",
     ),
     Outcome(
         "fizzled_out",
         "flag",
         "yes/no",
         "fizzles out",
-        "started to grow or spread, then lost it: final active <= half the peak "
-        "(peak above the founding core), or final adoption <= half a peak adoption that was "
-        "at least twice the starting adoption",
+        "the idea died out or the network went dormant: nobody holds any idea at the last "
+        "step (no one takes it up again unless champions are recruited later), or fewer than "
+        f"{percent(DORMANT_SHARE)} of the eligible population were active in each of the "
+        f"last {SETTLE_WEEKS} weeks, or fewer than that at the last step after losing at "
+        f"least {percent(COLLAPSE_SHARE)} of the peak active membership",
         headline=2,
         curve=2,
         probability_name="fizzle-out",
         spread_of="final_active_share",
+        run_label=True,
+        audit=2,
+        better="lower",
     ),
     Outcome(
         "spread",
         "flag",
         "yes/no",
-        "idea spreads (final adoption >= 50%)",
-        "final adoption_share >= 0.5",
+        f"idea spreads (adoption >= {percent(SPREAD_ADOPTION)}, holding)",
+        f"adoption_share >= {exact(SPREAD_ADOPTION)} at the last step and at least "
+        f"{percent(1 - HOLD_TOLERANCE)} of its highest in the last {SETTLE_WEEKS} weeks "
+        "(not in decline)",
         curve=3,
         probability_name="spread",
         spread_of="final_adoption",
+        run_label=True,
+    ),
+    Outcome(
+        "settled",
+        "flag",
+        "yes/no",
+        "labels settled",
+        "the labels' states were settled at the last step, so a longer run would very likely "
+        "keep them: "
+        f"the network was dormant (fewer than {percent(DORMANT_SHARE)} of the eligible "
+        f"population active in each of the last {SETTLE_WEEKS} weeks) and the idea had not "
+        "spread, or the network was self-sustaining (critical_mass_reached) and the idea "
+        "had died out or had spread (spread, and adoption at or above "
+        f"{percent(SPREAD_ADOPTION)} in each of the last {SETTLE_WEEKS} weeks). Otherwise "
+        "the run ended while a label could still change: run it longer (netsim run --steps "
+        "until-settled)",
+        headline=5,
+        probability_name="settled labels",
+        spread_of="final_active_share",
     ),
 )
 
@@ -195,6 +293,8 @@ OUTCOME_LABELS: dict[str, str] = {o.name: o.label for o in OUTCOMES}
 """Summary field -> short label for tables and figures."""
 BOOLEAN_OUTCOMES: tuple[str, ...] = tuple(o.name for o in OUTCOMES if o.kind == "flag")
 """Yes/no summary fields: the outcomes a tipping point can be found for."""
+RUN_LABELS: tuple[str, ...] = tuple(o.name for o in OUTCOMES if o.run_label)
+"""The yes/no fields a run is labelled by, in summary order."""
 CURVE_OUTCOMES: tuple[str, ...] = tuple(
     o.name for o in sorted((o for o in OUTCOMES if o.curve), key=lambda o: o.curve)
 )
@@ -213,5 +313,9 @@ PROBABILITY_NAMES: dict[str, str] = {
     o.name: o.probability_name for o in OUTCOMES if o.probability_name
 }
 """Yes/no outcome -> the name of its probability in reports ("P(critical mass)")."""
+AUDIT_OUTCOMES: tuple[str, ...] = tuple(
+    o.name for o in sorted((o for o in OUTCOMES if o.audit), key=lambda o: o.audit)
+)
+"""Outcomes the lever audit measures each lever's effect on, in order."""
 SHARE_OUTCOMES: frozenset[str] = frozenset(o.name for o in OUTCOMES if o.kind == "share")
 """Summary fields whose values lie in [0, 1]."""

@@ -26,7 +26,9 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 
+from netsim.config.claims import Claim, helps, hurts, prefers, unclaimed
 from netsim.errors import NetsimError, suggest
+from netsim.numbers import exact
 
 LEADERSHIP_STYLES = ("distributed", "figurehead", "hierarchical")
 CONTAGION_KINDS = ("simple", "complex")
@@ -73,20 +75,19 @@ class ParameterSpec:
     choices: tuple[str, ...] | None = None
     sweepable: bool = True
     slider_step: float | None = None
+    claims: Claim | None = None
+    """What the seeds claim the lever does (the lever audit tests it); None: no claim
+    (run and contagion-mode parameters)."""
 
     def describe_allowed(self) -> str:
         """A short phrase of what values are allowed, for error messages and docs."""
         if self.choices is not None:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         if self.low is not None and self.high is not None:
-            return f"a number from {_fmt(self.low)} to {_fmt(self.high)}"
+            return f"a number from {exact(self.low)} to {exact(self.high)}"
         if self.low is not None:
-            return f"a number of at least {_fmt(self.low)}"
+            return f"a number of at least {exact(self.low)}"
         return "any value"
-
-
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 def param(
@@ -101,6 +102,7 @@ def param(
     choices: tuple[str, ...] | None = None,
     sweepable: bool = True,
     slider_step: float | None = None,
+    claims: Claim | None = None,
 ) -> Any:
     """Declare one parameter: a dataclass field whose metadata is its :class:`ParameterSpec`."""
     spec = ParameterSpec(
@@ -113,6 +115,7 @@ def param(
         choices=choices,
         sweepable=sweepable,
         slider_step=slider_step,
+        claims=claims,
     )
     return field(default=default, metadata={"spec": spec})
 
@@ -204,6 +207,7 @@ class Parameters:
     eligible_population: int = param(
         500,
         group="network",
+        claims=unclaimed("a size, not a lever: [THF] 'bigger may be better, but not always'"),
         unit="people",
         low=2,
         high=5_000_000,
@@ -213,6 +217,7 @@ class Parameters:
     organisations: int = param(
         10,
         group="network",
+        claims=unclaimed("the seeds name no direction for how many organisations take part"),
         unit="organisations",
         low=1,
         high=100_000,
@@ -222,6 +227,7 @@ class Parameters:
     founding_core: int = param(
         12,
         group="network",
+        claims=helps(),
         unit="people",
         low=0,
         high=5_000_000,
@@ -232,15 +238,18 @@ class Parameters:
     contacts_per_person: float = param(
         10.0,
         group="network",
+        claims=helps(),
         unit="contacts",
         low=0.0,
         high=200.0,
         meaning="Mean number of acquaintances each person has (potential ties).",
-        source="[IJIC] 'our networks evolve naturally ... through the people we know'",
+        source="[IJIC] 'our networks evolve naturally ... through the people we know'; "
+        "DOMAIN: connectivity is a critical-mass lever",
     )
     cross_organisation_share: float = param(
         0.25,
         group="network",
+        claims=helps(only=("final_adoption", "time_to_50pct")),
         unit="share",
         low=0.0,
         high=1.0,
@@ -260,6 +269,7 @@ class Parameters:
     rewiring: float = param(
         0.1,
         group="network",
+        claims=unclaimed("a textbook graph knob (Centola & Macy); the seeds name no direction"),
         unit="probability",
         low=0.0,
         high=1.0,
@@ -301,6 +311,7 @@ class Parameters:
     initial_engagement: float = param(
         0.6,
         group="members",
+        claims=helps(),
         unit="level 0-1",
         low=0.0,
         high=1.0,
@@ -310,6 +321,7 @@ class Parameters:
     initial_trust: float = param(
         0.5,
         group="members",
+        claims=helps(),
         unit="level 0-1",
         low=0.0,
         high=1.0,
@@ -319,6 +331,7 @@ class Parameters:
     reciprocity: float = param(
         0.6,
         group="members",
+        claims=helps(),
         unit="probability",
         low=0.0,
         high=1.0,
@@ -328,6 +341,7 @@ class Parameters:
     attribute_spread: float = param(
         0.15,
         group="members",
+        claims=unclaimed("[blog] names reliance on a few as a risk, not a direction in the spread"),
         unit="std. dev.",
         low=0.0,
         high=0.5,
@@ -337,6 +351,7 @@ class Parameters:
     dedicated_learning_time: float = param(
         0.3,
         group="members",
+        claims=helps(),
         unit="level 0-1",
         low=0.0,
         high=1.0,
@@ -348,6 +363,7 @@ class Parameters:
     leadership_style: str = param(
         "distributed",
         group="leadership",
+        claims=prefers("distributed", "figurehead", over="hierarchical"),
         unit="choice",
         choices=LEADERSHIP_STYLES,
         meaning="distributed/facilitative, a figurehead with distributed leads, or "
@@ -358,6 +374,7 @@ class Parameters:
     facilitation_capacity: float = param(
         0.5,
         group="leadership",
+        claims=helps(),
         unit="level 0-1",
         low=0.0,
         high=1.0,
@@ -367,6 +384,7 @@ class Parameters:
     change_agents: int = param(
         0,
         group="leadership",
+        claims=helps(step=3),
         unit="people",
         low=0,
         high=1_000_000,
@@ -376,6 +394,7 @@ class Parameters:
     performance_pressure: float = param(
         0.0,
         group="leadership",
+        claims=hurts(),
         unit="level 0-1",
         low=0.0,
         high=1.0,
@@ -385,6 +404,7 @@ class Parameters:
     proactive_recruitment: float = param(
         0.5,
         group="leadership",
+        claims=helps(),
         unit="level 0-1",
         low=0.0,
         high=1.0,
@@ -394,6 +414,7 @@ class Parameters:
     founding_mandate: float = param(
         0.3,
         group="leadership",
+        claims=helps(),
         unit="level 0-1",
         low=0.0,
         high=1.0,
@@ -405,6 +426,7 @@ class Parameters:
     startup_funding: float = param(
         0.8,
         group="funding",
+        claims=helps(),
         unit="level 0-1",
         low=0.0,
         high=1.0,
@@ -414,6 +436,7 @@ class Parameters:
     startup_weeks: int = param(
         52,
         group="funding",
+        claims=helps(),
         unit="weeks",
         low=0,
         high=100_000,
@@ -423,6 +446,7 @@ class Parameters:
     sustained_funding: float = param(
         0.4,
         group="funding",
+        claims=helps(),
         unit="level 0-1",
         low=0.0,
         high=1.0,
@@ -432,6 +456,7 @@ class Parameters:
     events_per_year: float = param(
         6.0,
         group="funding",
+        claims=helps(),
         unit="events/year",
         low=0.0,
         high=52.0,
@@ -443,6 +468,7 @@ class Parameters:
     purpose_clarity: float = param(
         0.7,
         group="purpose",
+        claims=helps(),
         unit="level 0-1",
         low=0.0,
         high=1.0,
@@ -452,6 +478,7 @@ class Parameters:
     priorities: int = param(
         2,
         group="purpose",
+        claims=hurts(),
         unit="priorities",
         low=1,
         high=50,
@@ -461,6 +488,7 @@ class Parameters:
     expectations: float = param(
         0.5,
         group="purpose",
+        claims=hurts(),
         unit="level 0-1",
         low=0.0,
         high=1.0,
@@ -568,6 +596,7 @@ class Parameters:
     critical_mass_share: float = param(
         1 / 3,
         group="dynamics",
+        claims=unclaimed("the seeds' one-third mark: a reference for the tip, not a lever"),
         unit="share",
         low=0.01,
         high=1.0,
@@ -579,6 +608,7 @@ class Parameters:
     network_effect_strength: float = param(
         0.12,
         group="dynamics",
+        claims=helps(),
         unit="engagement/step",
         low=0.0,
         high=1.0,
@@ -589,6 +619,7 @@ class Parameters:
     exchange_rate: float = param(
         0.5,
         group="dynamics",
+        claims=helps(),
         unit="requests/step",
         low=0.0,
         high=1.0,
@@ -598,6 +629,7 @@ class Parameters:
     exchange_gain: float = param(
         0.05,
         group="dynamics",
+        claims=helps(),
         unit="engagement",
         low=0.0,
         high=1.0,
@@ -607,6 +639,7 @@ class Parameters:
     unanswered_cost: float = param(
         0.02,
         group="dynamics",
+        claims=hurts(),
         unit="trust",
         low=0.0,
         high=1.0,
@@ -616,6 +649,7 @@ class Parameters:
     fatigue: float = param(
         0.014,
         group="dynamics",
+        claims=hurts(),
         unit="engagement/step",
         low=0.0,
         high=1.0,
@@ -625,15 +659,18 @@ class Parameters:
     tie_decay: float = param(
         0.03,
         group="dynamics",
+        claims=hurts(),
         unit="strength/step",
         low=0.0,
         high=1.0,
         meaning="Strength an unused tie loses per step; a tie at zero is gone.",
-        source="DOMAIN: members 'form and lose ties' (how fast is a modelling assumption)",
+        source="DOMAIN: members 'form and lose ties' (how fast is a modelling assumption); "
+        "[deck] effective networks have 'strong relationships and ties'",
     )
     passive_below: float = param(
         0.25,
         group="dynamics",
+        claims=unclaimed("where active ends and passive begins: a definition, not a lever"),
         unit="engagement",
         low=0.0,
         high=1.0,
@@ -643,6 +680,7 @@ class Parameters:
     lapse_below: float = param(
         0.1,
         group="dynamics",
+        claims=unclaimed("where a passive member may lapse: a definition, not a lever"),
         unit="engagement",
         low=0.0,
         high=1.0,
@@ -652,6 +690,7 @@ class Parameters:
     lapse_rate: float = param(
         0.1,
         group="dynamics",
+        claims=unclaimed("lapsing loses members but clears passive ones, a gain to the seeds"),
         unit="probability/step",
         low=0.0,
         high=1.0,
@@ -661,6 +700,7 @@ class Parameters:
     join_rate: float = param(
         0.4,
         group="dynamics",
+        claims=helps(),
         unit="probability",
         low=0.0,
         high=1.0,
@@ -670,10 +710,12 @@ class Parameters:
     membership_policy: str = param(
         "keep",
         group="dynamics",
+        claims=prefers("refresh", over="keep", only=("final_adoption", "time_to_50pct")),
         unit="choice",
         choices=MEMBERSHIP_POLICIES,
         meaning="'keep' passive members, or 'refresh' membership yearly by pruning them.",
-        source="DOMAIN: mutual support networks 'refresh their membership'",
+        source="[THF] mutual support networks 'regularly refresh and update their membership "
+        "list to prevent passive members from creating blockages and dead ends in the system'",
     )
 
     # --- timeline ------------------------------------------------------------------

@@ -121,9 +121,6 @@ class TieCSR:
     """Ids of the contact edges that are ties (None: all of them)."""
     _degree: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
     _rows: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
-    _int32: tuple[np.ndarray, np.ndarray] | None = field(
-        default=None, init=False, repr=False, compare=False
-    )
 
     @property
     def size(self) -> int:
@@ -148,16 +145,6 @@ class TieCSR:
         counting sort; treat it as read-only.
         """
         return self._rows
-
-    def int32_arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """(indices, indptr) as int32, made once (scipy's graph routines want 32-bit indices)."""
-        if self._int32 is None:
-            arrays = (
-                self.indices.astype(np.int32, copy=False),
-                self.indptr.astype(np.int32, copy=False),
-            )
-            object.__setattr__(self, "_int32", arrays)
-        return self._int32  # type: ignore[return-value]
 
     def matrix(self) -> csr_matrix:
         """As a scipy CSR matrix of ones (for connected components and products).

@@ -8,11 +8,12 @@ are in [0, 1]; N is the eligible population, "members" are active + passive.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from netsim.config import outcomes
 from netsim.model.compiled import kernel
 from netsim.model.graphs import ContactGraph, TieCSR
 from netsim.model.state import (
@@ -57,6 +58,8 @@ STEP_COLUMNS: dict[str, str] = {
     "community_building": "5C: 0.5 mean_trust + 0.5 transitivity",
 }
 
+LEVEL_TOLERANCE = 1e-12
+"""A share within this of a level counts as reaching it (a mean over ideas can round below)."""
 WEDGE_SAMPLES = 2000
 EXCHANGE_REFERENCE = 0.25
 """Reciprocated exchanges per active member per step that count as full knowledge flow."""
@@ -339,38 +342,100 @@ def five_c(
     }
 
 
-def summarise(table: pd.DataFrame, critical_mass_share: float) -> dict[str, Any]:
-    """The per-run summary from a per-step table, by the rules in :data:`SUMMARY_FIELDS`."""
+class LabelStates(NamedTuple):
+    """The states the run labels are defined on, at the last step of a table.
+
+    Rules and constants: :mod:`netsim.config.outcomes` (``SETTLE_WEEKS`` and the rest),
+    worded in the outcomes' meanings.
+    """
+
+    self_sustaining: bool
+    """critical_mass_reached: active members held at or above the sustaining level."""
+    dormant: bool
+    """Fewer than DORMANT_SHARE of the eligible population active in each of the last weeks."""
+    collapsed: bool
+    """Below DORMANT_SHARE at the last step after losing COLLAPSE_SHARE of the peak."""
+    extinct: bool
+    """Nobody holds any idea at the last step."""
+    spread: bool
+    """Adoption at or above SPREAD_ADOPTION and holding."""
+    spread_sustained: bool
+    """Adoption at or above SPREAD_ADOPTION in each of the last SETTLE_WEEKS weeks."""
+
+    @property
+    def fizzled_out(self) -> bool:
+        return self.extinct or self.dormant or self.collapsed
+
+    @property
+    def settled(self) -> bool:
+        """Every label's state is settled: dormant and not spread, or self-sustaining
+        with the idea extinct or spread for a quarter (see the ``settled`` outcome)."""
+        return (self.dormant and not self.spread) or (
+            self.self_sustaining and (self.extinct or (self.spread and self.spread_sustained))
+        )
+
+
+def label_states(active: np.ndarray, adoption: np.ndarray, eligible: int) -> LabelStates:
+    """The label states of a run whose ``active`` counts and ``adoption_share`` are given
+    per step from step 0 (``eligible``: the eligible population N).
+
+    A run shorter than SETTLE_WEEKS steps is neither dormant nor self-sustaining: a
+    quarter has not passed.
+    """
+    window = active[-outcomes.SETTLE_WEEKS :]
+    full = active.size > outcomes.SETTLE_WEEKS  # step 0 and a whole window after it
+    final_active = int(active[-1])
+    dormant_level = outcomes.DORMANT_SHARE * eligible
+    sustaining_level = max(
+        dormant_level,
+        min(outcomes.FOUNDER_MULTIPLE * int(active[0]), outcomes.SUSTAINING_CAP_SHARE * eligible),
+    )
+    most = int(window.max())
+    self_sustaining = bool(
+        full
+        and int(window.min()) >= sustaining_level
+        and final_active >= (1 - outcomes.HOLD_TOLERANCE) * most
+    )
+    dormant = bool(full and most < dormant_level)
+    collapsed = bool(
+        final_active < dormant_level
+        and final_active <= (1 - outcomes.COLLAPSE_SHARE) * active.max()
+    )
+    final_adoption = float(adoption[-1])
+    recent = adoption[-outcomes.SETTLE_WEEKS :]
+    spread = bool(
+        final_adoption >= outcomes.SPREAD_ADOPTION - LEVEL_TOLERANCE
+        and final_adoption >= (1 - outcomes.HOLD_TOLERANCE) * float(recent.max())
+    )
+    sustained = bool(full and float(recent.min()) >= outcomes.SPREAD_ADOPTION - LEVEL_TOLERANCE)
+    return LabelStates(
+        self_sustaining, dormant, collapsed, final_adoption <= 0.0, spread, sustained
+    )
+
+
+def eligible_population(table: pd.DataFrame) -> int:
+    """N, from step 0's status counts (prospects + active + passive + lapsed)."""
+    first = table.iloc[0]
+    return int(first["prospects"] + first["active"] + first["passive"] + first["lapsed"])
+
+
+def summarise(table: pd.DataFrame) -> dict[str, Any]:
+    """The per-run summary from a per-step table (from step 0), by the rules in
+    :data:`SUMMARY_FIELDS`. No rule reads ``critical_mass_share``: the one-third mark is
+    the seeds' reference line, not a threshold of the labels."""
     adoption = table["adoption_share"].to_numpy()
     active_share = table["active_share"].to_numpy()
     active = table["active"].to_numpy()
     members = table["members"].to_numpy()
 
     def first_step(level: float) -> float:
-        hit = np.flatnonzero(adoption >= level - 1e-12)
+        hit = np.flatnonzero(adoption >= level - LEVEL_TOLERANCE)
         return float(table["step"].iloc[hit[0]]) if hit.size else math.nan
 
-    above = active_share >= critical_mass_share
-    run = 0
-    reached = False
-    for flag in above:
-        run = run + 1 if flag else 0
-        if run >= 4:
-            reached = True
-            break
-    peak_active = active.max(initial=0)
-    start_adoption = adoption[0] if adoption.size else 0.0
-    peak_adoption = adoption.max(initial=0.0)
-    grew = peak_active > active[0] if active.size else False
-    membership_collapse = bool(grew and active[-1] <= 0.5 * peak_active)
-    adoption_collapse = bool(
-        peak_adoption > 0
-        and peak_adoption >= 2 * start_adoption
-        and adoption[-1] <= 0.5 * peak_adoption
-    )
+    states = label_states(active, adoption, eligible_population(table))
     return {
         "final_adoption": float(adoption[-1]),
-        "peak_adoption": float(peak_adoption),
+        "peak_adoption": float(adoption.max(initial=0.0)),
         "final_member_adoption": float(table["member_adoption_share"].iloc[-1]),
         "ever_adopted": float(table["ever_adopted_share"].iloc[-1]),
         "time_to_10pct": first_step(0.10),
@@ -380,7 +445,8 @@ def summarise(table: pd.DataFrame, critical_mass_share: float) -> dict[str, Any]
         "final_members": int(members[-1]),
         "peak_active_share": float(active_share.max(initial=0.0)),
         "final_active_share": float(active_share[-1]),
-        "critical_mass_reached": bool(reached),
-        "fizzled_out": membership_collapse or adoption_collapse,
-        "spread": bool(adoption[-1] >= 0.5),
+        "critical_mass_reached": states.self_sustaining,
+        "fizzled_out": states.fizzled_out,
+        "spread": states.spread,
+        "settled": states.settled,
     }

@@ -14,6 +14,7 @@ The model never reads files or draws: a real member network arrives as a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import mesa
@@ -212,7 +213,7 @@ class NetworkModel(mesa.Model):
 
     def summary(self) -> dict[str, Any]:
         """The per-run summary so far (rules in config.outcomes.SUMMARY_FIELDS)."""
-        return metrics.summarise(self.table(), self.params.critical_mass_share)
+        return metrics.summarise(self.table())
 
     def intervene(self, action: str, amount: float = 1.0) -> None:
         """Schedule a shock or intervention for the next step (the browser view's buttons)."""
@@ -416,6 +417,48 @@ class NetworkModel(mesa.Model):
         count = self.params.steps if steps is None else steps
         if count > 0:
             self.run_for(count)
+
+    def labels_settled(self) -> bool:
+        """Whether the run's labels are settled now (``metrics.label_states``) with no live
+        intervention pending (the browser view's buttons act on the next step)."""
+        if self._pending_events:
+            return False
+        columns = self.datacollector.model_vars
+        return metrics.label_states(
+            np.asarray(columns["active"]), np.asarray(columns["adoption_share"]), self.members.size
+        ).settled
+
+    def run_until_settled(
+        self,
+        max_steps: int,
+        *,
+        min_steps: int | None = None,
+        on_step: Callable[[], None] | None = None,
+    ) -> bool:
+        """Step until the labels are settled, to at most step ``max_steps``; True if they are.
+
+        Never stops before ``min_steps`` (default: the parameters' ``steps``) nor before
+        the last timeline event: an event still to come (a funding cut, champions who
+        take up an extinct idea again) can undo any state, so events after the horizon
+        still apply. The weeks are the ones ``run`` would take: stepping on only appends
+        weeks, so the first n rows of the table are those of an n-step run.
+        ``on_step()`` is called after every week (for progress bars).
+        """
+        last_event = max((e.step for e in self.params.timeline), default=0)
+        first = min(
+            max_steps, max(self.params.steps if min_steps is None else min_steps, last_event)
+        )
+        if on_step is None and self.step_count < first:
+            self.run(first - self.step_count)
+        while self.step_count < first:
+            self.step()
+            if on_step is not None:
+                on_step()
+        while self.step_count < max_steps and not self.labels_settled():
+            self.step()
+            if on_step is not None:
+                on_step()
+        return self.labels_settled()
 
     # --- internals -------------------------------------------------------------------
     def _joiner_engagement(self) -> float:

@@ -30,8 +30,9 @@ from netsim.analysis.intervals import (
 )
 from netsim.batch import compare
 from netsim.batch.compare import ComparisonData, Progress
-from netsim.config.outcomes import OUTCOME_LABELS
+from netsim.config.outcomes import BY_NAME, OUTCOME_LABELS
 from netsim.config.scenarios import Scenario
+from netsim.numbers import estimate, percent, share_estimate, signed, significant
 from netsim.present import plots
 from netsim.results.files import (
     atomic_write,
@@ -86,40 +87,14 @@ class Image:
 Block = Heading | Paragraph | Bullets | Table | Image
 
 
-def _num(x: float) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    if abs(x) >= 1000:
-        return f"{x:.0f}"
-    text = f"{x:.3g}"
-    return "0" if text == "-0" else text
-
-
-def _pct(x: float) -> str:
-    if math.isnan(x):
-        return "–"
-    value = 100 * x
-    return f"{value:.1f}%" if 0 < abs(value) < 1 else f"{value:.0f}%"
-
-
-def _signed(x: float, percent: bool = False) -> str:
-    if math.isnan(x):
-        return "–"
-    if percent:
-        text = f"{100 * x:+.0f}" if abs(x) >= 0.1 else f"{100 * x:+.1f}".removesuffix(".0")
-        return "0 pts" if text in ("+0", "-0") else f"{text} pts"
-    text = _num(x)
-    return text if text.startswith("-") or text == "0" else f"+{text}"
-
-
 def _estimate_cell(row: pd.Series, total: int) -> str:
-    """'85% (64–95%)' for proportions, '0.432 (0.381–0.489)' for means; n when incomplete."""
+    """'85% (64%–95%)' for proportions, '0.432 (0.381–0.489)' for means; n when incomplete."""
     if row["kind"] == PROPORTION:
-        text = f"{_pct(row['mean'])} ({_pct(row['ci_low'])}–{_pct(row['ci_high'])})"
+        text = share_estimate(row["mean"], row["ci_low"], row["ci_high"])
     elif math.isnan(row["ci_low"]):
-        text = _num(row["mean"])
+        text = significant(row["mean"])
     else:
-        text = f"{_num(row['mean'])} ({_num(row['ci_low'])}–{_num(row['ci_high'])})"
+        text = estimate(row["mean"], row["ci_low"], row["ci_high"])
     if row["n"] != total:
         text += f" [n={row['n']}]"
     return text
@@ -127,10 +102,10 @@ def _estimate_cell(row: pd.Series, total: int) -> str:
 
 def _difference_cell(row: pd.Series, total: int) -> str:
     percent = row["kind"] == PROPORTION
-    text = _signed(row["mean_difference"], percent)
+    text = signed(row["mean_difference"], percent)
     if not math.isnan(row["ci_low"]):
-        low = _signed(row["ci_low"], percent).removesuffix(" pts")
-        high = _signed(row["ci_high"], percent).removesuffix(" pts")
+        low = signed(row["ci_low"], percent).removesuffix(" pts")
+        high = signed(row["ci_high"], percent).removesuffix(" pts")
         text += f" ({low} to {high})"
     if row["n_pairs"] != total:
         text += f" [n={row['n_pairs']}]"
@@ -163,19 +138,21 @@ def plain_language(
             if row is None or row["n"] == 0:
                 continue
             clause = (
-                f"{verb} {_pct(row['mean'])} of runs "
-                f"(95% CI {_pct(row['ci_low'])}–{_pct(row['ci_high'])})"
+                f"{verb} {percent(row['mean'])} of runs "
+                f"(95% CI {percent(row['ci_low'])}–{percent(row['ci_high'])})"
             )
             clause += _against(outcomes, differences, slug, baseline, names, outcome)
             clauses.append(clause)
         row = _lookup(outcomes, slug, "final_adoption")
         if row is not None and row["n"] > 0:
             interval = (
-                f" (95% CI {_pct(row['ci_low'])}–{_pct(row['ci_high'])})"
+                f" (95% CI {percent(row['ci_low'])}–{percent(row['ci_high'])})"
                 if not math.isnan(row["ci_low"])
                 else ""
             )
-            clause = f"ends with {_pct(row['mean'])}{interval} of the eligible population adopting"
+            clause = (
+                f"ends with {percent(row['mean'])}{interval} of the eligible population adopting"
+            )
             clause += _against(outcomes, differences, slug, baseline, names, "final_adoption")
             clauses.append(clause)
         subject = names[slug] + (" (the baseline)" if slug == baseline else "")
@@ -201,12 +178,12 @@ def _against(
     diff = _lookup(differences, slug, outcome)
     if base is None or diff is None or base["n"] == 0:
         return ""
-    text = f" against {_pct(base['mean'])} for {names[baseline]}"
+    text = f" against {percent(base['mean'])} for {names[baseline]}"
     if not math.isnan(diff["ci_low"]):
         text += (
-            f" (paired difference {_signed(diff['mean_difference'], True)}, 95% CI "
-            f"{_signed(diff['ci_low'], True).removesuffix(' pts')} to "
-            f"{_signed(diff['ci_high'], True).removesuffix(' pts')})"
+            f" (paired difference {signed(diff['mean_difference'], True)}, 95% CI "
+            f"{signed(diff['ci_low'], True).removesuffix(' pts')} to "
+            f"{signed(diff['ci_high'], True).removesuffix(' pts')})"
         )
     return text
 
@@ -288,6 +265,20 @@ def report_blocks(
             ),
             "Mean over runs with its 95% interval; shares of runs for yes/no outcomes. "
             "[n=k]: only k runs had a value (e.g. never reached 50% adoption).",
+        ),
+        Paragraph(("The yes/no outcomes are labels of each run, by these rules:",)),
+        Bullets(
+            tuple(
+                (
+                    Span(OUTCOME_LABELS[name], "strong"),
+                    " (",
+                    Span(name, "code"),
+                    "): ",
+                    _sentence(BY_NAME[name].meaning),
+                )
+                for name in dict.fromkeys(outcomes["outcome"])
+                if name in BY_NAME and BY_NAME[name].kind == "flag"
+            )
         ),
         Heading(f"Differences from {names[baseline]}"),
         Table(

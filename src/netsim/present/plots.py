@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from netsim.config.outcomes import BOOLEAN_OUTCOMES, FIVE_C, OUTCOME_LABELS
 from netsim.config.parameters import ParameterError, spec_of
+from netsim.numbers import significant
 
 LABELS = {
     "active": "active",
@@ -190,7 +191,7 @@ def compare_wheel(five_c: pd.DataFrame, names: dict[str, str], *, title: str = "
 RUN_LABEL_COLOURS = {
     "critical mass": "#1b9e77",
     "spread": "#7570b3",
-    "stalled": "#999999",
+    "unsettled": "#999999",
     "fizzled": "#d95f02",
     "failed": "#222222",
 }
@@ -272,7 +273,6 @@ def tipping_point(
     """Share of runs per level with Wilson intervals, the fitted logistic curve, x0 and its
     interval as a shaded band. ``fit`` is :meth:`netsim.analysis.tipping.TippingPoint.row`."""
 
-
     fig, ax = subplots(figsize=(7, 4.2))
     share = levels["share"].to_numpy(dtype=float)
     ax.errorbar(
@@ -291,7 +291,7 @@ def tipping_point(
     if not (x0 is None or math.isnan(x0)):
         if not (math.isnan(low) or math.isnan(high)):
             ax.axvspan(low, high, color="#d95f02", alpha=0.15, lw=0, label="95% interval of x0")
-        ax.axvline(x0, color="#d95f02", linestyle="--", lw=1, label=f"x0 ≈ {x0:.3g}")
+        ax.axvline(x0, color="#d95f02", linestyle="--", lw=1, label=f"x0 ≈ {significant(x0)}")
     ax.axhline(0.5, color="grey", linestyle=":", lw=1)
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlabel(parameter_label(parameter))
@@ -375,20 +375,22 @@ def level_distributions(
     ax.set_xlabel(parameter_label(parameter))
     ax.set_ylabel(outcome_label(outcome))
     ax.set_title(
-        f"Distribution per level (orange: Sarle's b > {threshold:.3g}, two modes likely)", pad=16
+        f"Distribution per level (orange: Sarle's b > {significant(threshold)}, two modes likely)",
+        pad=16,
     )
     fig.tight_layout()
     return fig
 
 
 def tick_label(value: object) -> str:
-    """A compact axis label for a parameter level: numbers to 3 significant digits, choices as is.
+    """A compact axis label for a parameter level: numbers in :func:`netsim.numbers.significant`
+    digits (``0.25``, ``1000``, not ``1e+03``), choices as is.
 
     Grids may vary a choice (leadership style, contagion mode) as well as a number.
     """
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
-    return f"{value:.3g}"
+    return significant(value)
 
 
 def phase_diagram(table: pd.DataFrame, x: str, y: str, outcomes: tuple[str, ...]) -> Figure:

@@ -16,6 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from netsim.analysis.tipping import TippingPoint
+from netsim.numbers import significant
 from netsim.present.plots import outcome_label, parameter_label, subplots, tick_label
 
 
@@ -33,9 +34,9 @@ def tipping_by(points: Mapping[Any, TippingPoint], parameter: str, by: str) -> F
         name = f"{by} = {tick_label(level)}"
         y = -0.06 - 0.035 * k
         if tp.found:
-            name += f": x0 ≈ {tp.x0:.3g}"
+            name += f": x0 ≈ {significant(tp.x0)}"
             if not (math.isnan(tp.ci_low) or math.isnan(tp.ci_high)):
-                name += f" ({tp.ci_low:.3g}–{tp.ci_high:.3g})"
+                name += f" ({significant(tp.ci_low)}–{significant(tp.ci_high)})"
                 # an interval reaching beyond the sampled range is cut at its edge
                 ends = [min(max(tp.ci_low, low), high), min(max(tp.ci_high, low), high)]
                 ax.plot(ends, [y, y], color=colour, lw=3)

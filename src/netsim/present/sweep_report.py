@@ -32,6 +32,7 @@ from netsim.analysis.summaries import (
     BOOLEAN_OUTCOMES,
     CURVE_OUTCOMES,
     FAILED_LABEL,
+    FLAG_RULES,
     LABEL_RULES,
     MAX_LEVELS,
     SPREAD_OF,
@@ -49,15 +50,15 @@ from netsim.analysis.tipping import (
     BOOTSTRAP,
     BOOTSTRAP_SEED,
     TippingPoint,
-    _fmt,
     refined_experiment_text,
     suggest_refinement,
     tipping_by_table,
     tipping_point,
     tipping_points_by,
 )
-from netsim.config.outcomes import OUTCOME_LABELS
+from netsim.config.outcomes import OUTCOME_LABELS, RUN_LABELS
 from netsim.errors import suggest
+from netsim.numbers import estimate, percent, share_estimate, significant
 from netsim.present import plots
 from netsim.present import sweep_plots as analysis_plots
 from netsim.present.compare_report import (
@@ -158,7 +159,7 @@ def analyse(
     absent = [o for o in requested if o not in runs.columns]
     if absent:
         raise AnalysisError(f"the runs table has no {', '.join(map(repr, absent))} column")
-    needed = [*varied, outcome, *(c for c in BOOLEAN_OUTCOMES if c != outcome)]
+    needed = [*varied, outcome, *(c for c in RUN_LABELS if c != outcome)]
     missing = [c for c in needed if c not in runs.columns]
     if missing:
         raise AnalysisError(f"the runs table has no {', '.join(map(repr, missing))} column")
@@ -332,20 +333,36 @@ def _sensitivity(
 # --- the report ---------------------------------------------------------------------------
 
 
-def _pct(x: float) -> str:
-    return "–" if math.isnan(x) else f"{100 * x:.0f}%"
-
-
 def _level_text(level: Any) -> str:
-    return _fmt(float(level)) if isinstance(level, int | float | np.number) else str(level)
+    return significant(float(level)) if isinstance(level, int | float | np.number) else str(level)
 
 
 def _estimate(row: pd.Series) -> str:
     if row["kind"] == "proportion":
-        return f"{_pct(row['mean'])} ({_pct(row['ci_low'])}–{_pct(row['ci_high'])})"
+        return share_estimate(row["mean"], row["ci_low"], row["ci_high"])
     if math.isnan(row["ci_low"]):
-        return _fmt(row["mean"])
-    return f"{_fmt(row['mean'])} ({_fmt(row['ci_low'])}–{_fmt(row['ci_high'])})"
+        return significant(row["mean"])
+    return estimate(row["mean"], row["ci_low"], row["ci_high"])
+
+
+def _settled_paragraph(runs: pd.DataFrame) -> list[Paragraph]:
+    """How many successful runs had settled labels at their last step (none said for a
+    folder from before the ``settled`` field)."""
+    if "settled" not in runs.columns:
+        return []
+    ok = successful(runs)
+    if ok.empty:
+        return []
+    settled = int(ok["settled"].sum())
+    return [
+        Paragraph(
+            (
+                f"{settled} of {len(ok)} successful runs ({percent(settled / len(ok))}) had "
+                "settled labels at their last step; the others ended while a label could "
+                "still change.",
+            )
+        )
+    ]
 
 
 def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
@@ -396,10 +413,19 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
         Heading("Run labels"),
         Bullets(tuple((Span(label, "strong"), ": " + rule) for label, rule in LABEL_RULES.items())),
         Paragraph(("The rules are applied in this order; the first that holds labels the run.",)),
+        Paragraph(("The yes/no fields they read, each run's own:",)),
+        Bullets(
+            tuple(
+                (Span(flag, "code"), ": " + rule + ".")
+                for flag, rule in FLAG_RULES.items()
+                if flag in runs.columns
+            )
+        ),
+        *_settled_paragraph(runs),
         Table(
             ("label", "runs", "share"),
             tuple(
-                (str(r["label"]), str(r["runs"]), _pct(r["share"]))
+                (str(r["label"]), str(r["runs"]), percent(r["share"]))
                 for _, r in result.tables["label_counts"].iterrows()
             ),
         ),
@@ -449,9 +475,9 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
                         tp.outcome,
                         tp.parameter,
                         tp.method,
-                        _fmt(tp.x0),
-                        f"{_fmt(tp.ci_low)}–{_fmt(tp.ci_high)}",
-                        _fmt(tp.s),
+                        significant(tp.x0),
+                        f"{significant(tp.ci_low)}–{significant(tp.ci_high)}",
+                        significant(tp.s),
                         str(tp.n_runs),
                         str(tp.n_bootstrap),
                     ),
@@ -511,9 +537,9 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
                     (
                         _level_text(level),
                         tp.method,
-                        _fmt(tp.x0),
-                        f"{_fmt(tp.ci_low)}–{_fmt(tp.ci_high)}",
-                        _fmt(tp.s),
+                        significant(tp.x0),
+                        f"{significant(tp.ci_low)}–{significant(tp.ci_high)}",
+                        significant(tp.s),
                         str(tp.n_runs),
                         tp.statement(),
                     )
@@ -550,9 +576,9 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
                     (
                         _level_text(r["level"]),
                         str(r["n"]),
-                        _fmt(r["mean"]),
-                        _fmt(r["sd"]),
-                        _fmt(r["bimodality"]),
+                        significant(r["mean"]),
+                        significant(r["sd"]),
+                        significant(r["bimodality"]),
                         "yes" if r["bimodal"] else "no",
                     )
                     for _, r in table.iterrows()
@@ -600,7 +626,7 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
             Table(
                 ("outcome", "parameter", *columns),
                 tuple(
-                    (str(r["outcome"]), str(r["parameter"]), *(_fmt(r[c]) for c in columns))
+                    (str(r["outcome"]), str(r["parameter"]), *(significant(r[c]) for c in columns))
                     for _, r in table.iterrows()
                 ),
             ),

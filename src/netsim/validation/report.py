@@ -8,13 +8,13 @@ Files are written atomically (netsim.results.files).
 from __future__ import annotations
 
 import json
-import math
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from netsim.numbers import bracketed, precise
 from netsim.present import plots
 from netsim.results.files import atomic_write, atomic_write_text, json_safe, provenance
 from netsim.validation.cases import CASES
@@ -61,19 +61,6 @@ def cases_table(results: list[CaseResult]) -> pd.DataFrame:
     )
 
 
-def number(value: float) -> str:
-    """Four significant digits; 'inf' and integers as such."""
-    if math.isinf(value) or math.isnan(value):
-        return str(value)
-    if float(value).is_integer() and abs(value) < 1e9:
-        return str(int(value))
-    return f"{value:.4g}"
-
-
-def interval(low: float, high: float) -> str:
-    return number(low) if low == high else f"[{number(low)}, {number(high)}]"
-
-
 def markdown(results: list[CaseResult], command: str) -> str:
     """The report: overall verdict, then per case its source and a table of checks."""
     passed = all(r.passed for r in results)
@@ -114,8 +101,8 @@ def markdown(results: list[CaseResult], command: str) -> str:
         ]
         for c in r.checks:
             lines.append(
-                f"| {c.compared} | {number(c.reference)} | {number(c.value)} | "
-                f"{interval(c.ci_low, c.ci_high)} | {c.rule()} | {c.replicates} | "
+                f"| {c.compared} | {precise(c.reference)} | {precise(c.value)} | "
+                f"{bracketed(c.ci_low, c.ci_high)} | {c.rule()} | {c.replicates} | "
                 f"{'PASS' if c.passed else 'FAIL'} |"
             )
         lines += ["", f"![{r.case}](figures/{r.case}.png)", ""]

@@ -1,0 +1,81 @@
+"""netsim.numbers: one way to write each kind of number, everywhere."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from netsim.numbers import (
+    NO_VALUE,
+    bracketed,
+    estimate,
+    exact,
+    percent,
+    precise,
+    share_estimate,
+    signed,
+    significant,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(3.0, "3"), (0.25, "0.25"), (5_000_000, "5000000"), (1e-4, "0.0001")]
+)
+def test_exact_writes_a_value_as_typed(value: float, text: str) -> None:
+    assert exact(value) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(0.43219, "0.432"), (12.54, "12.5"), (156.4, "156"), (1234.5, "1234"), (-0.0001, "-0.0001")],
+)
+def test_significant_keeps_three_digits_and_whole_numbers_from_100(value: float, text: str) -> None:
+    assert significant(value) == text
+
+
+def test_missing_values_are_a_dash_in_every_format() -> None:
+    for write in (significant, percent, signed):
+        assert write(math.nan) == NO_VALUE
+        assert write(None) == NO_VALUE
+    assert estimate(math.nan, math.nan, math.nan) == f"{NO_VALUE} ({NO_VALUE}–{NO_VALUE})"
+
+
+def test_percent_keeps_a_decimal_only_below_one_percent() -> None:
+    assert percent(0.85) == "85%"
+    assert percent(0.004) == "0.4%"
+    assert percent(0.0) == "0%"
+    assert share_estimate(0.85, 0.64, 0.95) == "85% (64%–95%)"
+
+
+def test_signed_differences_show_their_sign_and_points_for_shares() -> None:
+    assert signed(0.12) == "+0.12"
+    assert signed(-3.0) == "-3"
+    assert signed(0.0) == "0"
+    assert signed(0.12, percent=True) == "+12 pts"
+    assert signed(-0.004, percent=True) == "-0.4 pts"
+    assert signed(0.0001, percent=True) == "0 pts"
+
+
+def test_precise_and_bracketed_for_theory_checks() -> None:
+    assert precise(2.0) == "2"
+    assert precise(math.inf) == "inf"
+    assert precise(0.123456) == "0.1235"
+    assert bracketed(0.1, 0.2) == "[0.1, 0.2]"
+    assert bracketed(0.5, 0.5) == "0.5"
+
+
+@given(st.floats(0.0, 1.0))
+def test_a_percent_reads_back_within_its_rounding(share: float) -> None:
+    text = percent(share)
+    value = float(text.removesuffix("%")) / 100
+    resolution = 0.0005 if "." in text else 0.005
+    assert abs(value - share) <= resolution + 1e-12
+
+
+@given(st.floats(-1e6, 1e6, allow_nan=False))
+def test_significant_reads_back_within_three_digits(x: float) -> None:
+    value = float(significant(x))
+    assert abs(value - x) <= max(0.5, abs(x) * 5e-3) + 1e-12
