@@ -23,6 +23,7 @@ from netsim.model.compiled import kernel, packed
 from netsim.model.graphs import ContactCSR, ContactGraph, TieCSR
 from netsim.model.state import (
     ACTIVE,
+    BOUNDARY_SPANNER,
     CENTRAL_CONNECTOR,
     INFORMATION_BROKER,
     LAPSED,
@@ -580,15 +581,30 @@ def brokers_introduce(
 def top_of_role(
     members: MemberArrays, ties: TieArrays, graph: ContactGraph, role: int, count: int
 ) -> np.ndarray:
-    """The ``count`` members holding ``role`` with most ties (lowest index first on a tie)."""
-    holders = np.flatnonzero((members.role == role) & members.is_member())
-    if holders.size == 0 or count <= 0:
+    """The ``count`` members most in ``role``: its holders first, then the next in line.
+
+    Members are ranked by (holds the role, the role's position measure, lowest index):
+    the measure is ties to other organisations for boundary spanners and ties for every
+    other role. So ``count`` people leave whenever that many are members, the same
+    number as the ``members_leave`` control removes, and a comparison of the two asks
+    only whether *who* leaves matters [THF roles: losing a connector or spanner hurts
+    diffusion]. Specialists are never filled up with non-specialists (a specialist is
+    a position, not a degree rank), so at most the holders leave.
+    """
+    present_members = np.flatnonzero(members.is_member())
+    if present_members.size == 0 or count <= 0:
         return np.empty(0, np.int64)
-    present = ties.strength > 0.0
-    degree = np.bincount(graph.edge_u[present], minlength=members.size)
-    degree += np.bincount(graph.edge_v[present], minlength=members.size)
-    order = np.lexsort((holders, -degree[holders]))
-    return holders[order[:count]].astype(np.int64)
+    tied = ties.strength > 0.0
+    u, v = graph.edge_u[tied], graph.edge_v[tied]
+    if role == BOUNDARY_SPANNER:
+        crossing = members.organisation[u] != members.organisation[v]
+        u, v = u[crossing], v[crossing]
+    measure = np.bincount(u, minlength=members.size) + np.bincount(v, minlength=members.size)
+    holds = members.role[present_members] == role
+    if role == PERIPHERAL_SPECIALIST:
+        present_members, holds = present_members[holds], holds[holds]
+    order = np.lexsort((present_members, -measure[present_members], ~holds))
+    return np.sort(present_members[order[:count]]).astype(np.int64)
 
 
 def convene(

@@ -56,7 +56,7 @@ ROLE_DEPARTURES = {
     "brokers_leave": Role.INFORMATION_BROKER,
     "specialists_leave": Role.PERIPHERAL_SPECIALIST,
 }
-"""Timeline actions that remove a role's best-connected members (network.top_of_role)."""
+"""Timeline actions that remove the members most in a role (network.top_of_role)."""
 LEADER_DEPARTURE_SHOCK = 0.5
 """Engagement lost by each member tied to a departing leader, per unit of leadership lost."""
 
