@@ -31,7 +31,9 @@ from netsim.model.engagement import (
 from netsim.model.state import MemberArrays, MembershipStatus
 
 
-def test_network_value_rises_in_proportion_to_the_active_network_with_no_set_tipping_point() -> None:
+def test_network_value_rises_in_proportion_to_the_active_network_with_no_set_tipping_point() -> (
+    None
+):
     shares = np.linspace(0, 1, 101)
     values = np.array([network_value(s, 1.0) for s in shares])
     # proportional: no constant bends the curve at a chosen share (the tip must emerge)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
-from netsim import Parameters
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from netsim import Parameters
 from netsim.model.levers import (
     LEADER_PRESENCE,
     PRIORITY_COST,

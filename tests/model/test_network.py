@@ -23,12 +23,12 @@ from netsim.model.graphs import ContactGraph, sorted_unique
 from netsim.model.network import (
     CONNECTOR_PULL,
     NEW_TIE_STRENGTH,
-    PASSIVE_ANSWER_SHARE,
-    SPECIALIST_VALUE,
     PARTNER_CANDIDATES,
+    PASSIVE_ANSWER_SHARE,
     REACTIVATE_MARGIN,
     REFRESH_INTERVAL,
     REJOIN_FACTOR,
+    SPECIALIST_VALUE,
     USE_TIE_GAIN,
     ExchangeOutcome,
     decay_ties,
@@ -74,7 +74,9 @@ def _reference_choose_partners(
     edge = np.full(askers.size, -1, np.int64)
     if not has.any():
         return partner, edge
-    partner[has], edge[has] = _reference_pick_partners(graph, ties, starts[has], degree[has], rng, role)
+    partner[has], edge[has] = _reference_pick_partners(
+        graph, ties, starts[has], degree[has], rng, role
+    )
     return partner, edge
 
 
