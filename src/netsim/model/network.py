@@ -324,10 +324,10 @@ def choose_partners(
         asker = askers[j]
         start = csr.indptr[asker]
         degree = float(csr.contacts[asker])
-        chosen_slot = _contact_slot(candidate_draws[0, j], start, degree)
+        chosen_slot = int(_contact_slot(candidate_draws[0, j], start, degree))
         tied_slot = -1
         for c in range(candidate_draws.shape[0]):
-            slot = _contact_slot(candidate_draws[c, j], start, degree)
+            slot = int(_contact_slot(candidate_draws[c, j], start, degree))
             if role[csr.neighbour[slot]] == PERIPHERAL_SPECIALIST:
                 tied_slot = slot
                 break
