@@ -239,11 +239,11 @@ def parameters_epilog() -> str:
 
 def load_scenario_arg(scenario: str | None) -> Any:
     """The scenario named on the command line, or the embedded default."""
-    from netsim.config.scenarios import default_scenario, load_scenario, resolve
+    from netsim.config.scenarios import default_scenario, named_scenario
 
     if scenario is None:
         return default_scenario()
-    return load_scenario(resolve(scenario))
+    return named_scenario(scenario)
 
 
 @app.command(epilog=parameters_epilog())

@@ -17,10 +17,9 @@ from netsim.batch.label_stability import (
     check_label_stability,
     check_scenarios,
     main,
-    named_scenario,
 )
 from netsim.config.outcomes import RUN_LABELS
-from netsim.config.scenarios import library
+from netsim.config.scenarios import library, named_scenario
 
 REDUCED = ("default", "funding_cliff", "stalls_short", "facilitated_learning_network")
 REDUCED_LIMIT = 0.10

@@ -31,14 +31,15 @@ from netsim.model.engagement import (
 from netsim.model.state import MemberArrays, MembershipStatus
 
 
-def test_network_value_is_half_at_the_critical_mass_and_s_shaped() -> None:
-    assert network_value(1 / 3, 1 / 3, 1.0) == pytest.approx(0.5)
+def test_network_value_rises_in_proportion_to_the_active_network_with_no_set_tipping_point() -> (
+    None
+):
     shares = np.linspace(0, 1, 101)
-    values = np.array([network_value(s, 1 / 3, 1.0) for s in shares])
-    assert np.all(np.diff(values) >= 0)
-    slopes = np.diff(values)
-    assert slopes[:10].mean() < slopes[25:40].mean()  # accelerating before the tipping point
-    assert network_value(0.5, 1 / 3, 0.4) == pytest.approx(0.4 * network_value(0.5, 1 / 3, 1))
+    values = np.array([network_value(s, 1.0) for s in shares])
+    # proportional: no constant bends the curve at a chosen share (the tip must emerge)
+    assert np.allclose(np.diff(values), np.diff(values)[0])
+    assert network_value(0.0, 1.0) == 0.0 and network_value(1.0, 1.0) == 1.0
+    assert network_value(0.5, 0.4) == pytest.approx(0.4 * network_value(0.5, 1.0))
 
 
 def inputs(**changes: float) -> EngagementInputs:

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from netsim import Parameters
-from netsim.model.levers import ATTENTION_CAPACITY, STYLE_LEADER_DEPENDENCE, Levers
+from netsim.model.levers import (
+    LEADER_PRESENCE,
+    PRIORITY_COST,
+    STYLE_PRINCIPAL_SHARE,
+    Levers,
+    leadership_presence,
+    leadership_shares,
+)
+from netsim.model.state import ACTIVE, LAPSED, PASSIVE
 
 
 def test_funding_runs_startup_then_sustained_unless_overridden() -> None:
@@ -24,27 +35,28 @@ def test_facilitation_falls_with_funding_and_leaders_but_not_to_zero() -> None:
     )
     assert levers.facilitation(1) == pytest.approx(1.0)
     assert levers.facilitation(6) == pytest.approx(0.25)
-    levers.leader_leaves(1.0)
-    assert levers.facilitation(1) == pytest.approx(1.0 - STYLE_LEADER_DEPENDENCE["distributed"])
+    levers.leadership_presence = 0.4
+    assert levers.facilitation(1) == pytest.approx(0.4)
 
 
-@pytest.mark.parametrize("priorities", [1, 2, 3])
-def test_up_to_three_priorities_keep_full_focus(priorities: int) -> None:
-    assert Levers(Parameters(priorities=priorities)).focus == 1.0
-
-
-def test_more_priorities_split_attention_and_add_load() -> None:
-    few, many = Levers(Parameters(priorities=3)), Levers(Parameters(priorities=8))
-    assert many.focus == pytest.approx(ATTENTION_CAPACITY / 8)
-    assert many.alignment < few.alignment
-    assert many.attention_load > few.attention_load == 1.0
+def test_each_priority_costs_a_little_more_attention_no_cliff() -> None:
+    focus = [Levers(Parameters(priorities=p)).focus for p in range(1, 11)]
+    assert focus[0] == 1.0
+    steps = -np.diff(focus)
+    assert (steps > 0).all()  # every extra priority costs something
+    assert (np.diff(steps) < 0).all()  # and less than the one before: graded, no cliff
+    assert focus[3] == pytest.approx(1 / (1 + 3 * PRIORITY_COST))
+    loads = [Levers(Parameters(priorities=p)).attention_load for p in range(1, 11)]
+    assert loads[0] == 1.0 and (np.diff(loads) > 0).all()
 
 
 def test_timeline_priority_added_changes_focus() -> None:
     levers = Levers(Parameters(priorities=3))
+    before = levers.focus
     levers.extra_priorities += 3
     assert levers.priorities == 6
-    assert levers.focus == pytest.approx(0.5)
+    assert levers.focus == pytest.approx(1 / (1 + 5 * PRIORITY_COST))
+    assert levers.focus < before
 
 
 def test_hierarchy_brings_performance_management_and_pressure_adds_to_it() -> None:
@@ -55,12 +67,29 @@ def test_hierarchy_brings_performance_management_and_pressure_adds_to_it() -> No
     assert pressed.performance_management == 1.0
 
 
-def test_departure_costs_depend_on_style() -> None:
-    losses = {}
-    for style in STYLE_LEADER_DEPENDENCE:
-        levers = Levers(Parameters(leadership_style=style))
-        losses[style] = levers.leader_leaves(1.0)
-    assert losses["distributed"] < losses["figurehead"] < losses["hierarchical"]
+@given(style=st.sampled_from(sorted(STYLE_PRINCIPAL_SHARE)), leaders=st.integers(1, 40))
+def test_leadership_shares_sum_to_one_principal_first(style: str, leaders: int) -> None:
+    shares = leadership_shares(style, leaders)
+    assert shares.size == leaders
+    assert shares.sum() == pytest.approx(1.0)
+    assert (shares > 0).all() and shares[0] == shares.max()
+
+
+def test_principal_share_depends_on_style() -> None:
+    principal = {style: leadership_shares(style, 5)[0] for style in STYLE_PRINCIPAL_SHARE}
+    assert principal["distributed"] < principal["figurehead"] < principal["hierarchical"]
+
+
+def test_presence_is_supplied_by_leaders_who_are_members() -> None:
+    shares = leadership_shares("figurehead", 3)
+    everyone = np.array([ACTIVE, ACTIVE, ACTIVE], np.int8)
+    assert leadership_presence(shares, everyone) == pytest.approx(1.0)
+    figurehead_gone = np.array([LAPSED, ACTIVE, ACTIVE], np.int8)
+    assert leadership_presence(shares, figurehead_gone) == pytest.approx(1 - shares[0])
+    passive = np.array([PASSIVE, LAPSED, LAPSED], np.int8)
+    assert leadership_presence(shares, passive) == pytest.approx(
+        shares[0] * LEADER_PRESENCE["passive"]
+    )
 
 
 def test_events_need_funding() -> None:

@@ -21,11 +21,14 @@ from hypothesis.extra import numpy as hnp
 
 from netsim.model.graphs import ContactGraph, sorted_unique
 from netsim.model.network import (
+    CONNECTOR_PULL,
     NEW_TIE_STRENGTH,
     PARTNER_CANDIDATES,
+    PASSIVE_ANSWER_SHARE,
     REACTIVATE_MARGIN,
     REFRESH_INTERVAL,
     REJOIN_FACTOR,
+    SPECIALIST_VALUE,
     USE_TIE_GAIN,
     ExchangeOutcome,
     decay_ties,
@@ -41,6 +44,7 @@ from netsim.model.state import (
     PROSPECT,
     MemberArrays,
     MembershipStatus,
+    Role,
     TieArrays,
 )
 
@@ -52,21 +56,27 @@ from netsim.model.state import (
 
 
 def _reference_choose_partners(
-    graph: ContactGraph, ties: TieArrays, askers: np.ndarray, rng: np.random.Generator
+    graph: ContactGraph,
+    ties: TieArrays,
+    askers: np.ndarray,
+    rng: np.random.Generator,
+    role: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     contacts, everyone = graph.contact_degree()
     starts = graph.indptr[askers]
     degree = contacts[askers]
     if everyone:  # the usual case: no -1 rows to fill in
-        return _reference_pick_partners(graph, ties, starts, degree, rng)
+        return _reference_pick_partners(graph, ties, starts, degree, rng, role)
     has = degree > 0
     if has.all():
-        return _reference_pick_partners(graph, ties, starts, degree, rng)
+        return _reference_pick_partners(graph, ties, starts, degree, rng, role)
     partner = np.full(askers.size, -1, np.int64)
     edge = np.full(askers.size, -1, np.int64)
     if not has.any():
         return partner, edge
-    partner[has], edge[has] = _reference_pick_partners(graph, ties, starts[has], degree[has], rng)
+    partner[has], edge[has] = _reference_pick_partners(
+        graph, ties, starts[has], degree[has], rng, role
+    )
     return partner, edge
 
 
@@ -76,6 +86,7 @@ def _reference_pick_partners(
     starts: np.ndarray,
     d: np.ndarray,
     rng: np.random.Generator,
+    role: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     offsets = rng.random((PARTNER_CANDIDATES, d.size))
     offsets *= d.astype(np.float64)  # the conversion the product makes, done once, not 3 times
@@ -83,9 +94,11 @@ def _reference_pick_partners(
     slots += starts
     edges = graph.edge_of[slots]
     tied = ties.strength[edges] > 0.0
-    # the first tied candidate, else the first (argmax of a bool: its first True, or 0);
-    # along the transposed view each person's candidates are adjacent, the fast axis
-    pick = tied.T.argmax(axis=1)
+    specialist = role[graph.neighbour[slots]] == Role.PERIPHERAL_SPECIALIST
+    # the first specialist candidate, else the first tied, else the first (argmax of a
+    # bool: its first True, or 0); along the transposed view each person's candidates
+    # are adjacent, the fast axis
+    pick = np.where(specialist.any(axis=0), specialist.T.argmax(axis=1), tied.T.argmax(axis=1))
     # flat position of (pick[j], j) in the C-ordered (candidates, askers) arrays
     pick *= d.size
     pick += np.arange(d.size)
@@ -108,7 +121,7 @@ def _reference_exchange(
     active = (status == ACTIVE).nonzero()[0]
     asks = rng.random(active.size) < exchange_rate * members.engagement[active]
     askers = active[asks]
-    partner, edge = _reference_choose_partners(graph, ties, askers, rng)
+    partner, edge = _reference_choose_partners(graph, ties, askers, rng, members.role)
     if not graph.contact_degree()[1]:  # someone has no contacts: drop their -1 rows
         ok = partner >= 0
         askers, partner, edge = askers[ok], partner[ok], edge[ok]
@@ -121,6 +134,7 @@ def _reference_exchange(
         * (0.3 + 0.7 * members.engagement[partner])
         * (0.5 + 0.5 * members.trust[partner])
     )
+    answer_p = np.where(status_p == PASSIVE, answer_p * PASSIVE_ANSWER_SHARE, answer_p)
     draw = rng.random(askers.size)
     success = draw < answer_p
     success &= to_member
@@ -142,13 +156,19 @@ def _reference_exchange(
     if invited.size:
         lapsed = status[invited] == LAPSED
         p_join = np.where(lapsed, attractiveness * REJOIN_FACTOR, attractiveness)
+        connector = members.role[askers[invite]] == Role.CENTRAL_CONNECTOR
+        p_join = np.where(connector, np.minimum(1.0, p_join * CONNECTOR_PULL), p_join)
         joins = draw[invite] < p_join
         joined = _reference_sorted_unique(invited[joins], n)
     else:
         joined = invited
 
     # both ends of each reciprocated exchange, counted in one pass
-    success_count = np.bincount(np.concatenate([askers[success], partner[success]]), minlength=n)
+    worth = np.where(
+        members.role[partner[success]] == Role.PERIPHERAL_SPECIALIST, SPECIALIST_VALUE, 1
+    )
+    success_count = np.bincount(askers[success], weights=worth, minlength=n).astype(np.int64)
+    success_count += np.bincount(partner[success], minlength=n)
     unanswered_count = np.bincount(askers[unanswered], minlength=n)
     return ExchangeOutcome(
         attempts=int(askers.size),
@@ -338,6 +358,7 @@ def states(draw: st.DrawFn) -> State:
     members.reciprocity[:] = draw(array(np.float64, size, elements=level))
     members.perceived_value[:] = draw(array(np.float64, size, elements=unit))
     members.champion[:] = draw(array(np.bool_, size))
+    members.role[:] = draw(array(np.int8, size, elements=st.sampled_from(list(Role))))
     members.joined_step[:] = draw(array(np.int32, size, elements=st.integers(-1, step)))
 
     edges = graph.edge_count

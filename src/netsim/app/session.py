@@ -59,8 +59,8 @@ from netsim.config.scenarios import (
     library,
     library_dir,
     load_scenario,
+    named_scenario,
     parse_scenario_text,
-    resolve,
 )
 from netsim.errors import NetsimError
 from netsim.results.run_folder import RunDocument, RunFolder, RunFolderError
@@ -451,7 +451,7 @@ def initial_source() -> tuple[Source, str, str]:
     if not name:
         return scenario_source(default_scenario()), "default", ""
     try:
-        scenario = load_scenario(resolve(name))
+        scenario = named_scenario(name)
     except ScenarioError as err:
         return scenario_source(default_scenario()), "default", str(err)
     return scenario_source(scenario), scenario.slug, ""

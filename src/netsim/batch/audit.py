@@ -30,7 +30,7 @@ from netsim.batch.engines import Engine, RunOutcome, RunTask, default_workers, r
 from netsim.config.claims import Claim
 from netsim.config.outcomes import SUMMARY_FIELDS
 from netsim.config.parameters import ParameterError, Parameters, ParameterSpec, declarations
-from netsim.config.scenarios import Scenario, default_scenario, load_scenario, resolve
+from netsim.config.scenarios import DEFAULT_NAME, Scenario, named_scenario
 from netsim.config.seeding import derive_seed
 from netsim.errors import NetsimError, suggest
 from netsim.numbers import exact
@@ -202,10 +202,8 @@ def _text(value: Any) -> str:
 
 def load_base(name: str | Path) -> AuditBase:
     """'default' (the embedded defaults), a library scenario's name, or a scenario file."""
-    scenario: Scenario = (
-        default_scenario() if str(name) == "default" else load_scenario(resolve(name))
-    )
-    slug = "default" if str(name) == "default" else scenario.slug
+    scenario: Scenario = named_scenario(name)
+    slug = DEFAULT_NAME if str(name) == DEFAULT_NAME else scenario.slug
     return AuditBase(slug, scenario.name, scenario.parameters, scenario.path)
 
 

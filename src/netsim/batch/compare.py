@@ -27,7 +27,7 @@ from netsim.api import load_member_network
 from netsim.batch.engines import RunOutcome, RunTask, default_workers, run_tasks
 from netsim.config.outcomes import SUMMARY_FIELDS
 from netsim.config.parameters import Parameters
-from netsim.config.scenarios import Scenario, load_scenario, resolve
+from netsim.config.scenarios import Scenario, named_scenario
 from netsim.config.seeding import derive_seed
 from netsim.errors import NetsimError
 
@@ -82,7 +82,7 @@ def plan_comparison(
 
     if len(scenarios) < 2:
         raise CompareError(f"compare needs at least 2 scenarios; got {len(scenarios)}")
-    loaded = [s if isinstance(s, Scenario) else load_scenario(resolve(s)) for s in scenarios]
+    loaded = [s if isinstance(s, Scenario) else named_scenario(s) for s in scenarios]
     if replicates is None:
         replicates = loaded[0].replicates
     if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 1:

@@ -38,7 +38,7 @@ from netsim.analysis.label_stability import (
 from netsim.analysis.summaries import AnalysisError
 from netsim.batch.engines import RunTask, run_tasks
 from netsim.config.parameters import Parameters
-from netsim.config.scenarios import Scenario, default_scenario, library, load_scenario, resolve
+from netsim.config.scenarios import Scenario, default_scenario, library, named_scenario
 from netsim.errors import NetsimError
 from netsim.numbers import percent
 from netsim.results.files import atomic_write
@@ -95,11 +95,6 @@ def check_scenarios() -> list[Scenario]:
     if any(s.slug == default.slug or s.parameters == default.parameters for s in scenarios):
         return scenarios
     return [default, *scenarios]
-
-
-def named_scenario(name: str) -> Scenario:
-    """A library scenario or file by name; ``default`` is the embedded default."""
-    return default_scenario() if name == "default" else load_scenario(resolve(name))
 
 
 def check_label_stability(

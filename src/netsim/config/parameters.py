@@ -43,6 +43,11 @@ TimelineAction = Literal[
     "priority_added",
     "champions_recruited",
     "event",
+    "connectors_leave",
+    "spanners_leave",
+    "brokers_leave",
+    "specialists_leave",
+    "members_leave",
 ]
 TIMELINE_ACTIONS: tuple[str, ...] = get_args(TimelineAction)
 """What a timeline entry can do at a given step (see :class:`TimelineEvent`)."""
@@ -120,12 +125,19 @@ class TimelineEvent:
     """A shock or intervention applied at the start of step ``step`` (1 = the first step).
 
     Actions (``amount`` meaning in brackets):
-    ``leader_leaves`` (the principal leader goes; amount 0-1 scales how much of the
-    leadership that rested on them goes too; 0 does nothing),
+    ``leader_leaves`` (the principal leader, the member supplying most leadership,
+    goes at amount 1; 0-1 is the share of their leadership that goes; 0 does nothing),
     ``funding_cut`` (funding falls to this level from this step on, 0-1, never rises;
     the classic cliff is 0), ``funding_set`` (funding becomes this level, up or down),
     ``priority_added`` (number of extra priorities), ``champions_recruited``
-    (number of members cultivated as change agents), ``event`` (attendance share, 0-1).
+    (number of members cultivated as change agents), ``event`` (attendance share, 0-1),
+    ``connectors_leave``, ``spanners_leave``, ``brokers_leave``, ``specialists_leave``
+    (number of that role's members who leave, those with most ties first: the seeds'
+    point that losing a connector or spanner hurts the network [THF roles]),
+    ``members_leave`` (that many members drawn at random leave: the control that shows
+    a role's loss costs more than the loss of as many people).
+    ``leader_leaves``'s amount below 1 is a step back: the leader stays a member and
+    supplies that much less of their share.
     Source: [deck] "systems leaders don't get distracted"; [THF] funding and change agents.
     """
 
@@ -575,7 +587,8 @@ class Parameters:
         low=0.0,
         high=1.0,
         meaning="Chance per step a member adopts from codified information cascaded down "
-        "vertical ties (only under hierarchical leadership).",
+        "vertical ties, in full under hierarchical leadership (a figurehead's half, a "
+        "distributed network's a fifth).",
         source="DOMAIN: vertical ties cascade codified information",
     )
 
@@ -587,8 +600,9 @@ class Parameters:
         unit="share",
         low=0.01,
         high=1.0,
-        meaning="Active share of the eligible population at which network value is half its "
-        "maximum (the tipping point).",
+        meaning="The seeds' one-third mark, as a share of the eligible population: the "
+        "reference line of the 5C wheel's critical-mass reading and of the plots. No "
+        "mechanism or label reads it; where the model tips emerges (docs/findings.md).",
         source="[THF] 'most influential if its membership captures a third of the eligible "
         "population'",
     )
@@ -634,7 +648,7 @@ class Parameters:
         source="DOMAIN: 'an unanswered request costs trust'",
     )
     fatigue: float = param(
-        0.025,
+        0.014,
         group="dynamics",
         claims=hurts(),
         unit="engagement/step",

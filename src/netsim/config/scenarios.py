@@ -134,9 +134,21 @@ def resolve(name_or_path: str | Path) -> Path:
     for candidate in (library_dir() / path.name, library_dir() / f"{path.name}.toml"):
         if _exists(candidate):
             return candidate
-    known = sorted(p.stem for p in library_dir().glob("*.toml"))
+    known = sorted([DEFAULT_NAME, *(p.stem for p in library_dir().glob("*.toml"))])
     hint = suggest(path.stem, known)
     raise ScenarioError(path, f"no such file or library scenario{hint} (see `netsim scenarios`)")
+
+
+DEFAULT_NAME = "default"
+"""The name that means the embedded default wherever a scenario is named (run, compare,
+audit, the label check, the browser view), unless a file of that name exists."""
+
+
+def named_scenario(name_or_path: str | Path) -> Scenario:
+    """A scenario file, a library scenario by name, or ``default`` (the embedded default)."""
+    if str(name_or_path) == DEFAULT_NAME and not _exists(Path(name_or_path)):
+        return default_scenario()
+    return load_scenario(resolve(name_or_path))
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -21,7 +21,10 @@ from the adopters at the start of the step, then all new adoptions land at once.
 
 In the social model the weights gate exposure: the sender's engagement and the
 receiver's trust times the purpose alignment ("members who trust each other are
-more inclined to share" [THF]; a clear common purpose aligns members [THF]).
+more inclined to share" [THF]; a clear common purpose aligns members [THF]). Roles
+do work there too: a central connector passes ideas on CONNECTOR_SPREAD times as
+readily, and an idea crosses into another organisation ORGANISATION_BOUNDARY times
+as readily as within one, except from a boundary spanner (``boundary``).
 """
 
 from __future__ import annotations
@@ -33,7 +36,22 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from netsim.model.graphs import TieCSR, rows_slots
-from netsim.model.state import ADOPTED, DROPPED
+from netsim.model.state import ADOPTED, BOUNDARY_SPANNER, CENTRAL_CONNECTOR, DROPPED
+
+CONNECTOR_SPREAD = 1.5
+"""A central connector's sender weight is their engagement x 1.5 (capped at 1).
+
+Central connectors are 'linking people; ... they know who can provide information or
+expertise and draw them in' [THF roles]: what they take up, their many contacts hear
+about, and from someone they trust.
+"""
+ORGANISATION_BOUNDARY = 0.5
+"""An idea crosses a tie between organisations half as readily as a tie within one.
+
+Organisations differ in systems, language and priorities; boundary spanners 'connect
+the network with other networks and organisations' [THF roles] and carry ideas across
+at the full rate (their boundary weight is 1).
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +100,7 @@ def exposure_counts(
     transmission: float,
     sender_weight: np.ndarray | None,
     receiver_weight: np.ndarray | None,
+    boundary: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per susceptible person with exposure: (index, adopting ties k, log P(no transmission)).
 
@@ -90,7 +109,9 @@ def exposure_counts(
     pairs). For independent trials with p_e = beta w_s w_r on each tie,
     P(no transmission) = prod_e (1 - p_e), summed here in log space. Results
     are in increasing index order whichever side was walked, so the random
-    draws that follow do not depend on the choice.
+    draws that follow do not depend on the choice. ``boundary`` is (organisation,
+    boundary weight per sender): a tie between organisations carries the idea with p_e
+    times the sender's boundary weight.
     """
     rows = ties.known_rows  # kept for small tie lists: masks are cheaper there
     if rows is not None:
@@ -111,6 +132,10 @@ def exposure_counts(
         p = np.full(target.size, transmission)
     if receiver_weight is not None:
         p *= receiver_weight[target]
+    if boundary is not None:
+        organisation, boundary_weight = boundary
+        crossing = organisation[source] != organisation[target]
+        p[crossing] *= boundary_weight[source[crossing]]
     np.minimum(p, 1.0 - 1e-16, out=p)
     np.negative(p, out=p)
     log_terms = np.log1p(p, out=p)
@@ -179,6 +204,7 @@ def new_adopters(
     sender_weight: np.ndarray | None = None,
     receiver_weight: np.ndarray | None = None,
     adjacency: csr_matrix | None = None,
+    boundary: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Indices who adopt this step (not yet written into the adoption row).
 
@@ -200,6 +226,7 @@ def new_adopters(
             rule.transmission_probability,
             sender_weight,
             receiver_weight,
+            boundary,
         )
     if exposed.size == 0:
         return exposed
@@ -215,6 +242,17 @@ def new_adopters(
     if receiver_weight is not None:
         p *= receiver_weight[candidates]
     return candidates[rng.random(candidates.size) < p]
+
+
+def sender_weights(engagement: np.ndarray, role: np.ndarray) -> np.ndarray:
+    """The social model's sender weight: engagement, x CONNECTOR_SPREAD for connectors, <= 1."""
+    weight = np.where(role == CENTRAL_CONNECTOR, engagement * CONNECTOR_SPREAD, engagement)
+    return np.minimum(weight, 1.0, out=weight)
+
+
+def boundary_weights(role: np.ndarray) -> np.ndarray:
+    """Per sender, how readily ideas cross organisations: 1 for spanners, else the boundary."""
+    return np.where(role == BOUNDARY_SPANNER, 1.0, ORGANISATION_BOUNDARY)
 
 
 def drop(row: np.ndarray, who: np.ndarray, probability: float, rng: np.random.Generator) -> int:

@@ -10,7 +10,7 @@ management. All quantities are levels in [0, 1]; all changes are per weekly step
 The equations (for a member i with engagement e, trust t, perceived value p;
 passive members feel only PASSIVE_VALUE_SHARE of the network value v):
 
-    v      = alignment * s^2 / (s^2 + s_c^2)                 network value, s = active share
+    v      = alignment * s                                   network value, s = active share
     r_i    = min(1, v + 0.5 * reciprocated_i)                 value realised this step
     p_i   <- p_i + 0.05 * (r_i - p_i)                         perceived value (slow average)
     de_i   = (1 - e) * [ a * v * (0.5 + 0.5 t)                network effect
@@ -69,19 +69,20 @@ PASSIVE_VALUE_SHARE = 0.5
 """Passive members feel half the network's value: they are in it, but barely."""
 
 
-def network_value(active_share: float, critical_mass_share: float, alignment: float) -> float:
-    """Value of membership v in [0, 1]: alignment x s^2 / (s^2 + s_c^2).
+def network_value(active_share: float, alignment: float) -> float:
+    """Value of membership v in [0, 1]: alignment x s, s the active share of the eligible.
 
-    A Hill curve in the active share s of the eligible population, half its
-    maximum at the critical mass s_c (the seeds' one third). Its S shape makes
-    growth self-reinforcing once a network nears s_c and weak before: the
-    accelerating production function of the theory of critical mass (Oliver,
-    Marwell & Teixeira 1985). Source: [THF] 'the benefit to members increases as
-    the network expands'; 'most influential if its membership captures a third
-    of the eligible population'.
+    Each active member can be asked, learnt from and worked with, so a member's access
+    to 'others with shared interests, pooled knowledge' grows in proportion to the
+    active network (Metcalfe's per-member value). No constant places a tipping point:
+    growth turns self-sustaining where this value, with exchanges, events and
+    facilitation, outweighs fatigue and disappointment for the typical member, and the
+    model finds that share itself (docs/findings.md measures it against the seeds'
+    one third, which stays a reference line). Source: [THF] 'as membership grows, so
+    does members' access to others with shared interests, pooled knowledge'; 'the
+    benefit to members increases as the network expands'.
     """
-    s2 = active_share * active_share
-    return alignment * s2 / (s2 + critical_mass_share * critical_mass_share)
+    return alignment * active_share
 
 
 @dataclass(frozen=True, slots=True)

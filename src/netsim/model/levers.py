@@ -12,16 +12,43 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from netsim.config.parameters import Parameters
+from netsim.model.state import ACTIVE, PASSIVE
 
-STYLE_LEADER_DEPENDENCE = {"distributed": 0.15, "figurehead": 0.7, "hierarchical": 0.9}
-"""Share of facilitation that rests on the named leader(s) and goes when they leave.
+STYLE_PRINCIPAL_SHARE = {"distributed": None, "figurehead": 0.7, "hierarchical": 0.9}
+"""Share of the network's leadership that the principal leader supplies, by style.
 
-Distributed leadership spreads facilitation over many coordinators; a figurehead
-"coexists with more distributed leadership" (London stroke model) [THF]; a
-hierarchy hangs on its head. Source: [THF] leadership; [deck] 'systems leaders
-don't get distracted'.
+The rest is split evenly among the other leaders; None: every lead supplies an equal
+share (distributed leadership spreads facilitation over many coordinators). A
+figurehead "coexists with more distributed leadership" (London stroke model) [THF]; a
+hierarchy hangs on its head. Leaders are members (:func:`leadership_presence`): what a
+leader supplies goes with them when they lapse or leave. Source: [THF] leadership;
+[blog] 'over-reliance on the energy of a small number of people'; [deck] 'systems
+leaders don't get distracted'.
 """
+
+STYLE_SUCCESSION = {"distributed": True, "figurehead": True, "hierarchical": False}
+"""Whether peers step up when a lead goes: their share passes to an engaged tie partner.
+
+Distributed leadership survives because many people lead and anyone may take a lead
+on; under a figurehead the distributed leads are renewed this way, the figurehead is
+not; a hierarchy's posts wait for an appointment that the model does not make.
+Source: [THF] distributed leadership and 'leaders as facilitators'.
+"""
+
+STYLE_VERTICAL_REACH = {"distributed": 0.2, "figurehead": 0.5, "hierarchical": 1.0}
+"""How far codified information cascades down vertical ties under each style (0-1).
+
+A hierarchy's line management reaches everyone; a figurehead's bulletins half as well;
+a facilitative network's newsletters and leads a fifth. Source: DOMAIN 'vertical ties
+cascade codified information', so leadership style changes how ideas travel.
+"""
+
+LEADER_PRESENCE = {"active": 1.0, "passive": 0.5}
+"""How much of their share a leader supplies: all while active, half while passive,
+none once lapsed or gone."""
 
 STYLE_PERFORMANCE_MANAGEMENT = {"distributed": 0.0, "figurehead": 0.0, "hierarchical": 0.6}
 """Performance-management intensity that comes with each style (0-1).
@@ -31,11 +58,12 @@ vote with their feet'; [brief] networks 'fail if they are performance managed
 as a hierarchy'.
 """
 
-ATTENTION_CAPACITY = 3.0
-"""Priorities members can attend to before attention splits.
+PRIORITY_COST = 0.25
+"""Attention lost to each priority beyond the first: focus = 1 / (1 + 0.25 (P - 1)).
 
-Source: [blog] 'expecting to cope with more than two or three areas of focus is
-probably unrealistic'.
+Graded, not a cliff: every extra 'bauble on the Christmas tree' splits attention a
+little more (P = 1: 1, 2: 0.8, 3: 0.67, 4: 0.57, 6: 0.44). Source: [blog] 'expecting
+to cope with more than two or three areas of focus is probably unrealistic'.
 """
 
 
@@ -62,7 +90,9 @@ class Levers:
         """Facilitation effort F(t) = capacity x leadership presence x (0.25 + 0.75 f(t)).
 
         Funding buys facilitators' time; a quarter of the effort is volunteered
-        and survives without money. Range [0, 1].
+        and survives without money. The presence is supplied by the leaders who are
+        still members (set each step by the model, :func:`leadership_presence`).
+        Range [0, 1].
         """
         return (
             self.params.facilitation_capacity
@@ -76,8 +106,8 @@ class Levers:
 
     @property
     def focus(self) -> float:
-        """Attention each priority gets: min(1, 3 / priorities). Source: [blog] baubles."""
-        return min(1.0, ATTENTION_CAPACITY / self.priorities)
+        """Attention the network's purpose gets: 1 / (1 + PRIORITY_COST (P - 1)), in (0, 1]."""
+        return 1.0 / (1.0 + PRIORITY_COST * (self.priorities - 1))
 
     @property
     def alignment(self) -> float:
@@ -86,8 +116,13 @@ class Levers:
 
     @property
     def attention_load(self) -> float:
-        """Fatigue multiplier from competing priorities: 0.5 + 0.5 / focus (1 when focused)."""
+        """Fatigue multiplier from competing priorities: 0.5 + 0.5 / focus (1 at one priority)."""
         return 0.5 + 0.5 / self.focus
+
+    @property
+    def vertical_reach(self) -> float:
+        """The style's STYLE_VERTICAL_REACH, in [0, 1]."""
+        return STYLE_VERTICAL_REACH[self.params.leadership_style]
 
     @property
     def performance_management(self) -> float:
@@ -107,8 +142,30 @@ class Levers:
         """Chance of a funded convening event this step: f(t) x events_per_year / 52."""
         return min(1.0, self.funding(step) * self.params.events_per_year / 52.0)
 
-    def leader_leaves(self, amount: float) -> float:
-        """Apply a departure; returns the share of leadership capacity lost."""
-        loss = STYLE_LEADER_DEPENDENCE[self.params.leadership_style] * amount
-        self.leadership_presence = max(0.0, self.leadership_presence - loss)
-        return loss
+
+def leadership_shares(style: str, leaders: int) -> np.ndarray:
+    """Each leader's share of the leadership (principal first), summing to 1.
+
+    See :data:`STYLE_PRINCIPAL_SHARE`; a lone leader supplies it all.
+    """
+    if leaders <= 0:
+        return np.empty(0)
+    principal = STYLE_PRINCIPAL_SHARE[style]
+    if principal is None or leaders == 1:
+        return np.full(leaders, 1.0 / leaders)
+    shares = np.full(leaders, (1.0 - principal) / (leaders - 1))
+    shares[0] = principal
+    return shares
+
+
+def leadership_presence(share: np.ndarray, status: np.ndarray) -> float:
+    """Leadership supplied now: the sum of leaders' shares, weighted by LEADER_PRESENCE.
+
+    In [0, 1]; 1 while every leader is an active member. Source: [blog] 'over-reliance
+    on the energy of a small number of people'.
+    """
+    active = share[status == ACTIVE].sum()
+    passive = share[status == PASSIVE].sum()
+    return float(
+        min(1.0, active * LEADER_PRESENCE["active"] + passive * LEADER_PRESENCE["passive"])
+    )

@@ -23,8 +23,12 @@ from netsim.model.compiled import kernel, packed
 from netsim.model.graphs import ContactCSR, ContactGraph, TieCSR
 from netsim.model.state import (
     ACTIVE,
+    BOUNDARY_SPANNER,
+    CENTRAL_CONNECTOR,
+    INFORMATION_BROKER,
     LAPSED,
     PASSIVE,
+    PERIPHERAL_SPECIALIST,
     PROSPECT,
     MemberArrays,
     MemberView,
@@ -47,6 +51,26 @@ REFRESH_INTERVAL = 52
 """Steps between membership refreshes under the 'refresh' policy (yearly)."""
 ROLE_PAIR_SAMPLES = 8
 """Pairs of tie partners sampled per member to judge whether they bridge subgroups."""
+PASSIVE_ANSWER_SHARE = 0.25
+"""A passive member answers a request a quarter as readily as their engagement says.
+
+Passive members are 'blockages and dead ends in the system' [THF]: a request sent to
+one mostly goes unanswered (costing the asker trust), which is why mutual-support
+networks 'regularly refresh and update their membership list'.
+"""
+CONNECTOR_PULL = 1.5
+"""A central connector's invitation is accepted 1.5 times as readily (capped at 1).
+
+Connectors 'know who can provide information or expertise and draw them in' [THF
+roles]: word of mouth from a well-connected member carries weight.
+"""
+SPECIALIST_VALUE = 2
+"""A request answered by a peripheral specialist counts as two reciprocated exchanges
+for the asker: specialists hold expertise others seek out [THF roles]."""
+BROKER_INTRODUCTIONS = 0.1
+"""Chance a week, times their engagement, that an active information broker introduces
+one of their tie partners into another part of the network [THF roles: brokers 'hold
+subgroups together']."""
 
 
 @dataclass(slots=True)
@@ -144,17 +168,18 @@ def exchange(
     """One round of requests and offers between members, and invitations to prospects.
 
     Each active member asks (or offers) with probability exchange_rate x
-    engagement, and picks a contact: the first of PARTNER_CANDIDATES random
-    contacts who is already tied, else the first of them (members go back to
-    people they know will help, and now and then try someone new from their wider
-    acquaintance); members without contacts cannot ask. The contact's status
-    decides what happens:
+    engagement, and picks a contact (:func:`choose_partners`: a peripheral specialist
+    among PARTNER_CANDIDATES random contacts, else one already tied, else the first);
+    members without contacts cannot ask. The contact's status decides what happens:
 
-    - a member answers with :func:`answer_probability`: the exchange is
-      reciprocated, the tie forms or strengthens (:func:`strengthened`); otherwise the
+    - a member answers with :func:`answer_probability` (a passive one with
+      PASSIVE_ANSWER_SHARE of it: a dead end): the exchange is reciprocated, the tie
+      forms or strengthens (:func:`strengthened`), and counts once for each side
+      (SPECIALIST_VALUE times for an asker a specialist answered); otherwise the
       request goes unanswered (it costs the asker trust, see engagement rules);
     - a prospect (or, less readily, a lapsed member) is invited and joins with
-      :func:`join_probability` (recruitment through members' own contacts).
+      :func:`join_probability`, CONNECTOR_PULL times as readily when a central
+      connector invites (recruitment through members' own contacts).
 
     Draws, in order: one uniform per active member (asks), PARTNER_CANDIDATES per
     asker with contacts (candidate contacts, candidate-major), one per such asker
@@ -279,13 +304,18 @@ def _askers(
 
 @kernel
 def choose_partners(
-    askers: np.ndarray, candidate_draws: np.ndarray, csr: ContactCSR, strength: np.ndarray
+    askers: np.ndarray,
+    candidate_draws: np.ndarray,
+    csr: ContactCSR,
+    strength: np.ndarray,
+    role: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each asker's partner and the contact edge to them, from the candidate draws.
 
-    The first of the PARTNER_CANDIDATES drawn contacts (rows of ``candidate_draws``)
-    who is already tied, else the first drawn: members go back to people they know
-    will help, and now and then try someone new.
+    Of the PARTNER_CANDIDATES drawn contacts (rows of ``candidate_draws``), the first
+    who is a peripheral specialist (expertise is sought out: 'specialists are asked'
+    [THF roles]), else the first already tied (members go back to people they know
+    will help), else the first drawn (now and then they try someone new).
     """
     k = askers.size
     partner = np.empty(k, np.int64)
@@ -294,12 +324,17 @@ def choose_partners(
         asker = askers[j]
         start = csr.indptr[asker]
         degree = float(csr.contacts[asker])
-        chosen_slot = _contact_slot(candidate_draws[0, j], start, degree)
+        chosen_slot = int(_contact_slot(candidate_draws[0, j], start, degree))
+        tied_slot = -1
         for c in range(candidate_draws.shape[0]):
-            slot = _contact_slot(candidate_draws[c, j], start, degree)
-            if strength[csr.edge_of[slot]] > 0.0:
-                chosen_slot = slot
+            slot = int(_contact_slot(candidate_draws[c, j], start, degree))
+            if role[csr.neighbour[slot]] == PERIPHERAL_SPECIALIST:
+                tied_slot = slot
                 break
+            if tied_slot < 0 and strength[csr.edge_of[slot]] > 0.0:
+                tied_slot = slot
+        if tied_slot >= 0:
+            chosen_slot = tied_slot
         partner[j] = csr.neighbour[chosen_slot]
         edge[j] = csr.edge_of[chosen_slot]
     return partner, edge
@@ -327,7 +362,7 @@ def _exchange_round(
     """
     members, ties = MemberView(*members), TieView(*ties)  # named again (compiled.packed)
     csr, rule = ContactCSR(*csr), InvitationRule(*rule)
-    partner, edge = choose_partners(askers, candidate_draws, csr, ties.strength)
+    partner, edge = choose_partners(askers, candidate_draws, csr, ties.strength, members.role)
     k = askers.size
     success_count = np.zeros(members.status.size, np.int64)
     unanswered_count = np.zeros(members.status.size, np.int64)
@@ -344,9 +379,12 @@ def _exchange_round(
             answer = answer_probability(
                 members.reciprocity[other], members.engagement[other], members.trust[other]
             )
+            if s == PASSIVE:
+                answer = answer * PASSIVE_ANSWER_SHARE
             if answer_draws[j] < answer:
                 reciprocated += 1
-                success_count[askers[j]] += 1
+                worth = SPECIALIST_VALUE if members.role[other] == PERIPHERAL_SPECIALIST else 1
+                success_count[askers[j]] += worth
                 success_count[other] += 1
                 current = ties.strength[edge[j]]
                 gained[j] = _NEW_TIE if current <= 0.0 else strengthened(current)
@@ -355,7 +393,10 @@ def _exchange_round(
                 unanswered_count[askers[j]] += 1
         else:
             invitations += 1
-            if answer_draws[j] < join_probability(s, rule):
+            accept = join_probability(s, rule)
+            if members.role[askers[j]] == CENTRAL_CONNECTOR:
+                accept = min(1.0, accept * CONNECTOR_PULL)
+            if answer_draws[j] < accept:
                 joined[joins] = other
                 joins += 1
     _apply_gains(ties, edge, used, gained, step)
@@ -500,6 +541,71 @@ def broker_ties(
         return 0
     people = rng.choice(member_idx, size=min(count, member_idx.size), replace=False)
     return introduce(members, ties, graph, people, rng, step, member_mask=member_mask)
+
+
+def brokers_introduce(
+    members: MemberArrays,
+    ties: TieArrays,
+    graph: ContactGraph,
+    rng: np.random.Generator,
+    step: int,
+    *,
+    member_mask: np.ndarray,
+) -> int:
+    """Active information brokers introduce their tie partners into other parts of the network.
+
+    Each active broker, with probability BROKER_INTRODUCTIONS x engagement, picks one
+    of their tie partners at random and introduces them (:func:`introduce`) to a
+    member the partner knows of but has no tie with: brokers are 'keeping a network's
+    smaller subgroups together' [THF roles]. Draws, in order: one uniform per broker
+    (whether they introduce), one per introducing broker (which partner), then
+    introduce's.
+    Returns the ties made.
+    """
+    brokers = np.flatnonzero((members.role == INFORMATION_BROKER) & (members.status == ACTIVE))
+    if brokers.size == 0:
+        return 0
+    brokers = brokers[rng.random(brokers.size) < BROKER_INTRODUCTIONS * members.engagement[brokers]]
+    if brokers.size == 0:
+        return 0
+    picks = rng.random(brokers.size)
+    partners = []
+    for broker, pick in zip(brokers, picks, strict=True):
+        slots = graph.slots_of(np.array([broker]))
+        tied = slots[ties.strength[graph.edge_of[slots]] > 0.0]
+        if tied.size:
+            partners.append(graph.neighbour[tied[int(pick * tied.size)]])
+    people = np.array(partners, np.int64)
+    return introduce(members, ties, graph, people, rng, step, member_mask=member_mask)
+
+
+def top_of_role(
+    members: MemberArrays, ties: TieArrays, graph: ContactGraph, role: int, count: int
+) -> np.ndarray:
+    """The ``count`` members most in ``role``: its holders first, then the next in line.
+
+    Members are ranked by (holds the role, the role's position measure, lowest index):
+    the measure is ties to other organisations for boundary spanners and ties for every
+    other role. So ``count`` people leave whenever that many are members, the same
+    number as the ``members_leave`` control removes, and a comparison of the two asks
+    only whether *who* leaves matters [THF roles: losing a connector or spanner hurts
+    diffusion]. Specialists are never filled up with non-specialists (a specialist is
+    a position, not a degree rank), so at most the holders leave.
+    """
+    present_members = np.flatnonzero(members.is_member())
+    if present_members.size == 0 or count <= 0:
+        return np.empty(0, np.int64)
+    tied = ties.strength > 0.0
+    u, v = graph.edge_u[tied], graph.edge_v[tied]
+    if role == BOUNDARY_SPANNER:
+        crossing = members.organisation[u] != members.organisation[v]
+        u, v = u[crossing], v[crossing]
+    measure = np.bincount(u, minlength=members.size) + np.bincount(v, minlength=members.size)
+    holds = members.role[present_members] == role
+    if role == PERIPHERAL_SPECIALIST:
+        present_members, holds = present_members[holds], holds[holds]
+    order = np.lexsort((present_members, -measure[present_members], ~holds))
+    return np.sort(present_members[order[:count]]).astype(np.int64)
 
 
 def convene(
@@ -690,7 +796,7 @@ def assign_roles(
       at least half of their ties cross organisations;
     - information broker: otherwise, at least 3 ties whose holders do not know
       each other: none of ROLE_PAIR_SAMPLES sampled pairs of their tie partners
-      is tied (local clustering under about 1/8): they hold subgroups together;
+      is tied (local clustering under about 1/8): they keep subgroups together;
     - peripheral specialist: an active member with 1 or 2 ties;
     - none: everyone else (prospects, lapsed, isolated members).
 

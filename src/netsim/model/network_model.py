@@ -28,9 +28,21 @@ from netsim.model import diffusion, engagement, metrics, network
 from netsim.model.agents import Member
 from netsim.model.diffusion import ContagionRule
 from netsim.model.graphs import TieCSR, sorted_unique
-from netsim.model.levers import Levers
+from netsim.model.levers import (
+    STYLE_SUCCESSION,
+    Levers,
+    leadership_presence,
+    leadership_shares,
+)
 from netsim.model.population import build_world, make_champions
-from netsim.model.state import ACTIVE, ADOPTED, NOT_ADOPTED, AdoptionState, MembershipStatus
+from netsim.model.state import (
+    ACTIVE,
+    ADOPTED,
+    NOT_ADOPTED,
+    AdoptionState,
+    MembershipStatus,
+    Role,
+)
 
 ROLE_INTERVAL = 13
 """Steps between recomputing members' roles (a quarter)."""
@@ -38,6 +50,13 @@ EXPECTATION_ENGAGEMENT_LIFT = 0.15
 """Joiners' engagement rises by this much per unit of expectations above 0.5."""
 RECORD_MODES = ("all", "summary")
 """What each step records: every metric, or only what the run's summary needs."""
+ROLE_DEPARTURES = {
+    "connectors_leave": Role.CENTRAL_CONNECTOR,
+    "spanners_leave": Role.BOUNDARY_SPANNER,
+    "brokers_leave": Role.INFORMATION_BROKER,
+    "specialists_leave": Role.PERIPHERAL_SPECIALIST,
+}
+"""Timeline actions that remove the members most in a role (network.top_of_role)."""
 LEADER_DEPARTURE_SHOCK = 0.5
 """Engagement lost by each member tied to a departing leader, per unit of leadership lost."""
 
@@ -103,7 +122,10 @@ class NetworkModel(mesa.Model):
         self.members = world.members
         self.ties = world.ties
         self.graph = world.graph
-        self.leaders = world.leaders
+        self.leaders = world.leaders.copy()
+        """Indices of the people who lead (principal first); a vacated lead keeps its slot."""
+        self.leader_share = leadership_shares(params.leadership_style, self.leaders.size)
+        """Each leader's share of the leadership (levers.STYLE_PRINCIPAL_SHARE), 0 once lost."""
         self.contact_sources = {
             "from_file": world.file_contacts,
             "generated": world.generated_contacts,
@@ -276,9 +298,11 @@ class NetworkModel(mesa.Model):
         p = self.params
         lv = self.levers
         m = self.members
+        self._renew_leadership()
+        lv.leadership_presence = leadership_presence(self.leader_share, m.status[self.leaders])
         n = m.size
         active_share = float(np.count_nonzero(m.status == ACTIVE)) / n
-        value = engagement.network_value(active_share, p.critical_mass_share, lv.alignment)
+        value = engagement.network_value(active_share, lv.alignment)
         effort = lv.facilitation(t)
         attract = self._attractiveness(active_share)
 
@@ -302,6 +326,7 @@ class NetworkModel(mesa.Model):
         network.broker_ties(
             m, self.ties, self.graph, self.rng, t, effort=effort, member_mask=member_mask
         )
+        network.brokers_introduce(m, self.ties, self.graph, self.rng, t, member_mask=member_mask)
 
         attended = None  # nobody: no event
         held = scheduled_event is not None or self.rng.random() < lv.event_probability(t)
@@ -445,15 +470,14 @@ class NetworkModel(mesa.Model):
         """Chance an invited prospect joins.
 
         join_rate x (0.4 + 0.6 appeal) x (0.75 + 0.5 expectations) x (1 + founding_mandate),
-        capped at 1, where appeal = (alignment + s^2/(s^2 + s_c^2)) / 2: a clear
-        purpose and a network that is already big draw people in; a mandate or
-        sponsor opens doors [THF step 3]; promising much draws more people in
-        (and disappoints them later).
+        capped at 1, where appeal = (alignment + s) / 2 and s the active share: a clear
+        purpose and a network that is already big draw people in (in proportion to
+        it, as the network's value, engagement.network_value); a mandate or sponsor
+        opens doors [THF step 3]; promising much draws more people in (and
+        disappoints them later).
         """
         p = self.params
-        s2 = active_share * active_share
-        size_pull = s2 / (s2 + p.critical_mass_share**2)
-        appeal = 0.5 * (self.levers.alignment + size_pull)
+        appeal = 0.5 * (self.levers.alignment + active_share)
         a = (
             p.join_rate
             * (0.4 + 0.6 * appeal)
@@ -468,13 +492,11 @@ class NetworkModel(mesa.Model):
         due += [e for e in self._pending_events if e.step <= t]
         self._pending_events = [e for e in self._pending_events if e.step > t]
         attendance: float | None = None
+        m = self.members
         for event in due:
             self.interventions.append((t, event.action, event.amount))
             if event.action == "leader_leaves" and event.amount > 0:
-                loss = self.levers.leader_leaves(event.amount)
-                present = self.leaders[self.members.is_member()[self.leaders]]
-                if present.size:
-                    self._leader_departs(int(present[0]), loss)
+                self._leader_departs(event.amount)
             elif event.action == "funding_cut":
                 self.levers.funding_override = min(self.levers.funding(t), event.amount)
             elif event.action == "funding_set":
@@ -485,24 +507,72 @@ class NetworkModel(mesa.Model):
                 self._recruit_champions(round(event.amount), t)
             elif event.action == "event":
                 attendance = max(attendance or 0.0, event.amount)
+            elif event.action in ROLE_DEPARTURES:
+                role = ROLE_DEPARTURES[event.action]
+                self.remove(
+                    network.top_of_role(m, self.ties, self.graph, role, round(event.amount))
+                )
+            elif event.action == "members_leave":
+                present = np.flatnonzero(m.is_member())
+                count = min(present.size, round(event.amount))
+                self.remove(np.sort(self.rng.choice(present, size=count, replace=False)))
         return attendance
 
-    def _leader_departs(self, leader: int, loss: float) -> None:
-        """The principal leader leaves; members tied to them lose heart.
+    def _leader_departs(self, amount: float) -> None:
+        """The principal leader still a member steps back (amount < 1) or leaves (amount 1).
 
-        Each member tied to the leader loses LEADER_DEPARTURE_SHOCK x loss of
-        engagement, where loss is the share of leadership that went with them
-        (style-dependent, see levers.STYLE_LEADER_DEPENDENCE): the
-        'over-reliance on the energy of a small number of people' [blog]. A
-        figurehead with many ties takes much enthusiasm with them; one
-        coordinator among many, little.
+        The principal is the member supplying the largest share of leadership. They take
+        ``amount`` of their share with them (at 1 they leave the network, and under a
+        style with succession a peer may take their lead on, see _renew_leadership);
+        each member tied to them loses LEADER_DEPARTURE_SHOCK x the share of
+        leadership that went: the 'over-reliance on the energy of a small number of
+        people' [blog]. A figurehead supplies much and takes much enthusiasm with them;
+        one coordinator among many, little.
         """
-        partners = self.tie_partners(leader)
         m = self.members
+        present = m.is_member()[self.leaders] & (self.leader_share > 0)
+        if not present.any():
+            return
+        slot = int(np.flatnonzero(present)[np.argmax(self.leader_share[present])])
+        leader = int(self.leaders[slot])
+        share = float(self.leader_share[slot])
+        partners = self.tie_partners(leader)
         m.engagement[partners] = np.maximum(
-            0.0, m.engagement[partners] - LEADER_DEPARTURE_SHOCK * loss
+            0.0, m.engagement[partners] - LEADER_DEPARTURE_SHOCK * share * amount
         )
-        self.remove(np.array([leader]))
+        if amount >= 1.0:
+            self.remove(np.array([leader]))
+        else:
+            self.leader_share[slot] = share * (1.0 - amount)
+
+    def _renew_leadership(self) -> None:
+        """A lead who has lapsed or left is succeeded by a peer, where the style allows.
+
+        Under :data:`~netsim.model.levers.STYLE_SUCCESSION` the most engaged active
+        member among their acquaintances who does not lead yet takes their share on
+        (the figurehead of a figurehead network is not replaced); without a willing
+        peer, or without succession, the share is lost. Distributed leadership is
+        resilient because many people lead and others step up [THF].
+        """
+        m = self.members
+        gone = ~m.is_member()[self.leaders] & (self.leader_share > 0)
+        if not gone.any():
+            return
+        style = self.params.leadership_style
+        for slot in np.flatnonzero(gone):
+            leader = int(self.leaders[slot])
+            m.leader[leader] = False
+            if not STYLE_SUCCESSION[style] or (slot == 0 and style == "figurehead"):
+                self.leader_share[slot] = 0.0
+                continue
+            peers = self.graph.neighbour[self.graph.slots_of(np.array([leader]))]
+            peers = peers[(m.status[peers] == ACTIVE) & ~m.leader[peers]]
+            if peers.size == 0:
+                self.leader_share[slot] = 0.0
+                continue
+            successor = int(peers[np.argmax(m.engagement[peers])])
+            self.leaders[slot] = successor
+            m.leader[successor] = True
 
     def _recruit_champions(self, count: int, t: int) -> None:
         """The most engaged active members who are not champions yet become change agents."""
@@ -549,10 +619,11 @@ class NetworkModel(mesa.Model):
             if active is None:
                 active = m.status == ACTIVE
             receiver = m.trust * self.levers.alignment
-            sender = m.engagement
+            sender = diffusion.sender_weights(m.engagement, m.role)
+            boundary = (m.organisation, diffusion.boundary_weights(m.role))
             adjacency = None
         else:
-            active, receiver, sender = None, None, None
+            active, receiver, sender, boundary = None, None, None, None
             adjacency = self._fixed_adjacency
         for idea in range(p.ideas):
             row = m.adoption[idea]
@@ -572,12 +643,12 @@ class NetworkModel(mesa.Model):
                 sender_weight=sender,
                 receiver_weight=receiver,
                 adjacency=adjacency,
+                boundary=boundary,
             )
             diffusion.drop(row, holders, p.recovery_probability, self.rng)
             if social:
-                if self.params.leadership_style == "hierarchical":
-                    broadcast = self._broadcast(row, susceptible, member_mask)
-                    new = sorted_unique(np.concatenate([new, broadcast]))  # np.union1d
+                broadcast = self._broadcast(row, susceptible, member_mask)
+                new = sorted_unique(np.concatenate([new, broadcast]))  # np.union1d
                 disengaged = m.engagement < p.passive_below
                 disengaged &= holders
                 diffusion.drop(row, disengaged, p.abandonment_rate, self.rng)
@@ -586,13 +657,15 @@ class NetworkModel(mesa.Model):
     def _broadcast(
         self, row: np.ndarray, susceptible: np.ndarray, member_mask: np.ndarray | None = None
     ) -> np.ndarray:
-        """Codified information cascaded down the hierarchy's vertical ties.
+        """Codified information cascaded down the leadership's vertical ties.
 
-        Every active non-adopter is under the leadership (the vertical overlay),
-        so each adopts with probability hierarchy_broadcast x leadership
-        presence x the share of present leaders who hold the idea: no leader
-        holding it, nothing cascades. Source: DOMAIN 'vertical ties cascade
-        codified information'.
+        Every active non-adopter is under the leadership (the vertical overlay), so
+        each adopts with probability hierarchy_broadcast x the style's vertical reach
+        (levers.STYLE_VERTICAL_REACH: a hierarchy's full, a facilitative network's
+        newsletters a fifth) x leadership presence x the share of present leaders
+        who hold the idea: no leader holding it, nothing cascades. Source: DOMAIN
+        'horizontal ties spread peer influence; vertical ties cascade codified
+        information'.
         """
         if member_mask is None:
             member_mask = self.members.is_member()
@@ -600,7 +673,8 @@ class NetworkModel(mesa.Model):
         if leaders.size == 0:
             return np.empty(0, np.int64)
         holding = float(np.mean(row[leaders] == AdoptionState.ADOPTED))
-        rate = self.params.hierarchy_broadcast * self.levers.leadership_presence * holding
+        rate = self.params.hierarchy_broadcast * self.levers.vertical_reach
+        rate *= self.levers.leadership_presence * holding
         candidates = np.flatnonzero(susceptible)
         return candidates[self.rng.random(candidates.size) < rate]
 

@@ -60,6 +60,13 @@ class Role(IntEnum):
     PERIPHERAL_SPECIALIST = 4
 
 
+CENTRAL_CONNECTOR = np.int8(Role.CENTRAL_CONNECTOR)
+BOUNDARY_SPANNER = np.int8(Role.BOUNDARY_SPANNER)
+INFORMATION_BROKER = np.int8(Role.INFORMATION_BROKER)
+PERIPHERAL_SPECIALIST = np.int8(Role.PERIPHERAL_SPECIALIST)
+"""The Role values as int8 scalars (for the int8 role array and compiled code)."""
+
+
 @dataclass(slots=True)
 class MemberArrays:
     """Per-person state; all arrays have length N (the eligible population)."""
@@ -131,6 +138,7 @@ class MemberView(NamedTuple):
     reciprocity: np.ndarray
     perceived_value: np.ndarray
     champion: np.ndarray
+    role: np.ndarray
 
 
 _member_view_arrays = operator.attrgetter(*MemberView._fields)
