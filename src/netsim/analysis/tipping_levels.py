@@ -62,7 +62,7 @@ import pandas as pd
 from netsim.analysis.intervals import CONFIDENCE, Interval, wilson_interval
 from netsim.analysis.summaries import AnalysisError
 from netsim.config.parameters import Parameters
-from netsim.numbers import percent, significant
+from netsim.numbers import fine_percent, percent
 
 LEVELS = np.arange(1, 101) / 100
 """The grid of active-share levels, 1%, 2%, ..., 100% of the eligible population. k / 100
@@ -354,21 +354,21 @@ def self_sustaining_level(
         status, bound = "above", float(p.max())
         if k == 0:
             why = (
-                f"no run took off: networks that reached up to {percent(bound)} active fell "
-                f"back, so the level, if there is one, lies above {percent(bound)}"
+                f"no run took off: networks that reached up to {fine_percent(bound)} active fell "
+                f"back, so the level, if there is one, lies above {fine_percent(bound)}"
             )
         else:
             why = (
-                f"no level holds: a run that reached {percent(float(p[~s].max()))} active, "
+                f"no level holds: a run that reached {fine_percent(float(p[~s].max()))} active, "
                 f"as high as any run got, still fell back ({k} of {n} runs took off)"
             )
     elif curve.reached[j] == n:
         status = "at_most"
         bound = start if starting_share is not None else float(p.min())
         where = (
-            f"the starting share ({significant(100 * start)}%, the founding core)"
+            f"the starting share ({fine_percent(start)}, the founding core)"
             if starting_share is not None
-            else f"the lowest peak observed ({percent(bound)})"
+            else f"the lowest peak observed ({fine_percent(bound)})"
         )
         took = (
             "every run took off"
