@@ -348,9 +348,10 @@ def self_sustaining_level(
     level, low, high, bound = math.nan, math.nan, math.nan, math.nan
     drawn, held = 0, 0
     j = None if n == 0 else _lowest_holding(curve.reached, curve.sustained, rule)
+    everyone = k == n or (j is not None and curve.reached[j] == n)
     if n == 0:
         status, why = "no_runs", "no run to analyse"
-    elif j is None:
+    elif j is None and not everyone:
         status, bound = "above", float(p.max())
         if k == 0:
             why = (
@@ -358,11 +359,19 @@ def self_sustaining_level(
                 f"back, so the level, if there is one, lies above {fine_percent(bound)}"
             )
         else:
-            why = (
-                f"no level holds: a run that reached {fine_percent(float(p[~s].max()))} active, "
-                f"as high as any run got, still fell back ({k} of {n} runs took off)"
+            top = int(np.flatnonzero(curve.reached > 0)[-1]) if curve.reached.any() else None
+            at = (
+                ""
+                if top is None
+                else f": of the {curve.reached[top]} that reached {percent(float(levels[top]))}, "
+                f"the highest level any run reached, {curve.sustained[top]} did"
             )
-    elif curve.reached[j] == n:
+            why = (
+                f"no level holds: runs that reached the highest shares observed still fell back "
+                f"(up to {fine_percent(float(p[~s].max()))} active; {k} of {n} runs took off"
+                f"{at})"
+            )
+    elif everyone or j is None:
         status = "at_most"
         bound = start if starting_share is not None else float(p.min())
         where = (

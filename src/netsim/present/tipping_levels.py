@@ -194,9 +194,9 @@ def level_figure(
     ax.axvline(claim, color="#555555", linestyle="--", lw=1)
     ax.annotate(
         f"{CLAIM_TEXT} [THF]",
-        (claim, 0),
+        (claim, 1),
         xycoords=("data", "axes fraction"),
-        xytext=(4, 4),
+        xytext=(4, -11),
         textcoords="offset points",
         fontsize="small",
         color="#555555",
@@ -222,7 +222,7 @@ def level_figure(
         f"{percent(SUSTAIN_RULE)} of runs stayed self-sustaining",
         fontsize="medium",
     )
-    fig.tight_layout(rect=(0, 0.9 / height, 0.9, 1))
+    fig.tight_layout(rect=(0, 0.55 / height, 0.9, 1))
     return fig
 
 
