@@ -12,7 +12,14 @@ import pandas as pd
 import pytest
 
 from netsim.analysis.tipping_levels import LEVEL_COLUMNS, self_sustaining_level
-from netsim.present.tipping_levels import FIGURE, beside_claim, level_figure, level_text, main
+from netsim.present.tipping_levels import (
+    FIGURE,
+    beside_claim,
+    finding,
+    level_figure,
+    level_text,
+    main,
+)
 
 REDUCED = ("default", "funding_cliff", "managed_hierarchy")
 
@@ -48,6 +55,15 @@ def test_the_report_names_every_scenario_beside_one_third(folder: Path) -> None:
     assert [line.split("`")[1] for line in findings] == list(REDUCED)
     assert all("one third" in line for line in findings)
     assert FIGURE in report
+    assert "before its conditions change" in report  # the peak's caveat
+
+
+def test_a_finding_names_the_timeline_events_that_change_the_runs() -> None:
+    level = self_sustaining_level([0.6, 0.7], [True, True], scenario="x", starting_share=0.024)
+    text = "".join(str(p) if isinstance(p, str) else p.text for p in finding(level, events=""))
+    assert "timeline" not in text
+    parts = finding(level, events="leader_leaves at week 26")
+    assert "Its timeline changes the runs midway (leader_leaves at week 26)." in parts[-1]
 
 
 def test_bad_input_exits_2_with_one_line(

@@ -119,8 +119,11 @@ def beside_claim(level: SelfSustainingLevel, claim: float = SEEDS_CLAIM) -> str:
     return "no run to analyse"
 
 
-def finding(level: SelfSustainingLevel, claim: float = SEEDS_CLAIM) -> tuple[Inline, ...]:
-    """One scenario's finding: its runs, the level next to one third, the tipping zone."""
+def finding(
+    level: SelfSustainingLevel, claim: float = SEEDS_CLAIM, events: str = ""
+) -> tuple[Inline, ...]:
+    """One scenario's finding: its runs, the level next to one third, the tipping zone, and
+    the timeline ``events`` (as text) that change its runs midway."""
     parts: list[Inline] = [
         Span(level.scenario, "code"),
         f": {level.self_sustaining.estimate * level.runs:.0f} of {level.runs} runs ended "
@@ -132,6 +135,8 @@ def finding(level: SelfSustainingLevel, claim: float = SEEDS_CLAIM) -> tuple[Inl
             f" Runs that took off peaked as low as {fine_percent(low)} active; runs that fell "
             f"back peaked as high as {fine_percent(high)}."
         )
+    if events:
+        parts.append(f" Its timeline changes the runs midway ({events}).")
     return tuple(parts)
 
 
@@ -267,7 +272,15 @@ def report_blocks(data: TippingLevelsData, claim: float = SEEDS_CLAIM) -> list[B
         ),
         Heading("Findings"),
         Paragraph((summary_text(levels, claim),)),
-        Bullets(tuple(finding(lv, claim) for lv in levels)),
+        Bullets(tuple(finding(lv, claim, _events(data, lv.scenario)) for lv in levels)),
+        Paragraph(
+            (
+                "A run's peak can come before its conditions change (start-up funding "
+                "ending, a leader or members leaving on the timeline): a level says from "
+                "which active share the scenario's networks, as a whole run, did not fall "
+                "back, not a share that is safe whatever happens after it.",
+            )
+        ),
         Heading("Levels"),
         Table(
             ("scenario", "runs", "self-sustaining", "level (95% interval)", "one third"),
@@ -300,6 +313,12 @@ def report_blocks(data: TippingLevelsData, claim: float = SEEDS_CLAIM) -> list[B
             Paragraph((f"{len(data.failures)} runs failed; failed_runs.csv has their errors.",)),
         ]
     return blocks
+
+
+def _events(data: TippingLevelsData, slug: str) -> str:
+    """A scenario's timeline events as text (``leader_leaves at week 26``), or ""."""
+    timeline = data.plan.parameters[slug].timeline if slug in data.plan.parameters else ()
+    return ", ".join(f"{e.action} at week {e.step}" for e in timeline)
 
 
 def _to_csv(table: pd.DataFrame, path: Path) -> None:
