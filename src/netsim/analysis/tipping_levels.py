@@ -3,8 +3,9 @@
 The seeds place the tipping point at a third: [THF] a network is "most influential if its
 membership captures a third of the eligible population", the "tipping point where growth
 becomes self-sustaining". The model places it by no constant (``critical_mass_share`` is
-only the middle of network value's rise, [THF]); critical mass emerges from the feedback
-between the active share and what the network is worth to a member. So each scenario's
+the seeds' one-third reference line; no mechanism or label reads it): critical mass
+emerges from the feedback between the active share and what the network is worth to a
+member. So each scenario's
 tipping has to be measured from its runs, and set beside the seeds' third.
 
 What is measured, per run: the highest active share the run reached (the summary's
@@ -82,7 +83,7 @@ BOOTSTRAP_SEED = 20_251_301
 SEEDS_CLAIM = Parameters().critical_mass_share
 """The seeds' one third ([THF] "most influential if its membership captures a third of the
 eligible population"): the reference the levels are set beside (the declared default of
-``critical_mass_share``, where network value is half its maximum)."""
+``critical_mass_share``, the one declaration of that mark)."""
 
 _TOLERANCE = 1e-9
 """Slack in ``sustained >= rule x reached`` (0.9 x 30 is not exactly 27 in floating point)."""
