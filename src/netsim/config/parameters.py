@@ -600,8 +600,9 @@ class Parameters:
         unit="share",
         low=0.01,
         high=1.0,
-        meaning="Active share of the eligible population at which network value is half its "
-        "maximum (the tipping point).",
+        meaning="The seeds' one-third mark, as a share of the eligible population: the "
+        "reference line of the 5C wheel's critical-mass reading and of the plots. No "
+        "mechanism or label reads it; where the model tips emerges (docs/findings.md).",
         source="[THF] 'most influential if its membership captures a third of the eligible "
         "population'",
     )

@@ -41,8 +41,9 @@ from netsim.model.state import ADOPTED, BOUNDARY_SPANNER, CENTRAL_CONNECTOR, DRO
 CONNECTOR_SPREAD = 1.5
 """A central connector's sender weight is their engagement x 1.5 (capped at 1).
 
-Connectors are 'the people whom others turn to for information' [THF roles]: what they
-take up, their many contacts hear about, and from someone they trust.
+Central connectors are 'linking people; ... they know who can provide information or
+expertise and draw them in' [THF roles]: what they take up, their many contacts hear
+about, and from someone they trust.
 """
 ORGANISATION_BOUNDARY = 0.5
 """An idea crosses a tie between organisations half as readily as a tie within one.

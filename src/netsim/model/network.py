@@ -324,10 +324,10 @@ def choose_partners(
         asker = askers[j]
         start = csr.indptr[asker]
         degree = float(csr.contacts[asker])
-        chosen_slot = _contact_slot(candidate_draws[0, j], start, degree)
+        chosen_slot = int(_contact_slot(candidate_draws[0, j], start, degree))
         tied_slot = -1
         for c in range(candidate_draws.shape[0]):
-            slot = _contact_slot(candidate_draws[c, j], start, degree)
+            slot = int(_contact_slot(candidate_draws[c, j], start, degree))
             if role[csr.neighbour[slot]] == PERIPHERAL_SPECIALIST:
                 tied_slot = slot
                 break
@@ -556,9 +556,10 @@ def brokers_introduce(
 
     Each active broker, with probability BROKER_INTRODUCTIONS x engagement, picks one
     of their tie partners at random and introduces them (:func:`introduce`) to a
-    member the partner knows of but has no tie with: brokers 'hold subgroups
-    together' [THF roles]. Draws, in order: one uniform per broker (whether they
-    introduce), one per introducing broker (which partner), then introduce's.
+    member the partner knows of but has no tie with: brokers are 'keeping a network's
+    smaller subgroups together' [THF roles]. Draws, in order: one uniform per broker
+    (whether they introduce), one per introducing broker (which partner), then
+    introduce's.
     Returns the ties made.
     """
     brokers = np.flatnonzero((members.role == INFORMATION_BROKER) & (members.status == ACTIVE))
@@ -795,7 +796,7 @@ def assign_roles(
       at least half of their ties cross organisations;
     - information broker: otherwise, at least 3 ties whose holders do not know
       each other: none of ROLE_PAIR_SAMPLES sampled pairs of their tie partners
-      is tied (local clustering under about 1/8): they hold subgroups together;
+      is tied (local clustering under about 1/8): they keep subgroups together;
     - peripheral specialist: an active member with 1 or 2 ties;
     - none: everyone else (prospects, lapsed, isolated members).
 
