@@ -13,6 +13,7 @@ from netsim.numbers import (
     bracketed,
     estimate,
     exact,
+    fine_percent,
     percent,
     precise,
     share_estimate,
@@ -48,6 +49,13 @@ def test_percent_keeps_a_decimal_only_below_one_percent() -> None:
     assert percent(0.004) == "0.4%"
     assert percent(0.0) == "0%"
     assert share_estimate(0.85, 0.64, 0.95) == "85% (64%–95%)"
+
+
+def test_fine_percent_keeps_three_digits_so_a_bound_is_not_misstated() -> None:
+    assert fine_percent(12 / 500) == "2.4%"
+    assert fine_percent(0.428) == "42.8%"
+    assert fine_percent(1.0) == "100%"
+    assert fine_percent(math.nan) == NO_VALUE
 
 
 def test_signed_differences_show_their_sign_and_points_for_shares() -> None:

@@ -10,6 +10,7 @@ it (it sits beside :mod:`netsim.errors` at the bottom of the layers).
 - :func:`significant`: a measured number to 3 significant digits (whole numbers from
   100 up), "–" for no value;
 - :func:`percent`: a share as a percentage (one decimal below 1%), "–" for no value;
+  :func:`fine_percent`: a measured share to 3 significant digits of its percentage;
 - :func:`signed`: a difference with its sign, as points of percentage for shares;
 - :func:`estimate` and :func:`share_estimate`: an estimate with its interval;
 - :func:`precise` and :func:`bracketed`: 4 significant digits and ``[low, high]``, for
@@ -43,6 +44,15 @@ def percent(x: float | None) -> str:
         return NO_VALUE
     value = 100 * x
     return f"{value:.1f}%" if 0 < abs(value) < 1 else f"{value:.0f}%"
+
+
+def fine_percent(x: float | None) -> str:
+    """A measured share as a percentage in :func:`significant` digits (``2.4%``, ``43.2%``,
+    ``100%``), "–" if none: where rounding to a whole percent would misstate a bound
+    (a founding core of 12 in 500 is 2.4%, not "at most 2%")."""
+    if x is None or math.isnan(x):
+        return NO_VALUE
+    return f"{significant(100 * x)}%"
 
 
 def signed(x: float | None, percent: bool = False) -> str:
