@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from netsim.analysis.tipping_levels import self_sustaining_level
-from netsim.batch import tipping_levels as batch
+from netsim.batch import engines
 from netsim.batch.engines import RunOutcome, RunTask, execute
 from netsim.batch.tipping_levels import (
     TippingLevelsData,
@@ -96,7 +96,7 @@ def test_a_failed_run_is_recorded_and_the_rest_go_on(monkeypatch: pytest.MonkeyP
             else:
                 yield execute(task)
 
-    monkeypatch.setattr(batch, "run_tasks", flaky)
+    monkeypatch.setattr(engines, "run_tasks", flaky)  # run_scenario_replicates calls it
     plan = plan_tipping_levels(["default", "usual_suspects"], 2, overrides=SMALL)
     data = run_tipping_levels(plan, resamples=50)
     assert list(data.failures["error"]) == ["RuntimeError: boom"]

@@ -13,8 +13,7 @@ Markdown and HTML report drawn from one list of blocks).
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +23,12 @@ from netsim.analysis.intervals import (
     ID_COLUMNS,
 )
 from netsim.api import load_member_network
-from netsim.batch.engines import RunOutcome, RunTask, default_workers, run_tasks
+from netsim.batch.engines import (
+    RunProgress,
+    RunTask,
+    default_workers,
+    run_scenario_replicates,
+)
 from netsim.config.outcomes import SUMMARY_FIELDS
 from netsim.config.parameters import Parameters
 from netsim.config.scenarios import Scenario, named_scenario
@@ -38,7 +42,7 @@ class CompareError(NetsimError, ValueError):
 
 # --- orchestration ------------------------------------------------------------------------
 
-Progress = Callable[[int, int, RunOutcome], None]
+Progress = RunProgress
 """Called after every finished run with (runs done, runs in total, the outcome)."""
 
 
@@ -130,14 +134,7 @@ def run_comparison(
 ) -> ComparisonData:
     """Run every scenario x replicate; a failed run is recorded in ``failures``, not raised."""
     workers = max(1, min(workers or default_workers(), plan.total))
-    started = time.perf_counter()
-    outcomes: dict[tuple[str, int], RunOutcome] = {}
-    for done, outcome in enumerate(run_tasks(plan.tasks(), workers=workers), start=1):
-        labels = outcome.task.labels
-        outcomes[(labels["scenario"], labels["replicate"])] = outcome
-        if progress is not None:
-            progress(done, plan.total, outcome)
-    seconds = time.perf_counter() - started
+    outcomes, seconds = run_scenario_replicates(plan.tasks(), plan.total, workers, progress)
     runs, tables, failures = [], [], []
     for slug in plan.scenarios:
         for r, seed in enumerate(plan.seeds):

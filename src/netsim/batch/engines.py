@@ -471,3 +471,22 @@ def run_tasks(
         if on_outcome:
             on_outcome(outcome)
         yield outcome
+
+
+RunProgress = Callable[[int, int, RunOutcome], None]
+"""Called after each finished run with (runs done, runs in all, that run's outcome)."""
+
+
+def run_scenario_replicates(
+    tasks: Iterable[RunTask], total: int, workers: int, progress: RunProgress | None = None
+) -> tuple[dict[tuple[str, int], RunOutcome], float]:
+    """Run tasks labelled ``scenario`` and ``replicate``; their outcomes by (scenario,
+    replicate), and the wall-clock seconds. Shared by comparisons and the tipping levels."""
+    started = time.perf_counter()
+    outcomes: dict[tuple[str, int], RunOutcome] = {}
+    for done, outcome in enumerate(run_tasks(tasks, workers=workers), start=1):
+        labels = outcome.task.labels
+        outcomes[(labels["scenario"], labels["replicate"])] = outcome
+        if progress is not None:
+            progress(done, total, outcome)
+    return outcomes, time.perf_counter() - started

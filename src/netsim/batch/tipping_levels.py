@@ -17,8 +17,7 @@ keeping only the summary (``record="summary"``), through
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +26,12 @@ import pandas as pd
 from netsim.analysis.intervals import ID_COLUMNS
 from netsim.analysis.summaries import AnalysisError
 from netsim.analysis.tipping_levels import BOOTSTRAP, SelfSustainingLevel, tipping_levels
-from netsim.batch.engines import RunOutcome, RunTask, check_workers, run_tasks
+from netsim.batch.engines import (
+    RunProgress,
+    RunTask,
+    check_workers,
+    run_scenario_replicates,
+)
 from netsim.config.outcomes import SUMMARY_FIELDS
 from netsim.config.parameters import Parameters
 from netsim.config.scenarios import DEFAULT_NAME, Scenario, library, named_scenario
@@ -36,7 +40,7 @@ from netsim.config.seeding import derive_seed
 SEEDS = 40
 """Replicates per scenario: 40 runs put a Wilson interval of a 90% share at about 77-96%."""
 
-Progress = Callable[[int, int, RunOutcome], None]
+Progress = RunProgress
 """Called after every finished run with (runs done, runs in total, the outcome)."""
 
 
@@ -133,14 +137,7 @@ def run_tipping_levels(
     """Run every scenario x seed, then find each scenario's level. ``workers`` > 1 runs a
     local process pool; the result is the same. A failed run is recorded, not raised."""
     check_workers(workers)
-    started = time.perf_counter()
-    outcomes: dict[tuple[str, int], RunOutcome] = {}
-    for done, outcome in enumerate(run_tasks(plan.tasks(), workers=workers), start=1):
-        labels = outcome.task.labels
-        outcomes[(labels["scenario"], labels["replicate"])] = outcome
-        if progress is not None:
-            progress(done, plan.total, outcome)
-    seconds = time.perf_counter() - started
+    outcomes, seconds = run_scenario_replicates(plan.tasks(), plan.total, workers, progress)
     runs, failures = [], []
     for slug in plan.scenarios:
         for r, seed in enumerate(plan.seeds):
