@@ -306,6 +306,96 @@ def test_resume_after_sigkill_loses_and_duplicates_nothing(
     pd.testing.assert_frame_equal(read_steps(out), clean_steps)
 
 
+LONG = KILLABLE.replace("replicates = 2", "replicates = 500")
+"""Two thousand runs: far more than a test waits for (the sweep is killed after one)."""
+
+
+def process_table() -> dict[int, tuple[int, str, str]]:
+    """Every process now: pid -> (parent pid, state, start time), from /proc/<pid>/stat."""
+    table = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # ended while we looked
+            continue
+        fields = text.rpartition(")")[2].split()  # after "(command name)"
+        table[int(stat.parent.name)] = (int(fields[1]), fields[0], fields[19])
+    return table
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """The live descendants of ``pid``: pid -> start time (so a reused pid is not them)."""
+    table = process_table()
+    found: dict[int, str] = {}
+    frontier = [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, (ppid, state, started) in table.items():
+            if ppid == parent and state != "Z" and child not in found:
+                found[child] = started
+                frontier.append(child)
+    return found
+
+
+def still_running(processes: dict[int, str]) -> list[int]:
+    """Those of ``processes`` still alive (a zombie has ended: only its exit status is left)."""
+    table = process_table()
+    return [
+        pid
+        for pid, started in processes.items()
+        if pid in table and table[pid][2] == started and table[pid][1] != "Z"
+    ]
+
+
+def wait_until(condition: Any, deadline_seconds: float, what: str) -> Any:
+    """Poll ``condition`` until it returns something true; AssertionError after the deadline."""
+    deadline = time.monotonic() + deadline_seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(what)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_kill_9_of_a_sweep_leaves_no_process_behind(tmp_path: Path) -> None:
+    """The forkserver, the resource tracker and both workers end within 5 s of a kill -9.
+
+    The workers watch the sweep's pid (and get SIGKILL if their parent ends); once they are
+    gone, the forkserver's and the tracker's pipes close and they exit too."""
+    path = write(tmp_path, LONG)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "netsim", "sweep", str(path), "--out", str(out)]
+    process = subprocess.Popen(
+        [*command, "--workers", "2", "--no-analyse", "--quiet", "--flush-runs", "1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    family: dict[int, str] = {}
+    try:
+        wait_for_part(out, process)
+
+        def two_workers() -> dict[int, str]:
+            found = descendants(process.pid)
+            # forkserver and its two workers, the resource tracker
+            return found if len(found) >= 4 else {}
+
+        family = wait_until(two_workers, 60, "the sweep never had its two workers")
+        assert process.poll() is None, "the sweep should still be running"
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        wait_until(lambda: not still_running(family), 5, "processes outlived the sweep")
+    finally:
+        for pid in still_running(family):
+            os.kill(pid, signal.SIGKILL)
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+
+
 def test_ctrl_c_flushes_exits_130_and_resume_completes(
     killable: tuple[Path, pd.DataFrame, pd.DataFrame],
     tmp_path: Path,

@@ -16,11 +16,15 @@ for (``--serial``, ``--workers N``, ``--scheduler ADDRESS``), checked.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import json
 import multiprocessing
 import os
+import select
 import signal
+import sys
+import threading
 import time
 import traceback
 from collections import deque
@@ -165,8 +169,73 @@ def _crashed(task: RunTask, err: BaseException) -> RunOutcome:
 
 
 def _ignore_sigint() -> None:
-    """Worker initializer: Ctrl-C is the parent's to handle (it stops the workers itself)."""
+    """Ctrl-C is the parent's to handle (it stops the workers itself)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+PR_SET_PDEATHSIG = 1
+"""Linux prctl(2) option: the signal a process gets when its parent ends."""
+OWNER_POLL_SECONDS = 0.5
+"""How often a worker without pidfds (not Linux) checks that its owner is still there."""
+
+
+def start_worker(owner: int) -> None:
+    """Initializer of every local worker: ignore Ctrl-C, and end when ``owner`` ends.
+
+    ``owner`` is the pid of the process that made the pool (the sweep, the comparison).
+    A forkserver worker is the child of the forkserver, not of the owner, and holds the
+    forkserver's and the resource tracker's pipes open: a worker left idle after its
+    owner is killed (kill -9, the OOM killer) keeps all three alive. So each worker
+    watches its owner itself (:func:`watch_owner`); once the workers are gone the
+    forkserver and resource tracker see their pipes close and exit on their own. On
+    Linux the worker also asks for SIGKILL when its parent (the forkserver, or the
+    owner itself under spawn) ends.
+    """
+    _ignore_sigint()
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent ended before the request was in place
+            os._exit(1)
+    threading.Thread(
+        target=watch_owner, args=(owner, parent), name="netsim-owner-watch", daemon=True
+    ).start()
+
+
+def watch_owner(owner: int, parent: int) -> None:
+    """Block until ``owner`` has ended (or this process's parent changed), then exit now.
+
+    With a pidfd (Linux 5.3+) the wait is one blocking ``select`` on the owner itself, so a
+    reused pid cannot fool it; elsewhere the owner is polled every OWNER_POLL_SECONDS.
+    ``os._exit``: a worker whose owner is gone has no one to send results to, and nothing
+    of its own to clean up.
+    """
+    pidfd_open = getattr(os, "pidfd_open", None)
+    if pidfd_open is not None:
+        try:
+            handle = pidfd_open(owner)
+        except ProcessLookupError:  # already gone
+            os._exit(1)
+        except OSError:  # pidfds not supported here: poll below
+            pass
+        else:
+            select.select([handle], [], [])
+            os._exit(1)
+    while os.getppid() == parent and _alive(owner):
+        time.sleep(OWNER_POLL_SECONDS)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    """The process ``pid`` exists (signal 0 checks without sending anything)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
 
 
 class Engine(Protocol):
@@ -244,9 +313,7 @@ class LocalEngine:
         # forkserver: workers start from a clean single-threaded server process, so a
         # parent that already runs threads (BLAS, Arrow, a GUI) cannot deadlock them
         context = multiprocessing.get_context("forkserver")
-        pool = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=context, initializer=_ignore_sigint
-        )
+        pool = _pool(self.workers, context)
         pending: dict[Future[list[Any]], list[RunTask]] = {}
         timing = _RunTiming(self.chunk_seconds)
         finished = False
@@ -305,10 +372,15 @@ class LocalEngine:
             pool.submit(int, 0)
         except (BrokenProcessPool, RuntimeError):
             _stop_pool(pool)
-            return ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=context, initializer=_ignore_sigint
-            )
+            return _pool(self.workers, context)
         return pool
+
+
+def _pool(workers: int, context: Any) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes that end when this process ends (:func:`start_worker`)."""
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=start_worker, initargs=(os.getpid(),)
+    )
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
