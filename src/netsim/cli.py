@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import sys
 import time
 from collections.abc import Iterator
@@ -684,6 +685,7 @@ def analyse(
     and sensitivity indices, written to RESULTS_DIR/analysis with report.md and report.html.
     """
     from netsim.present.sweep_report import analyse_folder
+    from netsim.results.sweep_folder import SweepFolder
 
     if bootstrap < 1:
         raise fail(f"--bootstrap must be at least 1; got {bootstrap}")
@@ -696,6 +698,8 @@ def analyse(
         raise fail(
             f"cannot write the analysis to {results_dir / 'analysis'}: {err.strerror or err}"
         ) from None
+    for gap in SweepFolder(results_dir).step_gaps():
+        say(f"netsim: warning: {gap}; `netsim sweep --resume` runs them again")
     typer.echo(f"report: {folder / 'report.html'}")
     typer.echo(f"analysis: {folder}")
 
@@ -791,8 +795,17 @@ def sweep(
         raise interrupted(stopped.report, file) from None
     except OSError as err:
         raise fail(f"{folder}: {err.strerror or err}") from None
+    for repair in report.repairs:
+        say(f"netsim: note: {repair}")
     if not quiet:
         print_sweep_report(report, engine.describe(), progress.shown)
+    if report.all_failed:
+        first = " ".join(report.first_errors[0].split()) if report.first_errors else "?"
+        say(
+            f"netsim: error: every run failed ({report.failed} of {report.done}), the first at "
+            f"{first}; every error is in the run table's error column in {folder}"
+        )
+        raise typer.Exit(1)
     if analyse:
         analyse_swept(folder, figures, quiet)
     typer.echo(str(folder) if quiet else f"results: {folder}")
@@ -803,7 +816,7 @@ def interrupted(report: SweepReport, file: Path) -> typer.Exit:
     say(
         f"netsim: interrupted: {report.ok + report.failed} runs saved this session "
         f"({report.skipped + report.ok} of {report.total} done) in {report.out}; resume with: "
-        f"netsim sweep {file} --resume --out {report.out}"
+        f"netsim sweep {shlex.quote(str(file))} --resume --out {shlex.quote(str(report.out))}"
     )
     return typer.Exit(130)
 

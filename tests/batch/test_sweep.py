@@ -655,3 +655,112 @@ def test_ecosystem_entry_points_still_work() -> None:
     summary = netsim.run_one({"eligible_population": 60, "steps": 3}, seed=1)
     assert set(SUMMARY_FIELDS) <= set(summary)
     assert json.dumps(summary, default=str)
+
+
+@pytest.fixture(scope="module")
+def three_parts(
+    reference: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path]:
+    """The tiny experiment written in three parts of four runs: (experiment file, folder)."""
+    path, _ = reference
+    out = tmp_path_factory.mktemp("parts") / "out"
+    run_sweep(load_experiment(path), out, engine=SerialEngine(), flush_runs=4)
+    assert len(SweepFolder(out).run_parts()) == 3
+    return path, out
+
+
+def damage_steps(out: Path, how: str) -> int:
+    """Damage the per-step rows of part 1 (or all of steps/); how many ok runs lose them."""
+    import shutil
+
+    part = out / "steps" / "part-00001.parquet"
+    if how == "deleted":
+        part.unlink()
+    elif how == "empty":
+        part.write_bytes(b"")
+    elif how == "truncated":
+        part.write_bytes(part.read_bytes()[:200])
+    elif how == "short":  # readable, but one run's rows are gone
+        table = pd.read_parquet(part)
+        table[table["run_id"] != table["run_id"].iloc[0]].to_parquet(part, index=False)
+        return 1
+    elif how == "folder deleted":
+        shutil.rmtree(out / "steps")
+        return 12
+    return 4
+
+
+@pytest.mark.parametrize("how", ["deleted", "empty", "truncated", "short", "folder deleted"])
+def test_resume_runs_again_the_runs_whose_step_rows_are_lost(
+    three_parts: tuple[Path, Path], reference: tuple[Path, Path], tmp_path: Path, how: str
+) -> None:
+    """Per-step rows lost after the runs were recorded: the folder says so, and a resume runs
+    exactly those runs again, giving back the clean sweep's tables."""
+    import shutil
+
+    path, done = three_parts
+    _, clean = reference
+    out = tmp_path / "out"
+    shutil.copytree(done, out)
+    lost = damage_steps(out, how)
+    gaps = SweepFolder(out).step_gaps()
+    assert len(gaps) == (3 if how == "folder deleted" else 1)
+    assert all("have no per-step rows" in gap for gap in gaps)
+
+    report = run_sweep(load_experiment(path), out, engine=SerialEngine(), resume=True)
+    assert (report.skipped, report.ok, report.failed) == (12 - lost, lost, 0)
+    assert len(report.repairs) == len(gaps)
+    assert SweepFolder(out).step_gaps() == []
+    pd.testing.assert_frame_equal(comparable(read_runs(out)), comparable(read_runs(clean)))
+    pd.testing.assert_frame_equal(read_steps(out), read_steps(clean))
+
+
+def test_a_sweep_whose_every_run_failed_exits_1_in_one_line(
+    reference: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from netsim import api
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("no model today")
+
+    monkeypatch.setattr(api, "run", broken)
+    path, _ = reference
+    out = tmp_path / "out"
+    result = make_runner().invoke(
+        app, ["sweep", str(path), "--serial", "--out", str(out), "--quiet"]
+    )
+    assert result.exit_code == 1, (result.stderr, result.exception)
+    assert result.stderr.splitlines()[-1] == (
+        "netsim: error: every run failed (12 of 12), the first at point 0 replicate 0: "
+        f"RuntimeError: no model today; every error is in the run table's error column in {out}"
+    )
+    assert (read_runs(out)["status"] == "failed").all()
+
+
+def test_the_resume_hint_is_quoted_for_the_shell(tmp_path: Path) -> None:
+    """Paths with spaces (and quotes) come back as one word each when pasted into a shell."""
+    import shlex
+
+    from netsim.cli import interrupted
+
+    out = tmp_path / "my results" / "it's here"
+    file = tmp_path / "my experiments" / "x.toml"
+    runner = make_runner()
+
+    def hint() -> None:
+        raise interrupted(SweepReport(out, total=40, ok=5), file)
+
+    probe = typer_app(hint)
+    result = runner.invoke(probe, [])
+    assert result.exit_code == 130
+    command = result.stderr.strip().rpartition("resume with: ")[2]
+    assert shlex.split(command) == ["netsim", "sweep", str(file), "--resume", "--out", str(out)]
+
+
+def typer_app(command: Any) -> Any:
+    """A one-command Typer app running ``command`` (so its stderr is captured as the CLI's)."""
+    import typer
+
+    probe = typer.Typer()
+    probe.command()(command)
+    return probe

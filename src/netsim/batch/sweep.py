@@ -87,6 +87,13 @@ class SweepReport:
     the sweep returns or is interrupted."""
     interrupted: bool = False
     first_errors: list[str] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)
+    """What a resume found lost (a steps/ part missing or damaged) and ran again, a line each."""
+
+    @property
+    def all_failed(self) -> bool:
+        """Every run of this session failed (at least one ran): the sweep produced nothing."""
+        return self.done > 0 and self.ok == 0
 
     @property
     def done(self) -> int:
@@ -178,7 +185,9 @@ def _run_locked(
             done = DoneRuns.empty()
     except SweepFolderError as err:
         raise SweepError(str(err)) from None
-    report = SweepReport(out=out, total=experiment.total_runs, skipped=done.count)
+    report = SweepReport(
+        out=out, total=experiment.total_runs, skipped=done.count, repairs=list(store.repairs)
+    )
     recorder = _Recorder(store, experiment, report, flush_runs, flush_seconds, progress)
     started = recorder.started
     stream = engine.stream(_tasks(experiment, done, recorder), heartbeat=HEARTBEAT)

@@ -675,6 +675,39 @@ class SweepFolder:
             drop=True
         )
 
+    def step_run_ids(self, index: int) -> set[str] | None:
+        """The run ids with per-step rows in steps/ part ``index``; None if it is missing or
+        cannot be read (0 bytes, truncated, not parquet, no run_id column)."""
+        path = self.steps_dir / part_name(index)
+        try:
+            column = pq.read_table(path, columns=["run_id"]).column("run_id")
+        except (OSError, KeyError, pa.ArrowException):
+            return None
+        return set(column.to_pylist())
+
+    def step_gaps(self) -> list[str]:
+        """One line for each runs/ part whose ok runs lack their per-step rows (a steps/ part
+        missing, damaged or short); empty if the sweep kept no per-step rows, or none is lost.
+
+        A resume runs those runs again; an analysis (which reads only the run table) says so.
+        A runs/ part that cannot be read is a SweepFolderError, as in :meth:`runs`.
+        """
+        if not self.manifest.keep_steps:
+            return []
+        gaps = []
+        for index, path in self.run_parts().items():
+            try:
+                table = pq.read_table(path, columns=["run_id", "status"])
+            except (OSError, KeyError, pa.ArrowException) as err:
+                raise SweepFolderError(f"cannot read {path}: {_one_line(err)}") from None
+            lacking = _lacking_steps(table, self.step_run_ids(index))
+            if lacking:
+                gaps.append(
+                    f"{self.steps_dir / part_name(index)} is missing, damaged or short: "
+                    f"{lacking} runs of {path.name} have no per-step rows"
+                )
+        return gaps
+
     def design(self) -> pd.DataFrame | None:
         """The raw sample of a sampled design (point_id + one column per parameter), or None."""
         path = self.design_path
@@ -715,6 +748,18 @@ def _parts(folder: Path) -> dict[int, Path]:
         if match:
             found[int(match.group(1))] = path
     return dict(sorted(found.items()))
+
+
+def _ok_mask(table: pa.Table) -> np.ndarray:
+    return np.asarray(table.column("status").to_numpy(zero_copy_only=False) == "ok", dtype=bool)
+
+
+def _lacking_steps(table: pa.Table, with_steps: set[str] | None) -> int:
+    """How many ok runs of a runs part (``table``) are not among ``with_steps`` (None: all)."""
+    ok_ids = table.column("run_id").to_numpy(zero_copy_only=False)[_ok_mask(table)]
+    if with_steps is None:
+        return len(ok_ids)
+    return sum(1 for run_id in ok_ids if run_id not in with_steps)
 
 
 def first_ok_rows(runs: pd.DataFrame) -> pd.DataFrame:
@@ -781,11 +826,22 @@ class PartWriter:
         self.schema = schema
         self.steps_schema: pa.Schema | None = None
         self.next_index = 0
+        self.repairs: list[str] = []
+        """What :meth:`reopen` found lost and is running again (one line a steps/ part)."""
 
     def reopen(self) -> DoneRuns:
-        """Clean up after a crash, drop failed rows (they will be retried); the ok run ids."""
+        """Clean up after a crash, drop failed rows (they will be retried); the ok run ids.
+
+        A sweep that keeps per-step rows also checks each runs/ part's steps/ part: an ok
+        run without its rows there (the steps part deleted, 0 bytes, damaged, short) is
+        dropped from the run table too, so it runs again and gets them; what was
+        dropped is in :attr:`repairs`, one line a part.
+        """
         runs_dir, steps_dir = self.folder.runs_dir, self.folder.steps_dir
         runs_dir.mkdir(parents=True, exist_ok=True)
+        keep_steps = self.folder.manifest.keep_steps
+        if keep_steps:
+            steps_dir.mkdir(exist_ok=True)
         for kind in (runs_dir, steps_dir):
             if kind.is_dir():
                 for stale in kind.glob(_STALE):
@@ -803,10 +859,22 @@ class PartWriter:
                 raise SweepFolderError(
                     f"{path} has other columns than this netsim writes; start a new sweep"
                 )
-            status = table.column("status").to_numpy(zero_copy_only=False)
-            ok = status == "ok"
-            ids = table.column("run_id").to_numpy(zero_copy_only=False)[ok]
-            ok_ids.append(np.array([int(i, 16) for i in ids], dtype=np.uint64))
+            ok = _ok_mask(table)
+            run_ids = table.column("run_id").to_numpy(zero_copy_only=False)
+            if keep_steps:
+                with_steps = self.folder.step_run_ids(index)
+                lacking = _lacking_steps(table, with_steps)
+                if with_steps is None:
+                    (steps_dir / path.name).unlink(missing_ok=True)  # unreadable: nothing kept
+                    ok = np.zeros_like(ok)
+                else:
+                    ok &= np.array([run_id in with_steps for run_id in run_ids], dtype=bool)
+                if lacking:
+                    self.repairs.append(
+                        f"{steps_dir / path.name} was missing, damaged or short: "
+                        f"{lacking} runs of {path.name} run again for their per-step rows"
+                    )
+            ok_ids.append(np.array([int(i, 16) for i in run_ids[ok]], dtype=np.uint64))
             if not ok.all():
                 kept = table.filter(pa.array(ok))
                 if kept.num_rows:
