@@ -28,6 +28,7 @@ SRC = Path(netsim.__file__).resolve().parent
 
 KINDS = [
     AnalysisError,
+    api.MemoryLimitError,
     AuditError,
     CompareError,
     EngineError,

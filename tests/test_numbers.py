@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from netsim.numbers import (
     NO_VALUE,
     bracketed,
+    data_size,
     estimate,
     exact,
     fine_percent,
@@ -87,3 +88,11 @@ def test_a_percent_reads_back_within_its_rounding(share: float) -> None:
 def test_significant_reads_back_within_three_digits(x: float) -> None:
     value = float(significant(x))
     assert abs(value - x) <= max(0.5, abs(x) * 5e-3) + 1e-12
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [(512, "512 bytes"), (3 * 2**29, "1.5 GiB"), (283_840_520, "271 MiB"), (2**40, "1 TiB")],
+)
+def test_data_size_writes_bytes_in_binary_units(size: float, text: str) -> None:
+    assert data_size(size) == text

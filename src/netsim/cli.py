@@ -76,6 +76,28 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_BAD_INPUT)
 
 
+MemoryLimitOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Memory runs may take (e.g. 30GB, 512MB, 1.5GiB), shared by the workers running "
+        "at once; a run estimated above it is refused before it starts (default: "
+        "NETSIM_MEMORY_LIMIT, else half of this machine's memory).",
+        metavar="SIZE",
+        show_default=False,
+    ),
+]
+
+
+def set_memory_limit(limit: str | None) -> None:
+    """Make ``--memory-limit`` the limit of this process and of the local workers it starts
+    (through NETSIM_MEMORY_LIMIT, which they inherit); checked here, one line if not a size."""
+    from netsim import api
+
+    if limit is not None:
+        api.parse_size(limit)
+        os.environ[api.MEMORY_LIMIT_ENV] = limit
+
+
 def hide_progress(quiet: bool = False) -> bool:
     """No progress bar with --quiet or off a terminal (where rich's transient bar shows
     nothing but leaves a blank line on stderr, before the one line an error prints)."""
@@ -296,6 +318,7 @@ def run(
     ] = Path("results"),
     figure: Annotated[bool, typer.Option(help="Draw curves.png.")] = True,
     quiet: Annotated[bool, typer.Option(help="Print only the results folder.")] = False,
+    memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Run one simulation (the embedded default scenario unless told otherwise) and write results.
 
@@ -307,6 +330,7 @@ def run(
     from netsim.results import files as results
     from netsim.results import run_folder
 
+    set_memory_limit(memory_limit)
     chosen = load_scenario_arg(scenario)
     overrides = parse_assignments(set_ or [])
     timeline = tuple(parse_event(e) for e in (event or []))
@@ -332,6 +356,7 @@ def run(
             say(f"netsim: note: --steps {weeks} ends before these timeline events: {listed}")
         base = base.with_steps(weeks)
     params = base.replace(**overrides)
+    api.check_memory(params)  # a run too large for the machine is refused before any work
     api.load_member_network(params)  # a bad network file is reported before any work
     settle = {"until_settled": True, "steps": horizon, "max_steps": cap} if until_settled else {}
 
@@ -553,6 +578,7 @@ def compare(
         Path | None, typer.Option(help="Results folder (default: results/compare-<time>).")
     ] = None,
     quiet: Annotated[bool, typer.Option(help="Print only the results folder.")] = False,
+    memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Compare scenarios on common random numbers: tables, figures and a report with intervals.
 
@@ -579,6 +605,7 @@ def compare(
     if replicates is not None and replicates < 1:
         raise fail(f"--replicates must be at least 1; got {replicates}")
     check_workers(workers)
+    set_memory_limit(memory_limit)
     plan = comparison.plan_comparison(scenarios or [], replicates, seed, steps)
     folder = out if out is not None else unique_folder(Path("results"), "compare")
     note_results_folder(folder)
@@ -750,6 +777,7 @@ def sweep(
             metavar="DIR",
         ),
     ] = None,
+    memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Run an experiment's design (grid, Latin hypercube, Sobol, Morris or list) with replicates.
 
@@ -773,6 +801,7 @@ def sweep(
         raise fail("--resume needs --out DIR: the folder of the sweep to continue")
     if figures is not None and not analyse:
         raise fail("--figures copies the analysis' figures: drop --no-analyse")
+    set_memory_limit(memory_limit)
     folder = out if out is not None else unique_folder(Path("results"), "sweep", f"-{file.stem}")
     experiment = load_experiment(file)
     sweeping.check_folder(experiment, folder, resume=resume)

@@ -88,3 +88,11 @@ def precise(value: float) -> str:
 def bracketed(low: float, high: float) -> str:
     """``[low, high]`` in :func:`precise` digits; one number when they are equal."""
     return precise(low) if low == high else f"[{precise(low)}, {precise(high)}]"
+
+
+def data_size(size: float) -> str:
+    """Bytes as a person reads them, in binary units: ``512 MiB``, ``1.5 GiB``, ``122 GiB``."""
+    for unit, scale in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if abs(size) >= scale:
+            return f"{significant(size / scale)} {unit}"
+    return f"{exact(size)} bytes"

@@ -22,7 +22,7 @@ import pandas as pd
 from netsim.analysis.intervals import (
     ID_COLUMNS,
 )
-from netsim.api import load_member_network
+from netsim.api import check_memory, load_member_network
 from netsim.batch.engines import (
     RunProgress,
     RunTask,
@@ -134,6 +134,8 @@ def run_comparison(
 ) -> ComparisonData:
     """Run every scenario x replicate; a failed run is recorded in ``failures``, not raised."""
     workers = max(1, min(workers or default_workers(), plan.total))
+    for params in plan.parameters.values():  # refused before any run starts
+        check_memory(params, at_once=workers)
     outcomes, seconds = run_scenario_replicates(plan.tasks(), plan.total, workers, progress)
     runs, tables, failures = [], [], []
     for slug in plan.scenarios:

@@ -32,11 +32,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from netsim import api
 from netsim.batch.engines import (
     Engine,
     LocalEngine,
     RunOutcome,
     RunTask,
+    SerialEngine,
     default_workers,
     run_id_of,
 )
@@ -160,6 +162,8 @@ def run_sweep(
     out = Path(out)
     if engine is None:
         engine = LocalEngine(min(default_workers(), max(1, experiment.total_runs)))
+    if isinstance(engine, LocalEngine | SerialEngine):  # a Dask worker checks its own runs
+        check_memory(experiment, engine.workers if isinstance(engine, LocalEngine) else 1)
     with _terminate_as_interrupt(), _folder_lock(out):
         _check_contents(experiment, out, resume)
         return _run_locked(experiment, out, engine, resume, flush_runs, flush_seconds, progress)
@@ -206,6 +210,33 @@ def _run_locked(
     if report.interrupted:
         raise SweepInterrupted(report)
     return report
+
+
+def check_memory(experiment: Experiment, at_once: int) -> None:
+    """Refuse (MemoryLimitError, before any folder or model) a design whose largest run,
+    ``at_once`` of them side by side, would be over the memory limit (:func:`api.check_memory`).
+
+    Runs differ in memory only by eligible_population and contacts_per_person, so each
+    distinct pair of those is estimated once, and the largest point that can be built is
+    checked (a point that cannot be built is a failed run, never a model).
+    """
+    base = experiment.base
+    by_size: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for point in experiment.points():
+        key = (point.get("eligible_population"), point.get("contacts_per_person"))
+        by_size.setdefault(key, point)
+
+    def estimate(point: dict[str, Any]) -> int:
+        people = point.get("eligible_population", base.eligible_population)
+        return api.peak_bytes(people, point.get("contacts_per_person", base.contacts_per_person))
+
+    for point in sorted(by_size.values(), key=estimate, reverse=True):
+        try:
+            params = base.replace(**point)
+        except ParameterError:
+            continue
+        api.check_memory(params, at_once=at_once)
+        return
 
 
 # --- manifest and folder ------------------------------------------------------------------
