@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -127,3 +130,36 @@ def test_readme_account_of_the_default_run_is_true() -> None:
     weeks = {seed: r["time_to_50pct"] for seed, r in runs.items()}
     assert min(weeks.values()) == fastest and max(weeks.values()) == slowest
     assert weeks[example] == slowest
+
+
+def test_readme_dask_servers_bind_to_the_addresses_named() -> None:
+    """Every `dask scheduler` / `dask worker` command in the README names the address it
+    listens on and where its dashboard listens (or turns it off), with options this Dask has."""
+    commands = [
+        shlex.split(line.split("#")[0])
+        for line in README.read_text(encoding="utf-8").splitlines()
+        if line.startswith(".venv/bin/dask ")
+    ]
+    kinds = [words[1] for words in commands]
+    assert kinds.count("scheduler") >= 2 and kinds.count("worker") >= 2
+    for words in commands:
+        options = {w.split("=")[0] for w in words if w.startswith("--")}
+        assert "--host" in options, words
+        assert options & {"--dashboard-address", "--no-dashboard"}, words
+        host = words[words.index("--host") + 1]
+        assert host not in ("0.0.0.0", "", "::"), words
+        if "--dashboard-address" in options:
+            dashboard = words[words.index("--dashboard-address") + 1]
+            assert dashboard.startswith("127.0.0.1:"), words
+    helps = {
+        kind: subprocess.run(
+            [str(Path(sys.executable).with_name("dask")), kind, "--help"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for kind in ("scheduler", "worker")
+    }
+    for words in commands:
+        for option in (w for w in words if w.startswith("--")):
+            assert option in helps[words[1]], (words[1], option)
