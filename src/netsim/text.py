@@ -12,7 +12,9 @@ same way everywhere (issue 14):
   (``[bold]`` and ``:x:`` stay literal);
 - :func:`markdown_text`: :func:`printable` on one line, with Markdown's special
   characters backslash-escaped;
-- :func:`html_text`: :func:`printable`, then ``html.escape`` (quotes included).
+- :func:`html_text`: :func:`printable`, then ``html.escape`` (quotes included);
+- :func:`figure_text`: :func:`printable` with ``$`` escaped, so matplotlib draws a legend
+  label as written instead of parsing it as mathtext (an odd ``$`` would fail the figure).
 
 This module sits at the bottom, beside ``errors`` and ``numbers``, and imports nothing
 from netsim, so any layer can use it.
@@ -49,3 +51,8 @@ def markdown_text(text: object) -> str:
 def html_text(text: object) -> str:
     """``text`` as literal HTML text or attribute value (control characters as escapes)."""
     return html.escape(printable(text), quote=True)
+
+
+def figure_text(text: object) -> str:
+    """``text`` as a literal matplotlib label (no mathtext, no control characters)."""
+    return printable(text).replace("$", "\\$")
