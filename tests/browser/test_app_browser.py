@@ -249,3 +249,55 @@ def test_trainer_journey(server: tuple[str, Path, Path], tmp_path: Path) -> None
             browser.close()
     log = server_log.read_text(errors="replace")
     assert "Traceback" not in log, log[-3000:]
+
+
+def test_the_page_reveals_no_server_file(server: tuple[str, Path, Path], tmp_path: Path) -> None:
+    """An upload naming a server file is refused in one line that is the same whether the file
+    exists or not and quotes none of it; a replay folder outside the results root is refused."""
+    from playwright.sync_api import sync_playwright
+
+    from netsim.app.session import OUTSIDE_ROOT, SERVER_FILE_REFUSAL
+
+    url, saved, server_log = server
+    secret = tmp_path / "secrets.csv"
+    secret.write_text("source,target\nTOP-SECRET-LINE,b\n")
+    uploads = []
+    for target in (secret, tmp_path / "no-such-file.csv"):
+        upload = tmp_path / f"names-{target.stem}.toml"
+        upload.write_text(f'name = "mine"\n[network]\nnetwork_file = "{target}"\n')
+        uploads.append(upload)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (saved.parent / "link-out").symlink_to(outside)
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(15_000)
+        try:
+            page.goto(url)
+            wait_week(page, 0, timeout=30_000)
+            shown = []
+            for upload in uploads:
+                drop_file(page, ".netsim-upload .solara-file-drop", upload)
+                page.wait_for_selector(f".netsim-error:has-text('{upload.name}')")
+                shown.append(page.inner_text(".netsim-error").replace(upload.name, "UPLOAD"))
+            assert shown[0] == shown[1], shown
+            assert SERVER_FILE_REFUSAL in shown[0]
+            body = page.inner_text("body")
+            assert "TOP-SECRET-LINE" not in body and str(tmp_path) not in body
+            assert page.inner_text(".netsim-source") == "default"  # nothing was loaded
+
+            for folder in (str(outside), str(saved.parent / "link-out"), "/etc"):
+                page.fill(".netsim-replay-folder input", folder)
+                page.press(".netsim-replay-folder input", "Enter")
+                page.wait_for_selector(f"text={OUTSIDE_ROOT}")
+                assert page.locator(".netsim-replay:not([disabled])").count() == 0
+            page.screenshot(path=ARTIFACTS / "app-refusals.png")
+        except Exception:
+            page.screenshot(path=ARTIFACTS / "app-refusals-failure.png")
+            raise
+        finally:
+            browser.close()
+    log = server_log.read_text(errors="replace")
+    assert "Traceback" not in log, log[-3000:]
