@@ -11,7 +11,7 @@ import pytest
 import netsim
 from netsim import api
 from netsim.analysis.summaries import AnalysisError
-from netsim.app.session import ReplayError
+from netsim.app.session import PageLimitError, ReplayError
 from netsim.batch.audit import AuditError
 from netsim.batch.compare import CompareError
 from netsim.batch.engines import EngineError
@@ -33,6 +33,7 @@ KINDS = [
     CompareError,
     EngineError,
     NetworkFileError,
+    PageLimitError,
     ParameterError,
     ReplayError,
     RunFolderError,

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from typer.core import TyperGroup
 
 from netsim.config.outcomes import BY_NAME, RUN_LABELS, UNTIL_SETTLED_CAP
@@ -36,6 +37,7 @@ from netsim.config.parameters import (
 )
 from netsim.errors import NetsimError
 from netsim.numbers import bracketed, percent, precise, significant
+from netsim.text import printable
 
 if TYPE_CHECKING:  # for annotations only: --help loads neither rich.progress nor batch
     from rich.progress import Progress
@@ -58,8 +60,12 @@ invocation: dict[str, Any] = {}
 """This invocation's command line ("args") and results folder ("folder"), for a bug's log.
 The command line runs one command per process (CliRunner: one at a time)."""
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(emoji=False)
+err_console = Console(stderr=True, emoji=False)
+"""No emoji codes, ever: a ``:x:`` in a scenario's name stays ``:x:``. Text that came from a
+user's file is printed without markup (:func:`say`, :func:`echo`) or as :func:`cell` Text,
+and always through :func:`netsim.text.printable`, so no escape sequence reaches the
+terminal raw (issue 14)."""
 
 
 class UserInputError(NetsimError):
@@ -67,8 +73,20 @@ class UserInputError(NetsimError):
 
 
 def say(message: str) -> None:
-    """One line to stderr as written (no markup, no highlighting, wrapped by the terminal)."""
-    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
+    """One line to stderr as written (no markup, no highlighting, wrapped by the terminal),
+    control characters shown as escapes."""
+    err_console.print(printable(message), markup=False, highlight=False, soft_wrap=True)
+
+
+def echo(message: str) -> None:
+    """One line to stdout, control characters shown as escapes (names and paths a user gave
+    may hold them)."""
+    typer.echo(printable(message))
+
+
+def cell(value: object) -> Text:
+    """A table cell (or column header) of user text: no markup, no emoji, no raw controls."""
+    return Text(printable(value))
 
 
 def fail(message: str) -> typer.Exit:
@@ -383,7 +401,7 @@ def run(
         raise fail(f"cannot write results to {folder}: {err.strerror or err}") from None
     elapsed = time.perf_counter() - started
     if quiet:
-        typer.echo(str(folder))
+        echo(str(folder))
         return
     print_summary(
         result.summary,
@@ -393,7 +411,7 @@ def run(
         result.model.contact_sources,
         until=(horizon, cap) if cap is not None else None,
     )
-    typer.echo(f"results: {folder}")
+    echo(f"results: {folder}")
 
 
 UNTIL_SETTLED = "until-settled"
@@ -428,7 +446,7 @@ def print_summary(
             text = "never" if value != value else significant(value)
         else:
             text = str(value)
-        table.add_row(key.replace("_", " "), text)
+        table.add_row(cell(key.replace("_", " ")), cell(text))
     console.print(table)
     lines = ["The labels' rules:"]
     lines += [
@@ -454,7 +472,7 @@ def print_summary(
     for line in lines:
         console.print(line, markup=False, highlight=False, soft_wrap=True)
     if params.network_file:
-        typer.echo(
+        echo(
             f"contacts: {contacts['from_file']} from {Path(params.network_file).name}, "
             f"{contacts['generated']} generated (acquaintances_beside_file = "
             f"{params.acquaintances_beside_file!r}; leaders' and champions' reach count as "
@@ -477,7 +495,7 @@ def validate(
             bad += 1
             say(f"netsim: error: {err}")
             continue
-        typer.echo(f"ok: {path} ({chosen.name})")
+        echo(f"ok: {path} ({chosen.name})")
     if bad:
         raise typer.Exit(EXIT_BAD_INPUT)
 
@@ -495,9 +513,9 @@ def scenarios() -> None:
         try:
             chosen = load_scenario(path)
         except ScenarioError as err:
-            table.add_row(path.stem, "(invalid)", str(err))
+            table.add_row(cell(path.stem), "(invalid)", cell(err))
             continue
-        table.add_row(path.stem, chosen.name, chosen.description)
+        table.add_row(cell(path.stem), cell(chosen.name), cell(chosen.description))
     console.print(table)
 
 
@@ -645,7 +663,7 @@ def compare(
         raise fail(f"cannot write results to {folder}: {err.strerror or err}") from None
     elapsed = time.perf_counter() - started
     if quiet:
-        typer.echo(str(folder))
+        echo(str(folder))
         return
     outcomes = outcome_table(data.runs, data.order)
     table = Table(
@@ -654,7 +672,7 @@ def compare(
     )
     table.add_column("outcome")
     for slug in data.order:
-        table.add_column(plan.scenarios[slug].name, justify="right")
+        table.add_column(cell(plan.scenarios[slug].name), justify="right")
     for outcome in HEADLINE_OUTCOMES:
         rows = outcomes[outcomes["outcome"] == outcome].set_index("scenario")
         if rows.empty:
@@ -663,7 +681,7 @@ def compare(
         for slug in data.order:
             mean = rows.loc[slug, "mean"] if slug in rows.index else float("nan")
             cells.append(percent(mean))
-        table.add_row(OUTCOME_LABELS.get(outcome, outcome), *cells)
+        table.add_row(OUTCOME_LABELS.get(outcome, outcome), *map(cell, cells))
     console.print(table)
     for outcome in HEADLINE_OUTCOMES:
         if BY_NAME[outcome].kind == "flag":
@@ -673,8 +691,8 @@ def compare(
                 highlight=False,
                 soft_wrap=True,
             )
-    typer.echo(f"report: {folder / 'report.html'}")
-    typer.echo(f"results: {folder}")
+    echo(f"report: {folder / 'report.html'}")
+    echo(f"results: {folder}")
 
 
 @app.command()
@@ -727,8 +745,8 @@ def analyse(
         ) from None
     for gap in SweepFolder(results_dir).step_gaps():
         say(f"netsim: warning: {gap}; `netsim sweep --resume` runs them again")
-    typer.echo(f"report: {folder / 'report.html'}")
-    typer.echo(f"analysis: {folder}")
+    echo(f"report: {folder / 'report.html'}")
+    echo(f"analysis: {folder}")
 
 
 @app.command()
@@ -837,7 +855,7 @@ def sweep(
         raise typer.Exit(1)
     if analyse:
         analyse_swept(folder, figures, quiet)
-    typer.echo(str(folder) if quiet else f"results: {folder}")
+    echo(str(folder) if quiet else f"results: {folder}")
 
 
 def interrupted(report: SweepReport, file: Path) -> typer.Exit:
@@ -854,7 +872,7 @@ def print_sweep_report(report: SweepReport, engine: str, errors_shown: int) -> N
     """What a finished sweep did, and how many of its failures were not printed."""
     if report.failed > errors_shown:
         say(f"netsim: {report.failed - errors_shown} more failed runs; see the error column")
-    typer.echo(
+    echo(
         f"sweep: {report.done} runs done ({report.failed} failed), {report.skipped} skipped "
         f"(done before), {report.total} in the design, {report.seconds:.1f}s on {engine}"
     )
@@ -919,7 +937,7 @@ def analyse_swept(folder: Path, figures: Path | None, quiet: bool) -> None:
     except Exception as err:  # a bug in the analysis: say so, and that the runs are safe
         raise internal_error(err, note=f"; the sweep's results are complete in {folder}") from None
     if not quiet:
-        typer.echo(f"analysis: {written}")
+        echo(f"analysis: {written}")
 
 
 @app.command("app")
@@ -984,7 +1002,7 @@ def app_command(
     import uvicorn
 
     shown = f"[{host}]" if ":" in host else host
-    typer.echo(f"netsim app: http://{shown}:{port}/  (Ctrl+C to stop)")
+    echo(f"netsim app: http://{shown}:{port}/  (Ctrl+C to stop)")
     config = uvicorn.Config(
         "solara.server.starlette:app", host=host, port=port, log_level="warning", access_log=False
     )
@@ -1081,7 +1099,7 @@ def validate_model(
         label = result.case
         if result.error:
             first = result.error.splitlines()[0]
-            table.add_row(label, f"error: {first}", "", "", "", "", "[red]FAIL[/red]")
+            table.add_row(cell(label), cell(f"error: {first}"), "", "", "", "", "[red]FAIL[/red]")
             label = ""
         for i, c in enumerate(result.checks):
             verdict = "[green]PASS[/green]" if c.passed else "[red]FAIL[/red]"
@@ -1099,8 +1117,8 @@ def validate_model(
     console.print(table)
     failed = [r.case for r in results if not r.passed]
     verdict = f"FAIL: {', '.join(failed)}" if failed else "PASS"
-    typer.echo(f"{len(results) - len(failed)} of {len(results)} cases passed: {verdict}")
-    typer.echo(f"report: {folder / 'report.md'}")
+    echo(f"{len(results) - len(failed)} of {len(results)} cases passed: {verdict}")
+    echo(f"report: {folder / 'report.md'}")
     if failed:
         raise typer.Exit(1)
 
@@ -1209,8 +1227,10 @@ def audit(
             if not outcome.ok:
                 labels = outcome.task.labels
                 bar.console.print(
-                    f"netsim: run failed: {labels['base']} {labels['arm']} replicate "
-                    f"{labels['replicate']} (seed {outcome.task.seed}): {outcome.error}",
+                    printable(
+                        f"netsim: run failed: {labels['base']} {labels['arm']} replicate "
+                        f"{labels['replicate']} (seed {outcome.task.seed}): {outcome.error}"
+                    ),
                     markup=False,
                     highlight=False,
                     soft_wrap=True,
@@ -1223,7 +1243,7 @@ def audit(
         raise fail(f"cannot write results to {out}: {err.strerror or err}") from None
     verdicts = report.verdicts
     if quiet:
-        typer.echo(str(out))
+        echo(str(out))
     else:
         short = {ACTS: "[green]acts[/green]", REVERSED: "[red]reversed[/red]"}
         table = Table(
@@ -1234,14 +1254,14 @@ def audit(
         table.add_column("lever", no_wrap=True)
         table.add_column("verdict")
         for slug in plan.bases:
-            table.add_column(f"on {slug}")
+            table.add_column(cell(f"on {slug}"))
         for _, row in verdicts.iterrows():
             cells = [str(row["verdict"])] + [str(row[f"verdict_{s}"]) for s in plan.bases]
-            table.add_row(str(row["lever"]), *(short.get(c, c) for c in cells))
+            table.add_row(cell(row["lever"]), *(short.get(c) or cell(c) for c in cells))
         console.print(table)
         for line in audit_report.summary_lines(verdicts):
-            typer.echo(line)
-        typer.echo(f"report: {out / 'report.html'}")
-        typer.echo(f"results: {out}")
+            echo(line)
+        echo(f"report: {out / 'report.html'}")
+        echo(f"results: {out}")
     if not all_act(verdicts):
         raise typer.Exit(1)

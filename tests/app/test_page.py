@@ -28,9 +28,10 @@ from netsim.app.layout import (
     rank_within_groups,
     sample_people,
 )
-from netsim.app.session import ReplayRun, Source
+from netsim.app.session import OUTSIDE_ROOT, ReplayRun, Source
 from netsim.config.parameters import Parameters, declarations, spec_of
 from netsim.model.state import AdoptionState, MembershipStatus
+from netsim.results.run_folder import write_run
 
 SMALL = Parameters(eligible_population=120, organisations=4, steps=20)
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -402,3 +403,35 @@ def free_tcp_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+# --- values from the browser are checked on the server (issue 14) -------------------------
+
+
+def test_a_slider_value_past_its_end_is_refused_on_the_server() -> None:
+    population = app.control_for("eligible_population")
+    assert app.control_value(population, 4_000.0, 500) == 4_000
+    assert isinstance(app.control_value(population, 4_000.0, 500), int)
+    for crafted in (6_000, 1e12, -5, float("nan"), "6000", None, True, 10.5):
+        with pytest.raises(ValueError, match=r"^eligible_population: allowed: a"):
+            app.control_value(population, crafted, 500)
+    # a scenario outside the view's limits widens the range, as its slider does
+    assert app.control_value(population, 5_200, 5_500) == 5_200
+    style = app.control_for("leadership_style")
+    assert app.control_value(style, style.choices[0], style.default) == style.choices[0]
+    with pytest.raises(ValueError, match="leadership_style: allowed: one of"):
+        app.control_value(style, "tyrant", style.default)
+
+
+def test_the_replay_box_lists_nothing_outside_the_results_root(tmp_path: Path) -> None:
+    root = tmp_path / "results"
+    saved = root / "short"
+    write_run(netsim.run(SMALL, seed=2, steps=3), saved)
+    runs, problem = app.list_replay_runs(str(saved), root)
+    assert problem == "" and len(runs) == 1
+    assert app.folder_stamp(str(saved), root) != ()
+    outside = tmp_path / "copy"
+    write_run(netsim.run(SMALL, seed=2, steps=3), outside)
+    for typed in (str(outside), str(tmp_path / "absent"), "/"):
+        assert app.list_replay_runs(typed, root) == ([], OUTSIDE_ROOT)
+        assert app.folder_stamp(typed, root) == ()

@@ -7,12 +7,14 @@ The page that shows it is tested in tests/test_app.py and tests/browser.
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,7 +26,7 @@ from netsim.batch.engines import SerialEngine
 from netsim.batch.sweep import run_sweep
 from netsim.config.experiments import load_experiment
 from netsim.config.parameters import Parameters
-from netsim.config.scenarios import ScenarioError, parse_scenario_text
+from netsim.config.scenarios import MAX_FILE_BYTES, ScenarioError, parse_scenario_text
 from netsim.results.run_folder import write_run
 from netsim.results.sweep_folder import STEP_ID_COLUMNS, SweepFolder
 
@@ -440,8 +442,10 @@ def test_build_errors_are_reported_in_one_line(tmp_path: Path) -> None:
     missing = SMALL.replace(network_file=str(tmp_path / "gone.csv"))
     session.request_load(live.Source("broken", missing))
     assert session.wait_idle()
-    assert len(errors) == 1 and errors[0].startswith("the model could not be built: network_file")
-    assert "\n" not in errors[0]
+    assert errors == [
+        "the model could not be built: the scenario's network file cannot be used "
+        "(the server log says why)"
+    ]
 
 
 def test_initial_source_reads_the_cli_choice(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -451,3 +455,169 @@ def test_initial_source_reads_the_cli_choice(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("NETSIM_APP_SCENARIO", "no_such_scenario")
     source, key, error = live.initial_source()
     assert key == "default" and "no such file or library scenario" in error
+
+
+# --- what a page user may not do (issue 14) -------------------------------------------------
+
+
+SECRET = "top-secret-line,with,commas"
+
+
+@pytest.fixture
+def server_files(tmp_path: Path) -> tuple[Path, Path]:
+    """An existing server file (holding a secret first line) and a path that does not exist."""
+    existing = tmp_path / "secrets.csv"
+    existing.write_text(SECRET + "\n")
+    return existing, tmp_path / "no-such-file.csv"
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        '[network]\nnetwork_file = "{path}"\n',
+        '[network]\nnetwork_nodes_file = "{path}"\n',
+        'extends = "{path}"\n',
+        'network_file = "{path}"\n',  # misplaced at the top level: still refused, same line
+        '[network]\nnetwork_file = "../../{name}"\n',
+    ],
+)
+def test_an_upload_naming_a_server_file_is_refused_the_same_whether_it_exists(
+    server_files: tuple[Path, Path], template: str
+) -> None:
+    messages = []
+    for path in server_files:
+        text = template.format(path=path, name=path.name)
+        for name, data in (("up.toml", text), ("up.yaml", _as_yaml(text))):
+            with pytest.raises(ScenarioError) as err:
+                live.read_upload(name, data.encode())
+            messages.append(str(err.value).replace("up.yaml", "up.toml"))
+    assert len(set(messages)) == 1, messages
+    assert live.SERVER_FILE_REFUSAL in messages[0]
+    assert SECRET not in messages[0] and str(server_files[0].parent) not in messages[0]
+
+
+def _as_yaml(toml_text: str) -> str:
+    """The one-table TOML of the test above as YAML."""
+    lines = toml_text.strip().splitlines()
+    if lines[0].startswith("["):
+        return f"{lines[0].strip('[]')}:\n  {lines[1].replace(' = ', ': ')}\n"
+    return lines[0].replace(" = ", ": ") + "\n"
+
+
+def test_an_upload_is_read_lazily_up_to_the_cap() -> None:
+    class Endless(io.RawIOBase):
+        """A browser file that never ends: reading it whole would never return."""
+
+        asked = 0
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: Any) -> int:
+            self.asked += len(buffer)
+            buffer[:] = b"#" * len(buffer)
+            return len(buffer)
+
+    endless = Endless()
+    with pytest.raises(ScenarioError, match="is larger than 1000000 bytes"):
+        live.read_upload("huge.toml", io.BufferedReader(endless))
+    assert endless.asked <= 2 * (MAX_FILE_BYTES + 1)
+    with pytest.raises(ScenarioError, match="is larger than"):  # the claimed size: no read
+        live.read_upload("huge.toml", io.BytesIO(b""), size=3_000_000_000)
+    small = live.read_upload("ok.toml", io.BytesIO(b"[purpose]\npriorities = 3\n"), size=24)
+    assert small.parameters.priorities == 3
+
+
+def test_the_session_refuses_models_past_the_page_limits() -> None:
+    session = live.Session()
+    big = SMALL.replace(eligible_population=live.MAX_POPULATION + 1000)
+    with pytest.raises(live.PageLimitError, match="eligible_population: 6,000 people"):
+        session.request_load(live.Source("big", big))
+    with pytest.raises(live.PageLimitError, match="eligible_population"):
+        session.load(live.Source("big", big))
+    dense = SMALL.replace(eligible_population=5_000, contacts_per_person=100.0)
+    with pytest.raises(live.PageLimitError, match="contacts_per_person"):
+        session.request_load(live.Source("dense", dense))
+    with pytest.raises(live.PageLimitError, match="steps"):
+        session.request_load(live.Source("long", SMALL.replace(steps=live.MAX_STEPS + 1)))
+    assert session.wait_idle() and session.model is None  # nothing was built
+    live.check_page_limits(SMALL.replace(eligible_population=live.MAX_POPULATION))
+
+
+def test_an_upload_past_the_page_limits_is_refused_when_played() -> None:
+    scenario = live.read_upload("big.toml", b"[network]\neligible_population = 6000\n")
+    with pytest.raises(live.PageLimitError, match="6,000 people"):
+        live.Session().request_load(live.scenario_source(scenario))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(0, 0), (7, 7), ("12", 12), (3.0, 3), (live.MAX_SEED, live.MAX_SEED)],
+)
+def test_a_seed_from_the_page_is_checked(value: Any, expected: int) -> None:
+    assert live.page_seed(value) == expected
+
+
+@pytest.mark.parametrize("value", [-1, 2**63, 10**400, 1.5, "x", None, True, float("nan"), [1]])
+def test_a_bad_seed_from_the_page_is_one_line(value: Any) -> None:
+    with pytest.raises(live.PageLimitError, match=r"^seed: must be a whole number"):
+        live.page_seed(value)
+
+
+def test_speed_and_text_from_the_page_are_clamped() -> None:
+    low, high = live.SPEED_RANGE
+    assert [live.page_speed(v) for v in (0, 5, 1e9, -3, float("nan"), "9", None)] == [
+        low,
+        5,
+        high,
+        low,
+        live.DEFAULT_SPEED,
+        live.DEFAULT_SPEED,
+        live.DEFAULT_SPEED,
+    ]
+    assert len(live.page_text("x" * 10_000)) == live.MAX_TEXT
+    assert live.page_text(None) == ""
+    session = live.Session()
+    session.set_speed(float("inf"))  # a crafted message cannot stall the play loop
+    assert session._speed == live.DEFAULT_SPEED
+
+
+def test_replay_is_confined_to_the_results_root(tmp_path: Path) -> None:
+    root = tmp_path / "results"
+    inside = root / "run-1"
+    inside.mkdir(parents=True)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (root / "link-out").symlink_to(outside)
+    assert live.replay_folder(str(inside), root) == inside.resolve()
+    assert live.replay_folder("run-1", root) == inside.resolve()  # relative to the root
+    refused = []
+    for typed in (
+        str(outside),
+        str(tmp_path / "no-such-folder"),
+        str(root / "link-out"),  # a symlink inside the root that points out of it
+        str(root / ".." / "elsewhere"),
+        "/etc",
+        "/no/such/place",
+        "",
+        "a\x00b",
+    ):
+        with pytest.raises(live.ReplayError) as err:
+            live.replay_folder(typed, root)
+        refused.append(str(err.value))
+    assert set(refused) == {live.OUTSIDE_ROOT}
+
+
+def test_build_errors_never_show_a_network_files_content(tmp_path: Path) -> None:
+    secret = tmp_path / "notes.csv"
+    secret.write_text(SECRET + "\nmore\n")
+    errors: list[str] = []
+    session = live.Session(on_error=errors.append)
+    for path in (secret, tmp_path / "absent.csv"):
+        session.request_load(live.Source("trusted", SMALL.replace(network_file=str(path))))
+        assert session.wait_idle()
+    assert len(errors) == 2 and errors[0] == errors[1]
+    assert SECRET.split(",")[0] not in errors[0] and "notes" not in errors[0]
+    assert live.build_error_message(RuntimeError(SECRET)) == (
+        "RuntimeError (the server log has the details)"
+    )

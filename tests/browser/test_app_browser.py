@@ -9,6 +9,7 @@ Playwright's own browser download is not used.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -19,6 +20,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -147,18 +149,13 @@ def drop_file(page, selector: str, path: Path) -> None:
     cdp.detach()
 
 
-def test_trainer_journey(server: tuple[str, Path, Path], tmp_path: Path) -> None:
+@contextlib.contextmanager
+def open_page(url: str, server_log: Path, failure_shot: str) -> Iterator[Any]:
+    """The page in chromium, at week 0; a screenshot named ``failure_shot`` if the body
+    fails, and no traceback in the server's log afterwards."""
     from playwright.sync_api import sync_playwright
 
-    from netsim.config.scenarios import ScenarioError, parse_scenario_text
-
-    url, saved, server_log = server
     ARTIFACTS.mkdir(exist_ok=True)
-    broken = tmp_path / "broken.toml"
-    broken.write_text('name = "my network"\n[leadership\nleadership_style = "distributed"\n')
-    with pytest.raises(ScenarioError) as expected:
-        parse_scenario_text(broken.read_text(), broken.name)
-
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -166,86 +163,135 @@ def test_trainer_journey(server: tuple[str, Path, Path], tmp_path: Path) -> None
         try:
             page.goto(url)
             wait_week(page, 0, timeout=30_000)
-
-            # pick a scenario from the library
-            page.click(".netsim-scenario .v-field")
-            page.click(".v-overlay .v-list-item:has-text('Funding cliff')")
-            page.wait_for_selector(".netsim-source:has-text('Funding cliff')")
-            wait_week(page, 0)
-
-            # play: the counter and the curves advance
-            curves_before = image_source(page, ".netsim-curves")
-            page.click(".netsim-play")
-            wait_week_at_least(page, 6)
-            page.wait_for_function(
-                "(before) => document.querySelector('.netsim-curves').src !== before",
-                arg=curves_before,
-            )
-            page.click(".netsim-pause")
-            page.wait_for_selector(".netsim-play:not([disabled])")
-            page.screenshot(path=ARTIFACTS / "app-playing.png")
-
-            # move a knob: the model is rebuilt from week 0 with the new value
-            knob = ".netsim-control-facilitation_capacity"
-            before = float(re.search(r": ([\d.]+) ", page.inner_text(knob)).group(1))
-            thumb = page.locator(f"{knob} [role=slider]")
-            thumb.focus()
-            thumb.press("ArrowRight")
-            page.wait_for_selector(f"{knob}:has-text('capacity: {before + 0.01:g} ')")
-            wait_week(page, 0)
-
-            # a shock while playing is applied and marked
-            page.click(".netsim-play")
-            wait_week_at_least(page, 2)
-            page.click(".netsim-act-leader_leaves")
-            page.wait_for_selector(".netsim-interventions:has-text('leader leaves')")
-            page.wait_for_function(
-                "() => /week \\d+: leader leaves/.test("
-                "document.querySelector('.netsim-interventions').textContent)"
-            )
-            page.screenshot(path=ARTIFACTS / "app-shock.png")
-
-            # a broken scenario file: the same one-line message, no traceback
-            drop_file(page, ".netsim-upload .solara-file-drop", broken)
-            error = page.wait_for_selector(".netsim-error")
-            assert str(expected.value) in error.inner_text()
-            assert "\n" not in str(expected.value)
-            assert "Traceback" not in page.inner_text("body")
-            page.screenshot(path=ARTIFACTS / "app-upload-error.png")
-
-            # rapid clicking (still playing): reset during play, many shocks at once, play/pause
-            page.wait_for_selector(".netsim-pause:not([disabled])")
-            burst = [".netsim-reset", ".netsim-play", ".netsim-reset", ".netsim-play"]
-            burst += [
-                f".netsim-act-{action}"
-                for action in ("funding_cut", "priority_added", "champions_recruited", "event")
-            ]
-            burst += [".netsim-act-leader_leaves", ".netsim-play", ".netsim-pause", ".netsim-play"]
-            for css in burst:  # as fast as the browser sends them, enabled or not
-                page.click(css, force=True, no_wait_after=True)
-            # the server handles clicks in order: after one more reset, play must work again
-            page.click(".netsim-reset")
-            wait_week(page, 0)
-            page.click(".netsim-play")
-            wait_week_at_least(page, 3)
-            page.click(".netsim-pause")
-            assert "Traceback" not in page.inner_text("body")
-            page.screenshot(path=ARTIFACTS / "app-after-rapid-clicks.png")
-
-            # replay a saved run: rebuilt from its parameters and seed, it matches step by step
-            page.fill(".netsim-replay-folder input", str(saved))
-            page.press(".netsim-replay-folder input", "Enter")
-            page.click(".netsim-replay:not([disabled])")
-            page.wait_for_selector(".netsim-source:has-text('replay: short-run')")
-            page.click(".netsim-play")
-            wait_week(page, 12, timeout=20_000)
-            note = page.inner_text(".netsim-replay-note")
-            assert "matches the saved run so far (week 12)" in note
-            page.screenshot(path=ARTIFACTS / "app-replay.png")
+            yield page
         except Exception:
-            page.screenshot(path=ARTIFACTS / "app-failure.png")
+            page.screenshot(path=ARTIFACTS / failure_shot)
             raise
         finally:
             browser.close()
     log = server_log.read_text(errors="replace")
     assert "Traceback" not in log, log[-3000:]
+
+
+def test_trainer_journey(server: tuple[str, Path, Path], tmp_path: Path) -> None:
+    from netsim.config.scenarios import ScenarioError, parse_scenario_text
+
+    url, saved, server_log = server
+    broken = tmp_path / "broken.toml"
+    broken.write_text('name = "my network"\n[leadership\nleadership_style = "distributed"\n')
+    with pytest.raises(ScenarioError) as expected:
+        parse_scenario_text(broken.read_text(), broken.name)
+
+    with open_page(url, server_log, "app-failure.png") as page:
+        # pick a scenario from the library
+        page.click(".netsim-scenario .v-field")
+        page.click(".v-overlay .v-list-item:has-text('Funding cliff')")
+        page.wait_for_selector(".netsim-source:has-text('Funding cliff')")
+        wait_week(page, 0)
+
+        # play: the counter and the curves advance
+        curves_before = image_source(page, ".netsim-curves")
+        page.click(".netsim-play")
+        wait_week_at_least(page, 6)
+        page.wait_for_function(
+            "(before) => document.querySelector('.netsim-curves').src !== before",
+            arg=curves_before,
+        )
+        page.click(".netsim-pause")
+        page.wait_for_selector(".netsim-play:not([disabled])")
+        page.screenshot(path=ARTIFACTS / "app-playing.png")
+
+        # move a knob: the model is rebuilt from week 0 with the new value
+        knob = ".netsim-control-facilitation_capacity"
+        before = float(re.search(r": ([\d.]+) ", page.inner_text(knob)).group(1))
+        thumb = page.locator(f"{knob} [role=slider]")
+        thumb.focus()
+        thumb.press("ArrowRight")
+        page.wait_for_selector(f"{knob}:has-text('capacity: {before + 0.01:g} ')")
+        wait_week(page, 0)
+
+        # a shock while playing is applied and marked
+        page.click(".netsim-play")
+        wait_week_at_least(page, 2)
+        page.click(".netsim-act-leader_leaves")
+        page.wait_for_selector(".netsim-interventions:has-text('leader leaves')")
+        page.wait_for_function(
+            "() => /week \\d+: leader leaves/.test("
+            "document.querySelector('.netsim-interventions').textContent)"
+        )
+        page.screenshot(path=ARTIFACTS / "app-shock.png")
+
+        # a broken scenario file: the same one-line message, no traceback
+        drop_file(page, ".netsim-upload .solara-file-drop", broken)
+        error = page.wait_for_selector(".netsim-error")
+        assert str(expected.value) in error.inner_text()
+        assert "\n" not in str(expected.value)
+        assert "Traceback" not in page.inner_text("body")
+        page.screenshot(path=ARTIFACTS / "app-upload-error.png")
+
+        # rapid clicking (still playing): reset during play, many shocks at once, play/pause
+        page.wait_for_selector(".netsim-pause:not([disabled])")
+        burst = [".netsim-reset", ".netsim-play", ".netsim-reset", ".netsim-play"]
+        burst += [
+            f".netsim-act-{action}"
+            for action in ("funding_cut", "priority_added", "champions_recruited", "event")
+        ]
+        burst += [".netsim-act-leader_leaves", ".netsim-play", ".netsim-pause", ".netsim-play"]
+        for css in burst:  # as fast as the browser sends them, enabled or not
+            page.click(css, force=True, no_wait_after=True)
+        # the server handles clicks in order: after one more reset, play must work again
+        page.click(".netsim-reset")
+        wait_week(page, 0)
+        page.click(".netsim-play")
+        wait_week_at_least(page, 3)
+        page.click(".netsim-pause")
+        assert "Traceback" not in page.inner_text("body")
+        page.screenshot(path=ARTIFACTS / "app-after-rapid-clicks.png")
+
+        # replay a saved run: rebuilt from its parameters and seed, it matches step by step
+        page.fill(".netsim-replay-folder input", str(saved))
+        page.press(".netsim-replay-folder input", "Enter")
+        page.click(".netsim-replay:not([disabled])")
+        page.wait_for_selector(".netsim-source:has-text('replay: short-run')")
+        page.click(".netsim-play")
+        wait_week(page, 12, timeout=20_000)
+        note = page.inner_text(".netsim-replay-note")
+        assert "matches the saved run so far (week 12)" in note
+        page.screenshot(path=ARTIFACTS / "app-replay.png")
+
+
+def test_the_page_reveals_no_server_file(server: tuple[str, Path, Path], tmp_path: Path) -> None:
+    """An upload naming a server file is refused in one line that is the same whether the file
+    exists or not and quotes none of it; a replay folder outside the results root is refused."""
+    from netsim.app.session import OUTSIDE_ROOT, SERVER_FILE_REFUSAL
+
+    url, saved, server_log = server
+    secret = tmp_path / "secrets.csv"
+    secret.write_text("source,target\nTOP-SECRET-LINE,b\n")
+    uploads = []
+    for target in (secret, tmp_path / "no-such-file.csv"):
+        upload = tmp_path / f"names-{target.stem}.toml"
+        upload.write_text(f'name = "mine"\n[network]\nnetwork_file = "{target}"\n')
+        uploads.append(upload)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (saved.parent / "link-out").symlink_to(outside)
+
+    with open_page(url, server_log, "app-refusals-failure.png") as page:
+        shown = []
+        for upload in uploads:
+            drop_file(page, ".netsim-upload .solara-file-drop", upload)
+            page.wait_for_selector(f".netsim-error:has-text('{upload.name}')")
+            shown.append(page.inner_text(".netsim-error").replace(upload.name, "UPLOAD"))
+        assert shown[0] == shown[1], shown
+        assert SERVER_FILE_REFUSAL in shown[0]
+        body = page.inner_text("body")
+        assert "TOP-SECRET-LINE" not in body and str(tmp_path) not in body
+        assert page.inner_text(".netsim-source") == "default"  # nothing was loaded
+
+        for folder in (str(outside), str(saved.parent / "link-out"), "/etc"):
+            page.fill(".netsim-replay-folder input", folder)
+            page.press(".netsim-replay-folder input", "Enter")
+            page.wait_for_selector(f"text={OUTSIDE_ROOT}")
+            assert page.locator(".netsim-replay:not([disabled])").count() == 0
+        page.screenshot(path=ARTIFACTS / "app-refusals.png")

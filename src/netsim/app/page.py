@@ -34,18 +34,25 @@ import solara
 from netsim.app.layout import ADOPTION_COLOURS, MARKER_COLOUR, marker_label
 from netsim.app.session import (
     DEFAULT_SPEED,
+    MAX_POPULATION,
     SHOCKS,
     SPEED_RANGE,
     Frame,
+    PageLimitError,
     ReplayError,
     ReplayRun,
     Session,
     Source,
+    check_page_limits,
     filter_runs,
     initial_source,
     one_line,
+    page_seed,
+    page_speed,
+    page_text,
     read_replay,
     read_upload,
+    replay_folder,
     replay_runs,
     result_folders,
     results_root,
@@ -70,7 +77,7 @@ CONTROL_GROUPS: dict[str, tuple[str, ...]] = {
 """Which parameters get a control on the page, by group (the group is the declaration's)."""
 
 VIEW_LIMITS: dict[str, float] = {
-    "eligible_population": 5_000,  # the live view is built for up to 5,000 people
+    "eligible_population": MAX_POPULATION,  # the live view is built for up to 5,000 people
     "organisations": 50,  # more do not fit around the circle
     "startup_weeks": 260,  # five years, past any scenario's horizon
 }
@@ -128,6 +135,35 @@ def control_for(name: str) -> Control:
     raise ParameterError(name, "is not a parameter")
 
 
+def control_value(control: Control, value: Any, current: Any) -> Any:
+    """A value the browser sent for ``control``, checked on the server (PageLimitError if not).
+
+    The widget's own range is only a hint to an honest browser: a crafted message can send
+    any value, so the value must be of the control's kind and inside its range, widened
+    (as the widget is) to the scenario's ``current`` value; a number is put on the type.
+    """
+    if control.kind == "choice":
+        if isinstance(value, str) and value in control.choices:
+            return value
+        raise PageLimitError(f"{control.name}: allowed: one of {', '.join(control.choices)}")
+    if control.low is None or control.high is None:
+        raise ValueError(f"{control.name}: a slider needs low and high")
+    low, high = control.low, control.high
+    if isinstance(current, int | float) and not isinstance(current, bool):
+        low, high = min(low, current), max(high, current)
+    allowed = f"{control.name}: allowed: a number from {low:g} to {high:g}"
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise PageLimitError(allowed)
+    number = round(float(value), 10)
+    if control.kind == "int":
+        if not number.is_integer():
+            raise PageLimitError(allowed.replace("a number", "a whole number"))
+        number = int(number)
+    if not low <= number <= high:
+        raise PageLimitError(allowed)
+    return number
+
+
 def controls() -> dict[str, list[Control]]:
     """Every control on the page, grouped as in :data:`CONTROL_GROUPS`."""
     return {group: [control_for(n) for n in names] for group, names in CONTROL_GROUPS.items()}
@@ -142,14 +178,26 @@ FILTER_FROM = 10
 """Folders with more runs than this get the filter box."""
 
 
-def list_replay_runs(folder: str) -> tuple[list[ReplayRun], str]:
-    """The runs of a typed folder, and a one-line problem instead if it cannot be replayed."""
-    if not folder.strip():
+def list_replay_runs(folder: str, root: Path | None = None) -> tuple[list[ReplayRun], str]:
+    """The runs of a typed folder, and a one-line problem instead if it cannot be replayed.
+
+    The folder must be inside the results root (:func:`replay_folder`): anything else gets
+    one fixed line, whether or not it exists.
+    """
+    if not page_text(folder).strip():
         return [], ""
     try:
-        return replay_runs(Path(folder.strip())), ""
+        return replay_runs(replay_folder(folder, root)), ""
     except ReplayError as err:
         return [], str(err)
+
+
+def folder_stamp(folder: str, root: Path | None = None) -> tuple[int, ...]:
+    """:func:`results_stamp` of a typed folder inside the root; () for anything else."""
+    try:
+        return results_stamp(replay_folder(folder, root)) if page_text(folder).strip() else ()
+    except ReplayError:
+        return ()
 
 
 @dataclass(frozen=True)
@@ -221,7 +269,7 @@ def ControlWidget(  # noqa: N802  (Solara components are CamelCase)
                 min=cast(low),
                 max=cast(high),
                 step=cast(control.step),
-                on_value=lambda v: on_change(control.name, cast(round(v, 10))),
+                on_value=lambda v: on_change(control.name, v),  # checked by control_value
                 disabled=disabled,
             )
 
@@ -262,9 +310,10 @@ def Toolbar(  # noqa: N802
     finished = current is not None and current.finished
     idle = current is None or playing or finished
 
-    def change_speed(value: int) -> None:
-        speed.set(int(value))
-        session.set_speed(value)
+    def change_speed(value: Any) -> None:
+        checked = page_speed(value)  # the browser may send anything: clamp on the server
+        speed.set(checked)
+        session.set_speed(checked)
 
     def reset() -> None:
         message.set("")  # a fresh start: old messages no longer apply
@@ -380,12 +429,13 @@ def Page() -> None:  # noqa: N802
     overrides: solara.Reactive[dict[str, Any]] = solara.use_reactive({})
     seed = solara.use_reactive(start.seed)
     speed = solara.use_reactive(DEFAULT_SPEED)
-    replay_folder = solara.use_reactive("")
+    typed_folder = solara.use_reactive("")
     replay_filter = solara.use_reactive("")
     replay_choice = solara.use_reactive("")
     replaying = solara.use_reactive(False)
     replay_params: solara.Reactive[Parameters | None] = solara.use_reactive(None)
     all_controls = solara.use_memo(controls, [])
+    by_name = {c.name: c for group in all_controls.values() for c in group}
     options, library_warning = solara.use_memo(scenario_options, [])
     folders = solara.use_memo(lambda: [str(p) for p in result_folders(results_root())], [])
 
@@ -429,27 +479,31 @@ def Page() -> None:  # noqa: N802
         guarded(lambda: go_live(base_scenario(), {}, seed.value))()
 
     def change_control(name: str, value: Any) -> None:
-        changes = {**overrides.value, name: value}
-
         def apply() -> None:
-            base_scenario().parameters.replace(**changes)  # validate first: one line if wrong
+            control = by_name.get(name)
+            if control is None:
+                raise PageLimitError(f"{name}: has no control on the page")
+            current = getattr(base_scenario().parameters, name)
+            changes = {**overrides.value, name: control_value(control, value, current)}
+            check_page_limits(base_scenario().parameters.replace(**changes))  # one line if wrong
             overrides.set(changes)
             go_live(base_scenario(), changes, seed.value)
 
         guarded(apply)()
 
-    def change_seed(value: int) -> None:
+    def change_seed(value: Any) -> None:
         def apply() -> None:
-            if value < 0:
-                raise ValueError(f"seed: {value} must be a whole number >= 0")
-            seed.set(int(value))
-            go_live(base_scenario(), overrides.value, int(value))
+            checked = page_seed(value)
+            seed.set(checked)
+            go_live(base_scenario(), overrides.value, checked)
 
         guarded(apply)()
 
     def on_upload(info: Any) -> None:
         def apply() -> None:
-            scenario = read_upload(info.get("name", "upload.toml"), info.get("data"))
+            # lazy: at most the size cap + 1 bytes are read from the browser, never the whole
+            name, size = info.get("name", "upload.toml"), info.get("size")
+            scenario = read_upload(name, info.get("file_obj"), size)
             uploaded.set(scenario)
             scenario_key.set("upload")
             overrides.set({})
@@ -458,7 +512,7 @@ def Page() -> None:  # noqa: N802
         guarded(apply)()
 
     def choose_folder(value: str | None) -> None:
-        replay_folder.set(value or "")
+        typed_folder.set(page_text(value))
         replay_filter.set("")
         replay_choice.set("")
 
@@ -469,7 +523,7 @@ def Page() -> None:  # noqa: N802
         chosen = picker.chosen
         if chosen is None:
             raise ReplayError("choose a run to replay")
-        source = read_replay(Path(replay_folder.value.strip()), chosen)
+        source = read_replay(replay_folder(typed_folder.value), chosen)
         replay_params.set(source.parameters)
         session.pause()
         message.set("")
@@ -484,9 +538,9 @@ def Page() -> None:  # noqa: N802
     if replaying.value and replay_params.value is not None:
         shown_params = replay_params.value  # the replayed run's own values (knobs are off)
     # read a folder's runs once (a sweep's thousands take a moment), again only when it changes
-    stamp = results_stamp(Path(replay_folder.value.strip())) if replay_folder.value.strip() else ()
+    stamp = folder_stamp(typed_folder.value)
     runs, replay_problem = solara.use_memo(
-        lambda: list_replay_runs(replay_folder.value), [replay_folder.value, stamp]
+        lambda: list_replay_runs(typed_folder.value), [typed_folder.value, stamp]
     )
     picker = pick_run(runs, replay_filter.value, replay_choice.value)
     chosen = picker.chosen
@@ -517,7 +571,7 @@ def Page() -> None:  # noqa: N802
                 solara.FileDrop(
                     label="Drop your own scenario file here (.toml, .yaml)",
                     on_file=on_upload,
-                    lazy=False,
+                    lazy=True,
                 )
             if library_warning:
                 solara.Warning(library_warning, dense=True)
@@ -540,13 +594,13 @@ def Page() -> None:  # noqa: N802
             if folders:
                 solara.Select(
                     label="results folder",
-                    value=replay_folder.value if replay_folder.value in folders else None,
+                    value=typed_folder.value if typed_folder.value in folders else None,
                     values=folders,
                     on_value=choose_folder,
                 )
             solara.InputText(
                 "or a folder path (run, compare or sweep)",
-                value=replay_folder.value,
+                value=typed_folder.value,
                 on_value=choose_folder,
                 classes=["netsim-replay-folder"],
             )
@@ -554,7 +608,7 @@ def Page() -> None:  # noqa: N802
                 solara.InputText(
                     "filter (e.g. point=17 replicate=3)",
                     value=replay_filter.value,
-                    on_value=replay_filter.set,
+                    on_value=lambda v: replay_filter.set(page_text(v)),
                     classes=["netsim-replay-filter"],
                 )
                 solara.Text(

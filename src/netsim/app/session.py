@@ -27,13 +27,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -49,9 +50,16 @@ from netsim.app.layout import (
     sample_people,
 )
 from netsim.batch.engines import run_id_of
-from netsim.config.parameters import ParameterError, Parameters, TimelineEvent
+from netsim.config.member_network import NetworkFileError
+from netsim.config.parameters import (
+    ParameterError,
+    Parameters,
+    TimelineEvent,
+    declarations,
+)
 from netsim.config.scenarios import (
     MAX_FILE_BYTES,
+    PARAMETER_GROUPS,
     SUFFIXES,
     Scenario,
     ScenarioError,
@@ -60,6 +68,7 @@ from netsim.config.scenarios import (
     library_dir,
     load_scenario,
     named_scenario,
+    parse_document,
     parse_scenario_text,
 )
 from netsim.errors import NetsimError
@@ -114,25 +123,153 @@ def scenario_options() -> tuple[dict[str, Scenario], str]:
     return options, warning
 
 
-def read_upload(name: str, data: bytes | None) -> Scenario:
-    """Validate an uploaded scenario file; raises ScenarioError with a one-line message."""
+SERVER_FILE_FIELDS: tuple[str, ...] = (
+    *(name for name, _, _, spec in declarations() if spec.unit == "path"),
+    "extends",
+)
+"""What a scenario file may use to name another file (``network_file``, ``network_nodes_file``,
+``extends``): an upload naming any of them is refused, so the page never opens a server file
+on a page user's behalf."""
+SERVER_FILE_REFUSAL = (
+    "an uploaded scenario may not name files on the server (network_file, "
+    "network_nodes_file, extends); allowed: a scenario without them (run one that needs a "
+    "network file with `netsim run` on the machine that holds it)"
+)
+"""The one message for any upload naming a file: it never depends on the path (whether it
+exists, what it holds), so the page cannot be used to probe the server's files."""
+
+
+def read_upload(name: str, data: bytes | BinaryIO | None, size: int | None = None) -> Scenario:
+    """Validate an uploaded scenario file; raises ScenarioError with a one-line message.
+
+    ``data`` is the file's bytes or a file object (Solara's lazy ``file_obj``), of which at
+    most :data:`MAX_FILE_BYTES` + 1 bytes are read, so a large upload is never buffered
+    whole; ``size`` is the size the browser claims (refused early if too large, but not
+    trusted: the read is capped either way). A scenario naming a server file is refused
+    with :data:`SERVER_FILE_REFUSAL` before anything looks at the path.
+    """
     path = Path(Path(str(name)).name or "upload.toml")
     if path.suffix.lower() not in SUFFIXES:
         raise ScenarioError(
             path,
             f"unsupported file type {path.suffix or '(none)'!r}; allowed: " + ", ".join(SUFFIXES),
         )
+    too_large = f"is larger than {MAX_FILE_BYTES} bytes; a scenario is short"
+    if isinstance(size, int) and size > MAX_FILE_BYTES:
+        raise ScenarioError(path, too_large)
+    if data is not None and not isinstance(data, bytes | bytearray):
+        try:
+            data = data.read(MAX_FILE_BYTES + 1)
+        except (OSError, ValueError):
+            data = None
     if data is None:
         raise ScenarioError(path, "could not be read")
     if len(data) > MAX_FILE_BYTES:
-        raise ScenarioError(path, f"is larger than {MAX_FILE_BYTES} bytes; a scenario is short")
+        raise ScenarioError(path, too_large)
     try:
-        text = data.decode("utf-8-sig")
+        text = bytes(data).decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise ScenarioError(
             path, "is not UTF-8 text", line=data[: err.start].count(b"\n") + 1
         ) from None
+    _refuse_server_files(path, parse_document(path, text))
     return parse_scenario_text(text, path)
+
+
+def _refuse_server_files(path: Path, document: Mapping[str, Any]) -> None:
+    """Refuse a document that names a file anywhere a scenario may (top level or a group)."""
+    places: list[Mapping[Any, Any]] = [document]
+    places += [v for k, v in document.items() if k in PARAMETER_GROUPS and isinstance(v, Mapping)]
+    for place in places:
+        for field in SERVER_FILE_FIELDS:
+            if field in place and place[field] not in ("", None):
+                raise ScenarioError(path, SERVER_FILE_REFUSAL, field=field)
+
+
+# --- what the page may build, whatever the browser sends --------------------------------
+
+MAX_POPULATION = 5_000
+"""People in a model the page builds (the live view is made for up to 5,000; the slider's
+end, enforced here on the server, since a crafted message can send any value)."""
+MAX_CONTACTS = 250_000
+"""People x contacts_per_person in a model the page builds (5,000 people with 50 contacts
+each): above it a week takes seconds and stalls the server for every tab."""
+MAX_STEPS = 5_200
+"""Weeks in a model the page builds (a century; every library scenario runs 156)."""
+MAX_SEED = 2**63 - 1
+"""The largest seed the page takes (the seed box sends any whole number)."""
+MAX_TEXT = 500
+"""Characters the page takes in a text box (a folder path, a filter)."""
+
+
+class PageLimitError(NetsimError, ValueError):
+    """A model or value past what the page serves (one-line message)."""
+
+
+def check_page_limits(params: Parameters) -> None:
+    """Refuse parameters past the page's limits (raises PageLimitError naming the field)."""
+    people = params.eligible_population
+    if people > MAX_POPULATION:
+        raise PageLimitError(
+            f"eligible_population: {people:,} people is more than the page builds; allowed: up "
+            f"to {MAX_POPULATION:,} (run larger models with `netsim run`)"
+        )
+    contacts = people * params.contacts_per_person
+    if contacts > MAX_CONTACTS:
+        raise PageLimitError(
+            f"contacts_per_person: {people:,} people x {params.contacts_per_person:g} contacts "
+            f"is more than the page builds; allowed: people x contacts up to {MAX_CONTACTS:,}"
+        )
+    if params.steps > MAX_STEPS:
+        raise PageLimitError(
+            f"steps: {params.steps:,} weeks is more than the page plays; allowed: up to "
+            f"{MAX_STEPS:,}"
+        )
+
+
+def page_seed(value: Any) -> int:
+    """A seed from the page's seed box, checked on the server (raises PageLimitError)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise PageLimitError("seed: must be a whole number from 0 to 2**63 - 1")
+    try:
+        number = int(value) if not isinstance(value, float) or value.is_integer() else -1
+    except (ValueError, OverflowError):
+        number = -1
+    if not 0 <= number <= MAX_SEED:
+        raise PageLimitError("seed: must be a whole number from 0 to 2**63 - 1")
+    return number
+
+
+def page_text(value: Any) -> str:
+    """Text from a page box: a string of at most :data:`MAX_TEXT` characters, or ""."""
+    if not isinstance(value, str):
+        return ""
+    return value[:MAX_TEXT]
+
+
+def page_speed(value: Any) -> int:
+    """Weeks per second from the speed slider, clamped to :data:`SPEED_RANGE` (default if
+    the browser sends something that is not a number)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return DEFAULT_SPEED
+    low, high = SPEED_RANGE
+    return int(min(max(round(value), low), high))
+
+
+def build_error_message(err: BaseException) -> str:
+    """What the page says when a model cannot be built: one line, never a file's content.
+
+    A network file's reader quotes lines of the file and tells whether a path exists, so
+    its errors are replaced by a fixed line (the details go to the server log); other
+    mistakes in what the user gave are shown as they are; a bug is named by its kind only.
+    """
+    if isinstance(err, NetworkFileError) or (
+        isinstance(err, ParameterError) and err.field_name in SERVER_FILE_FIELDS
+    ):
+        return "the scenario's network file cannot be used (the server log says why)"
+    if isinstance(err, NetsimError):
+        return one_line(err)
+    return f"{type(err).__name__} (the server log has the details)"
 
 
 class ReplayError(NetsimError, ValueError):
@@ -461,6 +598,37 @@ def results_root() -> Path:
     return Path(os.environ.get("NETSIM_APP_RESULTS", "results"))
 
 
+OUTSIDE_ROOT = (
+    "the replay folder must be inside the page's results folder (`netsim app --results-root`)"
+)
+"""The one message for a replay folder outside the root: it never depends on the path."""
+
+
+def replay_folder(typed: str, root: Path | None = None) -> Path:
+    """The folder a page user typed, confined to the results root (raises ReplayError).
+
+    Both are resolved (``..`` and symlinks followed), so a link inside the root that points
+    out of it is refused too; a relative path is taken from the server's working folder
+    (as the folder picker lists them) or, failing that, from the root. The refusal is
+    :data:`OUTSIDE_ROOT` whatever the path, so it reveals nothing about the server.
+    """
+    base = Path(results_root() if root is None else root)
+    text = page_text(typed).strip()
+    try:
+        resolved_root = base.resolve()
+        if not text or "\x00" in text:
+            raise ValueError("no path")
+        given = Path(text)
+        candidates = [given] if given.is_absolute() else [given, base / given]
+        for candidate in candidates:
+            folder = candidate.resolve()
+            if folder == resolved_root or resolved_root in folder.parents:
+                return folder
+    except (OSError, ValueError, RuntimeError):
+        pass
+    raise ReplayError(OUTSIDE_ROOT)
+
+
 # --- one tab's live model -------------------------------------------------------------------
 
 BASELINE_CAP = 312
@@ -588,7 +756,11 @@ class Session:
 
     # --- building ---------------------------------------------------------------------------
     def load(self, source: Source) -> Frame:
-        """Build a model from ``source`` now and show it at week 0 (keeps playing if it was)."""
+        """Build a model from ``source`` now and show it at week 0 (keeps playing if it was).
+
+        Raises PageLimitError for a model past the page's limits (:func:`check_page_limits`).
+        """
+        check_page_limits(source.parameters)
         model = api.build_model(source.parameters, seed=source.seed)
         organisation = model.members.organisation
         positions = member_layout(organisation)
@@ -614,7 +786,11 @@ class Session:
         return frame
 
     def request_load(self, source: Source) -> None:
-        """Build ``source`` in the background; while one build runs, only the latest waits."""
+        """Build ``source`` in the background; while one build runs, only the latest waits.
+
+        Raises PageLimitError at once (nothing is built) for a model past the page's limits.
+        """
+        check_page_limits(source.parameters)
         with self._lock:
             if self._closed:
                 return
@@ -641,7 +817,7 @@ class Session:
                 self.load(source)
             except Exception as err:  # one line on the page, the traceback in the server log
                 log.exception("building the model failed")
-                self._report(f"the model could not be built: {one_line(err)}")
+                self._report(f"the model could not be built: {build_error_message(err)}")
 
     def _start_ghost(self, generation: int, source: Source) -> None:
         """Run the same parameters and seed without live shocks, in the background."""
@@ -700,8 +876,7 @@ class Session:
         return frame
 
     def set_speed(self, weeks_per_second: float) -> None:
-        low, high = SPEED_RANGE
-        self._speed = float(min(max(weeks_per_second, low), high))
+        self._speed = float(page_speed(weeks_per_second))
 
     def play(self) -> None:
         """Step ``speed`` times a second in a background thread until paused or finished."""
@@ -757,7 +932,7 @@ class Session:
                     log.exception("stepping the model failed")
                     self._stop_locked()
                     frame = None
-                    message = f"the model stopped: {one_line(err)}"
+                    message = f"the model stopped: {build_error_message(err)}"
             if frame is None:
                 self._report(message)
                 return

@@ -8,7 +8,6 @@ every piece of text that came from a scenario file is escaped.
 from __future__ import annotations
 
 import base64
-import html
 import json
 import math
 import re
@@ -41,6 +40,7 @@ from netsim.results.files import (
     unique_folder,
     write_table,
 )
+from netsim.text import html_text, markdown_text, printable
 
 
 @dataclass(frozen=True)
@@ -362,27 +362,21 @@ def report_blocks(
     return blocks
 
 
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#"})
-
-
-def _md_text(text: str) -> str:
-    return re.sub(r"\s+", " ", str(text)).translate(_MD_SPECIAL)
-
-
 def _md_inline(parts: Iterable[Inline]) -> str:
     out = []
     for part in parts:
         if isinstance(part, Span):
             if part.style == "code":
-                out.append("`" + re.sub(r"\s+", " ", part.text).replace("`", "'") + "`")
+                code = printable(re.sub(r"\s+", " ", part.text)).replace("`", "'")
+                out.append("`" + code + "`")
             elif part.style == "strong":
-                out.append(f"**{_md_text(part.text)}**")
+                out.append(f"**{markdown_text(part.text)}**")
             elif part.style == "em":
-                out.append(f"*{_md_text(part.text)}*")
+                out.append(f"*{markdown_text(part.text)}*")
             else:
-                out.append(_md_text(part.text))
+                out.append(markdown_text(part.text))
         else:
-            out.append(_md_text(part))
+            out.append(markdown_text(part))
     return "".join(out)
 
 
@@ -391,24 +385,24 @@ def render_markdown(blocks: Sequence[Block]) -> str:
     out: list[str] = []
     for block in blocks:
         if isinstance(block, Heading):
-            out.append("#" * block.level + " " + _md_text(block.text))
+            out.append("#" * block.level + " " + markdown_text(block.text))
         elif isinstance(block, Paragraph):
             out.append(_md_inline(block.parts))
         elif isinstance(block, Bullets):
             out.append("\n".join("- " + _md_inline(item) for item in block.items))
         elif isinstance(block, Table):
             lines = [
-                "| " + " | ".join(_md_text(h) for h in block.headers) + " |",
+                "| " + " | ".join(markdown_text(h) for h in block.headers) + " |",
                 "|" + "|".join(["---"] + ["---:"] * (len(block.headers) - 1)) + "|",
             ]
-            lines += ["| " + " | ".join(_md_text(c) for c in row) + " |" for row in block.rows]
+            lines += ["| " + " | ".join(markdown_text(c) for c in row) + " |" for row in block.rows]
             if block.caption:
-                lines += ["", "*" + _md_text(block.caption) + "*"]
+                lines += ["", "*" + markdown_text(block.caption) + "*"]
             out.append("\n".join(lines))
         elif isinstance(block, Image):
-            text = f"![{_md_text(block.alt)}]({block.filename})"
+            text = f"![{markdown_text(block.alt)}]({block.filename})"
             if block.caption:
-                text += "\n\n*" + _md_text(block.caption) + "*"
+                text += "\n\n*" + markdown_text(block.caption) + "*"
             out.append(text)
     return "\n\n".join(out) + "\n"
 
@@ -432,9 +426,9 @@ def _html_inline(parts: Iterable[Inline]) -> str:
     for part in parts:
         if isinstance(part, Span) and part.style in tags:
             tag = tags[part.style]
-            out.append(f"<{tag}>{html.escape(part.text)}</{tag}>")
+            out.append(f"<{tag}>{html_text(part.text)}</{tag}>")
         else:
-            out.append(html.escape(part.text if isinstance(part, Span) else part))
+            out.append(html_text(part.text if isinstance(part, Span) else part))
     return "".join(out)
 
 
@@ -444,34 +438,34 @@ def render_html(blocks: Sequence[Block], images: dict[str, bytes]) -> str:
     body: list[str] = []
     for block in blocks:
         if isinstance(block, Heading):
-            body.append(f"<h{block.level}>{html.escape(block.text)}</h{block.level}>")
+            body.append(f"<h{block.level}>{html_text(block.text)}</h{block.level}>")
         elif isinstance(block, Paragraph):
             body.append(f"<p>{_html_inline(block.parts)}</p>")
         elif isinstance(block, Bullets):
             items = "".join(f"<li>{_html_inline(item)}</li>" for item in block.items)
             body.append(f"<ul>{items}</ul>")
         elif isinstance(block, Table):
-            head = "".join(f"<th>{html.escape(h)}</th>" for h in block.headers)
+            head = "".join(f"<th>{html_text(h)}</th>" for h in block.headers)
             rows = "".join(
-                "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+                "<tr>" + "".join(f"<td>{html_text(c)}</td>" for c in row) + "</tr>"
                 for row in block.rows
             )
-            caption = f"<caption>{html.escape(block.caption)}</caption>" if block.caption else ""
+            caption = f"<caption>{html_text(block.caption)}</caption>" if block.caption else ""
             body.append(
                 f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
             )
         elif isinstance(block, Image):
             data = base64.b64encode(images[block.filename]).decode("ascii")
             caption = (
-                f"<figcaption>{html.escape(block.caption)}</figcaption>" if block.caption else ""
+                f"<figcaption>{html_text(block.caption)}</figcaption>" if block.caption else ""
             )
             body.append(
                 f'<figure><img src="data:image/png;base64,{data}" '
-                f'alt="{html.escape(block.alt)}">{caption}</figure>'
+                f'alt="{html_text(block.alt)}">{caption}</figure>'
             )
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<title>{html_text(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )

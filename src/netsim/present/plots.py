@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from netsim.config.outcomes import BOOLEAN_OUTCOMES, FIVE_C, OUTCOME_LABELS
 from netsim.config.parameters import ParameterError, spec_of
 from netsim.numbers import significant
+from netsim.text import figure_text
 
 LABELS = {
     "active": "active",
@@ -129,7 +130,7 @@ def compare_curves(
             if rows.empty:
                 continue
             colour = colours[k % len(colours)]
-            ax.plot(rows["step"], rows["mean"], color=colour, label=name)
+            ax.plot(rows["step"], rows["mean"], color=colour, label=figure_text(name))
             ax.fill_between(
                 rows["step"], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.2, lw=0
             )
@@ -173,7 +174,7 @@ def compare_wheel(five_c: pd.DataFrame, names: dict[str, str], *, title: str = "
         values = five_c.loc[slug, list(FIVE_C)].to_numpy(dtype=float)
         values = np.append(values, values[0])
         colour = colours[k % len(colours)]
-        ax.plot(closed, values, color=colour, lw=2, label=name)
+        ax.plot(closed, values, color=colour, lw=2, label=figure_text(name))
         ax.fill(closed, values, color=colour, alpha=0.12)
     ax.set_xticks(angles)
     ax.set_xticklabels([LABELS[c].replace(" ", "\n", 1) for c in FIVE_C])
