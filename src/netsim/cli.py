@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shlex
 import sys
 import time
@@ -53,6 +54,10 @@ CLICK_EXCEPTION: type[Exception] = next(
     k for k in typer.BadParameter.__mro__ if k.__name__ == "ClickException"
 )
 """Click's base of usage errors, found through typer (which vendors its own Click lately)."""
+USAGE_ERROR: type[Exception] = next(
+    k for k in typer.BadParameter.__mro__ if k.__name__ == "UsageError"
+)
+"""Click's error for a command line it cannot parse (an unknown option, a bad value)."""
 PASS_THROUGH = (typer.Exit, typer.Abort, CLICK_EXCEPTION)
 """Exceptions that are not bugs: fail()'s exit, --help's, Ctrl-C's, usage errors."""
 
@@ -190,12 +195,22 @@ class NetsimGroup(TyperGroup):
             return super().invoke(ctx)
         except NetsimError as err:
             raise fail(str(err)) from None
+        except USAGE_ERROR as err:  # one line like every other error, not a boxed panel
+            raise fail(usage_line(err, ctx)) from None
         except PASS_THROUGH:
             raise  # typer/click print (usage errors) and exit themselves
         except BrokenPipeError:
             raise  # `netsim ... | head`: typer's main exits quietly
         except Exception as err:
             raise internal_error(err) from None
+
+
+def usage_line(err: Exception, ctx: Any) -> str:
+    """Click's message for a command line it cannot parse, on one line, with where to look."""
+    message = " ".join(str(getattr(err, "format_message", err.__str__)()).split())
+    failed = getattr(err, "ctx", None) or ctx
+    path = getattr(failed, "command_path", "netsim")
+    return f"{message} (options: {path} --help)"
 
 
 app = typer.Typer(
@@ -208,16 +223,25 @@ app = typer.Typer(
 )
 
 
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
 def parse_value(text: str) -> Any:
-    """A --set value: true/false, an integer, a number, or text as given."""
+    """A --set value: true/false, an integer, a number, or text as given.
+
+    Numbers are read as TOML would write them, plus 'nan' and 'inf' (refused by the
+    parameter's own check): Python's int() also takes '1_0' as 10 and ' 1 ' as 1, which
+    a planner who typed them did not mean, so those stay text and the parameter's check
+    names what is allowed.
+    """
     lowered = text.strip().lower()
     if lowered in ("true", "false"):
         return lowered == "true"
-    for convert in (int, float):
-        try:
-            return convert(text)
-        except ValueError:
-            pass
+    if _INTEGER.fullmatch(text):
+        return int(text)
+    if _DECIMAL.fullmatch(text) or text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+        return float(text)
     return text
 
 
@@ -484,16 +508,19 @@ def print_summary(
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
 ) -> None:
-    """Check scenario files; print one line per file; exit 2 if any is wrong."""
+    """Check scenario files (and the network files they name); print one line per file;
+    exit 2 if any is wrong."""
+    from netsim import api
     from netsim.config.scenarios import ScenarioError, load_scenario
 
     bad = 0
     for path in files:
         try:
             chosen = load_scenario(path)
-        except ScenarioError as err:
+            api.load_member_network(chosen.parameters)  # what `netsim run` would refuse
+        except NetsimError as err:
             bad += 1
-            say(f"netsim: error: {err}")
+            say(f"netsim: error: {err if isinstance(err, ScenarioError) else f'{path}: {err}'}")
             continue
         echo(f"ok: {path} ({chosen.name})")
     if bad:

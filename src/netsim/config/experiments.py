@@ -491,9 +491,12 @@ class _Validator:
         if not isinstance(keep, bool):
             raise self.error(f"{keep!r} must be true or false", "steps", "outputs")
         every = table.get("step_every", 1)
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+        top = spec_of("steps").high
+        if isinstance(every, bool) or not isinstance(every, int) or not 1 <= every <= top:
             raise self.error(
-                f"{every!r} must be a whole number of at least 1", "step_every", "outputs"
+                f"{every!r} must be a whole number from 1 to {top:,} (the longest run)",
+                "step_every",
+                "outputs",
             )
         return OutputSettings(steps=keep, step_every=every)
 

@@ -759,6 +759,12 @@ class Parameters:
                 "lapse_below",
                 f"{self.lapse_below} must not exceed passive_below ({self.passive_below})",
             )
+        if self.network_nodes_file and not self.network_file:
+            raise ParameterError(
+                "network_nodes_file",
+                f"{self.network_nodes_file!r} describes the members of a network file, but "
+                "network_file is not set; allowed: both, or network_file alone",
+            )
         if self.acquaintances_beside_file != "none" and not self.network_file:
             raise ParameterError(
                 "acquaintances_beside_file",
