@@ -711,11 +711,18 @@ class Parameters:
     membership_policy: str = param(
         "keep",
         group="dynamics",
-        claims=prefers("refresh", over="keep", only=("final_adoption", "time_to_50pct")),
+        claims=prefers(
+            "refresh",
+            over="keep",
+            only=("final_adoption", "time_to_50pct"),
+            where={"lapse_rate": 0.02},
+            condition="passive members linger (lapse_rate 0.02)",
+        ),
         unit="choice",
         choices=MEMBERSHIP_POLICIES,
         meaning="'keep' passive members, or 'refresh' membership yearly by pruning them.",
-        source="[THF] mutual support networks 'regularly refresh and update their membership "
+        source="[THF] 'Networks vary in their capacity and willingness to absorb inactive "
+        "members. Mutual support networks regularly refresh and update their membership "
         "list to prevent passive members from creating blockages and dead ends in the system'",
     )
 
