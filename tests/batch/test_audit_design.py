@@ -95,12 +95,29 @@ def test_a_choice_is_audited_as_its_claimed_contrasts_on_shared_runs(plan: Audit
     # the default is distributed: that side of the contrast is the base run itself
     distributed = next(c for c in style if c.high_value == "distributed")
     assert distributed.high == BASE_ARM
-    policy = next(
-        c for c in plan.contrasts if c.lever == "membership_policy" and c.base == "default"
-    )
-    assert (policy.high_value, policy.low_value, policy.low) == ("refresh", "keep", BASE_ARM)
     ids = [(arm.base, arm.arm) for arm in plan.arms]
     assert len(ids) == len(set(ids))  # a setting shared by contrasts runs once
+
+
+def test_a_claim_made_under_conditions_sets_them_on_both_arms(plan: AuditPlan) -> None:
+    """membership_policy's claim holds where passive members linger: both arms get
+    lapse_rate 0.02 (neither is the base run), the lever alone differs between them."""
+    where = dict(lever_claims()["membership_policy"].where)
+    assert where == {"lapse_rate": 0.02}
+    arms = {(arm.base, arm.arm): arm for arm in plan.arms}
+    for base in DEFAULT_BASES:
+        policy = next(
+            c for c in plan.contrasts if c.lever == "membership_policy" and c.base == base
+        )
+        assert (policy.high_value, policy.low_value) == ("refresh", "keep")
+        assert policy.low == "lapse_rate=0.02" and BASE_ARM not in (policy.high, policy.low)
+        assert policy.high == "lapse_rate=0.02,membership_policy=refresh"
+        high = arms[(base, policy.high)].parameters
+        low = arms[(base, policy.low)].parameters
+        assert high is not None and low is not None
+        assert high.lapse_rate == low.lapse_rate == 0.02
+        assert (high.membership_policy, low.membership_policy) == ("refresh", "keep")
+        assert high.replace(membership_policy="keep") == low
 
 
 def test_check_levers_names_a_typo_and_a_parameter_without_a_claim() -> None:

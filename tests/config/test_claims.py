@@ -7,7 +7,7 @@ import pytest
 
 from netsim.config.claims import Claim, helps, hurts, prefers, unclaimed
 from netsim.config.outcomes import AUDIT_OUTCOMES, BY_NAME
-from netsim.config.parameters import declarations
+from netsim.config.parameters import Parameters, declarations
 
 SOCIAL_GROUPS = ("network", "members", "leadership", "funding", "purpose", "dynamics")
 NOT_LEVERS = {"topology", "network_file", "network_nodes_file", "acquaintances_beside_file"}
@@ -66,6 +66,24 @@ def test_prefers_is_a_claim_about_contrasts() -> None:
     assert claim.contrasts == (("a", "c"), ("b", "c"))
     assert claim.directions() == helps().directions()
     assert "'a' > 'c'" in claim.describe()
+
+
+def test_a_claim_under_conditions_names_them_in_settings_and_in_words() -> None:
+    claim = prefers("a", over="b", where={"lapse_rate": 0.02}, condition="members linger")
+    assert claim.where == (("lapse_rate", 0.02),)
+    assert claim.describe().endswith(", where members linger")
+    assert helps(where={"fatigue": 0.1}, condition="tired").where == (("fatigue", 0.1),)
+    for half in ({"where": {"fatigue": 0.1}}, {"condition": "tired"}):
+        with pytest.raises(ValueError, match="go together"):
+            hurts(**half)  # type: ignore[arg-type]
+
+
+def test_conditions_name_parameters_with_allowed_values() -> None:
+    defaults = Parameters()
+    for name, _kind, _default, spec in declarations():
+        if spec.claims is not None and spec.claims.where:
+            defaults.replace(**dict(spec.claims.where))  # raises if not a valid setting
+            assert name not in dict(spec.claims.where), name
 
 
 def test_an_unclaimed_lever_has_no_directions() -> None:

@@ -20,13 +20,21 @@ a network, and each outcome's declared ``better`` direction turns that into "up"
 Parameters of the run and the textbook contagion modes carry no claim at all.
 ``step`` sets the audit's change either side of the base value, for a lever whose
 default is 0 or whose relative change would be too small to mean anything.
+
+``where`` states the conditions under which the seeds make a claim, as parameter
+settings the audit applies to every base before it moves the lever (both arms), with
+``condition`` saying them in words. The seeds' case for refreshing a membership list,
+for one, is a network that lets passive members linger ("networks vary in their
+capacity and willingness to absorb inactive members" [THF]); where they lapse on their
+own within weeks there is nothing to clear, and the claim says so instead of failing
+on bases it is not about.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from netsim.config.outcomes import AUDIT_OUTCOMES, BY_NAME
 
@@ -49,6 +57,10 @@ class Claim:
     """The audit's change either side of the base value (None: the audit's relative step)."""
     reason: str = ""
     """For an unclaimed lever: why the seeds imply no direction."""
+    where: tuple[tuple[str, Any], ...] = ()
+    """Parameter settings the claim holds under (applied to each audited base), in order."""
+    condition: str = ""
+    """``where`` in the seeds' words, e.g. 'passive members linger (lapse_rate 0.02)'."""
 
     @property
     def claimed(self) -> bool:
@@ -73,10 +85,11 @@ class Claim:
             f"{outcome_phrase(name)} {'↑' if way == 'up' else '↓'}"
             for name, way in self.directions().items()
         )
+        where = f", where {self.condition}" if self.condition else ""
         if self.contrasts:
             pairs = ", ".join(f"'{better}' > '{worse}'" for better, worse in self.contrasts)
-            return f"{pairs}: {arrows}"
-        return f"{self.effect}: {arrows}"
+            return f"{pairs}: {arrows}{where}"
+        return f"{self.effect}: {arrows}{where}"
 
 
 def outcome_phrase(name: str) -> str:
@@ -96,29 +109,63 @@ def _outcomes(only: Iterable[str], but_not: Iterable[str]) -> tuple[str, ...]:
     return tuple(o for o in AUDIT_OUTCOMES if o in chosen and o not in but_not)
 
 
+def _conditions(
+    where: Mapping[str, Any] | None, condition: str
+) -> tuple[tuple[tuple[str, Any], ...], str]:
+    """``where`` as ordered pairs, checked to come with its words (and the words with it)."""
+    pairs = tuple((where or {}).items())
+    if bool(pairs) != bool(condition):
+        raise ValueError("a claim's where= and condition= go together: settings and their words")
+    return pairs, condition
+
+
 def helps(
-    *, only: Iterable[str] = (), but_not: Iterable[str] = (), step: float | None = None
+    *,
+    only: Iterable[str] = (),
+    but_not: Iterable[str] = (),
+    step: float | None = None,
+    where: Mapping[str, Any] | None = None,
+    condition: str = "",
 ) -> Claim:
     """The lever, raised, moves each audited outcome (or those of ``only``, less
-    ``but_not``) the way that is better for the network."""
-    return Claim("helps", _outcomes(only, but_not), step=step)
+    ``but_not``) the way that is better for the network (under ``where``, if given)."""
+    pairs, words = _conditions(where, condition)
+    return Claim("helps", _outcomes(only, but_not), step=step, where=pairs, condition=words)
 
 
 def hurts(
-    *, only: Iterable[str] = (), but_not: Iterable[str] = (), step: float | None = None
+    *,
+    only: Iterable[str] = (),
+    but_not: Iterable[str] = (),
+    step: float | None = None,
+    where: Mapping[str, Any] | None = None,
+    condition: str = "",
 ) -> Claim:
-    """The lever, raised, moves each audited outcome the way that is worse for the network."""
-    return Claim("hurts", _outcomes(only, but_not), step=step)
+    """The lever, raised, moves each audited outcome the way that is worse for the network
+    (under ``where``, if given)."""
+    pairs, words = _conditions(where, condition)
+    return Claim("hurts", _outcomes(only, but_not), step=step, where=pairs, condition=words)
 
 
 def prefers(
-    *better: str, over: str, only: Iterable[str] = (), but_not: Iterable[str] = ()
+    *better: str,
+    over: str,
+    only: Iterable[str] = (),
+    but_not: Iterable[str] = (),
+    where: Mapping[str, Any] | None = None,
+    condition: str = "",
 ) -> Claim:
-    """A choice: each of ``better`` moves the audited outcomes the better way against ``over``."""
+    """A choice: each of ``better`` moves the audited outcomes the better way against ``over``
+    (under ``where``, if given: see the module docstring)."""
     if not better:
         raise ValueError("prefers() needs at least one better choice")
+    pairs, words = _conditions(where, condition)
     return Claim(
-        "helps", _outcomes(only, but_not), contrasts=tuple((choice, over) for choice in better)
+        "helps",
+        _outcomes(only, but_not),
+        contrasts=tuple((choice, over) for choice in better),
+        where=pairs,
+        condition=words,
     )
 
 

@@ -249,12 +249,15 @@ class Parameters:
     cross_organisation_share: float = param(
         0.25,
         group="network",
-        claims=helps(only=("final_adoption", "time_to_50pct")),
+        claims=helps(only=("final_adoption", "time_to_50pct"), step=0.15),
         unit="share",
         low=0.0,
         high=1.0,
         meaning="Share of acquaintances who work in another organisation.",
-        source="[THF] boundary spanners 'have multiple contacts throughout any organisation'",
+        source="[THF] boundary spanners 'have multiple contacts throughout any organisation'; "
+        "influence 'spreads even where links are distant and indirect' (contacts across are "
+        "random, long-range ties that shorten paths between organisations; step 0.15: a 25% "
+        "step of 0.25 moves too few of them to measure)",
     )
     topology: str = param(
         "organisations",
@@ -711,11 +714,18 @@ class Parameters:
     membership_policy: str = param(
         "keep",
         group="dynamics",
-        claims=prefers("refresh", over="keep", only=("final_adoption", "time_to_50pct")),
+        claims=prefers(
+            "refresh",
+            over="keep",
+            only=("final_adoption", "time_to_50pct"),
+            where={"lapse_rate": 0.02},
+            condition="passive members linger (lapse_rate 0.02)",
+        ),
         unit="choice",
         choices=MEMBERSHIP_POLICIES,
         meaning="'keep' passive members, or 'refresh' membership yearly by pruning them.",
-        source="[THF] mutual support networks 'regularly refresh and update their membership "
+        source="[THF] 'Networks vary in their capacity and willingness to absorb inactive "
+        "members. Mutual support networks regularly refresh and update their membership "
         "list to prevent passive members from creating blockages and dead ends in the system'",
     )
 

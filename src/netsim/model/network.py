@@ -48,7 +48,13 @@ REJOIN_FACTOR = 0.3
 REACTIVATE_MARGIN = 0.05
 """Hysteresis: a passive member turns active again at passive_below + this margin."""
 REFRESH_INTERVAL = 52
-"""Steps between membership refreshes under the 'refresh' policy (yearly)."""
+"""Steps between membership refreshes under the 'refresh' policy (yearly).
+
+A refresh prunes every passive member, clearing the dead ends PASSIVE_ANSWER_SHARE
+describes. It pays where passive members linger ('networks vary in their capacity and
+willingness to absorb inactive members' [THF]: a low lapse_rate); where they lapse on
+their own within weeks there is little left to clear (docs/findings.md, the refresh).
+"""
 ROLE_PAIR_SAMPLES = 8
 """Pairs of tie partners sampled per member to judge whether they bridge subgroups."""
 PASSIVE_ANSWER_SHARE = 0.25
