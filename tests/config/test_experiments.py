@@ -239,7 +239,7 @@ MALFORMED = [
     ('design = "morris"\n[vary]\nfatigue = {}\n', ["samples", "needs 'samples'"]),
     ("samples = 10\n" + GOOD_VARY, ["line 1", "samples:", "latin_hypercube, sobol and morris"]),
     (GOOD_VARY + "[outputs]\nstep_evry = 2\n", ["line 4", "[outputs] step_evry", "'step_every'"]),
-    (GOOD_VARY + "[outputs]\nstep_every = 0\n", ["[outputs] step_every", "at least 1"]),
+    (GOOD_VARY + "[outputs]\nstep_every = 0\n", ["[outputs] step_every", "from 1 to 100,000"]),
     ("[vary]\ninitial_trust = { low = 0, hihg = 1, num = 3 }\n", ["'hihg'", "'high'"]),
     ("[vary]\nfounding_core = [5, 5]\n", ["[vary] founding_core", "listed twice"]),
     ("[set]\nfounding_core = 3\n" + GOOD_VARY, ["[vary] founding_core", "also in [set]"]),
