@@ -381,3 +381,18 @@ def test_costly_inputs_are_refused_under_a_memory_cap(name: str, tmp_path: Path)
     assert done.returncode == 0, done.stderr[-2000:]
     code, stdout, stderr = json.loads(done.stdout)
     check_one_line(code, stdout, stderr, CASES[name].expect)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        run_with("--set", "leadership_style=" + "x" * 5000),
+        scenario('[leadership]\nleadership_style = "' + "y" * 5000 + '"\n'),
+        experiment(EXPERIMENT + '[vary]\nleadership_style = ["' + "z" * 5000 + '"]\n'),
+    ],
+    ids=["flag", "scenario", "experiment"],
+)
+def test_a_long_bad_value_is_quoted_as_a_short_excerpt(make: Writer, tmp_path: Path) -> None:
+    code, stdout, stderr = run_case(Case(make, "leadership_style"), tmp_path)
+    check_one_line(code, stdout, stderr, "leadership_style")
+    assert "..." in stderr and len(stderr) < 400, len(stderr)

@@ -36,7 +36,7 @@ from netsim.config.parameters import (
     declarations,
     unknown_field_message,
 )
-from netsim.errors import NetsimError
+from netsim.errors import NetsimError, excerpt
 from netsim.numbers import bracketed, percent, precise, significant
 from netsim.text import printable
 
@@ -256,7 +256,9 @@ def parse_assignments(assignments: list[str]) -> dict[str, Any]:
         name, sep, raw = item.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise UserInputError(f"--set {item!r}: expected NAME=VALUE, e.g. --set priorities=3")
+            raise UserInputError(
+                f"--set {excerpt(item)}: expected NAME=VALUE, e.g. --set priorities=3"
+            )
         if name == "timeline":
             raise UserInputError("--set timeline: use --event STEP:ACTION[:AMOUNT] instead")
         if name not in FIELD_NAMES:
@@ -270,22 +272,26 @@ def parse_event(text: str) -> TimelineEvent:
     parts = text.split(":")
     if len(parts) not in (2, 3):
         raise UserInputError(
-            f"--event {text!r}: expected STEP:ACTION[:AMOUNT], e.g. 52:funding_cut:0"
+            f"--event {excerpt(text)}: expected STEP:ACTION[:AMOUNT], e.g. 52:funding_cut:0"
         )
     try:
         step = int(parts[0])
     except ValueError:
-        raise UserInputError(f"--event {text!r}: step {parts[0]!r} is not a whole number") from None
+        raise UserInputError(
+            f"--event {excerpt(text)}: step {excerpt(parts[0])} is not a whole number"
+        ) from None
     amount = 1.0
     if len(parts) == 3:
         try:
             amount = float(parts[2])
         except ValueError:
-            raise UserInputError(f"--event {text!r}: amount {parts[2]!r} is not a number") from None
+            raise UserInputError(
+                f"--event {excerpt(text)}: amount {excerpt(parts[2])} is not a number"
+            ) from None
     try:
         return TimelineEvent(step=step, action=parts[1], amount=amount)  # type: ignore[arg-type]
     except ParameterError as err:
-        raise UserInputError(f"--event {text!r}: {err}") from None
+        raise UserInputError(f"--event {excerpt(text)}: {err}") from None
 
 
 def parameters_epilog() -> str:
@@ -448,7 +454,7 @@ def parse_steps(text: str) -> int:
         return int(text)
     except ValueError:
         raise UserInputError(
-            f"--steps {text!r}: expected a whole number of weeks or {UNTIL_SETTLED!r}"
+            f"--steps {excerpt(text)}: expected a whole number of weeks or {UNTIL_SETTLED!r}"
         ) from None
 
 
@@ -553,7 +559,7 @@ def parameters(
 ) -> None:
     """List every parameter: group, default, allowed values, unit, meaning and source."""
     if group is not None and group not in GROUPS:
-        raise fail(f"--group {group!r} is not a group; allowed: {', '.join(GROUPS)}")
+        raise fail(f"--group {excerpt(group)} is not a group; allowed: {', '.join(GROUPS)}")
     rows = [
         (
             spec.group,
@@ -998,7 +1004,7 @@ def app_command(
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as err:
-        raise fail(f"--host {host!r}: cannot be resolved: {err.strerror or err}") from None
+        raise fail(f"--host {excerpt(host)}: cannot be resolved: {err.strerror or err}") from None
     family, _, _, _, address = infos[0]
     try:
         with socket.socket(family, socket.SOCK_STREAM) as probe:
@@ -1074,7 +1080,9 @@ def validate_model(
     chosen = list(dict.fromkeys(case or allowed))
     unknown = [c for c in chosen if c not in allowed]
     if unknown:
-        raise fail(f"--case {unknown[0]!r} is not a validation case; allowed: {', '.join(allowed)}")
+        raise fail(
+            f"--case {excerpt(unknown[0])} is not a validation case; allowed: {', '.join(allowed)}"
+        )
     check_workers(workers)
     size = "full" if full else "reduced"
     n_workers = min(workers or os.cpu_count() or 1, len(chosen))

@@ -522,7 +522,7 @@ def _check_node_ids(path: Path) -> None:
     for _event, element in ElementTree.iterparse(path, events=("end",)):
         if element.tag.rsplit("}", 1)[-1] == "node" and "id" not in element.attrib:
             raise NetworkFileError(
-                f"{path.name}: a <node> has no id; allowed: <node id=\"...\"> for every member"
+                f'{path.name}: a <node> has no id; allowed: <node id="..."> for every member'
             )
         element.clear()
 

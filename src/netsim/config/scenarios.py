@@ -43,7 +43,7 @@ from netsim.config.parameters import (
     TimelineEvent,
     spec_of,
 )
-from netsim.errors import NetsimError, suggest
+from netsim.errors import NetsimError, excerpt, suggest
 
 TOP_LEVEL_KEYS = ("name", "description", "source", "extends", "steps", "replicates", "timeline")
 PARAMETER_GROUPS = tuple(g for g in GROUPS if g != "timeline")
@@ -243,12 +243,11 @@ class GuardedLoader(yaml.SafeLoader):
     loader keeps the last silently, TOML refuses it), and at most MAX_YAML_DEPTH levels.
     """
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
-        event = self.peek_event()
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise yaml.MarkedYAMLError(
-                problem="anchors and aliases (&name, *name) are not allowed; write the "
-                "value out",
+                problem="anchors and aliases (&name, *name) are not allowed; write the value out",
                 problem_mark=event.start_mark,
             )
         self._depth = getattr(self, "_depth", 0) + 1
@@ -258,14 +257,14 @@ class GuardedLoader(yaml.SafeLoader):
                     problem=f"nested more than {MAX_YAML_DEPTH} levels deep",
                     problem_mark=event.start_mark,
                 )
-            return super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _value in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             try:
                 duplicate = key in seen
                 seen.add(key)
@@ -360,14 +359,15 @@ def _load_chain(
         if not _exists(parent):
             raise ScenarioError(
                 path,
-                f"{parent_ref!r} does not exist (relative to this file)",
+                f"{excerpt(parent_ref)} does not exist (relative to this file)",
                 line=line,
                 field="extends",
             )
         if parent.is_dir() or parent.suffix.lower() not in SUFFIXES:
             raise ScenarioError(
                 path,
-                f"{parent_ref!r} is not a scenario file; allowed: a {', '.join(SUFFIXES)} file",
+                f"{excerpt(parent_ref)} is not a scenario file; allowed: a "
+                f"{', '.join(SUFFIXES)} file",
                 line=line,
                 field="extends",
             )
@@ -388,7 +388,7 @@ def _flatten(
     meta: dict[str, Any] = {}
     for key, value in document.items():
         if not isinstance(key, str):
-            raise ScenarioError(path, f"key {key!r} must be text", line=None)
+            raise ScenarioError(path, f"key {excerpt(key)} must be text", line=None)
         line = lines.of(key)
         if key in PARAMETER_GROUPS:
             if not isinstance(value, Mapping):
@@ -414,7 +414,7 @@ def _flatten(
             ):
                 raise ScenarioError(
                     path,
-                    f"{value!r} must be a whole number from 1 to {MAX_REPLICATES}",
+                    f"{excerpt(value)} must be a whole number from 1 to {MAX_REPLICATES}",
                     line=line,
                     field=key,
                 )
@@ -466,7 +466,7 @@ def _validate(path: Path, merged: dict[str, Located], meta: dict[str, Any], text
                 group = spec_of(key).group
                 raise ScenarioError(
                     origin,
-                    f"{values[key]!r} does not exist (relative to the scenario file)",
+                    f"{excerpt(values[key])} does not exist (relative to the scenario file)",
                     line=lines.of(key, group),
                     field=f"[{group}] {key}",
                 )
