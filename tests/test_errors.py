@@ -131,3 +131,11 @@ def test_a_negative_seed_is_a_parameter_error_naming_seed(seed: int) -> None:
 def test_seed_zero_and_large_seeds_are_allowed() -> None:
     api.check_seed(0)
     api.check_seed(2**64)
+
+
+def test_excerpt_quotes_short_values_whole_and_cuts_long_ones() -> None:
+    from netsim.errors import EXCERPT_CHARACTERS, excerpt
+
+    assert excerpt("hierarchical") == "'hierarchical'"
+    long = excerpt("x" * 1000)
+    assert len(long) == EXCERPT_CHARACTERS and long.endswith("...") and long.startswith("'xx")

@@ -24,6 +24,7 @@ from netsim.config.parameters import ParameterError, Parameters
 from netsim.errors import NetsimError
 from netsim.model import metrics
 from netsim.model.network_model import NetworkModel
+from netsim.model.population import check_population_holds
 from netsim.numbers import data_size, exact
 
 
@@ -46,14 +47,17 @@ class RunResult:
 def load_member_network(params: Parameters) -> MemberNetwork | None:
     """Read the scenario's real member network, if it names one.
 
-    Raises ParameterError naming ``network_file`` with the reader's one-line message.
+    Raises ParameterError naming ``network_file`` with the reader's one-line message, or
+    ``eligible_population`` if the file names more people than it holds.
     """
     if not params.network_file:
         return None
     try:
-        return read_member_network(params.network_file, params.network_nodes_file or None)
+        real = read_member_network(params.network_file, params.network_nodes_file or None)
     except NetworkFileError as err:
         raise ParameterError("network_file", str(err)) from None
+    check_population_holds(params, real)
+    return real
 
 
 def check_seed(seed: Any) -> None:

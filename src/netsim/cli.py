@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shlex
 import sys
 import time
@@ -35,7 +36,7 @@ from netsim.config.parameters import (
     declarations,
     unknown_field_message,
 )
-from netsim.errors import NetsimError
+from netsim.errors import NetsimError, excerpt
 from netsim.numbers import bracketed, percent, precise, significant
 from netsim.text import printable
 
@@ -53,6 +54,10 @@ CLICK_EXCEPTION: type[Exception] = next(
     k for k in typer.BadParameter.__mro__ if k.__name__ == "ClickException"
 )
 """Click's base of usage errors, found through typer (which vendors its own Click lately)."""
+USAGE_ERROR: type[Exception] = next(
+    k for k in typer.BadParameter.__mro__ if k.__name__ == "UsageError"
+)
+"""Click's error for a command line it cannot parse (an unknown option, a bad value)."""
 PASS_THROUGH = (typer.Exit, typer.Abort, CLICK_EXCEPTION)
 """Exceptions that are not bugs: fail()'s exit, --help's, Ctrl-C's, usage errors."""
 
@@ -190,12 +195,22 @@ class NetsimGroup(TyperGroup):
             return super().invoke(ctx)
         except NetsimError as err:
             raise fail(str(err)) from None
+        except USAGE_ERROR as err:  # one line like every other error, not a boxed panel
+            raise fail(usage_line(err, ctx)) from None
         except PASS_THROUGH:
             raise  # typer/click print (usage errors) and exit themselves
         except BrokenPipeError:
             raise  # `netsim ... | head`: typer's main exits quietly
         except Exception as err:
             raise internal_error(err) from None
+
+
+def usage_line(err: Exception, ctx: Any) -> str:
+    """Click's message for a command line it cannot parse, on one line, with where to look."""
+    message = " ".join(str(getattr(err, "format_message", err.__str__)()).split())
+    failed = getattr(err, "ctx", None) or ctx
+    path = getattr(failed, "command_path", "netsim")
+    return f"{message} (options: {path} --help)"
 
 
 app = typer.Typer(
@@ -208,16 +223,25 @@ app = typer.Typer(
 )
 
 
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
 def parse_value(text: str) -> Any:
-    """A --set value: true/false, an integer, a number, or text as given."""
+    """A --set value: true/false, an integer, a number, or text as given.
+
+    Numbers are read as TOML would write them, plus 'nan' and 'inf' (refused by the
+    parameter's own check): Python's int() also takes '1_0' as 10 and ' 1 ' as 1, which
+    a planner who typed them did not mean, so those stay text and the parameter's check
+    names what is allowed.
+    """
     lowered = text.strip().lower()
     if lowered in ("true", "false"):
         return lowered == "true"
-    for convert in (int, float):
-        try:
-            return convert(text)
-        except ValueError:
-            pass
+    if _INTEGER.fullmatch(text):
+        return int(text)
+    if _DECIMAL.fullmatch(text) or text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+        return float(text)
     return text
 
 
@@ -232,7 +256,9 @@ def parse_assignments(assignments: list[str]) -> dict[str, Any]:
         name, sep, raw = item.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise UserInputError(f"--set {item!r}: expected NAME=VALUE, e.g. --set priorities=3")
+            raise UserInputError(
+                f"--set {excerpt(item)}: expected NAME=VALUE, e.g. --set priorities=3"
+            )
         if name == "timeline":
             raise UserInputError("--set timeline: use --event STEP:ACTION[:AMOUNT] instead")
         if name not in FIELD_NAMES:
@@ -246,22 +272,26 @@ def parse_event(text: str) -> TimelineEvent:
     parts = text.split(":")
     if len(parts) not in (2, 3):
         raise UserInputError(
-            f"--event {text!r}: expected STEP:ACTION[:AMOUNT], e.g. 52:funding_cut:0"
+            f"--event {excerpt(text)}: expected STEP:ACTION[:AMOUNT], e.g. 52:funding_cut:0"
         )
     try:
         step = int(parts[0])
     except ValueError:
-        raise UserInputError(f"--event {text!r}: step {parts[0]!r} is not a whole number") from None
+        raise UserInputError(
+            f"--event {excerpt(text)}: step {excerpt(parts[0])} is not a whole number"
+        ) from None
     amount = 1.0
     if len(parts) == 3:
         try:
             amount = float(parts[2])
         except ValueError:
-            raise UserInputError(f"--event {text!r}: amount {parts[2]!r} is not a number") from None
+            raise UserInputError(
+                f"--event {excerpt(text)}: amount {excerpt(parts[2])} is not a number"
+            ) from None
     try:
         return TimelineEvent(step=step, action=parts[1], amount=amount)  # type: ignore[arg-type]
     except ParameterError as err:
-        raise UserInputError(f"--event {text!r}: {err}") from None
+        raise UserInputError(f"--event {excerpt(text)}: {err}") from None
 
 
 def parameters_epilog() -> str:
@@ -424,7 +454,7 @@ def parse_steps(text: str) -> int:
         return int(text)
     except ValueError:
         raise UserInputError(
-            f"--steps {text!r}: expected a whole number of weeks or {UNTIL_SETTLED!r}"
+            f"--steps {excerpt(text)}: expected a whole number of weeks or {UNTIL_SETTLED!r}"
         ) from None
 
 
@@ -484,16 +514,19 @@ def print_summary(
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
 ) -> None:
-    """Check scenario files; print one line per file; exit 2 if any is wrong."""
+    """Check scenario files (and the network files they name); print one line per file;
+    exit 2 if any is wrong."""
+    from netsim import api
     from netsim.config.scenarios import ScenarioError, load_scenario
 
     bad = 0
     for path in files:
         try:
             chosen = load_scenario(path)
-        except ScenarioError as err:
+            api.load_member_network(chosen.parameters)  # what `netsim run` would refuse
+        except NetsimError as err:
             bad += 1
-            say(f"netsim: error: {err}")
+            say(f"netsim: error: {err if isinstance(err, ScenarioError) else f'{path}: {err}'}")
             continue
         echo(f"ok: {path} ({chosen.name})")
     if bad:
@@ -526,7 +559,7 @@ def parameters(
 ) -> None:
     """List every parameter: group, default, allowed values, unit, meaning and source."""
     if group is not None and group not in GROUPS:
-        raise fail(f"--group {group!r} is not a group; allowed: {', '.join(GROUPS)}")
+        raise fail(f"--group {excerpt(group)} is not a group; allowed: {', '.join(GROUPS)}")
     rows = [
         (
             spec.group,
@@ -971,7 +1004,7 @@ def app_command(
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as err:
-        raise fail(f"--host {host!r}: cannot be resolved: {err.strerror or err}") from None
+        raise fail(f"--host {excerpt(host)}: cannot be resolved: {err.strerror or err}") from None
     family, _, _, _, address = infos[0]
     try:
         with socket.socket(family, socket.SOCK_STREAM) as probe:
@@ -1047,7 +1080,9 @@ def validate_model(
     chosen = list(dict.fromkeys(case or allowed))
     unknown = [c for c in chosen if c not in allowed]
     if unknown:
-        raise fail(f"--case {unknown[0]!r} is not a validation case; allowed: {', '.join(allowed)}")
+        raise fail(
+            f"--case {excerpt(unknown[0])} is not a validation case; allowed: {', '.join(allowed)}"
+        )
     check_workers(workers)
     size = "full" if full else "reduced"
     n_workers = min(workers or os.cpu_count() or 1, len(chosen))

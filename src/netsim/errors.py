@@ -55,3 +55,16 @@ def suggest(
         text, list(fallback), n=1
     )
     return _TEMPLATES[style].format(close[0]) if close else ""
+
+
+EXCERPT_CHARACTERS = 60
+"""The longest quotation of a user's value an error line gives (then '...')."""
+
+
+def excerpt(value: object) -> str:
+    """``repr(value)``, cut to EXCERPT_CHARACTERS with '...' if longer: an error line names
+    a bad value without repeating a 5,000-character one (or a file's contents) in full."""
+    text = repr(value)
+    if len(text) <= EXCERPT_CHARACTERS:
+        return text
+    return text[: EXCERPT_CHARACTERS - 3] + "..."

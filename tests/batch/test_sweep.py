@@ -579,23 +579,45 @@ def test_sweep_analyses_the_folder_when_asked(
     assert calls == [out] and f"analysis: {out / 'report'}" in result.stdout
 
 
-def test_resume_over_a_damaged_runs_part_is_one_error_line(
-    reference: tuple[Path, Path], tmp_path: Path
+@pytest.mark.parametrize("damage", ["empty", "cut short", "junk"])
+def test_resume_sets_a_damaged_runs_part_aside_and_runs_its_runs_again(
+    reference: tuple[Path, Path], tmp_path: Path, damage: str
 ) -> None:
-    """pyarrow's ArrowInvalid (a ValueError) is turned into a SweepError where it is read."""
+    """A runs/ part that cannot be read (0 bytes, truncated, not parquet) and its steps/
+    part are renamed *.damaged, kept; a resume says so in one note and runs those runs
+    again, so the table ends complete and equal to the uninterrupted sweep's."""
     import shutil
 
     path, done = reference
     out = tmp_path / "damaged"
     shutil.copytree(done, out)
     part = sorted((out / "runs").glob("part-*.parquet"))[0]
-    part.write_bytes(b"junk")
+    cut = part.read_bytes()[:60]
+    part.write_bytes({"empty": b"", "cut short": cut, "junk": b"junk"}[damage])
     result = make_runner().invoke(
         app, ["sweep", str(path), "--serial", "--resume", "--out", str(out), "--no-analyse"]
     )
-    line = error_line(result)
-    assert f"cannot read {part}: " in line
-    assert f"move it out of {out / 'runs'} and resume to run its runs again" in line
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        f"netsim: note: {part} could not be read (damaged or cut short): set aside as "
+        f"{part.name}.damaged; its runs run again"
+    ]
+    assert (out / "runs" / f"{part.name}.damaged").exists()
+    assert (out / "steps" / f"{part.name}.damaged").exists() == (done / "steps").is_dir()
+    pd.testing.assert_frame_equal(comparable(read_runs(out)), comparable(read_runs(done)))
+
+
+def test_analyse_of_a_damaged_folder_is_one_line_naming_the_repair(
+    reference: tuple[Path, Path], tmp_path: Path
+) -> None:
+    import shutil
+
+    _, done = reference
+    out = tmp_path / "damaged"
+    shutil.copytree(done, out)
+    sorted((out / "runs").glob("part-*.parquet"))[0].write_bytes(b"")
+    line = error_line(make_runner().invoke(app, ["analyse", str(out)]))
+    assert f"{out / 'runs'}: cannot be read" in line and "--resume" in line
 
 
 def test_a_failed_analysis_keeps_the_sweep_and_says_so(

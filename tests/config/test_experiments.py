@@ -4,10 +4,15 @@ mistake is one located line in the scenario files' convention."""
 from __future__ import annotations
 
 import itertools
+import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_scenarios import mutations  # the same splicing strategy as the scenario fuzzer
 
 from netsim.config.experiments import MAX_RUNS, Experiment, load_experiment
 from netsim.config.parameters import Parameters
@@ -239,7 +244,7 @@ MALFORMED = [
     ('design = "morris"\n[vary]\nfatigue = {}\n', ["samples", "needs 'samples'"]),
     ("samples = 10\n" + GOOD_VARY, ["line 1", "samples:", "latin_hypercube, sobol and morris"]),
     (GOOD_VARY + "[outputs]\nstep_evry = 2\n", ["line 4", "[outputs] step_evry", "'step_every'"]),
-    (GOOD_VARY + "[outputs]\nstep_every = 0\n", ["[outputs] step_every", "at least 1"]),
+    (GOOD_VARY + "[outputs]\nstep_every = 0\n", ["[outputs] step_every", "from 1 to 100,000"]),
     ("[vary]\ninitial_trust = { low = 0, hihg = 1, num = 3 }\n", ["'hihg'", "'high'"]),
     ("[vary]\nfounding_core = [5, 5]\n", ["[vary] founding_core", "listed twice"]),
     ("[set]\nfounding_core = 3\n" + GOOD_VARY, ["[vary] founding_core", "also in [set]"]),
@@ -291,3 +296,36 @@ def test_a_million_point_grid_is_generated_lazily(tmp_path: Path) -> None:
     points = exp.points()
     assert next(points) == {"fatigue": 0.0, "tie_decay": 0.0}
     assert next(points) == {"fatigue": 0.0, "tie_decay": 0.001001001001}
+
+
+SAMPLE_EXPERIMENT = (
+    Path(__file__).parents[2] / "experiments" / "critical_mass_funding.toml"
+).read_bytes()
+SAMPLE_EXPERIMENT_YAML = yaml.safe_dump(
+    tomllib.loads(SAMPLE_EXPERIMENT.decode()), sort_keys=False
+).encode()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.one_of(
+        st.binary(max_size=200),
+        st.text(max_size=200).map(lambda s: s.encode("utf-8", "surrogatepass")),
+        mutations(SAMPLE_EXPERIMENT),
+        mutations(SAMPLE_EXPERIMENT_YAML),
+    ),
+    suffix=st.sampled_from([".toml", ".yaml"]),
+)
+def test_random_experiment_files_load_or_give_one_line(
+    tmp_path_factory: pytest.TempPathFactory, data: bytes, suffix: str
+) -> None:
+    """Any bytes, or a shipped experiment with bytes spliced in or cut out: a valid
+    experiment or one located ScenarioError line, never another exception."""
+    path = tmp_path_factory.mktemp("fuzz") / f"experiment{suffix}"
+    path.write_bytes(data)
+    try:
+        experiment = load_experiment(path)
+    except ScenarioError as err:
+        assert "\n" not in str(err) and str(err).startswith(path.name), str(err)
+    else:
+        assert experiment.total_runs >= 1

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_scenarios import mutations  # the same splicing strategy as the scenario fuzzer
 
 from netsim.config.member_network import MemberNetwork, NetworkFileError, read_member_network
 
@@ -429,6 +430,46 @@ def test_arbitrary_bytes_give_a_result_or_a_one_line_error(
     except NetworkFileError as err:
         message = str(err)
         assert message.startswith(path.name)
+        assert "\n" not in message and "\r" not in message
+    else:
+        assert net.size > 0
+        assert np.all(net.edges[:, 0] < net.edges[:, 1])
+
+
+VALID_CSV = b"source,target\nann,bob\nbob,cat\ncat,ann\ndan,ann\n"
+VALID_NODES = b"id,organisation,role,engagement\nann,trust a,connector,0.8\nbob,trust a,,0.4\n"
+VALID_GRAPHML = (
+    b'<?xml version="1.0"?><graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
+    b'<key id="o" for="node" attr.name="organisation" attr.type="string"/>'
+    b'<key id="e" for="node" attr.name="engagement" attr.type="double"/>'
+    b'<graph edgedefault="undirected"><node id="a"><data key="o">x</data>'
+    b'<data key="e">0.5</data></node><node id="b"/><node id="c"/>'
+    b'<edge source="a" target="b"/><edge source="b" target="c"/></graph></graphml>'
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    kind=st.sampled_from(["edges", "nodes", "graphml"]),
+    data=st.data(),
+)
+def test_mutated_network_files_give_a_result_or_a_one_line_error(
+    property_dir: Path, kind: str, data: st.DataObject
+) -> None:
+    """A valid edge list, nodes file or GraphML with bytes spliced in or cut out: a network
+    (with every tie between two different members) or one NetworkFileError line."""
+    edges = property_dir / ("net.graphml" if kind == "graphml" else "net.csv")
+    nodes = property_dir / "nodes.csv" if kind == "nodes" else None
+    valid = {"edges": VALID_CSV, "nodes": VALID_CSV, "graphml": VALID_GRAPHML}[kind]
+    mutated = data.draw(mutations(VALID_NODES if kind == "nodes" else valid))
+    edges.write_bytes(mutated if kind != "nodes" else valid)
+    if nodes is not None:
+        nodes.write_bytes(mutated)
+    try:
+        net = read_member_network(edges, nodes)
+    except NetworkFileError as err:
+        message = str(err)
+        assert message.startswith((edges.name, "nodes.csv")), message
         assert "\n" not in message and "\r" not in message
     else:
         assert net.size > 0

@@ -43,6 +43,7 @@ from netsim.batch.engines import (
     run_id_of,
 )
 from netsim.config.experiments import Experiment
+from netsim.config.member_network import NetworkFileError, read_member_network
 from netsim.config.parameters import ParameterError
 from netsim.errors import NetsimError
 from netsim.results.files import Provenance, provenance
@@ -162,6 +163,7 @@ def run_sweep(
     out = Path(out)
     if engine is None:
         engine = LocalEngine(min(default_workers(), max(1, experiment.total_runs)))
+    check_network_files(experiment)
     if isinstance(engine, LocalEngine | SerialEngine):  # a Dask worker checks its own runs
         check_memory(experiment, engine.workers if isinstance(engine, LocalEngine) else 1)
     with _terminate_as_interrupt(), _folder_lock(out):
@@ -210,6 +212,27 @@ def _run_locked(
     if report.interrupted:
         raise SweepInterrupted(report)
     return report
+
+
+def check_network_files(experiment: Experiment) -> None:
+    """Refuse (SweepError, before any folder or run) a design naming a network file that
+    cannot be read, instead of recording the same failure for every run.
+
+    Each distinct (network_file, network_nodes_file) pair of the design is read once;
+    whether its people fit a point's eligible_population stays a property of that point
+    (a failed run if not).
+    """
+    base = experiment.base
+    pairs: dict[tuple[str, str], None] = {}
+    for point in experiment.points():
+        network = point.get("network_file", base.network_file)
+        if network:
+            pairs[(network, point.get("network_nodes_file", base.network_nodes_file))] = None
+    for network, nodes in pairs:
+        try:
+            read_member_network(network, nodes or None)
+        except NetworkFileError as err:
+            raise SweepError(f"{experiment.path}: network_file: {err}") from None
 
 
 def check_memory(experiment: Experiment, at_once: int) -> None:

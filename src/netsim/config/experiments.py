@@ -77,7 +77,7 @@ from netsim.config.scenarios import (
     read_document_text,
 )
 from netsim.config.seeding import derive_seed
-from netsim.errors import suggest
+from netsim.errors import excerpt, suggest
 
 DESIGNS = ("grid", "latin_hypercube", "sobol", "morris", "list")
 SAMPLED_DESIGNS = ("latin_hypercube", "sobol", "morris")
@@ -355,7 +355,7 @@ class _Validator:
     def check_keys(self) -> None:
         for key in self.doc:
             if not isinstance(key, str):
-                raise ScenarioError(self.path, f"key {key!r} must be text")
+                raise ScenarioError(self.path, f"key {excerpt(key)} must be text")
             if key in TOP_LEVEL_KEYS:
                 continue
             if key == "timeline":
@@ -374,33 +374,33 @@ class _Validator:
         if not isinstance(value, str) or value not in DESIGNS:
             hint = suggest(value, DESIGNS, style="aside")
             raise self.error(
-                f"{value!r} is not a design{hint}; allowed: {', '.join(DESIGNS)}", "design"
+                f"{excerpt(value)} is not a design{hint}; allowed: {', '.join(DESIGNS)}", "design"
             )
         return value
 
     def text_field(self, key: str, default: str) -> str:
         value = self.doc.get(key, default)
         if not isinstance(value, str):
-            raise self.error(f"{value!r} must be text", key)
+            raise self.error(f"{excerpt(value)} must be text", key)
         return value
 
     def whole(self, key: str, default: int | None, low: int, high: int) -> int:
         value = self.doc.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise self.error(f"{value!r} must be a whole number from {low} to {high:,}", key)
+            raise self.error(f"{excerpt(value)} must be a whole number from {low} to {high:,}", key)
         return value
 
     def flag(self, key: str, default: bool) -> bool:
         value = self.doc.get(key, default)
         if not isinstance(value, bool):
-            raise self.error(f"{value!r} must be true or false", key)
+            raise self.error(f"{excerpt(value)} must be true or false", key)
         return value
 
     def only_for(self, key: str, designs: tuple[str, ...], design: str) -> None:
         if key in self.doc and design not in designs:
             raise self.error(
                 f"is only used by the {_join(designs)} design{'s' if len(designs) > 1 else ''}"
-                f", not {design!r}; remove it",
+                f", not {excerpt(design)}; remove it",
                 key,
             )
 
@@ -423,7 +423,7 @@ class _Validator:
         known = sorted(p.stem for p in library_dir().glob("*.toml"))
         hint = suggest(Path(ref).stem, known)
         raise self.error(
-            f"{ref!r} is neither a file relative to this experiment nor a library scenario"
+            f"{excerpt(ref)} is neither a file relative to this experiment nor a library scenario"
             f"{hint} (see `netsim scenarios`)",
             "scenario",
         )
@@ -455,7 +455,9 @@ class _Validator:
                 target = Path(value) if Path(value).is_absolute() else self.path.parent / value
                 if not target.exists():
                     raise self.error(
-                        f"{value!r} does not exist (relative to the experiment file)", name, "set"
+                        f"{excerpt(value)} does not exist (relative to the experiment file)",
+                        name,
+                        "set",
                     )
                 value = str(target)
             values[name] = value
@@ -489,11 +491,14 @@ class _Validator:
                 )
         keep = table.get("steps", False)
         if not isinstance(keep, bool):
-            raise self.error(f"{keep!r} must be true or false", "steps", "outputs")
+            raise self.error(f"{excerpt(keep)} must be true or false", "steps", "outputs")
         every = table.get("step_every", 1)
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+        top = int(spec_of("steps").high or 0)
+        if isinstance(every, bool) or not isinstance(every, int) or not 1 <= every <= top:
             raise self.error(
-                f"{every!r} must be a whole number of at least 1", "step_every", "outputs"
+                f"{excerpt(every)} must be a whole number from 1 to {top:,} (the longest run)",
+                "step_every",
+                "outputs",
             )
         return OutputSettings(steps=keep, step_every=every)
 
@@ -512,19 +517,21 @@ class _Validator:
                 )
             if key == "outcome" and value not in YES_NO_OUTCOMES:
                 raise self.error(
-                    f"{value!r} is not a yes/no outcome; allowed: {', '.join(YES_NO_OUTCOMES)}",
+                    f"{excerpt(value)} is not a yes/no outcome; allowed: "
+                    f"{', '.join(YES_NO_OUTCOMES)}",
                     key,
                     "analysis",
                 )
             if key in ("parameter", "by") and value not in varied:
                 raise self.error(
-                    f"{value!r} is not varied; allowed: {', '.join(varied)}", key, "analysis"
+                    f"{excerpt(value)} is not varied; allowed: {', '.join(varied)}", key, "analysis"
                 )
             if key == "phase_outcomes" and (
                 not isinstance(value, list) or not value or not set(value) <= set(SUMMARY_FIELDS)
             ):
                 raise self.error(
-                    f"{value!r} must be a list of summary fields ({', '.join(SUMMARY_FIELDS)})",
+                    f"{excerpt(value)} must be a list of summary fields "
+                    f"({', '.join(SUMMARY_FIELDS)})",
                     key,
                     "analysis",
                 )
@@ -533,7 +540,8 @@ class _Validator:
                 or not all(isinstance(v, str) and re.fullmatch(r"[\w.-]+\.png", v) for v in value)
             ):
                 raise self.error(
-                    f"{value!r} must be a list of figure file names (e.g. 'tipping_point.png')",
+                    f"{excerpt(value)} must be a list of figure file names "
+                    "(e.g. 'tipping_point.png')",
                     key,
                     "analysis",
                 )
@@ -594,7 +602,9 @@ class _Validator:
             if design == "grid" and len(set(levels)) < len(levels):
                 repeated = next(v for v in levels if levels.count(v) > 1)
                 raise self.error(
-                    f"{repeated!r} is listed twice; a grid's values must be distinct", name, "vary"
+                    f"{excerpt(repeated)} is listed twice; a grid's values must be distinct",
+                    name,
+                    "vary",
                 )
             return Factor(name, kind, levels=levels)
         if isinstance(value, Mapping) and design == "grid":
@@ -609,7 +619,9 @@ class _Validator:
             num = value["num"]
             if isinstance(num, bool) or not isinstance(num, int) or not 2 <= num <= MAX_RUNS:
                 raise self.error(
-                    f"num = {num!r} must be a whole number from 2 to {MAX_RUNS:,}", name, "vary"
+                    f"num = {excerpt(num)} must be a whole number from 2 to {MAX_RUNS:,}",
+                    name,
+                    "vary",
                 )
             grid = np.linspace(low, high, num)
             if kind == "int":
@@ -623,7 +635,7 @@ class _Validator:
             else "a list of values (the list design zips the lists)"
         )
         hint = "; to fix a value, put it in [set]" if not isinstance(value, list | Mapping) else ""
-        raise self.error(f"{value!r} is not allowed; allowed: {allowed}{hint}", name, "vary")
+        raise self.error(f"{excerpt(value)} is not allowed; allowed: {allowed}{hint}", name, "vary")
 
     def sampled_factor(self, name: str, value: Any, design: str) -> Factor:
         kind = _KIND[name]
@@ -636,7 +648,7 @@ class _Validator:
             )
         if not isinstance(value, Mapping):
             raise self.error(
-                f"{value!r} is not allowed; the {design} design needs a range "
+                f"{excerpt(value)} is not allowed; the {design} design needs a range "
                 "{ low = .., high = .. } ({} for the declared bounds)",
                 name,
                 "vary",
@@ -652,14 +664,14 @@ class _Validator:
             if key not in keys:
                 hint = suggest(key, keys, style="lead")
                 raise self.error(
-                    f"unknown key {key!r} in the range; {hint}allowed: {', '.join(keys)}",
+                    f"unknown key {excerpt(key)} in the range; {hint}allowed: {', '.join(keys)}",
                     name,
                     "vary",
                 )
         for key in needs:
             if key not in table:
                 raise self.error(
-                    f"the range needs {', '.join(needs)}; {key!r} is missing", name, "vary"
+                    f"the range needs {', '.join(needs)}; {excerpt(key)} is missing", name, "vary"
                 )
         ends = []
         for key, declared in (("low", spec.low), ("high", spec.high)):
@@ -667,13 +679,13 @@ class _Validator:
             if value is None:
                 raise self.error(f"has no declared {key} bound; give {key} = ..", name, "vary")
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise self.error(f"{key} = {value!r} must be a number", name, "vary")
+                raise self.error(f"{key} = {excerpt(value)} must be a number", name, "vary")
             if not math.isfinite(value) or (
                 (spec.low is not None and value < spec.low)
                 or (spec.high is not None and value > spec.high)
             ):
                 raise self.error(
-                    f"{key} = {value!r} is out of range; allowed: {spec.describe_allowed()}",
+                    f"{key} = {excerpt(value)} is out of range; allowed: {spec.describe_allowed()}",
                     name,
                     "vary",
                 )

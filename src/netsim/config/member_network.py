@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn, Protocol
+from xml.etree import ElementTree
 
 import numpy as np
 
@@ -144,13 +145,34 @@ def _show(value: object, limit: int | None = _MAX_SHOWN) -> str:
     return "'" + text.replace("\r", "\\r").replace("\n", "\\n") + "'"
 
 
+MAX_CSV_BYTES = 2_000_000_000
+"""A CSV edge list or nodes file may be up to 2 GB (about 100 million ties)."""
+MAX_GRAPHML_BYTES = 200_000_000
+"""GraphML up to 200 MB: networkx builds Python objects for every node and edge (about a
+kilobyte each), so a larger file belongs in a CSV edge list."""
+
+
 def _check_readable(path: Path, kind: str) -> None:
-    """Fail early with a plain message if the file is missing or is a directory."""
-    if not path.exists():
-        raise NetworkFileError(f"{path.name}: {kind} file {_show(path, None)} does not exist")
-    if not path.is_file():
+    """Fail early with a plain message if the file is missing, a directory or too large
+    (the size is checked before anything is read)."""
+    try:
+        if not path.exists():
+            raise NetworkFileError(f"{path.name}: {kind} file {_show(path, None)} does not exist")
+        if not path.is_file():
+            raise NetworkFileError(
+                f"{path.name}: {kind} file {_show(path, None)} is not a regular file"
+            )
+        size = path.stat().st_size
+    except (OSError, RuntimeError) as err:  # RuntimeError: a symlink loop
         raise NetworkFileError(
-            f"{path.name}: {kind} file {_show(path, None)} is not a regular file"
+            f"{path.name}: {kind} file {_show(path, None)} cannot be used ({err})"
+        ) from None
+    graphml = path.suffix.lower() in _GRAPHML_SUFFIXES
+    limit = MAX_GRAPHML_BYTES if graphml else MAX_CSV_BYTES
+    if size > limit:
+        other = "; allowed: a CSV edge list for larger networks" if graphml else ""
+        raise NetworkFileError(
+            f"{path.name}: {kind} file is {size:,} bytes, more than the {limit:,} allowed{other}"
         )
 
 
@@ -321,6 +343,13 @@ def _open_csv(path: Path, kind: str) -> _CsvReader:
         ) from None
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise NetworkFileError(
+            f"{path.name} line {line}: holds a NUL byte (binary data); allowed: a UTF-8 "
+            "encoded CSV text file"
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -484,6 +513,20 @@ def _bad_tie(path: Path, line: int, source: str, target: str) -> NoReturn:
 # GraphML
 
 
+def _check_node_ids(path: Path) -> None:
+    """Every GraphML <node> has an id (networkx names one without it 'None', silently).
+
+    A second streaming pass over the file (ElementTree's iterparse, elements freed as it
+    goes); the file already parsed as GraphML, so this only looks for the attribute.
+    """
+    for _event, element in ElementTree.iterparse(path, events=("end",)):
+        if element.tag.rsplit("}", 1)[-1] == "node" and "id" not in element.attrib:
+            raise NetworkFileError(
+                f'{path.name}: a <node> has no id; allowed: <node id="..."> for every member'
+            )
+        element.clear()
+
+
 def _read_graphml_network(path: Path) -> MemberNetwork:
     """GraphML -> MemberNetwork; directed graphs and multi-edges become simple ties."""
     import networkx as nx  # imported here: only GraphML users pay for it
@@ -497,6 +540,7 @@ def _read_graphml_network(path: Path) -> MemberNetwork:
             f"{path.name}: not readable as GraphML ({detail}); allowed: a valid GraphML file"
         ) from None
 
+    _check_node_ids(path)
     node_data = list(graph.nodes(data=True))
     org_seen = any(key in data for _, data in node_data for key in _ORGANISATION_KEYS)
     role_seen = any("role" in data for _, data in node_data)

@@ -27,7 +27,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 
 from netsim.config.claims import Claim, helps, hurts, prefers, unclaimed
-from netsim.errors import NetsimError, suggest
+from netsim.errors import NetsimError, excerpt, suggest
 from netsim.numbers import exact
 
 LEADERSHIP_STYLES = ("distributed", "figurehead", "hierarchical")
@@ -769,6 +769,12 @@ class Parameters:
                 "lapse_below",
                 f"{self.lapse_below} must not exceed passive_below ({self.passive_below})",
             )
+        if self.network_nodes_file and not self.network_file:
+            raise ParameterError(
+                "network_nodes_file",
+                f"{self.network_nodes_file!r} describes the members of a network file, but "
+                "network_file is not set; allowed: both, or network_file alone",
+            )
         if self.acquaintances_beside_file != "none" and not self.network_file:
             raise ParameterError(
                 "acquaintances_beside_file",
@@ -882,22 +888,22 @@ def coerce_value(name: str, type_name: Any, value: Any, spec: ParameterSpec) -> 
     if type_name == "str":
         if not isinstance(value, str):
             raise ParameterError(
-                name, f"{value!r} must be text; allowed: {spec.describe_allowed()}"
+                name, f"{excerpt(value)} must be text; allowed: {spec.describe_allowed()}"
             )
         if spec.choices is not None and value not in spec.choices:
             hint = suggest(value, spec.choices, style="aside")
             raise ParameterError(
-                name, f"{value!r} is not allowed{hint}; allowed: {spec.describe_allowed()}"
+                name, f"{excerpt(value)} is not allowed{hint}; allowed: {spec.describe_allowed()}"
             )
         return value
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
         raise ParameterError(
-            name, f"{value!r} must be a number; allowed: {spec.describe_allowed()}"
+            name, f"{excerpt(value)} must be a number; allowed: {spec.describe_allowed()}"
         )
     if type_name == "int":
         if not isinstance(value, numbers.Integral) and not float(value).is_integer():
             raise ParameterError(
-                name, f"{value!r} must be a whole number; allowed: {spec.describe_allowed()}"
+                name, f"{excerpt(value)} must be a whole number; allowed: {spec.describe_allowed()}"
             )
         # numbers.Real declares no __int__, but every Real that reaches here (int, float,
         # numpy and stdlib numbers) has one.
@@ -909,10 +915,12 @@ def coerce_value(name: str, type_name: Any, value: Any, spec: ParameterSpec) -> 
             value = math.inf
         if not math.isfinite(value):
             raise ParameterError(
-                name, f"{value!r} must be finite; allowed: {spec.describe_allowed()}"
+                name, f"{excerpt(value)} must be finite; allowed: {spec.describe_allowed()}"
             )
     if (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high):
-        raise ParameterError(name, f"{value!r} is out of range; allowed: {spec.describe_allowed()}")
+        raise ParameterError(
+            name, f"{excerpt(value)} is out of range; allowed: {spec.describe_allowed()}"
+        )
     return value
 
 

@@ -43,13 +43,17 @@ from netsim.config.parameters import (
     TimelineEvent,
     spec_of,
 )
-from netsim.errors import NetsimError, suggest
+from netsim.errors import NetsimError, excerpt, suggest
 
 TOP_LEVEL_KEYS = ("name", "description", "source", "extends", "steps", "replicates", "timeline")
 PARAMETER_GROUPS = tuple(g for g in GROUPS if g != "timeline")
 SUFFIXES = (".toml", ".yaml", ".yml")
 MAX_REPLICATES = 100_000
 MAX_FILE_BYTES = 1_000_000
+MAX_EXTENDS_DEPTH = 32
+"""Files an ``extends`` chain may hold (the file itself included)."""
+MAX_YAML_DEPTH = 64
+"""Nesting a YAML file may have: a scenario is two levels deep, an experiment three."""
 
 
 class ScenarioError(NetsimError, ValueError):
@@ -119,10 +123,11 @@ def library() -> list[Scenario]:
 
 
 def _exists(path: Path) -> bool:
-    """Path.exists, but a path the OS refuses (too long, bad bytes) simply does not exist."""
+    """Path.exists, but a path the OS refuses (too long, bad bytes, a symlink loop) simply
+    does not exist."""
     try:
         return path.exists()
-    except (OSError, ValueError):
+    except (OSError, ValueError, RuntimeError):
         return False
 
 
@@ -183,12 +188,16 @@ def read_document_text(path: Path) -> str:
         raise ScenarioError(path, "file does not exist")
     if not path.is_file():
         raise ScenarioError(path, "is not a file")
+    too_large = f"is larger than {MAX_FILE_BYTES:,} bytes; a scenario is short"
     try:
-        raw = path.read_bytes()
+        if path.stat().st_size > MAX_FILE_BYTES:  # checked before anything is read
+            raise ScenarioError(path, too_large)
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # a file that grows meanwhile stops here
     except OSError as err:
         raise ScenarioError(path, f"cannot be read: {err.strerror or err}") from None
     if len(raw) > MAX_FILE_BYTES:
-        raise ScenarioError(path, f"is larger than {MAX_FILE_BYTES} bytes; a scenario is short")
+        raise ScenarioError(path, too_large)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -200,7 +209,7 @@ def parse_document(path: Path, text: str) -> dict[str, Any]:
     """TOML or YAML (by suffix) -> a mapping, safely: nothing in the file is executed."""
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
-            document = yaml.safe_load(text)
+            document = yaml.load(text, Loader=GuardedLoader)
         except yaml.MarkedYAMLError as err:
             mark = err.problem_mark
             line = mark.line + 1 if mark is not None else None
@@ -225,6 +234,48 @@ def parse_document(path: Path, text: str) -> dict[str, Any]:
         raise ScenarioError(path, f"TOML syntax error: {message}", line=line) from None
     except (ValueError, RecursionError) as err:
         raise ScenarioError(path, f"TOML could not be read: {err}") from None
+
+
+class GuardedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with three more refusals, so a scenario's YAML means one thing
+    and costs little to read: no anchors or aliases (a 'billion laughs' file expands a
+    few lines into gigabytes; a scenario never needs them), no key given twice (the safe
+    loader keeps the last silently, TOML refuses it), and at most MAX_YAML_DEPTH levels.
+    """
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise yaml.MarkedYAMLError(
+                problem="anchors and aliases (&name, *name) are not allowed; write the value out",
+                problem_mark=event.start_mark,
+            )
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise yaml.MarkedYAMLError(
+                    problem=f"nested more than {MAX_YAML_DEPTH} levels deep",
+                    problem_mark=event.start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key: the safe loader reports it
+                continue
+            if duplicate:
+                raise yaml.MarkedYAMLError(
+                    problem=f"key {str(key)[:40]!r} is given twice; give each key once",
+                    problem_mark=key_node.start_mark,
+                )
+        return super().construct_mapping(node, deep=deep)
 
 
 class LineFinder:
@@ -271,9 +322,18 @@ def _load_chain(
     path: Path, chain: list[tuple[Path, Path, int | None]]
 ) -> tuple[dict[str, Located], dict[str, Any], str]:
     """Load ``path`` and what it extends; ``chain`` is (file, its path as given, extends line)."""
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        _, origin, line = chain[-1]
+        raise ScenarioError(
+            origin,
+            f"'extends' chain is longer than {MAX_EXTENDS_DEPTH} files; allowed: at most "
+            f"{MAX_EXTENDS_DEPTH} (a scenario extends a library scenario or two)",
+            line=line,
+            field="extends",
+        )
     try:
         resolved = path.resolve()
-    except (OSError, ValueError):
+    except (OSError, ValueError, RuntimeError):  # RuntimeError: a symlink loop
         raise ScenarioError(path, "is not a usable file path") from None
     if any(resolved == seen for seen, _, _ in chain):
         names = [given.name for _, given, _ in chain] + [path.name]
@@ -299,14 +359,15 @@ def _load_chain(
         if not _exists(parent):
             raise ScenarioError(
                 path,
-                f"{parent_ref!r} does not exist (relative to this file)",
+                f"{excerpt(parent_ref)} does not exist (relative to this file)",
                 line=line,
                 field="extends",
             )
         if parent.is_dir() or parent.suffix.lower() not in SUFFIXES:
             raise ScenarioError(
                 path,
-                f"{parent_ref!r} is not a scenario file; allowed: a {', '.join(SUFFIXES)} file",
+                f"{excerpt(parent_ref)} is not a scenario file; allowed: a "
+                f"{', '.join(SUFFIXES)} file",
                 line=line,
                 field="extends",
             )
@@ -327,7 +388,7 @@ def _flatten(
     meta: dict[str, Any] = {}
     for key, value in document.items():
         if not isinstance(key, str):
-            raise ScenarioError(path, f"key {key!r} must be text", line=None)
+            raise ScenarioError(path, f"key {excerpt(key)} must be text", line=None)
         line = lines.of(key)
         if key in PARAMETER_GROUPS:
             if not isinstance(value, Mapping):
@@ -353,7 +414,7 @@ def _flatten(
             ):
                 raise ScenarioError(
                     path,
-                    f"{value!r} must be a whole number from 1 to {MAX_REPLICATES}",
+                    f"{excerpt(value)} must be a whole number from 1 to {MAX_REPLICATES}",
                     line=line,
                     field=key,
                 )
@@ -405,7 +466,7 @@ def _validate(path: Path, merged: dict[str, Located], meta: dict[str, Any], text
                 group = spec_of(key).group
                 raise ScenarioError(
                     origin,
-                    f"{values[key]!r} does not exist (relative to the scenario file)",
+                    f"{excerpt(values[key])} does not exist (relative to the scenario file)",
                     line=lines.of(key, group),
                     field=f"[{group}] {key}",
                 )

@@ -48,17 +48,24 @@ class World:
         return self.graph.edge_count - self.file_contacts
 
 
+def check_population_holds(params: Parameters, real: MemberNetwork) -> None:
+    """The eligible population must hold everyone in the scenario's network file."""
+    if real.size > params.eligible_population:
+        raise ParameterError(
+            "eligible_population",
+            f"{params.eligible_population} is smaller than the {real.size} people in the "
+            "network file; allowed: at least as many as the file names",
+        )
+
+
 def build_world(
     params: Parameters, rng: np.random.Generator, member_network: MemberNetwork | None = None
 ) -> World:
     """Create the population, the acquaintance graph, founders, leaders, champions, innovators."""
     n = params.eligible_population
     real = member_network
-    if real is not None and real.size > n:
-        raise ParameterError(
-            "eligible_population",
-            f"{n} is smaller than the {real.size} people in the network file",
-        )
+    if real is not None:
+        check_population_holds(params, real)
     members = MemberArrays.empty(n, params.ideas)
     members.organisation[:] = graphs.organisation_of(n, params.organisations)
     if real is not None and real.organisation is not None:

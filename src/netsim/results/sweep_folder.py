@@ -66,6 +66,8 @@ ID_COLUMNS = ("run_id", "point_id", "replicate", "seed", "status", "error", "sec
 STEP_ID_COLUMNS = ("run_id", "point_id", "replicate")
 _PART = re.compile(r"^part-(\d+)\.parquet$")
 _STALE = ".part-*.tmp"
+DAMAGED_SUFFIX = ".damaged"
+"""Appended to a part a resume could not read: kept for inspection, no longer a part."""
 """Where :func:`netsim.results.files.atomic_write` writes a part before renaming it."""
 
 
@@ -650,7 +652,10 @@ class SweepFolder:
         try:
             table = pd.concat([pd.read_parquet(p) for p in parts.values()], ignore_index=True)
         except (OSError, ValueError) as err:  # pyarrow's errors are these
-            raise SweepFolderError(f"{self.runs_dir}: cannot be read: {_one_line(err)}") from None
+            raise SweepFolderError(
+                f"{self.runs_dir}: cannot be read: {_one_line(err)}; `netsim sweep --resume` "
+                "sets a damaged part aside and runs its runs again"
+            ) from None
         return in_design_order(first_ok_rows(table))
 
     def steps(self, run_id: str | None = None) -> pd.DataFrame:
@@ -829,6 +834,21 @@ class PartWriter:
         self.repairs: list[str] = []
         """What :meth:`reopen` found lost and is running again (one line a steps/ part)."""
 
+    def _set_aside(self, index: int, path: Path) -> None:
+        """A runs/ part that cannot be read, and its steps/ part, renamed ``*.damaged``
+        (kept, never deleted): their runs are not done, so a resume runs them again."""
+        moved = [path]
+        steps = self.folder.steps_dir / path.name
+        if steps.exists():
+            moved.append(steps)
+        for part in moved:
+            part.replace(part.with_name(part.name + DAMAGED_SUFFIX))
+        self.next_index = max(self.next_index, index + 1)
+        self.repairs.append(
+            f"{path} could not be read (damaged or cut short): set aside as "
+            f"{path.name}{DAMAGED_SUFFIX}; its runs run again"
+        )
+
     def reopen(self) -> DoneRuns:
         """Clean up after a crash, drop failed rows (they will be retried); the ok run ids.
 
@@ -850,11 +870,9 @@ class PartWriter:
         for index, path in self.folder.run_parts().items():
             try:
                 table = pq.read_table(path)
-            except (OSError, pa.ArrowException) as err:  # a damaged file, not a bug
-                raise SweepFolderError(
-                    f"cannot read {path}: {err}; move it out of {runs_dir} and resume to run "
-                    "its runs again"
-                ) from None
+            except (OSError, pa.ArrowException):  # a damaged file (0 bytes, cut short, junk)
+                self._set_aside(index, path)
+                continue
             if not table.schema.remove_metadata().equals(self.schema):
                 raise SweepFolderError(
                     f"{path} has other columns than this netsim writes; start a new sweep"
