@@ -127,6 +127,14 @@ def hide_progress(quiet: bool = False) -> bool:
     return quiet or not err_console.is_terminal
 
 
+def progress_bar(*columns: Any, quiet: bool = False) -> Progress:
+    """A transient progress bar on stderr with these columns (rich's default without any),
+    hidden with --quiet or off a terminal (:func:`hide_progress`)."""
+    from rich.progress import Progress
+
+    return Progress(*columns, console=err_console, transient=True, disable=hide_progress(quiet))
+
+
 def note_results_folder(folder: Path) -> None:
     """Tell the bug handler this command's results folder: a bug's log goes there once it exists."""
     invocation["folder"] = Path(folder)
@@ -412,9 +420,7 @@ def run(
     if quiet:
         result = api.run(params, seed=seed, **settle)
     else:
-        from rich.progress import Progress
-
-        with Progress(console=err_console, transient=True, disable=hide_progress()) as progress:
+        with progress_bar() as progress:
             task = progress.add_task("simulating", total=cap or params.steps)
             result = api.run(
                 params,
@@ -640,7 +646,6 @@ def compare(
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
-        Progress,
         TextColumn,
         TimeElapsedColumn,
         TimeRemainingColumn,
@@ -663,7 +668,7 @@ def compare(
 
     started = time.perf_counter()
     failed: list[str] = []
-    with Progress(
+    with progress_bar(
         TextColumn("comparing"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -671,9 +676,7 @@ def compare(
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-        disable=hide_progress(quiet),
+        quiet=quiet,
     ) as bar:
         task = bar.add_task("compare", total=plan.total, rate="")
 
@@ -938,7 +941,7 @@ class SweepProgressLine:
 @contextlib.contextmanager
 def sweep_progress(total: int, quiet: bool) -> Iterator[SweepProgressLine]:
     """The progress line for a sweep of ``total`` runs, shown for the block (unless quiet)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 
     columns = (
         TextColumn("sweeping"),
@@ -946,9 +949,7 @@ def sweep_progress(total: int, quiet: bool) -> Iterator[SweepProgressLine]:
         MofNCompleteColumn(),
         TextColumn("runs · {task.fields[rate]} · ETA {task.fields[eta]} · {task.fields[failed]}"),
     )
-    with Progress(
-        *columns, console=err_console, transient=True, disable=hide_progress(quiet)
-    ) as bar:
+    with progress_bar(*columns, quiet=quiet) as bar:
         yield SweepProgressLine(bar, total)
 
 
@@ -1069,7 +1070,7 @@ def validate_model(
     """
     import os
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 
     from netsim.batch.engines import check_workers
     from netsim.results.files import unique_folder
@@ -1092,15 +1093,12 @@ def validate_model(
     command += "".join(f" --case {c}" for c in chosen) if case else ""
 
     started = time.perf_counter()
-    with Progress(
+    with progress_bar(
         TextColumn(f"validating ({size})"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("cases · {task.fields[last]}"),
         TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=hide_progress(),
     ) as bar:
         task = bar.add_task("validate", total=len(chosen), last="")
 
@@ -1213,7 +1211,6 @@ def audit(
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
-        Progress,
         TextColumn,
         TimeElapsedColumn,
         TimeRemainingColumn,
@@ -1243,7 +1240,7 @@ def audit(
     )
     note_results_folder(out)
     started = time.perf_counter()
-    with Progress(
+    with progress_bar(
         TextColumn("auditing levers"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -1251,9 +1248,7 @@ def audit(
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-        disable=hide_progress(quiet),
+        quiet=quiet,
     ) as bar:
         task = bar.add_task("audit", total=plan.total)
 
