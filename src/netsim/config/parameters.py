@@ -663,7 +663,12 @@ class Parameters:
     tie_decay: float = param(
         0.03,
         group="dynamics",
-        claims=hurts(),
+        claims=unclaimed(
+            "the seeds pull both ways: effective networks have 'strong relationships and "
+            "ties' [deck], yet a network that keeps going back to the same people recruits "
+            "only 'the usual suspects' [THF]; in the model faster decay frees members to ask "
+            "beyond their circle and grows the network (docs/findings.md, Levers)"
+        ),
         unit="strength/step",
         low=0.0,
         high=1.0,
