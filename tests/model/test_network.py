@@ -21,6 +21,7 @@ from hypothesis.extra import numpy as hnp
 
 from netsim.model.graphs import ContactGraph, sorted_unique
 from netsim.model.network import (
+    BROKER_INTRODUCTIONS,
     CONNECTOR_PULL,
     NEW_TIE_STRENGTH,
     PARTNER_CANDIDATES,
@@ -31,10 +32,12 @@ from netsim.model.network import (
     SPECIALIST_VALUE,
     USE_TIE_GAIN,
     ExchangeOutcome,
+    brokers_introduce,
     decay_ties,
     exchange,
     introduce,
     lapse,
+    tie_partners_at,
     update_status,
 )
 from netsim.model.state import (
@@ -409,6 +412,33 @@ def twins(state: State, seed: int) -> tuple[State, np.random.Generator, State, n
     )
 
 
+def _reference_brokers_introduce(
+    members: MemberArrays,
+    ties: TieArrays,
+    graph: ContactGraph,
+    rng: np.random.Generator,
+    step: int,
+    *,
+    member_mask: np.ndarray,
+) -> int:
+    # brokers_introduce as of commit c0f5abe: one Python iteration per introducing broker
+    brokers = np.flatnonzero((members.role == Role.INFORMATION_BROKER) & (members.status == ACTIVE))
+    if brokers.size == 0:
+        return 0
+    brokers = brokers[rng.random(brokers.size) < BROKER_INTRODUCTIONS * members.engagement[brokers]]
+    if brokers.size == 0:
+        return 0
+    picks = rng.random(brokers.size)
+    partners = []
+    for broker, pick in zip(brokers, picks, strict=True):
+        slots = graph.slots_of(np.array([broker]))
+        tied = slots[ties.strength[graph.edge_of[slots]] > 0.0]
+        if tied.size:
+            partners.append(graph.neighbour[tied[int(pick * tied.size)]])
+    people = np.array(partners, np.int64)
+    return introduce(members, ties, graph, people, rng, step, member_mask=member_mask)
+
+
 # --- kernels against the reference ---------------------------------------------------------
 
 rates = st.one_of(unit, high)
@@ -487,6 +517,60 @@ def test_introduce_matches_the_numpy_formulation(
         assert type(got) is int and got == want
         assert_same_state(new.members, new.ties, ref.members, ref.ties)
         assert rng.bit_generator.state == ref_rng.bit_generator.state
+
+
+@settings(max_examples=60, deadline=None)
+@given(states(), seeds)
+def test_brokers_introduce_matches_the_loop_it_replaced(state: State, first_seed: int) -> None:
+    """The vectorised partner choice picks the partners the per-broker loop picked."""
+    for seed in range(first_seed, first_seed + SEEDS_PER_STATE):
+        new, rng, ref, ref_rng = twins(state, seed)
+        got = brokers_introduce(
+            new.members, new.ties, new.graph, rng, new.step, member_mask=new.members.is_member()
+        )
+        want = _reference_brokers_introduce(
+            ref.members, ref.ties, ref.graph, ref_rng, ref.step, member_mask=ref.members.is_member()
+        )
+        assert type(got) is int and got == want
+        assert_same_state(new.members, new.ties, ref.members, ref.ties)
+        assert rng.bit_generator.state == ref_rng.bit_generator.state
+
+
+def _reference_tie_partners_at(
+    graph: ContactGraph, ties: TieArrays, people: np.ndarray, picks: np.ndarray
+) -> np.ndarray:
+    # the per-person loop brokers_introduce used as of commit c0f5abe
+    partners = []
+    for person, pick in zip(people, picks, strict=True):
+        slots = graph.slots_of(np.array([person]))
+        tied = slots[ties.strength[graph.edge_of[slots]] > 0.0]
+        if tied.size:
+            partners.append(graph.neighbour[tied[int(pick * tied.size)]])
+    return np.array(partners, np.int64)
+
+
+@settings(max_examples=200, deadline=None)
+@given(states(), st.data())
+def test_tie_partners_at_picks_what_the_per_person_loop_picked(
+    state: State, data: st.DataObject
+) -> None:
+    size = state.members.size
+    people = np.array(
+        sorted(data.draw(st.sets(st.integers(0, size - 1), min_size=1))), dtype=np.int64
+    )
+    edge_picks = st.sampled_from([0.0, 0.5, 0.999999999, float(np.nextafter(1.0, 0.0))])
+    picks = np.array(
+        data.draw(
+            st.lists(
+                st.one_of(edge_picks, st.floats(0.0, 1.0, exclude_max=True)),
+                min_size=people.size,
+                max_size=people.size,
+            )
+        )
+    )
+    got = tie_partners_at(state.graph, state.ties, people, picks)
+    want = _reference_tie_partners_at(state.graph, state.ties, people, picks)
+    assert_identical(got, want, "partners")
 
 
 decay_rates = st.one_of(st.sampled_from([0.0, 0.25, 0.5, 1.0]), st.floats(0.0, 1.0))

@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from netsim.model.compiled import kernel, packed
-from netsim.model.graphs import ContactCSR, ContactGraph, TieCSR
+from netsim.model.graphs import ContactCSR, ContactGraph, TieCSR, rows_slots
 from netsim.model.state import (
     ACTIVE,
     BOUNDARY_SPANNER,
@@ -549,6 +549,27 @@ def broker_ties(
     return introduce(members, ties, graph, people, rng, step, member_mask=member_mask)
 
 
+def tie_partners_at(
+    graph: ContactGraph, ties: TieArrays, people: np.ndarray, picks: np.ndarray
+) -> np.ndarray:
+    """For each of ``people`` with a tie, the partner at fraction ``picks`` of their ties.
+
+    Person i's partner is their tied contact number int(picks[i] x ties of i), counting
+    in contact-slot order; people without a tie are left out, so the result keeps the
+    order of ``people`` and is as long as the number of them with a tie. One vectorised
+    pass instead of a loop over people (a loop cost half the step at 100,000 members).
+    ``picks`` are uniforms in [0, 1).
+    """
+    counts = graph.indptr[people + 1] - graph.indptr[people]
+    slots = rows_slots(graph.indptr, people, counts)
+    tied = ties.strength[graph.edge_of[slots]] > 0.0
+    tie_count = np.bincount(np.repeat(np.arange(people.size), counts)[tied], minlength=people.size)
+    first = np.cumsum(tie_count) - tie_count
+    has = tie_count > 0
+    chosen = first[has] + (picks[has] * tie_count[has]).astype(np.int64)
+    return graph.neighbour[slots[tied][chosen]].astype(np.int64)
+
+
 def brokers_introduce(
     members: MemberArrays,
     ties: TieArrays,
@@ -574,14 +595,7 @@ def brokers_introduce(
     brokers = brokers[rng.random(brokers.size) < BROKER_INTRODUCTIONS * members.engagement[brokers]]
     if brokers.size == 0:
         return 0
-    picks = rng.random(brokers.size)
-    partners = []
-    for broker, pick in zip(brokers, picks, strict=True):
-        slots = graph.slots_of(np.array([broker]))
-        tied = slots[ties.strength[graph.edge_of[slots]] > 0.0]
-        if tied.size:
-            partners.append(graph.neighbour[tied[int(pick * tied.size)]])
-    people = np.array(partners, np.int64)
+    people = tie_partners_at(graph, ties, brokers, rng.random(brokers.size))
     return introduce(members, ties, graph, people, rng, step, member_mask=member_mask)
 
 
