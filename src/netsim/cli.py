@@ -1025,6 +1025,11 @@ def app_command(
             "it can use the page (there is no login)"
         )
 
+    from netsim.app.assets import front_end_warning
+
+    missing = front_end_warning()
+    if missing:
+        say(f"netsim: warning: {missing}")
     os.environ["SOLARA_APP"] = "netsim.app.page:Page"
     os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = host, str(port)
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")

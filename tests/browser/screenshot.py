@@ -7,8 +7,8 @@ to 256 colours so it stays small::
     .venv/bin/python tests/browser/screenshot.py --out results/figures/app.png --weeks 40 \
         --shock 21:funding_cut
 
-Needs Debian's chromium (/usr/bin/chromium) and the Solara front-end files
-(``tests/browser/solara_assets.py``).
+Needs Debian's chromium (/usr/bin/chromium); the page's front-end files come with
+netsim's install.
 """
 
 from __future__ import annotations

@@ -98,7 +98,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 
 
 def check_front_end(url: str) -> None:
-    """The page's JavaScript must be served (from Solara's asset cache, or fetched from a CDN)."""
+    """The page's JavaScript must be served, from the files netsim's install brought."""
     html = urllib.request.urlopen(url, timeout=30).read().decode("utf-8", "replace")
     scripts = re.findall(r"""["'](/_solara/cdn/[^"']+\.js)["']""", html)
     assert scripts, "the Solara page names no front-end script"
@@ -107,9 +107,9 @@ def check_front_end(url: str) -> None:
             urllib.request.urlopen(url.rstrip("/") + script, timeout=60).read(1)
         except OSError as err:
             pytest.fail(
-                f"the Solara page's front-end file {script} is not available ({err}): run "
-                "`.venv/bin/python tests/browser/solara_assets.py` (needs npm) once, or let "
-                "the server reach the internet"
+                f"the Solara page's front-end file {script} is not available ({err}): "
+                "netsim's install should have brought it (solara-assets; see "
+                "netsim.app.assets)"
             )
 
 
@@ -184,8 +184,8 @@ def test_trainer_journey(server: tuple[str, Path, Path], tmp_path: Path) -> None
 
     with open_page(url, server_log, "app-failure.png") as page:
         # pick a scenario from the library
-        page.click(".netsim-scenario .v-field")
-        page.click(".v-overlay .v-list-item:has-text('Funding cliff')")
+        page.click(".netsim-scenario .v-input__slot")
+        page.click(".v-menu__content .v-list-item:has-text('Funding cliff')")
         page.wait_for_selector(".netsim-source:has-text('Funding cliff')")
         wait_week(page, 0)
 

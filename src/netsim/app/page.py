@@ -546,7 +546,9 @@ def Page() -> None:  # noqa: N802
     chosen = picker.chosen
 
     solara.Title("netsim live")
-    with solara.Sidebar():
+    # a fixed width: Solara's Vue 2 drawer is as wide as its widest content, so a long
+    # folder path would widen it over the main view (the drawer is 400 px with padding)
+    with solara.Sidebar(), solara.Div(style={"width": "376px", "overflow-x": "hidden"}):
         with solara.Card("Scenario", margin=0):
             labels = {
                 k: f"{s.name} ({k})" if k != "default" else s.name for k, s in options.items()
