@@ -18,7 +18,11 @@ check, so it is written here.
 from __future__ import annotations
 
 import re
+from importlib.metadata import version
 from pathlib import Path
+
+import solara.server
+from solara.server import settings
 
 ASSETS_FIX = "pip install --force-reinstall 'solara-assets==1.58.2' 'ipyvue<2' 'ipyvuetify<2'"
 """The command that puts the front-end files back (netsim's own pins, pyproject.toml)."""
@@ -39,11 +43,6 @@ def packages_the_page_needs(template: str, vue3: bool) -> list[str]:
 
 def missing_front_end() -> tuple[list[str], Path]:
     """The page's packages that are not in Solara's asset folder, and that folder."""
-    from importlib.metadata import version
-
-    import solara.server
-    from solara.server import settings
-
     template = Path(solara.server.__file__).parent / "templates" / "solara.html.j2"
     needed = packages_the_page_needs(
         template.read_text(encoding="utf-8"), vue3=version("ipyvue").startswith("3")
