@@ -23,6 +23,7 @@ LAZY_IMPORTS = {
     ("batch/engines.py", "distributed"),
     ("config/member_network.py", "networkx"),
     ("batch/sweep.py", "fcntl"),
+    ("analysis/discovery.py", "ema_workbench.analysis"),
 }
 """(file, module) pairs allowed inside functions, each named in docs/architecture.md;
 ``cli.py`` imports each command's machinery inside the command."""

@@ -761,6 +761,15 @@ def analyse(
             metavar="DIR",
         ),
     ] = None,
+    discover: Annotated[
+        str | None,
+        typer.Option(
+            help="Instead, find the boxes of parameter space where this yes/no outcome "
+            "(fizzled_out, critical_mass_reached or spread) is likely (PRIM scenario "
+            "discovery), written to RESULTS_DIR/discovery/OUTCOME.",
+            metavar="OUTCOME",
+        ),
+    ] = None,
 ) -> None:
     """Analyse a sweep: run labels, outcome curves, tipping point, bimodality, phase diagrams
     and sensitivity indices, written to RESULTS_DIR/analysis with report.md and report.html.
@@ -768,6 +777,9 @@ def analyse(
     from netsim.present.sweep_report import analyse_folder
     from netsim.results.sweep_folder import SweepFolder
 
+    if discover is not None:
+        discover_boxes(results_dir, discover, outcome, parameter, figures)
+        return
     if bootstrap < 1:
         raise fail(f"--bootstrap must be at least 1; got {bootstrap}")
     note_results_folder(results_dir / "analysis")
@@ -783,6 +795,33 @@ def analyse(
         say(f"netsim: warning: {gap}; `netsim sweep --resume` runs them again")
     echo(f"report: {folder / 'report.html'}")
     echo(f"analysis: {folder}")
+
+
+def discover_boxes(
+    results_dir: Path, outcome: str, other: str | None, parameter: str | None, figures: Path | None
+) -> None:
+    """``netsim analyse --discover``: scenario discovery instead of the standard analysis."""
+    from netsim.config.outcomes import BOOLEAN_OUTCOMES
+    from netsim.present.discovery_report import discover_folder
+
+    if outcome not in BOOLEAN_OUTCOMES:
+        raise fail(
+            f"--discover {outcome!r}: not a yes/no outcome; allowed: {', '.join(BOOLEAN_OUTCOMES)}"
+        )
+    given = [name for name, v in (("--outcome", other), ("--parameter", parameter)) if v]
+    given += ["--figures"] if figures is not None else []
+    if given:
+        raise fail(f"--discover searches every varied parameter: drop {', '.join(given)}")
+    note_results_folder(results_dir / "discovery")
+    say(f"netsim: scenario discovery of {outcome} in {results_dir} (PRIM) ...")
+    try:
+        folder = discover_folder(results_dir, outcome)
+    except OSError as err:
+        raise fail(
+            f"cannot write the discovery to {results_dir / 'discovery'}: {err.strerror or err}"
+        ) from None
+    echo(f"report: {folder / 'report.html'}")
+    echo(f"discovery: {folder}")
 
 
 @app.command()

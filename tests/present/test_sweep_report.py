@@ -126,6 +126,8 @@ def test_a_figure_the_analysis_did_not_draw_is_an_error(tmp_path: Path) -> None:
         ('by = "founding_core"', "must differ from 'parameter'"),
         ('phase_outcomes = ["adoption"]', "list of summary fields"),
         ('figures = ["../x.png"]', "list of figure file names"),
+        ('discover = ["final_adoption"]', "list of yes/no outcomes"),
+        ("discover = []", "list of yes/no outcomes"),
     ],
 )
 def test_analysis_table_mistakes_fail_when_the_experiment_loads(

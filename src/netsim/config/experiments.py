@@ -29,6 +29,7 @@ and a design::
     by = "initial_trust"                # a tipping point per level of this one too
     phase_outcomes = ["critical_mass_reached", "final_adoption"]
     figures = ["tipping_by.png"]        # the figures `--figures DIR` copies (the docs' ones)
+    discover = ["fizzled_out"]          # also scenario discovery (PRIM) of these outcomes
 
 ``design = "list"`` zips equal-length lists (the points given one by one). In
 ``latin_hypercube``, ``sobol`` and ``morris`` every varied parameter takes
@@ -99,7 +100,7 @@ TOP_LEVEL_KEYS = (
     "analysis",
 )
 OUTPUT_KEYS = ("steps", "step_every")
-ANALYSIS_KEYS = ("outcome", "parameter", "by", "phase_outcomes", "figures")
+ANALYSIS_KEYS = ("outcome", "parameter", "by", "phase_outcomes", "figures", "discover")
 """[analysis] keys: what `netsim analyse` reads from the sweep by default (see
 :func:`netsim.present.sweep_report.analyse`), and the figures the docs show (``--figures``)."""
 YES_NO_OUTCOMES = BOOLEAN_OUTCOMES
@@ -532,6 +533,17 @@ class _Validator:
                 raise self.error(
                     f"{excerpt(value)} must be a list of summary fields "
                     f"({', '.join(SUMMARY_FIELDS)})",
+                    key,
+                    "analysis",
+                )
+            if key == "discover" and (
+                not isinstance(value, list)
+                or not value
+                or not all(isinstance(v, str) and v in YES_NO_OUTCOMES for v in value)
+            ):
+                raise self.error(
+                    f"{excerpt(value)} must be a list of yes/no outcomes "
+                    f"({', '.join(YES_NO_OUTCOMES)})",
                     key,
                     "analysis",
                 )

@@ -71,6 +71,7 @@ from netsim.present.compare_report import (
     render_html,
     render_markdown,
 )
+from netsim.present.discovery_report import discovery_of, summary_blocks, write_discovery
 from netsim.results.files import atomic_write, atomic_write_bytes, atomic_write_text, provenance
 from netsim.results.sweep_folder import AnalysisSettings, Manifest, SweepFolder
 
@@ -706,8 +707,16 @@ def analyse_folder(
     if result.refined_text is not None:
         atomic_write_text(folder / "refined_experiment.toml", result.refined_text)
         written.append("refined_experiment.toml")
+    discovered = []
+    for name in manifest.analysis.discover or ():
+        found = discovery_of(sweep, name)
+        image = f"discovery_{name}.png"
+        result.images[image] = write_discovery(found, path / "discovery" / name, manifest.name)
+        atomic_write_bytes(folder / image, result.images[image])
+        written.append(image)
+        discovered += summary_blocks(found, image)
     written += ["report.md", "report.html", "analysis.json"]
-    blocks = report_blocks(result, written)
+    blocks = report_blocks(result, written) + discovered
     atomic_write_text(folder / "report.md", render_markdown(blocks))
     atomic_write_text(folder / "report.html", render_html(blocks, result.images))
     record = folder / "analysis.json"

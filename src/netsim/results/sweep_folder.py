@@ -260,13 +260,17 @@ class AnalysisSettings:
     by: str | None = None
     phase_outcomes: tuple[str, ...] | None = None
     figures: tuple[str, ...] | None = None
+    discover: tuple[str, ...] | None = None
+    """Yes/no outcomes the analysis also runs scenario discovery for."""
     keys: tuple[str, ...] = ()
     """The keys the file set, in its order (so the manifest is written back as read)."""
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any]) -> AnalysisSettings:
         """From the validated table (:attr:`netsim.config.experiments.Experiment.analysis`)."""
-        tuples = {k: tuple(v) for k, v in table.items() if k in ("phase_outcomes", "figures")}
+        tuples = {
+            k: tuple(v) for k, v in table.items() if k in ("phase_outcomes", "figures", "discover")
+        }
         return cls(**{**dict(table), **tuples}, keys=tuple(table))
 
     @classmethod
@@ -280,6 +284,7 @@ class AnalysisSettings:
             by=reader.text("by", nullable=True),
             phase_outcomes=reader.names("phase_outcomes", nullable=True),
             figures=reader.names("figures", nullable=True),
+            discover=reader.names("discover", nullable=True),
             keys=tuple(reader.data),
         )
 
@@ -287,7 +292,7 @@ class AnalysisSettings:
         return {key: _lists(getattr(self, key)) for key in self.keys}
 
 
-ANALYSIS_FIELDS = ("outcome", "parameter", "by", "phase_outcomes", "figures")
+ANALYSIS_FIELDS = ("outcome", "parameter", "by", "phase_outcomes", "figures", "discover")
 
 
 @dataclass(frozen=True)
