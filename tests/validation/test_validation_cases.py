@@ -13,9 +13,10 @@ from __future__ import annotations
 import math
 from functools import cache
 
+import numpy as np
 import pytest
 
-from netsim.validation import CASES, CaseResult, Check, run_case, run_suite
+from netsim.validation import CASES, CaseResult, Check, run_case, run_suite, theory
 from netsim.validation.cases import ORDER
 from netsim.validation.core import Case, Checks
 
@@ -78,6 +79,42 @@ def test_centola_macy_reduced() -> None:
     """Centola & Macy (2007), AJS 113:702: rewiring a clustered ring lattice speeds simple
     contagion and slows, then blocks, threshold-2 contagion; lattice fronts are exact."""
     assert_passes(reduced("centola-macy"))
+
+
+def test_bass_complete_graph_reduced() -> None:
+    """Bass (1969), Management Science 15:215: on the complete graph with nobody holding
+    the idea at first, the mean adoption curve follows F(t+1) = F(t) + (p + q F(t))(1 - F(t))
+    with p = outside_influence and q = N x transmission_probability, within t x SE plus the
+    stated gap to the exact expectation of netsim's rule; without p nobody ever adopts."""
+    assert_passes(reduced("bass-complete-graph"))
+
+
+@pytest.mark.parametrize(("n", "p"), [(50, 0.1), (200, 0.03)])
+def test_without_imitation_both_bass_theories_are_one_minus_one_minus_p_to_the_t(
+    n: int, p: float
+) -> None:
+    weeks = np.arange(31)
+    alone = 1.0 - (1.0 - p) ** weeks
+    np.testing.assert_allclose(theory.bass_curve(p, 0.0, 30), alone, rtol=1e-12)
+    np.testing.assert_allclose(theory.complete_graph_chain_mean(n, p, 0.0, 30), alone, rtol=1e-9)
+
+
+def test_the_chain_is_bass_to_first_order_and_below_it_beyond() -> None:
+    """Independent chances combine to less than their sum: the exact expectation of the
+    rule lies below the Bass curve with q = n beta, by a gap that shrinks with q."""
+    n, p = 400, 0.01
+    gaps = []
+    for q in (0.05, 0.1, 0.2):
+        bass = theory.bass_curve(p, q, 60)
+        chain = theory.complete_graph_chain_mean(n, p, q / n, 60)
+        assert chain[1] == pytest.approx(bass[1], abs=1e-12)  # F(1) = p in both
+        assert (chain[2:] < bass[2:]).all()
+        gaps.append(float(np.max(bass - chain)))
+    assert gaps[0] < gaps[1] < gaps[2] < 0.05
+
+
+def test_the_chain_keeps_nobody_from_adopting_without_outside_influence() -> None:
+    assert not theory.complete_graph_chain_mean(100, 0.0, 0.01, 20).any()
 
 
 # --- the records ------------------------------------------------------------------------

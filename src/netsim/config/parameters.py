@@ -564,6 +564,21 @@ class Parameters:
         meaning="Complex contagion: chance per step of adopting once the threshold is met.",
         source="Watts 2002 (1.0 reproduces the deterministic threshold model)",
     )
+    outside_influence: float = param(
+        0.0,
+        group="diffusion",
+        unit="probability/step",
+        low=0.0,
+        high=1.0,
+        meaning="Chance per step that a non-adopter takes an idea up from outside the network "
+        "(mass media, a national programme, a conference, an outside expert), whatever their "
+        "ties; in social mode only active members, times their trust and the purpose "
+        "alignment. 0 = ideas spread only inside the network.",
+        source="Bass 1969, the coefficient of innovation p (imitation over ties is q); [IJIC] "
+        "national networks supporting 'the national Quality Strategy implementation' and "
+        "giving 'access to expert resources'; [THF] 'Networks can help implement national "
+        "policy'",
+    )
     recovery_probability: float = param(
         0.0,
         group="diffusion",

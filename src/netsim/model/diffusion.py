@@ -19,6 +19,11 @@ from the adopters at the start of the step, then all new adoptions land at once.
   count 1 and probability 1 this is Watts's (2002) threshold model; with
   fraction 0 and count 2 it is Centola & Macy's (2007) complex contagion.
 
+- **Outside influence** (Bass 1969's coefficient of innovation p, beside imitation
+  over ties, his q): every susceptible person also adopts with probability
+  ``outside_influence`` each step, whatever their ties (:func:`outside_adopters`), so
+  with k adopting ties and neutral weights P(adopt) = 1 - (1 - p)(1 - beta)^k.
+
 In the social model the weights gate exposure: the sender's engagement and the
 receiver's trust times the purpose alignment ("members who trust each other are
 more inclined to share" [THF]; a clear common purpose aligns members [THF]). Roles
@@ -241,6 +246,41 @@ def new_adopters(
     p = np.full(candidates.size, rule.adoption_probability)
     if receiver_weight is not None:
         p *= receiver_weight[candidates]
+    return candidates[rng.random(candidates.size) < p]
+
+
+def outside_adopters(
+    susceptible: np.ndarray,
+    probability: float,
+    rng: np.random.Generator,
+    receiver_weight: np.ndarray | None = None,
+) -> np.ndarray:
+    """Indices in ``susceptible`` (bool mask) who take the idea up from outside the network.
+
+    Each adopts with ``probability`` (``outside_influence``: mass media, a national
+    programme, a conference, an outside expert), times their ``receiver_weight`` where
+    one is given, independently of their ties and of the tie rule's draws. The social
+    model passes the tie rule's own receiver weight (trust x purpose alignment) and the
+    tie rule's susceptible mask (active non-adopters): an idea met outside is one more
+    idea offered to the member, and whether they take it into the network's work is the
+    same receptivity that gates one offered by a peer (a trusting member in a network
+    with a clear purpose takes an idea on; a wary one in a diffuse network lets it pass),
+    and passive members and people outside the network take no idea into its work,
+    whether it comes from a peer or from outside. Only the source differs (no sender
+    weight, no organisation boundary), which keeps Bass's split: p from outside the
+    network, q from imitation over its ties. In contagion mode the weight is None (1).
+
+    Draws ``rng.random(n)`` for the n susceptible people, in increasing index order,
+    whatever the ties did this step, and only when ``probability > 0``: at 0 nothing is
+    drawn, so runs without outside influence take exactly the draws they took before
+    the term existed.
+    """
+    if probability <= 0.0:
+        return np.empty(0, np.int64)
+    candidates = np.flatnonzero(susceptible)
+    if receiver_weight is None:
+        return candidates[rng.random(candidates.size) < probability]
+    p = receiver_weight[candidates] * probability
     return candidates[rng.random(candidates.size) < p]
 
 

@@ -596,7 +596,11 @@ class NetworkModel(mesa.Model):
         active: np.ndarray | None = None,
         member_mask: np.ndarray | None = None,
     ) -> None:
-        """Spread, recover and abandon every idea over the current ties (see diffusion).
+        """Spread (over ties and from outside), recover and abandon every idea (see diffusion).
+
+        Per idea, the draws come in this order: the tie rule's, outside influence's (only
+        when ``outside_influence > 0``), recovery's, then in social mode the broadcast's
+        and abandonment's.
 
         ``active`` and ``member_mask`` are the members' current masks, if the caller has them.
         """
@@ -645,6 +649,11 @@ class NetworkModel(mesa.Model):
                 adjacency=adjacency,
                 boundary=boundary,
             )
+            outside = diffusion.outside_adopters(
+                susceptible, p.outside_influence, self.rng, receiver_weight=receiver
+            )
+            if outside.size:
+                new = sorted_unique(np.concatenate([new, outside]))  # np.union1d
             diffusion.drop(row, holders, p.recovery_probability, self.rng)
             if social:
                 broadcast = self._broadcast(row, susceptible, member_mask)

@@ -84,8 +84,14 @@ class Checks:
     case: str
     items: list[Check] = field(default_factory=list)
 
-    def matches(self, compared: str, values: Replicates, reference: float) -> Replicates:
-        """The theory lies within ``critical * SE`` of the replicate mean."""
+    def matches(
+        self, compared: str, values: Replicates, reference: float, allowance: float = 0.0
+    ) -> Replicates:
+        """The theory lies within ``critical * SE + allowance`` of the replicate mean.
+
+        ``allowance`` (>= 0) is for a reference that approximates the model's rule: the
+        approximation's own error, stated by the case (0 for an exact theory).
+        """
         lo, hi = values.interval
         self.items.append(
             Check(
@@ -95,14 +101,16 @@ class Checks:
                 values.mean,
                 lo,
                 hi,
-                values.tolerance,
+                values.tolerance + allowance,
                 "approx",
                 values.n,
             )
         )
         return values
 
-    def excludes(self, compared: str, values: Replicates, wrong: float) -> None:
+    def excludes(
+        self, compared: str, values: Replicates, wrong: float, allowance: float = 0.0
+    ) -> None:
         """A wrong prediction lies outside the same band: the check has power."""
         lo, hi = values.interval
         self.items.append(
@@ -113,7 +121,7 @@ class Checks:
                 values.mean,
                 lo,
                 hi,
-                values.tolerance,
+                values.tolerance + allowance,
                 "excludes",
                 values.n,
             )

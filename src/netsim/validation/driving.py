@@ -72,6 +72,19 @@ def configuration_model(rng: np.random.Generator, degrees: np.ndarray) -> Member
     )
 
 
+def complete_graph(n: int) -> MemberNetwork:
+    """K_n as a member network: everyone tied to everyone else, no attributes."""
+    first, second = np.triu_indices(n, 1)
+    return MemberNetwork(
+        node_ids=tuple(str(i) for i in range(n)),
+        edges=np.stack([first, second], axis=1).astype(np.int64),
+        organisation=None,
+        organisation_names=(),
+        role=None,
+        engagement=None,
+    )
+
+
 def configuration_factory(
     params: Parameters, degree_sampler: Callable[[np.random.Generator, int], np.ndarray]
 ) -> ModelFactory:

@@ -9,7 +9,10 @@
 - early growth of SI as a branching process on a locally tree-like graph;
 - Watts (2002), "A simple model of global cascades on random networks", PNAS
   99:5766 (cascade condition, vulnerable cluster) and Gleeson & Cahalane (2007),
-  Phys. Rev. E 75, 056103 (cascade size).
+  Phys. Rev. E 75, 056103 (cascade size);
+- Bass (1969), "A new product growth for model consumer durables", Management
+  Science 15:215, in discrete time, and the exact expectation of netsim's own rule
+  (outside influence plus one chance per adopting tie) on the complete graph.
 
 Degree distributions are passed as arrays ``(k, p_k)``; Poisson ones are cut at
 z + 20 sqrt(z) + 30, where the tail mass is below 1e-15.
@@ -263,3 +266,45 @@ def cascade_size(z: float, phi: float) -> float:
     else:  # pragma: no cover - the map is monotone and converges inside the window
         raise RuntimeError("Gleeson-Cahalane iteration did not converge")
     return float(np.sum(p * reached(q, k)))
+
+
+# --- Bass (1969): adoption from outside and by imitation ------------------------------------
+
+
+def bass_curve(p: float, q: float, steps: int) -> np.ndarray:
+    """Bass (1969) in discrete time from nobody: F(t+1) = F(t) + (p + q F(t))(1 - F(t)).
+
+    p is the coefficient of innovation (adoption from outside), q that of imitation;
+    entry t is the share that has adopted after t steps, t = 0..steps, F(0) = 0.
+    """
+    shares = np.zeros(steps + 1)
+    for t in range(steps):
+        f = shares[t]
+        shares[t + 1] = f + (p + q * f) * (1.0 - f)
+    return shares
+
+
+def complete_graph_chain_mean(n: int, p: float, beta: float, steps: int) -> np.ndarray:
+    """E[F(t)] of netsim's own rule on the complete graph of n people, from nobody: exact.
+
+    With A adopters each of the n - A others adopts independently with
+    h(A) = 1 - (1 - p)(1 - beta)^A (outside influence p, one chance beta per adopting
+    tie), so A(t+1) = A(t) + Binomial(n - A(t), h(A(t))): a Markov chain on 0..n whose
+    distribution is propagated exactly through its (n + 1) x (n + 1) transition matrix.
+    Entry t is E[A(t)] / n, t = 0..steps. It differs from the Bass recursion with
+    q = n beta in two ways, both second order in p + qF: the chances combine as
+    independent events (1 - prod(1 - x), which lies between H - H^2/2 and H for
+    H = p + qF, by Bonferroni), and the mean of a nonlinear map is not the map of the
+    mean (O(1/n)).
+    """
+    adopters = np.arange(n + 1)
+    hazard = 1.0 - (1.0 - p) * (1.0 - beta) ** adopters
+    gained = adopters[None, :] - adopters[:, None]  # row a: to a + k adopters
+    transition = binom.pmf(gained, (n - adopters)[:, None], hazard[:, None])
+    distribution = np.zeros(n + 1)
+    distribution[0] = 1.0
+    means = np.zeros(steps + 1)
+    for t in range(steps):
+        distribution = distribution @ transition
+        means[t + 1] = float(distribution @ adopters) / n
+    return means

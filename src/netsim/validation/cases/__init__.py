@@ -1,7 +1,8 @@
 """The validation cases, listed explicitly in report order: epidemic theory first, then
-threshold cascades. Nothing registers itself on import; this dict is the list."""
+threshold cascades, then the Bass model. Nothing registers itself on import; this dict
+is the list."""
 
-from netsim.validation.cases import cascades, epidemics
+from netsim.validation.cases import bass, cascades, epidemics
 from netsim.validation.core import Case
 
 CASES: dict[str, Case] = {
@@ -13,9 +14,10 @@ CASES: dict[str, Case] = {
         epidemics.si_branching,
         cascades.watts_window,
         cascades.centola_macy,
+        bass.bass_complete_graph,
     )
 }
 ORDER = tuple(CASES)
 """Report order."""
 
-__all__ = ["CASES", "ORDER", "cascades", "epidemics"]
+__all__ = ["CASES", "ORDER", "bass", "cascades", "epidemics"]
