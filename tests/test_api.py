@@ -199,3 +199,33 @@ def test_an_unknown_id_says_which_ids_there_are() -> None:
         netsim.build_model(network=named_graph(), innovators=["nobody"])
     with pytest.raises(ParameterError, match="allowed: whole numbers 0 to 499"):
         netsim.build_model(innovators=[500])
+
+
+# --- results name members by the ids given -----------------------------------------------
+
+
+def test_a_csv_edge_list_keeps_its_ids_in_the_results(tmp_path: Path) -> None:
+    path = tmp_path / "ties.csv"
+    path.write_text("source,target\n10,3\n3,007\n007,10\n")
+    result = netsim.run(
+        network_file=str(path), eligible_population=3, founding_core=3, innovators=["007"]
+    )
+    assert set(result.network.nodes) <= {"10", "3", "007"}  # as they read: text
+    assert holders_at_start(netsim.build_model(result.parameters, innovators=["007"])) == {"007"}
+
+
+def test_a_graphs_int_ids_name_the_members_of_the_result() -> None:
+    g = nx.relabel_nodes(nx.cycle_graph(12), lambda k: 100 + k)
+    result = netsim.run(network=g, eligible_population=12, steps=3, seed=1, **QUIET)
+    members = [
+        result.model.member_ids[int(i)] for i in np.flatnonzero(result.model.members.is_member())
+    ]
+    assert sorted(result.network.nodes) == sorted(members)
+    assert set(result.network.nodes) <= set(range(100, 112))
+    ties = {frozenset(e) for e in result.network.edges}
+    assert ties <= {frozenset(e) for e in g.edges}  # only the graph's own pairs can be ties
+
+
+def test_without_a_network_the_result_names_members_by_index() -> None:
+    result = netsim.run(steps=5, seed=3)
+    assert list(result.network.nodes) == list(result.model.tie_graph().nodes)

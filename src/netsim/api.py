@@ -42,9 +42,11 @@ class RunResult:
     model: NetworkModel
 
     @cached_property
-    def network(self) -> nx.Graph[int]:
-        """The final tie network among members (networkx; built on first use)."""
-        return self.model.tie_graph()
+    def network(self) -> nx.Graph[Any]:
+        """The final tie network among members (networkx; built on first use), its nodes
+        named by member id: a member network's node ids as given (the people outside it
+        ``netsim-<index>``), or without one the person's index 0 to N - 1."""
+        return self.model.tie_graph(named=True)
 
 
 def load_member_network(params: Parameters) -> MemberNetwork | None:

@@ -255,19 +255,22 @@ class NetworkModel(mesa.Model):
         """Make ``people`` lapse now, ending their ties."""
         network.lapse(self.members, self.ties, self.graph, people)
 
-    def tie_graph(self, include_non_members: bool = False) -> nx.Graph[int]:
+    def tie_graph(self, include_non_members: bool = False, *, named: bool = False) -> nx.Graph[Any]:
         """The current tie network as a networkx Graph (built on demand, never laid out).
 
-        Nodes are member indices with attributes organisation, status, engagement,
-        trust, role, champion, leader and ``adopted`` (of idea 0); edges carry strength.
+        Nodes are member indices (``named``: member ids, see :attr:`member_ids`: a member
+        network's node ids as given, else the same indices) with attributes organisation,
+        status, engagement, trust, role, champion, leader and ``adopted`` (of idea 0);
+        edges carry strength.
         """
         m = self.members
         keep = np.ones(m.size, bool) if include_non_members else m.is_member()
-        g: nx.Graph[int] = nx.Graph()
+        g: nx.Graph[Any] = nx.Graph()
         idx = np.flatnonzero(keep)
+        key = self.member_ids.__getitem__ if named else int
         g.add_nodes_from(
             (
-                int(i),
+                key(int(i)),
                 {
                     "organisation": int(m.organisation[i]),
                     "status": MembershipStatus(int(m.status[i])).name.lower(),
@@ -282,13 +285,13 @@ class NetworkModel(mesa.Model):
             for i in idx
         )
         present = np.flatnonzero(self.ties.strength > 0)
+        u = self.graph.edge_u[present].tolist()
+        v = self.graph.edge_v[present].tolist()
+        if named:
+            u = [key(i) for i in u]
+            v = [key(i) for i in v]
         g.add_weighted_edges_from(
-            zip(
-                self.graph.edge_u[present].tolist(),
-                self.graph.edge_v[present].tolist(),
-                self.ties.strength[present].tolist(),
-                strict=True,
-            ),
+            zip(u, v, self.ties.strength[present].tolist(), strict=True),
             weight="strength",
         )
         return g
