@@ -34,7 +34,7 @@ from netsim.model.levers import (
     leadership_presence,
     leadership_shares,
 )
-from netsim.model.population import build_world, make_champions
+from netsim.model.population import MemberIds, build_world, make_champions
 from netsim.model.state import (
     ACTIVE,
     ADOPTED,
@@ -90,6 +90,9 @@ class NetworkModel(mesa.Model):
     Create it from a :class:`Parameters` object, keyword overrides, or both
     (``NetworkModel(eligible_population=200, rng=1)`` works with
     ``mesa.batch_run``). All randomness comes from Mesa's seeded ``self.rng``.
+    ``innovator_indices``: the people (indices 0 to N - 1) who hold every idea at step 0,
+    instead of ``innovators`` drawn ones (``netsim.build_model(innovators=[ids])`` names
+    them by id).
     """
 
     def __init__(
@@ -99,6 +102,7 @@ class NetworkModel(mesa.Model):
         rng: Any = None,
         member_network: Any = None,
         record: str = "all",
+        innovator_indices: np.ndarray | None = None,
         **overrides: Any,
     ) -> None:
         if record not in RECORD_MODES:
@@ -106,6 +110,17 @@ class NetworkModel(mesa.Model):
         params = parameters if parameters is not None else Parameters()
         if overrides:
             params = params.replace(**overrides)
+        chosen = None
+        if innovator_indices is not None:
+            chosen = np.unique(np.asarray(innovator_indices, dtype=np.int64))
+            if chosen.size and (chosen[0] < 0 or chosen[-1] >= params.eligible_population):
+                raise ParameterError(
+                    "innovators",
+                    f"person {int(chosen[0] if chosen[0] < 0 else chosen[-1])} is not in 0 to "
+                    f"{params.eligible_population - 1}",
+                )
+            if params.innovators != chosen.size:  # the count says how many were chosen
+                params = params.replace(innovators=int(chosen.size))
         super().__init__(rng=rng)
         self.params = params
         self.record = record
@@ -117,8 +132,12 @@ class NetworkModel(mesa.Model):
                 "the model never reads files: build it with netsim.build_model(...), which "
                 "reads the file, or pass member_network=read_member_network(path)",
             )
+        self.member_ids = MemberIds(
+            params.eligible_population, () if member_network is None else member_network.node_ids
+        )
+        """Each person's id (a member network's node ids, else the index)."""
         self.metrics_rng = np.random.default_rng(self.rng.integers(2**63))
-        world = build_world(params, self.rng, member_network)
+        world = build_world(params, self.rng, member_network, chosen)
         self.members = world.members
         self.ties = world.ties
         self.graph = world.graph
@@ -236,19 +255,22 @@ class NetworkModel(mesa.Model):
         """Make ``people`` lapse now, ending their ties."""
         network.lapse(self.members, self.ties, self.graph, people)
 
-    def tie_graph(self, include_non_members: bool = False) -> nx.Graph[int]:
+    def tie_graph(self, include_non_members: bool = False, *, named: bool = False) -> nx.Graph[Any]:
         """The current tie network as a networkx Graph (built on demand, never laid out).
 
-        Nodes are member indices with attributes organisation, status, engagement,
-        trust, role, champion, leader and ``adopted`` (of idea 0); edges carry strength.
+        Nodes are member indices (``named``: member ids, see :attr:`member_ids`: a member
+        network's node ids as given, else the same indices) with attributes organisation,
+        status, engagement, trust, role, champion, leader and ``adopted`` (of idea 0);
+        edges carry strength.
         """
         m = self.members
         keep = np.ones(m.size, bool) if include_non_members else m.is_member()
-        g: nx.Graph[int] = nx.Graph()
+        g: nx.Graph[Any] = nx.Graph()
         idx = np.flatnonzero(keep)
+        key = self.member_ids.__getitem__ if named else int
         g.add_nodes_from(
             (
-                int(i),
+                key(int(i)),
                 {
                     "organisation": int(m.organisation[i]),
                     "status": MembershipStatus(int(m.status[i])).name.lower(),
@@ -263,13 +285,13 @@ class NetworkModel(mesa.Model):
             for i in idx
         )
         present = np.flatnonzero(self.ties.strength > 0)
+        u = self.graph.edge_u[present].tolist()
+        v = self.graph.edge_v[present].tolist()
+        if named:
+            u = [key(i) for i in u]
+            v = [key(i) for i in v]
         g.add_weighted_edges_from(
-            zip(
-                self.graph.edge_u[present].tolist(),
-                self.graph.edge_v[present].tolist(),
-                self.ties.strength[present].tolist(),
-                strict=True,
-            ),
+            zip(u, v, self.ties.strength[present].tolist(), strict=True),
             weight="strength",
         )
         return g
