@@ -229,3 +229,85 @@ def test_a_graphs_int_ids_name_the_members_of_the_result() -> None:
 def test_without_a_network_the_result_names_members_by_index() -> None:
     result = netsim.run(steps=5, seed=3)
     assert list(result.network.nodes) == list(result.model.tie_graph().nodes)
+
+
+# ---------------------------------------------------------------------------
+# export of a run's network (GraphML, GEXF)
+
+
+def adopters_by_week(weeks: np.ndarray, steps: int) -> list[int]:
+    """How many people had taken the idea up by each week, from their adoption weeks."""
+    return [int(np.count_nonzero((weeks >= 0) & (weeks <= s))) for s in range(steps + 1)]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},  # the social model
+        {"mode": "contagion", "recovery_probability": 0.1},  # SIR: holders drop the idea
+        {"ideas": 2},
+    ],
+    ids=["social", "sir", "two-ideas"],
+)
+def test_adoption_week_dates_every_uptake_to_the_row_that_first_shows_it(
+    overrides: dict[str, Any],
+) -> None:
+    """Counting adoption weeks reproduces the table's ever-adopted count, week by week."""
+    result = netsim.run(seed=5, steps=80, eligible_population=300, **overrides)
+    weeks = result.model.adoption_week
+    ever = result.table["ever_adopted_share"].to_numpy() * 300 * weeks.shape[0]
+    dated = np.sum([adopters_by_week(w, 80) for w in weeks], axis=0)
+    assert np.allclose(dated, ever)
+    assert dated[-1] > dated[0] > 0  # the idea did spread, and innovators are week 0
+
+
+def test_an_idea_taken_up_between_weeks_is_dated_to_the_next_row() -> None:
+    model = netsim.build_model(seed=2, eligible_population=200, **QUIET)
+    model.run(3)
+    person = int(np.flatnonzero(model.members.adoption[0] == AdoptionState.NOT_ADOPTED)[0])
+    model.member_agent(person).adopt()
+    model.step()
+    assert model.adoption_week[0, person] == 4 == model.step_count
+
+
+def node_view(graph: nx.Graph[Any]) -> dict[str, dict[str, Any]]:
+    return {str(node): dict(data) for node, data in graph.nodes(data=True)}
+
+
+@pytest.mark.parametrize("suffix", [".graphml", ".gexf"])
+def test_export_round_trips_members_ties_and_attributes(tmp_path: Path, suffix: str) -> None:
+    """What Gephi reads back is the run's network: ids as given, every attribute, every tie."""
+    result = netsim.run(network=named_graph(), innovators=["p03"], seed=1, steps=30, **QUIET)
+    path = result.export_network(tmp_path / f"net{suffix}")
+    back = nx.read_graphml(path) if suffix == ".graphml" else nx.read_gexf(path)
+    original = result.network
+    assert node_view(back).keys() == node_view(original).keys()
+    for node, data in node_view(original).items():
+        read = node_view(back)[node]
+        for key, value in data.items():
+            assert read[key] == pytest.approx(value), (node, key)
+    assert {frozenset(map(str, e)) for e in back.edges} == {
+        frozenset(map(str, e)) for e in original.edges
+    }
+    for u, v, data in original.edges(data=True):
+        assert back.edges[str(u), str(v)]["strength"] == pytest.approx(data["strength"])
+        assert back.edges[str(u), str(v)]["formed_week"] == data["formed_week"]
+    assert back.nodes["p03"]["adoption_week"] == 0  # the named innovator
+    assert list(tmp_path.iterdir()) == [path]  # no partial file left beside it
+
+
+def test_export_of_everyone_includes_people_without_ties(tmp_path: Path) -> None:
+    result = netsim.run(seed=1, steps=10, eligible_population=150)
+    members = nx.read_gexf(result.export_network(tmp_path / "members.gexf"))
+    everyone = nx.read_gexf(result.export_network(tmp_path / "all.gexf", everyone=True))
+    assert everyone.number_of_nodes() == 150 > members.number_of_nodes()
+    assert set(members.nodes) < set(everyone.nodes)
+
+
+def test_export_refuses_an_unknown_format_or_an_unwritable_place(tmp_path: Path) -> None:
+    result = netsim.run(seed=1, steps=3, eligible_population=80)
+    with pytest.raises(netsim.ExportError, match=r"unknown network format \.csv; allowed"):
+        result.export_network(tmp_path / "net.csv")
+    with pytest.raises(netsim.ExportError, match="cannot write"):
+        result.export_network(tmp_path / "missing" / "net.graphml")
+    assert list(tmp_path.iterdir()) == []

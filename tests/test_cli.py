@@ -18,6 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import networkx as nx
 import pandas as pd
 import pytest
 from click.testing import Result
@@ -109,6 +110,31 @@ def test_run_until_settled_writes_the_weeks_it_took(runner: CliRunner, tmp_path:
     text = " ".join(result.stdout.split())
     assert "Ran until settled (at least 156 weeks, at most 400): " in text
     assert (f"settled at week {steps}." in text) is document["summary"]["settled"]
+
+
+def test_run_exports_the_network_for_gephi(runner: CliRunner, tmp_path: Path) -> None:
+    out, graphml, gexf = tmp_path / "out", tmp_path / "net.graphml", tmp_path / "net.gexf"
+    args = ["run", "--out", str(out), "--steps", "8", *SMALL]
+    result = runner.invoke(
+        app, [*args, "--export-network", str(graphml), "--export-network", str(gexf)]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.rstrip().endswith(f"network: {gexf}")
+    members = json.loads((out / "summary.json").read_text(encoding="utf-8"))["summary"]
+    for graph in (nx.read_graphml(graphml), nx.read_gexf(gexf)):
+        assert graph.number_of_nodes() == members["final_members"]
+        for data in graph.nodes.values():
+            assert {"adoption_week", "engagement", "trust", "status"} <= set(data)
+
+
+def test_run_refuses_an_export_format_before_running(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["run", "--out", str(tmp_path / "out"), "--export-network", "net.dot", *SMALL]
+    )
+    assert "--export-network net.dot: unknown network format; allowed: .graphml" in error_line(
+        result
+    )
+    assert not (tmp_path / "out").exists()
 
 
 def test_run_quiet_prints_only_the_folder(runner: CliRunner, tmp_path: Path) -> None:

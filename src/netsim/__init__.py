@@ -7,6 +7,7 @@ Quick start::
     result.table                          # one row per weekly step (pandas)
     result.summary                        # final/peak adoption, critical mass, fizzle-out
     result.network                        # the final tie network (networkx)
+    result.export_network("net.graphml")   # for Gephi / Cytoscape (.graphml or .gexf)
 
     import networkx as nx                 # graph first: your network, your innovators
     result = netsim.run(network=nx.karate_club_graph(), innovators=[0, 33],
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from netsim.version import __version__
 
 if TYPE_CHECKING:
-    from netsim.api import RunResult, build_model, run, run_one
+    from netsim.api import ExportError, RunResult, build_model, run, run_one
     from netsim.batch.sweep import run_sweep
     from netsim.config.experiments import Experiment, load_experiment
     from netsim.config.member_network import MemberNetwork, NetworkFileError, read_member_network
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from netsim.present.sweep_report import analyse_folder
 
 _HOMES = {
+    "ExportError": "netsim.api",
     "RunResult": "netsim.api",
     "build_model": "netsim.api",
     "run": "netsim.api",
@@ -64,6 +66,7 @@ _HOMES = {
 __all__ = [
     "OUTCOMES",
     "Experiment",
+    "ExportError",
     "MemberNetwork",
     "NetworkFileError",
     "NetworkModel",

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -29,6 +30,7 @@ from netsim.model.network_model import NetworkModel
 from netsim.model.population import MemberIds, check_population_holds
 from netsim.numbers import data_size, exact
 from netsim.text import printable
+from netsim.version import __version__
 
 
 @dataclass
@@ -47,6 +49,62 @@ class RunResult:
         named by member id: a member network's node ids as given (the people outside it
         ``netsim-<index>``), or without one the person's index 0 to N - 1."""
         return self.model.tie_graph(named=True)
+
+    def export_network(self, path: str | os.PathLike[str], *, everyone: bool = False) -> Path:
+        """Write the final network for Gephi or Cytoscape: GraphML (``.graphml``) or GEXF
+        (``.gexf``), chosen by the suffix; returns the path written.
+
+        Nodes are members by id (``everyone``: every person of the eligible population,
+        ties or not) with their attributes (see :meth:`NetworkModel.tie_graph`: status,
+        engagement, trust, reciprocity, role, adoption_week ...); ties carry strength and
+        formed_week. Written atomically (a temporary file, then renamed), so a failed write
+        leaves no half file. Node ids are written as text (both formats' rule).
+        """
+        target = Path(path)
+        writer = NETWORK_FORMATS.get(target.suffix.lower())
+        if writer is None:
+            raise ExportError(
+                f"{printable(str(target))}: unknown network format "
+                f"{printable(target.suffix) or '(no suffix)'}; allowed: "
+                + ", ".join(NETWORK_FORMATS)
+            )
+        graph = self.model.tie_graph(include_non_members=everyone, named=True)
+        graph.graph.update(
+            {
+                "generator": f"netsim {__version__}",
+                "seed": self.seed,
+                "weeks": self.model.step_count,
+            }
+        )
+        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+        try:
+            writer(graph, partial)
+            os.replace(partial, target)
+        except OSError as err:
+            partial.unlink(missing_ok=True)
+            raise ExportError(
+                f"cannot write {printable(str(target))}: {err.strerror or err}"
+            ) from None
+        return target
+
+
+class ExportError(NetsimError, ValueError):
+    """A network export that cannot be written (unknown format, unwritable path)."""
+
+
+def _write_gexf(graph: nx.Graph[Any], path: Path) -> None:
+    nx.write_gexf(graph, path)
+
+
+def _write_graphml(graph: nx.Graph[Any], path: Path) -> None:
+    nx.write_graphml(graph, path, named_key_ids=True)
+
+
+NETWORK_FORMATS: dict[str, Callable[[nx.Graph[Any], Path], None]] = {
+    ".graphml": _write_graphml,
+    ".gexf": _write_gexf,
+}
+"""Export suffixes and their networkx writers (Gephi reads both; Cytoscape GraphML)."""
 
 
 def load_member_network(params: Parameters) -> MemberNetwork | None:

@@ -373,6 +373,14 @@ def run(
         Path, typer.Option(help="Where default results folders are created.")
     ] = Path("results"),
     figure: Annotated[bool, typer.Option(help="Draw curves.png.")] = True,
+    export_network: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Also write the final network, with member attributes and adoption week, "
+            "for Gephi or Cytoscape: FILE.graphml or FILE.gexf (repeatable).",
+            metavar="FILE",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option(help="Print only the results folder.")] = False,
     memory_limit: MemoryLimitOption = None,
 ) -> None:
@@ -387,6 +395,12 @@ def run(
     from netsim.results import run_folder
 
     set_memory_limit(memory_limit)
+    for target in export_network or []:  # a bad export name is refused before any work
+        if target.suffix.lower() not in api.NETWORK_FORMATS:
+            raise UserInputError(
+                f"--export-network {printable(str(target))}: unknown network format; "
+                f"allowed: {', '.join(api.NETWORK_FORMATS)}"
+            )
     chosen = load_scenario_arg(scenario)
     overrides = parse_assignments(set_ or [])
     timeline = tuple(parse_event(e) for e in (event or []))
@@ -435,6 +449,7 @@ def run(
         run_folder.write_run(result, folder, images=images, scenario_text=chosen.text or None)
     except OSError as err:
         raise fail(f"cannot write results to {folder}: {err.strerror or err}") from None
+    exported = [result.export_network(target) for target in export_network or []]
     elapsed = time.perf_counter() - started
     if quiet:
         echo(str(folder))
@@ -448,6 +463,8 @@ def run(
         until=(horizon, cap) if cap is not None else None,
     )
     echo(f"results: {folder}")
+    for target in exported:
+        echo(f"network: {printable(str(target))}")
 
 
 UNTIL_SETTLED = "until-settled"

@@ -161,6 +161,11 @@ class NetworkModel(mesa.Model):
         """The Mesa agents, made on first use (most runs never look at one; 1,000 cost ~5 ms)."""
         self._fixed_counts: dict[str, int] = {}
         self._rule: tuple[Parameters, ContagionRule] | None = None
+        adoption = self.members.adoption
+        self.adoption_week = np.where(adoption != NOT_ADOPTED, 0, -1).astype(np.int32)
+        """(ideas, N): the first week (table row) each person held each idea, -1 never;
+        innovators 0. Kept for export (RunResult.export_network); no draw depends on it."""
+        self._weeks_recorded = int(np.count_nonzero(self.adoption_week >= 0))
         self._crossing = metrics.crossing_edges(self.graph, self.members.organisation)
         """Per contact edge: ends in different organisations (organisations never change)."""
         present = self.ties.strength > 0 if params.mode == "social" else None
@@ -260,8 +265,10 @@ class NetworkModel(mesa.Model):
 
         Nodes are member indices (``named``: member ids, see :attr:`member_ids`: a member
         network's node ids as given, else the same indices) with attributes organisation,
-        status, engagement, trust, role, champion, leader and ``adopted`` (of idea 0);
-        edges carry strength.
+        status, engagement, trust, reciprocity (0..1), role (and its role_name), champion,
+        leader, ``adopted`` (of idea 0), ``adoption_week`` (the first week it was held, -1 never),
+        ``joined_week`` (of the last joining, -1 never) and, with several ideas,
+        ``adoption_week_idea2``...; edges carry strength (0..1) and ``formed_week``.
         """
         m = self.members
         keep = np.ones(m.size, bool) if include_non_members else m.is_member()
@@ -277,9 +284,17 @@ class NetworkModel(mesa.Model):
                     "engagement": float(m.engagement[i]),
                     "trust": float(m.trust[i]),
                     "role": int(m.role[i]),
+                    "role_name": Role(int(m.role[i])).name.lower(),
                     "champion": bool(m.champion[i]),
                     "leader": bool(m.leader[i]),
                     "adopted": bool(m.adoption[0, i] == AdoptionState.ADOPTED),
+                    "adoption_week": int(self.adoption_week[0, i]),
+                    "joined_week": int(m.joined_step[i]),
+                    "reciprocity": float(m.reciprocity[i]),
+                    **{
+                        f"adoption_week_idea{k + 1}": int(self.adoption_week[k, i])
+                        for k in range(1, m.adoption.shape[0])
+                    },
                 },
             )
             for i in idx
@@ -290,9 +305,15 @@ class NetworkModel(mesa.Model):
         if named:
             u = [key(i) for i in u]
             v = [key(i) for i in v]
-        g.add_weighted_edges_from(
-            zip(u, v, self.ties.strength[present].tolist(), strict=True),
-            weight="strength",
+        g.add_edges_from(
+            (a, b, {"strength": w, "formed_week": f})
+            for a, b, w, f in zip(
+                u,
+                v,
+                self.ties.strength[present].tolist(),
+                self.ties.formed_step[present].tolist(),
+                strict=True,
+            )
         )
         return g
 
@@ -684,6 +705,9 @@ class NetworkModel(mesa.Model):
                 disengaged &= holders
                 diffusion.drop(row, disengaged, p.abandonment_rate, self.rng)
             row[new] = ADOPTED
+            if new.size:  # adoption is once per idea (only NOT_ADOPTED people take one up)
+                self.adoption_week[idea, new] = self.step_count
+                self._weeks_recorded += int(new.size)
 
     def _broadcast(
         self, row: np.ndarray, susceptible: np.ndarray, member_mask: np.ndarray | None = None
@@ -741,6 +765,12 @@ class NetworkModel(mesa.Model):
             "active_share": counts["active"] / n,
         }
         row.update(metrics.adoption_columns(m, member_mask, n_members))
+        # ideas taken up other than by spreading (a timeline event, Member.adopt) are dated
+        # here, to the first row that shows them: a scan only when the counts disagree
+        if round(row["ever_adopted_share"] * n * self.params.ideas) != self._weeks_recorded:
+            undated = (m.adoption != NOT_ADOPTED) & (self.adoption_week < 0)
+            self.adoption_week[undated] = t
+            self._weeks_recorded = int(np.count_nonzero(self.adoption_week >= 0))
         if self.record == "summary":
             if social:
                 metrics.skip_tie_structure(tie_view, self.metrics_rng)
