@@ -89,7 +89,7 @@ def test_scenarios(width: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_run(width: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     args = ["run", "--no-figure", "--steps", "5", "--set", "eligible_population=100"]
     text = printed([*args, "--out", "r"], width, tmp_path, monkeypatch, ok=[0])
-    assert_whole([name.replace("_", " ") for name in SUMMARY_FIELDS], text)
+    assert_whole([OUTCOME_LABELS[name] for name in SUMMARY_FIELDS], text)
 
 
 @pytest.mark.parametrize("width", WIDTHS)

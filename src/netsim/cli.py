@@ -36,8 +36,8 @@ from netsim.config.parameters import (
     unknown_field_message,
 )
 from netsim.errors import NetsimError, excerpt
-from netsim.numbers import bracketed, percent, precise, significant
-from netsim.present.terminal import Column, Listing, wrap
+from netsim.numbers import bracketed, percent, precise
+from netsim.present.terminal import Column, Listing, outcome_text, wrap
 from netsim.text import printable
 
 if TYPE_CHECKING:  # for annotations only: --help loads neither rich.progress nor batch
@@ -491,18 +491,20 @@ def print_summary(
     and whether the labels had settled. ``until``: (horizon, cap) of a run until settled."""
     table = Listing(
         f"netsim run: {params.steps} weeks, seed {seed}, {elapsed:.1f}s",
-        [Column("outcome", whole=True), Column("value", whole=True, right=True)],
+        [
+            Column("outcome", whole=True),
+            Column("value", whole=True, right=True),
+            Column("what it is"),
+        ],
     )
-    for key, value in summary.items():
-        if isinstance(value, float):
-            text = "never" if value != value else significant(value)
-        else:
-            text = str(value)
-        table.add_row(key.replace("_", " "), text)
+    for name, value in summary.items():
+        known = BY_NAME.get(name)
+        label = known.label if known else name.replace("_", " ")
+        table.add_row(label, outcome_text(name, value), known.definition if known else "")
     show(table)
-    lines = ["The labels' rules:"]
+    lines = ["", "The labels' rules in full:"]
     lines += [
-        f"  {name.replace('_', ' ')}: {BY_NAME[name].meaning}."
+        f"  {BY_NAME[name].label}: {BY_NAME[name].meaning}."
         for name in (*RUN_LABELS, "settled")
         if name in summary
     ]
@@ -523,7 +525,7 @@ def print_summary(
         )
     for line in lines:
         indent = line[: len(line) - len(line.lstrip())]
-        paragraph(line, first=indent, rest=indent + "    ")
+        paragraph(line, first=indent, rest=indent + "    ") if line else echo("")
     if params.network_file:
         echo(
             f"contacts: {contacts['from_file']} from {Path(params.network_file).name}, "
@@ -676,7 +678,7 @@ def compare(
     from netsim.analysis.intervals import outcome_table
     from netsim.batch import compare as comparison
     from netsim.batch.engines import check_workers
-    from netsim.config.outcomes import HEADLINE_OUTCOMES, OUTCOME_LABELS
+    from netsim.config.outcomes import HEADLINE_OUTCOMES
     from netsim.present import compare_report
     from netsim.results.files import unique_folder
 
@@ -725,8 +727,8 @@ def compare(
         return
     outcomes = outcome_table(data.runs, data.order)
     table = Listing(
-        f"netsim compare: {plan.total} runs ({len(failed)} failed), "
-        f"{data.workers} workers, {elapsed:.1f}s",
+        f"netsim compare: {plan.total} runs ({len(failed)} failed), {data.workers} "
+        f"worker{'s' if data.workers != 1 else ''}, {elapsed:.1f}s",
         [
             Column("outcome", whole=True),
             *(
@@ -739,14 +741,18 @@ def compare(
         rows = outcomes[outcomes["outcome"] == outcome].set_index("scenario")
         if rows.empty:
             continue
+        flag = BY_NAME[outcome].kind == "flag"
         cells = []
         for slug in data.order:
             mean = rows.loc[slug, "mean"] if slug in rows.index else float("nan")
-            cells.append(percent(mean))
-        table.add_row(OUTCOME_LABELS.get(outcome, outcome), *cells)
+            cells.append(f"{percent(mean)} of runs" if flag else f"mean {percent(mean)}")
+        table.add_row(BY_NAME[outcome].label, *cells)
+    table.add_note(
+        "x% of runs: the share of a scenario's runs for which it is true; mean: the average "
+        "over its runs (report.html gives each with its 95% interval, and the differences)."
+    )
     for outcome in HEADLINE_OUTCOMES:
-        if BY_NAME[outcome].kind == "flag":
-            table.add_note(f"{OUTCOME_LABELS[outcome]}: {BY_NAME[outcome].meaning}.")
+        table.add_note(f"{BY_NAME[outcome].label}: {BY_NAME[outcome].definition}.")
     show(table)
     echo(f"report: {folder / 'report.html'}")
     echo(f"results: {folder}")
@@ -1239,7 +1245,7 @@ def audit(
         TimeRemainingColumn,
     )
 
-    from netsim.analysis.audit import all_act
+    from netsim.analysis.audit import CELL_RULE, LEVER_RULE, all_act
     from netsim.batch import audit as lever_audit
     from netsim.present import audit_report
 
@@ -1311,6 +1317,8 @@ def audit(
         for _, row in verdicts.iterrows():
             cells = [str(row["verdict"])] + [str(row[f"verdict_{s}"]) for s in plan.bases]
             table.add_row(printable(row["lever"]), *map(printable, cells))
+        table.add_note("verdict: over every base; on <base>: on that base alone. " + LEVER_RULE)
+        table.add_note(CELL_RULE)
         show(table)
         for line in audit_report.summary_lines(verdicts):
             paragraph(line)

@@ -14,15 +14,21 @@ Nothing is ever truncated or ellipsised (rich's tables cut a ``no_wrap`` cell wi
 and fold long words mid-word at narrow widths, which cut parameter and scenario names).
 The text is plain (no colour, no markup): the same output reads on a terminal, in a log
 file and in a CI job. Widths are counted in terminal cells (a wide East Asian character
-takes two), as a user's scenario names may hold any character. Imports nothing but the
-standard library, so the command line can use it before loading anything heavy.
+takes two), as a user's scenario names may hold any character. :func:`outcome_text`
+writes a summary value the way the tables show it (a share with its %, yes/no for a
+flag). Imports only the standard library, the outcome declarations and the number
+formats, so the command line can use it before loading anything heavy.
 """
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from netsim.config.outcomes import BY_NAME
+from netsim.numbers import NO_VALUE, exact, fine_percent, significant
 
 GAP = "  "
 """Between two columns of a table."""
@@ -213,3 +219,21 @@ class Listing:
                 if value:
                     out += wrap(value, width, first=f"{INDENT}{column.header}: ", rest=HANG)
         return out
+
+
+def outcome_text(name: str, value: object) -> str:
+    """A run's summary value as the terminal shows it, by the outcome's kind: a share as a
+    percentage (``91.2%``), a week number (``93``, "never" if not reached), a count, and
+    "yes" or "no" for a flag."""
+    kind = BY_NAME[name].kind if name in BY_NAME else None
+    if kind == "flag" and value is not None:
+        return "yes" if value else "no"
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "never" if kind == "weeks" else NO_VALUE
+    if not isinstance(value, int | float):
+        return str(value)
+    if kind == "share":
+        return fine_percent(float(value))
+    if kind in ("weeks", "count"):
+        return exact(value)
+    return significant(float(value))
