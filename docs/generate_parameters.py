@@ -35,13 +35,16 @@ OUTCOMES_HEADER = """\
 Every field of a run's summary (`netsim.run(...).summary`, a sweep's `runs` table, a
 comparison's `runs.csv`), in summary order. *Kind* says what the value is: a share in
 [0, 1], a week number (empty when never reached), a count of members, or yes/no.
-*Replicates* says how reports summarise many runs: the mean with a t-interval, or the
-share of runs that say yes with a Wilson interval. The rules are computed by
+*Label* is its one name in tables, figures and reports, and *definition* the line that
+says what it is wherever it is shown (`netsim run`, `netsim compare`); *rule* is the
+definition in full, with its thresholds. *Replicates* says how reports summarise many
+runs: the mean with a t-interval, or the share of runs that say yes with a Wilson
+interval. The rules are computed by
 `netsim.model.metrics.summarise`; how the per-step columns they read are defined:
 [odd.md](odd.md#9-observation-per-step-table-5c-wheel-run-summary).
 """
 
-OUTCOME_COLUMNS = ("name", "kind", "unit", "label", "rule", "replicates")
+OUTCOME_COLUMNS = ("name", "kind", "unit", "label", "definition", "rule", "replicates")
 
 STEP_HEADER = """\
 ## The per-step table
@@ -138,6 +141,7 @@ def render_outcomes() -> str:
             o.kind,
             o.unit,
             o.label,
+            o.definition,
             o.meaning,
             "share of runs (Wilson)" if o.aggregation == "proportion" else "mean (t-interval)",
         )

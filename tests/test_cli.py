@@ -73,8 +73,12 @@ def test_run_writes_the_folder_and_prints_a_summary(runner: CliRunner, tmp_path:
     )
     assert result.exit_code == 0, result.stderr
     assert files_in(out) == RUN_FILES
-    for key in SUMMARY_FIELDS:
-        assert key.replace("_", " ") in result.stdout
+    text = " ".join(result.stdout.split())
+    for name in SUMMARY_FIELDS:  # each outcome by its one name, with its definition
+        assert BY_NAME[name].label in result.stdout
+        assert " ".join(BY_NAME[name].definition.split()) in text
+    assert "True" not in result.stdout and "False" not in result.stdout  # yes/no
+    assert re.search(r"final adoption \(share of eligible\) +[0-9.]+%", result.stdout)
     assert result.stdout.rstrip().endswith(f"results: {out}")
     assert "Traceback" not in result.stderr
 
@@ -94,7 +98,7 @@ def test_run_prints_each_label_rule_from_the_declarations(
     assert result.exit_code == 0, result.stderr
     text = " ".join(result.stdout.split())
     for name in (*RUN_LABELS, "settled"):
-        assert f"{name.replace('_', ' ')}: {' '.join(BY_NAME[name].meaning.split())}." in text
+        assert f"{BY_NAME[name].label}: {' '.join(BY_NAME[name].meaning.split())}." in text
     assert "not settled at week 5: `netsim run --steps until-settled`" in text
 
 

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from netsim.cli import app
 from netsim.config.experiments import load_experiment
+from netsim.config.outcomes import OUTCOME_LABELS
 from netsim.config.scenarios import library_dir, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,8 +117,9 @@ def test_readme_account_of_the_default_run_is_true() -> None:
     assert round(100 * summary["final_adoption"]) == int(idea[4])
     # 'the idea follows behind it': membership leads adoption
     assert table.loc[int(idea[1]), "active_share"] > 0.2
-    for label in ("critical_mass_reached", "fizzled_out", "spread", "settled"):
-        assert f"`{label.replace('_', ' ')}: {summary[label]}`" in text, label
+    for name in ("critical_mass_reached", "fizzled_out", "spread", "settled"):
+        answer = "yes" if summary[name] else "no"
+        assert f"{answer} to `{OUTCOME_LABELS[name]}`" in text, name
 
     found = re.search(
         r"Over seeds 1 to (\d+) the idea spreads in all (\d+) runs, reaching half the "

@@ -13,6 +13,7 @@ import contextlib
 import os
 import re
 import shlex
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -21,8 +22,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 from typer.core import TyperGroup
 
 from netsim.config.outcomes import BY_NAME, RUN_LABELS, UNTIL_SETTLED_CAP
@@ -37,7 +36,8 @@ from netsim.config.parameters import (
     unknown_field_message,
 )
 from netsim.errors import NetsimError, excerpt
-from netsim.numbers import bracketed, percent, precise, significant
+from netsim.numbers import bracketed, percent, precise
+from netsim.present.terminal import Column, Listing, outcome_text, wrap
 from netsim.text import printable
 
 if TYPE_CHECKING:  # for annotations only: --help loads neither rich.progress nor batch
@@ -68,9 +68,9 @@ The command line runs one command per process (CliRunner: one at a time)."""
 console = Console(emoji=False)
 err_console = Console(stderr=True, emoji=False)
 """No emoji codes, ever: a ``:x:`` in a scenario's name stays ``:x:``. Text that came from a
-user's file is printed without markup (:func:`say`, :func:`echo`) or as :func:`cell` Text,
-and always through :func:`netsim.text.printable`, so no escape sequence reaches the
-terminal raw (issue 14)."""
+user's file is printed without markup (:func:`say`, :func:`echo`, :func:`show`), and always
+through :func:`netsim.text.printable`, so no escape sequence reaches the terminal raw
+(issue 14)."""
 
 
 class UserInputError(NetsimError):
@@ -89,9 +89,24 @@ def echo(message: str) -> None:
     typer.echo(printable(message))
 
 
-def cell(value: object) -> Text:
-    """A table cell (or column header) of user text: no markup, no emoji, no raw controls."""
-    return Text(printable(value))
+def width() -> int:
+    """The terminal's width in cells: ``COLUMNS`` if set, else the terminal's, else 80 (as
+    read when printing: a resized terminal or a test's ``COLUMNS`` counts)."""
+    return max(shutil.get_terminal_size((80, 24)).columns, 20)
+
+
+def show(listing: Listing) -> None:
+    """A table on stdout, laid out for the terminal's width (:mod:`netsim.present.terminal`:
+    wrapped on words, or one block per record when narrow; no cell is ever cut)."""
+    for line in listing.lines(width()):
+        echo(line)
+
+
+def paragraph(text: str, first: str = "", rest: str = "    ") -> None:
+    """Prose on stdout wrapped on words to the terminal's width (a path or a name wider than
+    the terminal is the only thing ever cut)."""
+    for line in wrap(printable(text), width(), first=first, rest=rest):
+        echo(line)
 
 
 def fail(message: str) -> typer.Exit:
@@ -491,19 +506,22 @@ def print_summary(
 ) -> None:
     """The summary table, then each label's rule in words (from the outcome declarations)
     and whether the labels had settled. ``until``: (horizon, cap) of a run until settled."""
-    table = Table(title=f"netsim run: {params.steps} weeks, seed {seed}, {elapsed:.1f}s")
-    table.add_column("outcome")
-    table.add_column("value", justify="right")
-    for key, value in summary.items():
-        if isinstance(value, float):
-            text = "never" if value != value else significant(value)
-        else:
-            text = str(value)
-        table.add_row(cell(key.replace("_", " ")), cell(text))
-    console.print(table)
-    lines = ["The labels' rules:"]
+    table = Listing(
+        f"netsim run: {params.steps} weeks, seed {seed}, {elapsed:.1f}s",
+        [
+            Column("outcome", whole=True),
+            Column("value", whole=True, right=True),
+            Column("what it is"),
+        ],
+    )
+    for name, value in summary.items():
+        known = BY_NAME.get(name)
+        label = known.label if known else name.replace("_", " ")
+        table.add_row(label, outcome_text(name, value), known.definition if known else "")
+    show(table)
+    lines = ["", "The labels' rules in full:"]
     lines += [
-        f"  {name.replace('_', ' ')}: {BY_NAME[name].meaning}."
+        f"  {BY_NAME[name].label}: {BY_NAME[name].meaning}."
         for name in (*RUN_LABELS, "settled")
         if name in summary
     ]
@@ -523,7 +541,8 @@ def print_summary(
             "`netsim run --steps until-settled` goes on until they are."
         )
     for line in lines:
-        console.print(line, markup=False, highlight=False, soft_wrap=True)
+        indent = line[: len(line) - len(line.lstrip())]
+        paragraph(line, first=indent, rest=indent + "    ") if line else echo("")
     if params.network_file:
         echo(
             f"contacts: {contacts['from_file']} from {Path(params.network_file).name}, "
@@ -561,18 +580,18 @@ def scenarios() -> None:
     """List the library of shipped scenarios with one-line descriptions."""
     from netsim.config.scenarios import ScenarioError, library_dir, load_scenario
 
-    table = Table(title=f"netsim scenarios ({library_dir()})")
-    table.add_column("name")
-    table.add_column("title")
-    table.add_column("description")
+    table = Listing(
+        f"netsim scenarios ({printable(library_dir())})",
+        [Column("name", whole=True), Column("title", whole=True), "description"],
+    )
     for path in sorted(library_dir().glob("*.toml")):
         try:
             chosen = load_scenario(path)
         except ScenarioError as err:
-            table.add_row(cell(path.stem), "(invalid)", cell(err))
+            table.add_row(printable(path.stem), "(invalid)", printable(err))
             continue
-        table.add_row(cell(path.stem), cell(chosen.name), cell(chosen.description))
-    console.print(table)
+        table.add_row(printable(path.stem), printable(chosen.name), printable(chosen.description))
+    show(table)
 
 
 @app.command()
@@ -602,12 +621,17 @@ def parameters(
         for row in rows:
             print("| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |")
         return
-    table = Table(title="netsim parameters", show_lines=False)
-    for column in ("group", "name", "default", "allowed", "unit", "meaning"):
-        table.add_column(column)
+    table = Listing(
+        "netsim parameters",
+        [
+            Column("name", whole=True),
+            Column("group", whole=True),
+            *("default", "allowed", "unit", "meaning"),
+        ],
+    )
     for row in rows:
-        table.add_row(*row[:6])
-    console.print(table)
+        table.add_row(row[1], row[0], *row[2:6])
+    show(table)
 
 
 def main() -> None:
@@ -671,7 +695,7 @@ def compare(
     from netsim.analysis.intervals import outcome_table
     from netsim.batch import compare as comparison
     from netsim.batch.engines import check_workers
-    from netsim.config.outcomes import HEADLINE_OUTCOMES, OUTCOME_LABELS
+    from netsim.config.outcomes import HEADLINE_OUTCOMES
     from netsim.present import compare_report
     from netsim.results.files import unique_folder
 
@@ -719,31 +743,34 @@ def compare(
         echo(str(folder))
         return
     outcomes = outcome_table(data.runs, data.order)
-    table = Table(
-        title=f"netsim compare: {plan.total} runs ({len(failed)} failed), "
-        f"{data.workers} workers, {elapsed:.1f}s"
+    table = Listing(
+        f"netsim compare: {plan.total} runs ({len(failed)} failed), {data.workers} "
+        f"worker{'s' if data.workers != 1 else ''}, {elapsed:.1f}s",
+        [
+            Column("outcome", whole=True),
+            *(
+                Column(printable(plan.scenarios[slug].name), whole=True, right=True)
+                for slug in data.order
+            ),
+        ],
     )
-    table.add_column("outcome")
-    for slug in data.order:
-        table.add_column(cell(plan.scenarios[slug].name), justify="right")
     for outcome in HEADLINE_OUTCOMES:
         rows = outcomes[outcomes["outcome"] == outcome].set_index("scenario")
         if rows.empty:
             continue
+        flag = BY_NAME[outcome].kind == "flag"
         cells = []
         for slug in data.order:
             mean = rows.loc[slug, "mean"] if slug in rows.index else float("nan")
-            cells.append(percent(mean))
-        table.add_row(OUTCOME_LABELS.get(outcome, outcome), *map(cell, cells))
-    console.print(table)
+            cells.append(f"{percent(mean)} of runs" if flag else f"mean {percent(mean)}")
+        table.add_row(BY_NAME[outcome].label, *cells)
+    table.add_note(
+        "x% of runs: the share of a scenario's runs for which it is true; mean: the average "
+        "over its runs (report.html gives each with its 95% interval, and the differences)."
+    )
     for outcome in HEADLINE_OUTCOMES:
-        if BY_NAME[outcome].kind == "flag":
-            console.print(
-                f"  {OUTCOME_LABELS[outcome]}: {BY_NAME[outcome].meaning}.",
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
+        table.add_note(f"{BY_NAME[outcome].label}: {BY_NAME[outcome].definition}.")
+    show(table)
     echo(f"report: {folder / 'report.html'}")
     echo(f"results: {folder}")
 
@@ -964,7 +991,7 @@ def print_sweep_report(report: SweepReport, engine: str, errors_shown: int) -> N
     """What a finished sweep did, and how many of its failures were not printed."""
     if report.failed > errors_shown:
         say(f"netsim: {report.failed - errors_shown} more failed runs; see the error column")
-    echo(
+    paragraph(
         f"sweep: {report.done} runs done ({report.failed} failed), {report.skipped} skipped "
         f"(done before), {report.total} in the design, {report.seconds:.1f}s on {engine}"
     )
@@ -1175,28 +1202,25 @@ def validate_model(
 
     elapsed = time.perf_counter() - started
     plural = "s" if n_workers != 1 else ""
-    table = Table(
-        title=f"netsim validate-model ({size}): {n_workers} worker{plural}, {elapsed:.1f}s"
+    table = Listing(
+        f"netsim validate-model ({size}): {n_workers} worker{plural}, {elapsed:.1f}s",
+        [
+            Column("case", whole=True),
+            "compared",
+            Column("reference", whole=True, right=True),
+            Column("netsim", whole=True, right=True),
+            Column("95% interval", right=True),
+            "rule",
+            Column("result", whole=True),
+        ],
     )
-    for column, justify in (
-        ("case", "left"),
-        ("compared", "left"),
-        ("reference", "right"),
-        ("netsim", "right"),
-        ("95% interval", "right"),
-        ("rule", "left"),
-        ("result", "left"),
-    ):
-        table.add_column(column, justify=justify, no_wrap=column == "case")  # type: ignore[arg-type]
-
     for result in results:
         label = result.case
         if result.error:
             first = result.error.splitlines()[0]
-            table.add_row(cell(label), cell(f"error: {first}"), "", "", "", "", "[red]FAIL[/red]")
+            table.add_row(label, printable(f"error: {first}"), "", "", "", "", "FAIL")
             label = ""
         for i, c in enumerate(result.checks):
-            verdict = "[green]PASS[/green]" if c.passed else "[red]FAIL[/red]"
             table.add_row(
                 label,
                 c.compared,
@@ -1204,11 +1228,11 @@ def validate_model(
                 precise(c.value),
                 bracketed(c.ci_low, c.ci_high),
                 c.rule(),
-                verdict,
+                "PASS" if c.passed else "FAIL",
                 end_section=i == len(result.checks) - 1,
             )
             label = ""
-    console.print(table)
+    show(table)
     failed = [r.case for r in results if not r.passed]
     verdict = f"FAIL: {', '.join(failed)}" if failed else "PASS"
     echo(f"{len(results) - len(failed)} of {len(results)} cases passed: {verdict}")
@@ -1277,7 +1301,7 @@ def audit(
         TimeRemainingColumn,
     )
 
-    from netsim.analysis.audit import ACTS, REVERSED, all_act
+    from netsim.analysis.audit import CELL_RULE, LEVER_RULE, all_act
     from netsim.batch import audit as lever_audit
     from netsim.present import audit_report
 
@@ -1336,22 +1360,24 @@ def audit(
     if quiet:
         echo(str(out))
     else:
-        short = {ACTS: "[green]acts[/green]", REVERSED: "[red]reversed[/red]"}
-        table = Table(
-            title=f"netsim audit: {plan.total} runs ({len(data.failures)} failed), "
+        table = Listing(
+            f"netsim audit: {plan.total} runs ({len(data.failures)} failed), "
             f"{data.workers} worker{'s' if data.workers != 1 else ''}, "
-            f"{time.perf_counter() - started:.1f}s"
+            f"{time.perf_counter() - started:.1f}s",
+            [
+                Column("lever", whole=True),
+                Column("verdict", whole=True),
+                *(Column(printable(f"on {slug}"), whole=True) for slug in plan.bases),
+            ],
         )
-        table.add_column("lever", no_wrap=True)
-        table.add_column("verdict")
-        for slug in plan.bases:
-            table.add_column(cell(f"on {slug}"))
         for _, row in verdicts.iterrows():
             cells = [str(row["verdict"])] + [str(row[f"verdict_{s}"]) for s in plan.bases]
-            table.add_row(cell(row["lever"]), *(short.get(c) or cell(c) for c in cells))
-        console.print(table)
+            table.add_row(printable(row["lever"]), *map(printable, cells))
+        table.add_note("verdict: over every base; on <base>: on that base alone. " + LEVER_RULE)
+        table.add_note(CELL_RULE)
+        show(table)
         for line in audit_report.summary_lines(verdicts):
-            echo(line)
+            paragraph(line)
         echo(f"report: {out / 'report.html'}")
         echo(f"results: {out}")
     if not all_act(verdicts):
