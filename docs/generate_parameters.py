@@ -33,7 +33,8 @@ Every field of a run's summary (`netsim.run(...).summary`, a sweep's `runs` tabl
 comparison's `runs.csv`), in summary order. *Kind* says what the value is: a share in
 [0, 1], a week number (empty when never reached), a count of members, or yes/no.
 *Replicates* says how reports summarise many runs: the mean with a t-interval, or the
-share of runs that say yes with a Wilson interval. The rules are computed by
+share of runs that say yes with a Wilson interval. A note in italics after a rule says
+what to know to read the outcome right. The rules are computed by
 `netsim.model.metrics.summarise`; how the per-step columns they read are defined:
 [odd.md](odd.md#9-observation-per-step-table-5c-wheel-run-summary).
 """
@@ -123,7 +124,7 @@ def render_outcomes() -> str:
             o.kind,
             o.unit,
             o.label,
-            o.meaning,
+            o.meaning + (f". *{o.note}.*" if o.note else ""),
             "share of runs (Wilson)" if o.aggregation == "proportion" else "mean (t-interval)",
         )
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
