@@ -17,7 +17,8 @@ it (it sits beside :mod:`netsim.errors` at the bottom of the layers).
   the validation report's theory-against-simulation checks;
 - :func:`measured` and :func:`measured_interval`: the reports' one precision policy
   (:data:`REPORT_DECIMALS`): fixed decimals per kind of quantity, differences with their
-  sign, intervals as ``low to high``, a missing interval in words.
+  sign, intervals as ``low to high``, a missing interval in words; :func:`same_decimals`
+  for numbers read together in a parameter's units (a tipping point and its interval).
 """
 
 from __future__ import annotations
@@ -158,3 +159,25 @@ def measured_interval(
         return f"{text} ({missing})"
     ends = [measured(v, kind, difference=difference).removesuffix(" pts") for v in (low, high)]
     return f"{text} ({ends[0]} to {ends[1]})"
+
+
+def same_decimals(*values: float | None) -> tuple[str, ...]:
+    """Numbers read together (an estimate and its interval, in a parameter's units) in one
+    number of decimals: none if all are whole, else enough for 3 significant digits of the
+    largest (``41.0``, ``39.1``, ``43.0``; not ``41``, ``39.1``, ``43``); "–" for a missing one.
+    """
+    present = [float(v) for v in values if v is not None and not math.isnan(v)]
+    finite = [v for v in present if math.isfinite(v)]
+    if not finite or all(v.is_integer() for v in finite):
+        decimals = 0
+    else:
+        largest = max(abs(v) for v in finite) or 1.0
+        decimals = max(0, 2 - math.floor(math.log10(largest)))
+    out = []
+    for v in values:
+        if v is None or math.isnan(v):
+            out.append(NO_VALUE)
+            continue
+        text = f"{v:.{decimals}f}" if math.isfinite(v) else str(v)
+        out.append(text[1:] if text.startswith("-") and float(text) == 0 else text)
+    return tuple(out)

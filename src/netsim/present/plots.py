@@ -371,9 +371,11 @@ def level_distributions(
     outcome: str,
     *,
     threshold: float,
+    min_sd: float = 0.0,
 ) -> Figure:
-    """Per level, a violin of ``outcome`` with every run as a jittered dot; levels whose
-    Sarle coefficient exceeds ``threshold`` are marked.
+    """Per level, a violin of ``outcome`` with every run as a jittered dot; levels the table
+    calls bimodal (Sarle's coefficient above ``threshold`` and a standard deviation of at
+    least ``min_sd``) are marked.
 
     ``values`` has one row per run (level, value); ``bimodality`` is
     :func:`netsim.analysis.summaries.bimodality_table` (level, bimodality, bimodal).
@@ -410,10 +412,8 @@ def level_distributions(
             )
     ax.set_xlabel(parameter_label(parameter))
     ax.set_ylabel(outcome_label(outcome))
-    ax.set_title(
-        f"Distribution per level (orange: Sarle's b > {significant(threshold)}, two modes likely)",
-        pad=16,
-    )
+    rule = f"b > {significant(threshold)}" + (f" and sd ≥ {significant(min_sd)}" if min_sd else "")
+    ax.set_title(f"Distribution per level (orange: {rule}, two modes likely)", pad=16)
     fig.tight_layout()
     return fig
 
