@@ -37,9 +37,10 @@ comparison's `runs.csv`), in summary order. *Kind* says what the value is: a sha
 [0, 1], a week number (empty when never reached), a count of members, or yes/no.
 *Label* is its one name in tables, figures and reports, and *definition* the line that
 says what it is wherever it is shown (`netsim run`, `netsim compare`); *rule* is the
-definition in full, with its thresholds. *Replicates* says how reports summarise many
-runs: the mean with a t-interval, or the share of runs that say yes with a Wilson
-interval. The rules are computed by
+definition in full, with its thresholds; a note in italics after a rule says what to know
+to read the outcome right. *Replicates* says how reports summarise many runs: the mean
+with a t-interval, or the share of runs that say yes with a Wilson interval. The rules
+are computed by
 `netsim.model.metrics.summarise`; how the per-step columns they read are defined:
 [odd.md](odd.md#9-observation-per-step-table-5c-wheel-run-summary).
 """
@@ -142,7 +143,7 @@ def render_outcomes() -> str:
             o.unit,
             o.label,
             o.definition,
-            o.meaning,
+            o.meaning + (f". *{o.note}.*" if o.note else ""),
             "share of runs (Wilson)" if o.aggregation == "proportion" else "mean (t-interval)",
         )
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")

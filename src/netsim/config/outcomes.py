@@ -76,6 +76,12 @@ horizon if its labels have not settled by then, and says so: a network still in 
 after four times the scenario's span may stay there."""
 
 
+TIME_NOTE = (
+    "Only the runs that got there count (a run that never did has no value): read it with its n"
+)
+"""The note of every time-to-a-share outcome."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     """One per-run summary field.
@@ -95,6 +101,9 @@ class Outcome:
     outcomes the lever audit measures (``netsim audit``), 0 if not audited.
     ``better``: which way is good for a network ("higher" or "lower"), so a lever's
     claim "helps" or "hurts" (:mod:`netsim.config.claims`) means a direction per outcome.
+    ``note``: what a reader must know beside the rule to read the outcome right (shown
+    after the rule wherever it is defined: reports, docs), e.g. that two outcomes that
+    sound like opposites are not.
     """
 
     name: str
@@ -111,6 +120,7 @@ class Outcome:
     run_label: bool = False
     audit: int = 0
     better: Better | None = None
+    note: str = ""
 
     @property
     def aggregation(self) -> str:
@@ -168,6 +178,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "weeks to 10% adoption",
         "first step with adoption_share >= 0.10 (NaN if never)",
         definition="the first week in which 10% of the eligible population hold the idea",
+        note=TIME_NOTE,
     ),
     Outcome(
         "time_to_50pct",
@@ -176,6 +187,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "weeks to 50% adoption",
         "first step with adoption_share >= 0.50 (NaN if never)",
         definition="the first week in which half the eligible population hold the idea",
+        note=TIME_NOTE,
         audit=5,
         better="lower",
     ),
@@ -186,6 +198,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "weeks to 90% adoption",
         "first step with adoption_share >= 0.90 (NaN if never)",
         definition="the first week in which 90% of the eligible population hold the idea",
+        note=TIME_NOTE,
     ),
     Outcome(
         "peak_members",
@@ -239,6 +252,9 @@ OUTCOMES: tuple[Outcome, ...] = (
         "one-third mark (critical_mass_share) is no threshold here: it stays the seeds' "
         "reference line",
         definition="the network ends self-sustaining: grown well past its founders, not in decline",
+        note="It is about the network, not the idea, and is not the opposite of fizzles out: "
+        "a self-sustaining network whose idea died out counts as both, so the two shares of "
+        "runs can add up to more than 100% (and a run still in between is neither)",
         headline=1,
         sensitivity=3,
         curve=1,
@@ -260,6 +276,9 @@ OUTCOMES: tuple[Outcome, ...] = (
         f"least {percent(COLLAPSE_SHARE)} of the peak active membership",
         definition="the idea died out (nobody holds it at the end) or the network went dormant "
         f"(under {percent(DORMANT_SHARE)} active)",
+        note="Not the opposite of reaches critical mass: a network can stay self-sustaining "
+        "while its idea dies out (both), and a run can end still in between (neither; see "
+        "labels settled)",
         headline=2,
         curve=2,
         probability_name="fizzle-out",
