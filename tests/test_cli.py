@@ -517,3 +517,32 @@ def test_console_script_end_to_end(tmp_path: Path) -> None:
     table = pd.read_parquet(out / "steps.parquet")
     assert table["step"].tolist() == [0, 1, 2, 3]
     assert not (tmp_path / "results").exists()  # --out was honoured
+
+
+def test_sweep_progress_off_a_terminal_is_a_plain_line_every_interval(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Lines come when `every` seconds of the clock have passed, and when the last run is
+    in; each says how far, how fast, how long to go and how many failed."""
+    from types import SimpleNamespace
+
+    from rich.progress import Progress
+
+    now = [0.0]
+    line = netsim.cli.SweepProgressLine(
+        Progress(disable=True), 10, plain=True, every=5.0, clock=lambda: now[0]
+    )
+    for done in range(1, 11):
+        now[0] = 2.0 * done
+        report = SimpleNamespace(
+            finished=done, rate=0.5, eta=2.0 * (10 - done), failed=0, first_errors=[]
+        )
+        line(report, None)  # type: ignore[arg-type]
+    printed = capsys.readouterr().err.splitlines()
+    assert [p.split(" runs")[0] for p in printed] == [
+        "netsim: sweep: 3 of 10",  # 6 s
+        "netsim: sweep: 6 of 10",  # 12 s
+        "netsim: sweep: 9 of 10",  # 18 s
+        "netsim: sweep: 10 of 10",  # the last run
+    ]
+    assert printed[0] == "netsim: sweep: 3 of 10 runs (30%), 0.5 runs/s, 14 s left, 0 failed"

@@ -178,3 +178,41 @@ def test_a_narrow_listing_becomes_one_block_per_record() -> None:
     wide = listing.lines(200)
     assert wide[1].split() == ["name", "meaning", "source"]
     assert wide[3].startswith("eligible_population  People eligible")
+
+
+COMMANDS = (
+    "run",
+    "validate",
+    "scenarios",
+    "parameters",
+    "compare",
+    "analyse",
+    "sweep",
+    "app",
+    "validate-model",
+    "audit",
+)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_wraps_with_the_terminal_and_keeps_words_whole(
+    command: str, width: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Help fits the terminal, uses its width, shows full defaults, and never breaks a
+    hyphenated word (--max-steps) or labels a flag <bool>."""
+    text = printed([command, "--help"], width, tmp_path, monkeypatch, ok=(0,))
+    lines = text.splitlines()
+    assert "<bool>" not in text
+    assert "…" not in text  # no default or help cut off
+    assert not [line for line in lines if re.search(r"[A-Za-z]-$", line)]  # no word split
+    if width > 80 and command in ("run", "sweep", "analyse"):  # the width is used, not 80
+        assert max(cell_width(line) for line in lines) > 80
+
+
+def test_every_command_has_a_help_test() -> None:
+    names = [
+        c.name or c.callback.__name__.replace("_", "-")  # type: ignore[union-attr]
+        for c in app.registered_commands
+    ]
+    assert sorted(COMMANDS) == sorted(names)

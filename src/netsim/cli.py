@@ -16,7 +16,7 @@ import shlex
 import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -204,9 +204,57 @@ def internal_error(err: BaseException, note: str = "") -> typer.Exit:
     return typer.Exit(EXIT_BUG)
 
 
+NON_BREAKING_HYPHEN = "\u2011"
+
+
+HelpFormatter: type[Any] = typer.Context.formatter_class
+"""The help formatter of typer's own Context (typer bundles its click)."""
+
+
+class WholeWordFormatter(HelpFormatter):
+    """Click's help layout, wrapped at the terminal's width (not capped at 80 columns) and
+    never inside a hyphenated word: ``--max-steps`` and ``until-settled`` stay whole.
+
+    Hyphens are swapped for a non-breaking one while the text is laid out (the wrapper
+    breaks only at ASCII hyphens and spaces) and swapped back when the help is printed.
+    """
+
+    def __init__(self, indent_increment: int = 2, width: int | None = None, **_: Any) -> None:
+        columns = width or shutil.get_terminal_size().columns
+        super().__init__(indent_increment, width=columns, max_width=max(columns, 50))
+
+    def write_text(self, text: str) -> None:
+        super().write_text(text.replace("-", NON_BREAKING_HYPHEN))
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        kept = [
+            (a.replace("-", NON_BREAKING_HYPHEN), b.replace("-", NON_BREAKING_HYPHEN))
+            for a, b in rows
+        ]
+        super().write_dl(kept, col_max, col_spacing)
+
+    def getvalue(self) -> str:
+        return super().getvalue().replace(NON_BREAKING_HYPHEN, "-")
+
+
+class HelpContext(typer.Context):
+    """A command's context whose help is laid out by :class:`WholeWordFormatter`."""
+
+    formatter_class = WholeWordFormatter
+
+
 class NetsimGroup(TyperGroup):
     """The command group: a NetsimError from any command is one error line and exit status 2;
-    any other exception is reported as a bug (:func:`internal_error`)."""
+    any other exception is reported as a bug (:func:`internal_error`). Every command's help
+    wraps with the terminal (:class:`HelpContext`)."""
+
+    context_class = HelpContext
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            command.context_class = HelpContext
+        return command
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         invocation.clear()  # a new command line
@@ -243,6 +291,7 @@ app = typer.Typer(
     no_args_is_help=False,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 
@@ -327,7 +376,7 @@ def parameters_epilog() -> str:
             if spec.group == group and name != "timeline"
         ]
         if names:
-            lines.append(f"\b\n{group}: " + "; ".join(names))
+            lines.append(f"{group}: " + "; ".join(names))
     return "\n\n".join(lines)
 
 
@@ -396,7 +445,7 @@ def run(
             metavar="FILE",
         ),
     ] = None,
-    quiet: Annotated[bool, typer.Option(help="Print only the results folder.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print only the results folder.")] = False,
     memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Run one simulation (the embedded default scenario unless told otherwise) and write results.
@@ -597,7 +646,9 @@ def scenarios() -> None:
 @app.command()
 def parameters(
     group: Annotated[str | None, typer.Option(help="Only this group.")] = None,
-    markdown: Annotated[bool, typer.Option(help="Print a Markdown table (for docs).")] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print a Markdown table (for docs).")
+    ] = False,
 ) -> None:
     """List every parameter: group, default, allowed values, unit, meaning and source."""
     if group is not None and group not in GROUPS:
@@ -675,7 +726,7 @@ def compare(
     out: Annotated[
         Path | None, typer.Option(help="Results folder (default: results/compare-<time>).")
     ] = None,
-    quiet: Annotated[bool, typer.Option(help="Print only the results folder.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print only the results folder.")] = False,
     memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Compare scenarios on common random numbers: tables, figures and a report with intervals.
@@ -784,14 +835,14 @@ def analyse(
         str | None,
         typer.Option(
             help="Yes/no outcome for the tipping point: critical_mass_reached, fizzled_out or "
-            "spread (default: the experiment's \\[analysis] outcome, else critical_mass_reached)."
+            "spread (default: the experiment's [analysis] outcome, else critical_mass_reached)."
         ),
     ] = None,
     parameter: Annotated[
         str | None,
         typer.Option(
             help="Varied parameter for curves and the tipping point (default: the experiment's "
-            "\\[analysis] parameter, else the numeric one along which the outcome changes most)."
+            "[analysis] parameter, else the numeric one along which the outcome changes most)."
         ),
     ] = None,
     bootstrap: Annotated[
@@ -800,7 +851,7 @@ def analyse(
     figures: Annotated[
         Path | None,
         typer.Option(
-            help="Also copy the figures the experiment's \\[analysis] lists into this folder as "
+            help="Also copy the figures the experiment's [analysis] lists into this folder as "
             "<experiment>_<figure>.png (e.g. results/figures/findings).",
             metavar="DIR",
         ),
@@ -829,7 +880,12 @@ def analyse(
     note_results_folder(results_dir / "analysis")
     try:
         folder = analyse_folder(
-            results_dir, outcome, parameter, bootstrap=bootstrap, figures=figures
+            results_dir,
+            outcome,
+            parameter,
+            bootstrap=bootstrap,
+            figures=figures,
+            progress=analysis_stages(),
         )
     except OSError as err:
         raise fail(
@@ -896,7 +952,7 @@ def sweep(
         Path | None,
         typer.Option(help="Results folder (default: results/sweep-<time>-<experiment>)."),
     ] = None,
-    quiet: Annotated[bool, typer.Option(help="Print only the results folder.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print only the results folder.")] = False,
     flush_runs: Annotated[
         int, typer.Option(help="Write finished runs to disk after this many...")
     ] = 500,
@@ -909,7 +965,7 @@ def sweep(
     figures: Annotated[
         Path | None,
         typer.Option(
-            help="After the analysis, copy the figures the experiment's \\[analysis] lists into "
+            help="After the analysis, copy the figures the experiment's [analysis] lists into "
             "this folder as <experiment>_<figure>.png (e.g. results/figures/findings).",
             metavar="DIR",
         ),
@@ -997,15 +1053,37 @@ def print_sweep_report(report: SweepReport, engine: str, errors_shown: int) -> N
     )
 
 
-class SweepProgressLine:
-    """A sweep's progress bar on stderr (done, rate, ETA, failures), with each of the
-    first failed runs printed above it as it comes in."""
+PLAIN_PROGRESS_SECONDS = 10.0
+"""Off a terminal, a sweep's progress line comes at most this often (seconds)."""
 
-    def __init__(self, bar: Progress, total: int) -> None:
+
+class SweepProgressLine:
+    """A sweep's progress on stderr (done, rate, time left, failures), with each of the
+    first failed runs printed above it as it comes in.
+
+    On a terminal it is a bar; off one (a log file, a cluster job's output) it is a plain
+    line every ``every`` seconds of the clock ``clock`` and when the last run is in, so a
+    log shows the sweep is alive and when it will end.
+    """
+
+    def __init__(
+        self,
+        bar: Progress,
+        total: int,
+        *,
+        plain: bool = False,
+        every: float = PLAIN_PROGRESS_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.bar = bar
         self.task = bar.add_task("sweep", total=total, rate="", eta="–", failed="")
+        self.total = total
         self.shown = 0
         """Failed runs printed so far (the report keeps the first few)."""
+        self.plain = plain
+        self.every = every
+        self.clock = clock
+        self.last_line = clock()
 
     def __call__(self, report: SweepReport, outcome: object) -> None:
         eta = "–" if report.eta is None else f"{report.eta:.0f}s"
@@ -1019,11 +1097,21 @@ class SweepProgressLine:
         for error in report.first_errors[self.shown :]:
             say(f"netsim: run failed: {error}")
         self.shown = len(report.first_errors)
+        now = self.clock()
+        if self.plain and (report.finished >= self.total or now - self.last_line >= self.every):
+            self.last_line = now
+            left = "time left unknown" if report.eta is None else f"{report.eta:.0f} s left"
+            say(
+                f"netsim: sweep: {report.finished} of {self.total} runs "
+                f"({report.finished / max(self.total, 1):.0%}), {report.rate:.1f} runs/s, "
+                f"{left}, {report.failed} failed"
+            )
 
 
 @contextlib.contextmanager
 def sweep_progress(total: int, quiet: bool) -> Iterator[SweepProgressLine]:
-    """The progress line for a sweep of ``total`` runs, shown for the block (unless quiet)."""
+    """The progress line for a sweep of ``total`` runs, shown for the block (unless quiet):
+    a bar on a terminal, plain lines off one."""
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 
     columns = (
@@ -1032,8 +1120,22 @@ def sweep_progress(total: int, quiet: bool) -> Iterator[SweepProgressLine]:
         MofNCompleteColumn(),
         TextColumn("runs · {task.fields[rate]} · ETA {task.fields[eta]} · {task.fields[failed]}"),
     )
+    plain = not quiet and hide_progress()
     with progress_bar(*columns, quiet=quiet) as bar:
-        yield SweepProgressLine(bar, total)
+        yield SweepProgressLine(bar, total, plain=plain)
+
+
+def analysis_stages(quiet: bool = False) -> Callable[[str], None] | None:
+    """A plain line on stderr as each stage of an analysis starts, with the time so far
+    (a terminal or not: an analysis takes seconds to a minute; none with --quiet)."""
+    if quiet:
+        return None
+    started = time.perf_counter()
+
+    def stage(name: str) -> None:
+        say(f"netsim: analysing: {name} ({time.perf_counter() - started:.0f} s so far)")
+
+    return stage
 
 
 def analyse_swept(folder: Path, figures: Path | None, quiet: bool) -> None:
@@ -1045,9 +1147,7 @@ def analyse_swept(folder: Path, figures: Path | None, quiet: bool) -> None:
     from netsim.present.sweep_report import analyse_folder
 
     try:
-        written = (
-            analyse_folder(folder) if figures is None else analyse_folder(folder, figures=figures)
-        )
+        written = analyse_folder(folder, figures=figures, progress=analysis_stages(quiet))
     except (NetsimError, OSError) as err:  # the runs are safe on disk whatever analysis does
         say(f"netsim: error: analysis failed: {err}; the sweep's results are complete in {folder}")
         raise typer.Exit(1) from None
@@ -1135,7 +1235,9 @@ def app_command(
 def validate_model(
     full: Annotated[
         bool,
-        typer.Option(help="Full size: more replicates and larger graphs (minutes, not seconds)."),
+        typer.Option(
+            "--full", help="Full size: more replicates and larger graphs (minutes, not seconds)."
+        ),
     ] = False,
     out: Annotated[
         Path | None,
@@ -1274,14 +1376,16 @@ def audit(
     ] = None,
     quick: Annotated[
         bool,
-        typer.Option(help="Reduced: 10 seeds and 250 eligible people (founders scaled)."),
+        typer.Option(
+            "--quick", help="Reduced: 10 seeds and 250 eligible people (founders scaled)."
+        ),
     ] = False,
     delta: Annotated[
         float,
         typer.Option(help="Step either side of each base value, as a share of it (0.25 = 25%)."),
     ] = 0.25,
     seed: Annotated[int, typer.Option(help="Base seed; replicate r uses the same seed.")] = 1,
-    quiet: Annotated[bool, typer.Option(help="Print only the results folder.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print only the results folder.")] = False,
 ) -> None:
     """Audit every social-model lever: does it move the main outcomes the way its
     declaration claims?

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import combinations
@@ -140,6 +140,7 @@ def analyse(
     design_matrix: pd.DataFrame | None = None,
     by: str | None = None,
     phase_outcomes: Sequence[str] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Analysis:
     """Every analysis that applies to the design and the varied parameters, with notes on
     what was skipped and why. Figures come from :mod:`netsim.present.plots`. ``design_matrix`` is
@@ -149,7 +150,9 @@ def analyse(
     file's [analysis] table (``manifest.analysis``), so an experiment says once what its
     analysis is about; without it: critical_mass_reached, the numeric parameter along which
     the outcome changes most, no split, and critical mass with final adoption. With ``by``,
-    the tipping point is also estimated at each level of ``by``."""
+    the tipping point is also estimated at each level of ``by``. ``progress(stage)`` is
+    told each stage as it starts (the tipping point's bootstrap is the long one)."""
+    say = progress or _silent
     settings: AnalysisSettings = manifest.analysis
     outcome = outcome or settings.outcome or DEFAULT_OUTCOME
     parameter = parameter or settings.parameter
@@ -185,6 +188,7 @@ def analyse(
         result.notes.append("No parameter was varied: only the labels are reported.")
         return result
 
+    say(f"outcome curves by level ({len(ok)} successful runs of {len(runs)})")
     result.tables["label_counts_by_level"] = label_counts(labelled, parameter)
     result.images["labels.png"] = _png(
         plots.label_shares(result.tables["label_counts_by_level"], parameter)
@@ -205,6 +209,7 @@ def analyse(
         )
 
     if parameter in numeric:
+        say(f"tipping point along {parameter} ({bootstrap} bootstrap resamples)")
         tp = tipping_point(runs, parameter, outcome, bootstrap=bootstrap)
         result.tipping = tp
         result.tables["tipping_point"] = pd.DataFrame([tp.row()])
@@ -226,6 +231,7 @@ def analyse(
                 except AnalysisError as err:
                     result.notes.append(f"No refined experiment file written: {err}.")
         if by is not None and by != parameter:
+            say(f"tipping point at each level of {by}")
             result.tipping_by = tipping_points_by(runs, parameter, by, outcome, bootstrap=bootstrap)
             result.tables["tipping_by"] = tipping_by_table(result.tipping_by, by)
             result.images["tipping_by.png"] = _png(
@@ -238,6 +244,7 @@ def analyse(
 
     spread_outcome = SPREAD_OF[outcome]
     if spread_outcome in ok.columns:
+        say("bimodality by level")
         result.tables["bimodality"] = bimodality_table(runs, parameter, spread_outcome)
         result.images["distributions.png"] = _png(
             plots.level_distributions(
@@ -254,6 +261,7 @@ def analyse(
     if design == "grid" and len(varied) >= 2:
         pairs = [p for p in combinations(varied, 2) if parameter in p]
         pairs += [p for p in combinations(varied, 2) if parameter not in p]
+        say(f"phase diagrams ({min(len(pairs), 3)})")
         for x, y in pairs[:3]:
             if y == parameter:  # the main parameter along the horizontal axis
                 x, y = y, x
@@ -269,6 +277,7 @@ def analyse(
         result.notes.append(f"No phase diagram: {reason} (they need a grid over two or more).")
 
     if design in ("sobol", "morris"):
+        say(f"{design} sensitivity indices")
         _sensitivity(result, runs, design, design_matrix)
     else:
         result.notes.append(
@@ -797,6 +806,10 @@ def _write_csv(table: pd.DataFrame, path: Path) -> None:
     table.to_csv(path, index=False)
 
 
+def _silent(stage: str) -> None:
+    """No progress wanted."""
+
+
 def analyse_folder(
     path: Path,
     outcome: str | None = None,
@@ -804,6 +817,7 @@ def analyse_folder(
     *,
     bootstrap: int = BOOTSTRAP,
     figures: Path | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Path:
     """Analyse a sweep's results folder and write ``path / "analysis"``; returns that folder.
 
@@ -820,15 +834,22 @@ def analyse_folder(
     ``figures``: a folder (e.g. ``results/figures/findings``) that also gets a copy of the
     figures the experiment's [analysis] ``figures`` list names (every figure if it names
     none), as ``<experiment file stem>_<figure>``, so the docs' figures regenerate with the
-    sweep's command (see :func:`copy_figures`).
+    sweep's command (see :func:`copy_figures`). ``progress(stage)`` hears each stage as it
+    starts (see :func:`analyse`).
     """
-
+    say = progress or _silent
     path = Path(path)
     sweep = SweepFolder(path)
     manifest = sweep.manifest
     runs = sweep.runs(required=True)
     result = analyse(
-        manifest, runs, outcome, parameter, bootstrap=bootstrap, design_matrix=sweep.design()
+        manifest,
+        runs,
+        outcome,
+        parameter,
+        bootstrap=bootstrap,
+        design_matrix=sweep.design(),
+        progress=say,
     )
     outcome = result.outcome
     folder = path / "analysis"
@@ -845,6 +866,7 @@ def analyse_folder(
         written.append("refined_experiment.toml")
     discovered = []
     for name in manifest.analysis.discover or ():
+        say(f"scenario discovery of {name} (PRIM)")
         found = discovery_of(sweep, name)
         image = f"discovery_{name}.png"
         result.images[image] = write_discovery(found, path / "discovery" / name, manifest.name)
@@ -852,6 +874,7 @@ def analyse_folder(
         written.append(image)
         discovered += summary_blocks(found, image)
     written += ["report.md", "report.html", "analysis.json"]
+    say("writing the report")
     blocks = report_blocks(result, written) + discovered
     atomic_write_text(folder / "report.md", render_markdown(blocks))
     atomic_write_text(folder / "report.html", render_html(blocks, result.images))
