@@ -28,6 +28,7 @@ SRC = Path(netsim.__file__).resolve().parent
 
 KINDS = [
     AnalysisError,
+    api.ExportError,
     api.MemoryLimitError,
     AuditError,
     CompareError,
