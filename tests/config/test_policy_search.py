@@ -7,8 +7,9 @@ import math
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_scenarios import mutations  # the same splicing strategy as the scenario fuzzer
 
 from netsim.config.experiments import load_experiment
 from netsim.config.policy_search import Lever, PolicySearch, Target, load_policy_search
@@ -231,3 +232,23 @@ def test_malformed_policy_files_give_one_located_line(
     assert message.startswith("bad.toml")
     for part in expected:
         assert part in message, (part, message)
+
+
+SAMPLE = EXAMPLE.read_bytes()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.one_of(st.binary(max_size=200), mutations(SAMPLE)))
+def test_random_policy_files_load_or_give_one_line(
+    tmp_path_factory: pytest.TempPathFactory, data: bytes
+) -> None:
+    """Any bytes, or the shipped example with bytes spliced in or cut out: a valid search or
+    one located ScenarioError line, never another exception."""
+    path = tmp_path_factory.mktemp("fuzz") / "policy.toml"
+    path.write_bytes(data)
+    try:
+        search = load_policy_search(path)
+    except ScenarioError as err:
+        assert "\n" not in str(err) and str(err).startswith(path.name), str(err)
+    else:
+        assert search.runs_per_policy >= 1 and search.levers
