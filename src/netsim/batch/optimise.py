@@ -21,6 +21,7 @@ front an uninterrupted search finds.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from netsim.analysis.policy_front import best_found, cheapest_meeting, estimate_policies
-from netsim.batch.engines import Engine, RunOutcome, RunTask, run_tasks
+from netsim.batch.engines import Engine, LocalEngine, RunOutcome, RunTask, run_tasks
 from netsim.config.outcomes import BOOLEAN_OUTCOMES
 from netsim.config.parameters import ParameterError
 from netsim.config.policy_search import PolicySearch, policy_key
@@ -295,10 +296,8 @@ def run_search(
 ) -> SearchResult:
     """Search for the cheapest policies (NSGA-II), storing every run in ``folder``."""
     from pymoo.algorithms.moo.nsga2 import NSGA2
-    from pymoo.core.evaluator import Evaluator
     from pymoo.core.problem import Problem
     from pymoo.core.termination import NoTermination
-    from pymoo.problems.static import StaticProblem
 
     store = check_folder(search, folder, resume=resume)
     if not resume:
@@ -313,6 +312,32 @@ def run_search(
     )
     algorithm = NSGA2(pop_size=search.population)
     algorithm.setup(problem, termination=NoTermination(), seed=search.seed, verbose=False)
+    # local workers started once for every generation, not once a generation
+    with engine if isinstance(engine, LocalEngine) else contextlib.nullcontext():
+        table = _generations(search, evaluator, algorithm, problem, progress, started)
+    return SearchResult(
+        search=search,
+        table=table,
+        reused=evaluator.reused,
+        runs=evaluator.runs,
+        failures=evaluator.failures,
+        seconds=time.perf_counter() - started,
+        engine=engine_name or engine.describe(),
+    )
+
+
+def _generations(
+    search: PolicySearch,
+    evaluator: PolicyEvaluator,
+    algorithm: Any,
+    problem: Any,
+    progress: Progress | None,
+    started: float,
+) -> pd.DataFrame:
+    """Ask pymoo for each generation, evaluate it, tell pymoo; the final policy table."""
+    from pymoo.core.evaluator import Evaluator
+    from pymoo.problems.static import StaticProblem
+
     for generation in range(1, search.generations + 1):
         population = algorithm.ask()
         policies = [search.canonical(x) for x in population.get("X")]
@@ -328,15 +353,7 @@ def run_search(
         algorithm.tell(infills=population)
         if progress is not None:
             progress(_report(evaluator, generation, search, time.perf_counter() - started))
-    return SearchResult(
-        search=search,
-        table=evaluator.table(),
-        runs=evaluator.runs,
-        reused=evaluator.reused,
-        failures=evaluator.failures,
-        seconds=time.perf_counter() - started,
-        engine=engine_name or engine.describe(),
-    )
+    return evaluator.table()
 
 
 def _report(
