@@ -138,3 +138,19 @@ def test_resume_needs_out_and_a_search_there(runner: CliRunner, tmp_path: Path) 
     assert "holds no policy search" in line
     line = error_line(runner.invoke(app, ["optimise", str(file), "--serial", "--workers", "2"]))
     assert "choose one of --serial, --workers N and --scheduler ADDRESS" in line
+
+
+def test_ctrl_c_says_how_to_resume(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from netsim.batch import optimise
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(optimise, "run_search", interrupted)
+    file = tiny(tmp_path, '{ outcome = "fizzled_out", at_most = 0.5 }')
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["optimise", str(file), "--out", str(out), "--serial"])
+    assert result.exit_code == 130
+    assert f"resume with: netsim optimise {file} --resume --out {out}" in result.stderr

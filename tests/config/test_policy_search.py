@@ -4,9 +4,11 @@ target as written, common seeds, and every mistake one located line."""
 from __future__ import annotations
 
 import math
+import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_scenarios import mutations  # the same splicing strategy as the scenario fuzzer
@@ -252,3 +254,12 @@ def test_random_policy_files_load_or_give_one_line(
         assert "\n" not in str(err) and str(err).startswith(path.name), str(err)
     else:
         assert search.runs_per_policy >= 1 and search.levers
+
+
+def test_a_yaml_policy_file_is_the_same_search(tmp_path: Path) -> None:
+    document = tomllib.loads(GOOD)
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    as_yaml, as_toml = load_policy_search(path), load(tmp_path, GOOD)
+    assert as_yaml.levers == as_toml.levers and as_yaml.conditions == as_toml.conditions
+    assert as_yaml.target == as_toml.target and as_yaml.fingerprint() == as_toml.fingerprint()
