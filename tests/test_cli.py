@@ -18,6 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import networkx as nx
 import pandas as pd
 import pytest
 from click.testing import Result
@@ -72,8 +73,12 @@ def test_run_writes_the_folder_and_prints_a_summary(runner: CliRunner, tmp_path:
     )
     assert result.exit_code == 0, result.stderr
     assert files_in(out) == RUN_FILES
-    for key in SUMMARY_FIELDS:
-        assert key.replace("_", " ") in result.stdout
+    text = " ".join(result.stdout.split())
+    for name in SUMMARY_FIELDS:  # each outcome by its one name, with its definition
+        assert BY_NAME[name].label in result.stdout
+        assert " ".join(BY_NAME[name].definition.split()) in text
+    assert "True" not in result.stdout and "False" not in result.stdout  # yes/no
+    assert re.search(r"final adoption \(share of eligible\) +[0-9.]+%", result.stdout)
     assert result.stdout.rstrip().endswith(f"results: {out}")
     assert "Traceback" not in result.stderr
 
@@ -93,7 +98,7 @@ def test_run_prints_each_label_rule_from_the_declarations(
     assert result.exit_code == 0, result.stderr
     text = " ".join(result.stdout.split())
     for name in (*RUN_LABELS, "settled"):
-        assert f"{name.replace('_', ' ')}: {' '.join(BY_NAME[name].meaning.split())}." in text
+        assert f"{BY_NAME[name].label}: {' '.join(BY_NAME[name].meaning.split())}." in text
     assert "not settled at week 5: `netsim run --steps until-settled`" in text
 
 
@@ -109,6 +114,31 @@ def test_run_until_settled_writes_the_weeks_it_took(runner: CliRunner, tmp_path:
     text = " ".join(result.stdout.split())
     assert "Ran until settled (at least 156 weeks, at most 400): " in text
     assert (f"settled at week {steps}." in text) is document["summary"]["settled"]
+
+
+def test_run_exports_the_network_for_gephi(runner: CliRunner, tmp_path: Path) -> None:
+    out, graphml, gexf = tmp_path / "out", tmp_path / "net.graphml", tmp_path / "net.gexf"
+    args = ["run", "--out", str(out), "--steps", "8", *SMALL]
+    result = runner.invoke(
+        app, [*args, "--export-network", str(graphml), "--export-network", str(gexf)]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.rstrip().endswith(f"network: {gexf}")
+    members = json.loads((out / "summary.json").read_text(encoding="utf-8"))["summary"]
+    for graph in (nx.read_graphml(graphml), nx.read_gexf(gexf)):
+        assert graph.number_of_nodes() == members["final_members"]
+        for data in graph.nodes.values():
+            assert {"adoption_week", "engagement", "trust", "status"} <= set(data)
+
+
+def test_run_refuses_an_export_format_before_running(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["run", "--out", str(tmp_path / "out"), "--export-network", "net.dot", *SMALL]
+    )
+    assert "--export-network net.dot: unknown network format; allowed: .graphml" in error_line(
+        result
+    )
+    assert not (tmp_path / "out").exists()
 
 
 def test_run_quiet_prints_only_the_folder(runner: CliRunner, tmp_path: Path) -> None:
@@ -487,3 +517,32 @@ def test_console_script_end_to_end(tmp_path: Path) -> None:
     table = pd.read_parquet(out / "steps.parquet")
     assert table["step"].tolist() == [0, 1, 2, 3]
     assert not (tmp_path / "results").exists()  # --out was honoured
+
+
+def test_sweep_progress_off_a_terminal_is_a_plain_line_every_interval(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Lines come when `every` seconds of the clock have passed, and when the last run is
+    in; each says how far, how fast, how long to go and how many failed."""
+    from types import SimpleNamespace
+
+    from rich.progress import Progress
+
+    now = [0.0]
+    line = netsim.cli.SweepProgressLine(
+        Progress(disable=True), 10, plain=True, every=5.0, clock=lambda: now[0]
+    )
+    for done in range(1, 11):
+        now[0] = 2.0 * done
+        report = SimpleNamespace(
+            finished=done, rate=0.5, eta=2.0 * (10 - done), failed=0, first_errors=[]
+        )
+        line(report, None)  # type: ignore[arg-type]
+    printed = capsys.readouterr().err.splitlines()
+    assert [p.split(" runs")[0] for p in printed] == [
+        "netsim: sweep: 3 of 10",  # 6 s
+        "netsim: sweep: 6 of 10",  # 12 s
+        "netsim: sweep: 9 of 10",  # 18 s
+        "netsim: sweep: 10 of 10",  # the last run
+    ]
+    assert printed[0] == "netsim: sweep: 3 of 10 runs (30%), 0.5 runs/s, 14 s left, 0 failed"

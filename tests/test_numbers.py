@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from netsim.numbers import (
+    NO_INTERVAL,
     NO_VALUE,
     bracketed,
     data_size,
     estimate,
     exact,
     fine_percent,
+    measured,
+    measured_interval,
     percent,
     precise,
     share_estimate,
@@ -96,3 +100,56 @@ def test_significant_reads_back_within_three_digits(x: float) -> None:
 )
 def test_data_size_writes_bytes_in_binary_units(size: float, text: str) -> None:
     assert data_size(size) == text
+
+
+# --- the reports' precision policy (issue 16) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "text"),
+    [
+        (0.4234, "share", "42.3%"),
+        (0.004, "share", "0.4%"),
+        (0.85, "flag", "85%"),
+        (31.25, "weeks", "31.2"),
+        (73.0, "weeks", "73.0"),
+        (1204.4, "count", "1,204"),
+        (0.432, "number", "0.432"),
+    ],
+)
+def test_measured_has_fixed_decimals_per_kind(value: float, kind: str, text: str) -> None:
+    assert measured(value, kind) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "text"),
+    [
+        (-0.0164, "share", "-1.6 pts"),
+        (0.75, "flag", "+75 pts"),
+        (-7.0, "weeks", "-7.0"),
+        (-108.2, "count", "-108"),
+        (-0.0001, "share", "0.0 pts"),  # never "-0.0"
+        (0.0, "weeks", "0.0"),
+    ],
+)
+def test_measured_differences_show_their_sign(value: float, kind: str, text: str) -> None:
+    assert measured(value, kind, difference=True) == text
+
+
+def test_measured_intervals_read_low_to_high_in_the_same_decimals() -> None:
+    assert measured_interval(0.42, 0.381, 0.465, "share") == "42.0% (38.1% to 46.5%)"
+    assert measured_interval(-0.001, -0.1, 42, "weeks", difference=True) == "0.0 (-0.1 to +42.0)"
+    assert measured_interval(0.12, -0.22, 0.47, "flag", difference=True) == "+12 pts (-22 to +47)"
+
+
+def test_a_missing_interval_is_said_in_words() -> None:
+    assert measured_interval(73.0, math.nan, math.nan, "weeks") == f"73.0 ({NO_INTERVAL})"
+    assert measured_interval(0.5, None, None, "share", missing="one run") == "50.0% (one run)"
+    assert measured_interval(math.nan, math.nan, math.nan, "weeks") == NO_VALUE
+
+
+@given(st.floats(0.0, 1.0))
+def test_a_measured_share_reads_back_within_its_rounding(share: float) -> None:
+    text = measured(share, "share")
+    assert abs(float(text.removesuffix("%")) / 100 - share) <= 0.0005 + 1e-12
+    assert re.fullmatch(r"\d{1,3}\.\d%", text)

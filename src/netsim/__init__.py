@@ -7,6 +7,11 @@ Quick start::
     result.table                          # one row per weekly step (pandas)
     result.summary                        # final/peak adoption, critical mass, fizzle-out
     result.network                        # the final tie network (networkx)
+    result.export_network("net.graphml")   # for Gephi / Cytoscape (.graphml or .gexf)
+
+    import networkx as nx                 # graph first: your network, your innovators
+    result = netsim.run(network=nx.karate_club_graph(), innovators=[0, 33],
+                        eligible_population=34, seed=1)
 
 The names below are loaded on first use (PEP 562), so ``import netsim`` stays
 quick and a command that never runs a model never loads the compiled kernels.
@@ -21,10 +26,10 @@ from typing import TYPE_CHECKING, Any
 from netsim.version import __version__
 
 if TYPE_CHECKING:
-    from netsim.api import RunResult, build_model, run, run_one
+    from netsim.api import ExportError, RunResult, build_model, run, run_one
     from netsim.batch.sweep import run_sweep
     from netsim.config.experiments import Experiment, load_experiment
-    from netsim.config.member_network import MemberNetwork, read_member_network
+    from netsim.config.member_network import MemberNetwork, NetworkFileError, read_member_network
     from netsim.config.outcomes import OUTCOMES, Outcome
     from netsim.config.parameters import ParameterError, Parameters, TimelineEvent
     from netsim.config.scenarios import Scenario, ScenarioError, load_scenario
@@ -33,6 +38,7 @@ if TYPE_CHECKING:
     from netsim.present.sweep_report import analyse_folder
 
 _HOMES = {
+    "ExportError": "netsim.api",
     "RunResult": "netsim.api",
     "build_model": "netsim.api",
     "run": "netsim.api",
@@ -49,6 +55,7 @@ _HOMES = {
     "Experiment": "netsim.config.experiments",
     "load_experiment": "netsim.config.experiments",
     "MemberNetwork": "netsim.config.member_network",
+    "NetworkFileError": "netsim.config.member_network",
     "read_member_network": "netsim.config.member_network",
     "run_sweep": "netsim.batch.sweep",
     "compare_scenarios": "netsim.present.compare_report",
@@ -59,7 +66,9 @@ _HOMES = {
 __all__ = [
     "OUTCOMES",
     "Experiment",
+    "ExportError",
     "MemberNetwork",
+    "NetworkFileError",
     "NetworkModel",
     "Outcome",
     "ParameterError",

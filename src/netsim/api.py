@@ -3,15 +3,18 @@
 ``run(params, seed=..., steps=...)`` is what the CLI, the batch runner and the
 browser view call; ``run_one(params, seed)`` is the plain callable for EMA
 Workbench, SALib or a notebook loop (a dict of parameters in, a summary out).
+Graph first: ``run(network=graph, innovators=[ids])`` starts from a networkx graph (or a
+:class:`MemberNetwork`) with the named members holding the idea.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -21,11 +24,13 @@ import pandas as pd
 from netsim.config.member_network import MemberNetwork, NetworkFileError, read_member_network
 from netsim.config.outcomes import UNTIL_SETTLED_CAP
 from netsim.config.parameters import ParameterError, Parameters
-from netsim.errors import NetsimError
+from netsim.errors import NetsimError, excerpt
 from netsim.model import metrics
 from netsim.model.network_model import NetworkModel
-from netsim.model.population import check_population_holds
+from netsim.model.population import MemberIds, check_population_holds
 from netsim.numbers import data_size, exact
+from netsim.text import printable
+from netsim.version import __version__
 
 
 @dataclass
@@ -39,9 +44,67 @@ class RunResult:
     model: NetworkModel
 
     @cached_property
-    def network(self) -> nx.Graph[int]:
-        """The final tie network among members (networkx; built on first use)."""
-        return self.model.tie_graph()
+    def network(self) -> nx.Graph[Any]:
+        """The final tie network among members (networkx; built on first use), its nodes
+        named by member id: a member network's node ids as given (the people outside it
+        ``netsim-<index>``), or without one the person's index 0 to N - 1."""
+        return self.model.tie_graph(named=True)
+
+    def export_network(self, path: str | os.PathLike[str], *, everyone: bool = False) -> Path:
+        """Write the final network for Gephi or Cytoscape: GraphML (``.graphml``) or GEXF
+        (``.gexf``), chosen by the suffix; returns the path written.
+
+        Nodes are members by id (``everyone``: every person of the eligible population,
+        ties or not) with their attributes (see :meth:`NetworkModel.tie_graph`: status,
+        engagement, trust, reciprocity, role, adoption_week ...); ties carry strength and
+        formed_week. Written atomically (a temporary file, then renamed), so a failed write
+        leaves no half file. Node ids are written as text (both formats' rule).
+        """
+        target = Path(path)
+        writer = NETWORK_FORMATS.get(target.suffix.lower())
+        if writer is None:
+            raise ExportError(
+                f"{printable(str(target))}: unknown network format "
+                f"{printable(target.suffix) or '(no suffix)'}; allowed: "
+                + ", ".join(NETWORK_FORMATS)
+            )
+        graph = self.model.tie_graph(include_non_members=everyone, named=True)
+        graph.graph.update(
+            {
+                "generator": f"netsim {__version__}",
+                "seed": self.seed,
+                "weeks": self.model.step_count,
+            }
+        )
+        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+        try:
+            writer(graph, partial)
+            os.replace(partial, target)
+        except OSError as err:
+            partial.unlink(missing_ok=True)
+            raise ExportError(
+                f"cannot write {printable(str(target))}: {err.strerror or err}"
+            ) from None
+        return target
+
+
+class ExportError(NetsimError, ValueError):
+    """A network export that cannot be written (unknown format, unwritable path)."""
+
+
+def _write_gexf(graph: nx.Graph[Any], path: Path) -> None:
+    nx.write_gexf(graph, path)
+
+
+def _write_graphml(graph: nx.Graph[Any], path: Path) -> None:
+    nx.write_graphml(graph, path, named_key_ids=True)
+
+
+NETWORK_FORMATS: dict[str, Callable[[nx.Graph[Any], Path], None]] = {
+    ".graphml": _write_graphml,
+    ".gexf": _write_gexf,
+}
+"""Export suffixes and their networkx writers (Gephi reads both; Cytoscape GraphML)."""
 
 
 def load_member_network(params: Parameters) -> MemberNetwork | None:
@@ -58,6 +121,93 @@ def load_member_network(params: Parameters) -> MemberNetwork | None:
         raise ParameterError("network_file", str(err)) from None
     check_population_holds(params, real)
     return real
+
+
+def member_network_of(network: Any) -> MemberNetwork:
+    """``network=`` as a MemberNetwork: one as given, a networkx graph converted by the
+    GraphML reader's rules (:meth:`MemberNetwork.from_graph`: node ids kept as given,
+    attributes ``organisation``, ``role``, ``engagement``); a NetworkFileError naming
+    ``network`` and the node for a bad attribute, a ParameterError for anything else."""
+    if isinstance(network, MemberNetwork):
+        return network
+    if isinstance(network, nx.Graph):  # DiGraph, MultiGraph, MultiDiGraph are Graphs too
+        return MemberNetwork.from_graph(network, "network")
+    raise ParameterError(
+        "network",
+        f"an object of type {printable(type(network).__name__)} is not a network; allowed: a "
+        "networkx graph or a netsim.MemberNetwork",
+    )
+
+
+def innovator_indices(names: Iterable[Hashable], ids: MemberIds) -> np.ndarray:
+    """The people named by ``innovators=[ids]``, as sorted indices; a ParameterError naming
+    ``innovators`` for an id nobody has, or one named twice."""
+    found: dict[int, Hashable] = {}
+    for name in names:
+        index = ids.index_of(name)
+        shown = printable(excerpt(name))
+        if index is None:
+            raise ParameterError(
+                "innovators", f"{shown} is not a member id; allowed: {ids.describe()}"
+            )
+        if index in found:
+            raise ParameterError("innovators", f"{shown} is named twice; allowed: each once")
+        found[index] = name
+    return np.array(sorted(found), dtype=np.int64)
+
+
+def _innovator_names(innovators: Any) -> list[Hashable] | None:
+    """``innovators=``: None or a count (left to the parameter) -> None; ids -> their list."""
+    if innovators is None or isinstance(innovators, int | float | np.integer | np.floating):
+        return None
+    if isinstance(innovators, str | bytes):
+        raise ParameterError(
+            "innovators",
+            f"{printable(excerpt(innovators))} is one id, not a list; allowed: a whole number "
+            "(how many) or a list of member ids",
+        )
+    try:
+        return list(innovators)
+    except TypeError:
+        raise ParameterError(
+            "innovators",
+            f"an object of type {printable(type(innovators).__name__)} is neither a count nor "
+            "ids; allowed: a whole number (how many) or a list of member ids",
+        ) from None
+
+
+def prepared(
+    params: Parameters | Mapping[str, Any] | None,
+    overrides: Mapping[str, Any],
+    network: Any = None,
+    innovators: Any = None,
+) -> tuple[Parameters, MemberNetwork | None, np.ndarray | None]:
+    """What a model is built from: the parameters (overrides applied, memory checked), the
+    member network (``network=``, else the scenario's file) and the chosen innovators."""
+    names = _innovator_names(innovators)
+    params = _parameters(params)
+    changes = dict(overrides)
+    if innovators is not None and names is None:
+        changes["innovators"] = innovators  # a count: the parameter's own rules
+    if changes:
+        params = params.replace(**changes)
+    check_memory(params)
+    if network is None:
+        real = load_member_network(params)
+    elif params.network_file:
+        raise ParameterError(
+            "network",
+            f"cannot be used with network_file {printable(excerpt(params.network_file))}; "
+            "allowed: one of them (network= in Python, or network_file in the scenario)",
+        )
+    else:
+        real = member_network_of(network)
+        check_population_holds(params, real, "network")
+    chosen = None
+    if names is not None:
+        ids = MemberIds(params.eligible_population, () if real is None else real.node_ids)
+        chosen = innovator_indices(names, ids)
+    return params, real, chosen
 
 
 def check_seed(seed: Any) -> None:
@@ -195,19 +345,21 @@ def build_model(
     *,
     seed: int = 0,
     record: str = "all",
+    network: nx.Graph[Any] | MemberNetwork | None = None,
+    innovators: int | Iterable[Hashable] | None = None,
     **overrides: Any,
 ) -> NetworkModel:
     """A ready-to-step model (loads the real network file if the parameters name one).
 
     ``record`` is ``"all"`` (every per-step metric) or ``"summary"`` (only the
     columns the summary needs: about a quarter faster, same dynamics bit for bit).
+    ``network`` and ``innovators``: as in :func:`run`.
     """
     check_seed(seed)
-    params = _parameters(params)
-    if overrides:
-        params = params.replace(**overrides)
-    check_memory(params)
-    return NetworkModel(params, rng=seed, member_network=load_member_network(params), record=record)
+    params, real, chosen = prepared(params, overrides, network, innovators)
+    return NetworkModel(
+        params, rng=seed, member_network=real, record=record, innovator_indices=chosen
+    )
 
 
 def run(
@@ -219,9 +371,29 @@ def run(
     on_step: Callable[[int, int], None] | None = None,
     until_settled: bool = False,
     max_steps: int | None = None,
+    network: nx.Graph[Any] | MemberNetwork | None = None,
+    innovators: int | Iterable[Hashable] | None = None,
     **overrides: Any,
 ) -> RunResult:
     """Simulate ``steps`` weeks (default: the parameters' own) from ``seed``.
+
+    ``network``: the member network to start from, a networkx graph (any of its graph
+    classes: directed graphs and multi-edges become simple ties) or a
+    :class:`MemberNetwork`, in place of a ``network_file`` (passing both is an error).
+    Its nodes are the founding members, people 0 to its size - 1, named by their node ids
+    as given (ints stay ints), and its edges their ties, read by the network-file rules:
+    node attributes ``organisation``, ``role`` (member, leader, champion) and
+    ``engagement`` (0 to 1) are used, others ignored, and the graph is the whole contact
+    network among them. ``eligible_population`` must hold it; the other eligible people
+    are prospects named ``netsim-<index>``. Same graph (same node order), parameters and
+    seed give an identical table.
+
+    ``innovators``: a whole number is the ``innovators`` parameter (how many hold each
+    idea at step 0, drawn: founders first, under hierarchical leadership the leaders); a
+    list (or any iterable) of member ids names them instead: exactly those people hold
+    every idea at step 0, nobody is drawn, and the parameter is set to their number. Ids
+    are the network's node ids (``netsim-<index>`` for people outside it); without a
+    network, people are numbered 0 to N - 1. An unknown id is a ParameterError.
 
     Same parameters and seed give an identical table, whatever else runs. A run whose
     estimated memory is over the limit is refused first (:func:`check_memory`).
@@ -245,7 +417,9 @@ def run(
             raise ParameterError("max_steps", "applies only to a run until settled")
         if steps is not None:
             params = _parameters(params).with_steps(steps)
-        model = build_model(params, seed=seed, record=record, **overrides)
+        model = build_model(
+            params, seed=seed, record=record, network=network, innovators=innovators, **overrides
+        )
         if on_step is None:
             model.run()
         else:
@@ -255,7 +429,9 @@ def run(
                 on_step(done, total)
         ran = model.params
     else:
-        model = build_model(params, seed=seed, record=record, **overrides)
+        model = build_model(
+            params, seed=seed, record=record, network=network, innovators=innovators, **overrides
+        )
         horizon = model.params.steps if steps is None else steps
         cap = UNTIL_SETTLED_CAP * horizon if max_steps is None else max_steps
         if cap < horizon:

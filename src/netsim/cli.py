@@ -13,16 +13,15 @@ import contextlib
 import os
 import re
 import shlex
+import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 from typer.core import TyperGroup
 
 from netsim.config.outcomes import BY_NAME, RUN_LABELS, UNTIL_SETTLED_CAP
@@ -37,7 +36,8 @@ from netsim.config.parameters import (
     unknown_field_message,
 )
 from netsim.errors import NetsimError, excerpt
-from netsim.numbers import bracketed, percent, precise, significant
+from netsim.numbers import bracketed, percent, precise
+from netsim.present.terminal import Column, Listing, outcome_text, wrap
 from netsim.text import printable
 
 if TYPE_CHECKING:  # for annotations only: --help loads neither rich.progress nor batch
@@ -68,9 +68,9 @@ The command line runs one command per process (CliRunner: one at a time)."""
 console = Console(emoji=False)
 err_console = Console(stderr=True, emoji=False)
 """No emoji codes, ever: a ``:x:`` in a scenario's name stays ``:x:``. Text that came from a
-user's file is printed without markup (:func:`say`, :func:`echo`) or as :func:`cell` Text,
-and always through :func:`netsim.text.printable`, so no escape sequence reaches the
-terminal raw (issue 14)."""
+user's file is printed without markup (:func:`say`, :func:`echo`, :func:`show`), and always
+through :func:`netsim.text.printable`, so no escape sequence reaches the terminal raw
+(issue 14)."""
 
 
 class UserInputError(NetsimError):
@@ -89,9 +89,24 @@ def echo(message: str) -> None:
     typer.echo(printable(message))
 
 
-def cell(value: object) -> Text:
-    """A table cell (or column header) of user text: no markup, no emoji, no raw controls."""
-    return Text(printable(value))
+def width() -> int:
+    """The terminal's width in cells: ``COLUMNS`` if set, else the terminal's, else 80 (as
+    read when printing: a resized terminal or a test's ``COLUMNS`` counts)."""
+    return max(shutil.get_terminal_size((80, 24)).columns, 20)
+
+
+def show(listing: Listing) -> None:
+    """A table on stdout, laid out for the terminal's width (:mod:`netsim.present.terminal`:
+    wrapped on words, or one block per record when narrow; no cell is ever cut)."""
+    for line in listing.lines(width()):
+        echo(line)
+
+
+def paragraph(text: str, first: str = "", rest: str = "    ") -> None:
+    """Prose on stdout wrapped on words to the terminal's width (a path or a name wider than
+    the terminal is the only thing ever cut)."""
+    for line in wrap(printable(text), width(), first=first, rest=rest):
+        echo(line)
 
 
 def fail(message: str) -> typer.Exit:
@@ -189,9 +204,57 @@ def internal_error(err: BaseException, note: str = "") -> typer.Exit:
     return typer.Exit(EXIT_BUG)
 
 
+NON_BREAKING_HYPHEN = "\u2011"
+
+
+HelpFormatter: type[Any] = typer.Context.formatter_class
+"""The help formatter of typer's own Context (typer bundles its click)."""
+
+
+class WholeWordFormatter(HelpFormatter):
+    """Click's help layout, wrapped at the terminal's width (not capped at 80 columns) and
+    never inside a hyphenated word: ``--max-steps`` and ``until-settled`` stay whole.
+
+    Hyphens are swapped for a non-breaking one while the text is laid out (the wrapper
+    breaks only at ASCII hyphens and spaces) and swapped back when the help is printed.
+    """
+
+    def __init__(self, indent_increment: int = 2, width: int | None = None, **_: Any) -> None:
+        columns = width or shutil.get_terminal_size().columns
+        super().__init__(indent_increment, width=columns, max_width=max(columns, 50))
+
+    def write_text(self, text: str) -> None:
+        super().write_text(text.replace("-", NON_BREAKING_HYPHEN))
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        kept = [
+            (a.replace("-", NON_BREAKING_HYPHEN), b.replace("-", NON_BREAKING_HYPHEN))
+            for a, b in rows
+        ]
+        super().write_dl(kept, col_max, col_spacing)
+
+    def getvalue(self) -> str:
+        return super().getvalue().replace(NON_BREAKING_HYPHEN, "-")
+
+
+class HelpContext(typer.Context):
+    """A command's context whose help is laid out by :class:`WholeWordFormatter`."""
+
+    formatter_class = WholeWordFormatter
+
+
 class NetsimGroup(TyperGroup):
     """The command group: a NetsimError from any command is one error line and exit status 2;
-    any other exception is reported as a bug (:func:`internal_error`)."""
+    any other exception is reported as a bug (:func:`internal_error`). Every command's help
+    wraps with the terminal (:class:`HelpContext`)."""
+
+    context_class = HelpContext
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            command.context_class = HelpContext
+        return command
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         invocation.clear()  # a new command line
@@ -228,6 +291,7 @@ app = typer.Typer(
     no_args_is_help=False,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 
@@ -312,7 +376,7 @@ def parameters_epilog() -> str:
             if spec.group == group and name != "timeline"
         ]
         if names:
-            lines.append(f"\b\n{group}: " + "; ".join(names))
+            lines.append(f"{group}: " + "; ".join(names))
     return "\n\n".join(lines)
 
 
@@ -373,7 +437,15 @@ def run(
         Path, typer.Option(help="Where default results folders are created.")
     ] = Path("results"),
     figure: Annotated[bool, typer.Option(help="Draw curves.png.")] = True,
-    quiet: Annotated[bool, typer.Option(help="Print only the results folder.")] = False,
+    export_network: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Also write the final network, with member attributes and adoption week, "
+            "for Gephi or Cytoscape: FILE.graphml or FILE.gexf (repeatable).",
+            metavar="FILE",
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print only the results folder.")] = False,
     memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Run one simulation (the embedded default scenario unless told otherwise) and write results.
@@ -387,6 +459,12 @@ def run(
     from netsim.results import run_folder
 
     set_memory_limit(memory_limit)
+    for target in export_network or []:  # a bad export name is refused before any work
+        if target.suffix.lower() not in api.NETWORK_FORMATS:
+            raise UserInputError(
+                f"--export-network {printable(str(target))}: unknown network format; "
+                f"allowed: {', '.join(api.NETWORK_FORMATS)}"
+            )
     chosen = load_scenario_arg(scenario)
     overrides = parse_assignments(set_ or [])
     timeline = tuple(parse_event(e) for e in (event or []))
@@ -435,6 +513,7 @@ def run(
         run_folder.write_run(result, folder, images=images, scenario_text=chosen.text or None)
     except OSError as err:
         raise fail(f"cannot write results to {folder}: {err.strerror or err}") from None
+    exported = [result.export_network(target) for target in export_network or []]
     elapsed = time.perf_counter() - started
     if quiet:
         echo(str(folder))
@@ -448,6 +527,8 @@ def run(
         until=(horizon, cap) if cap is not None else None,
     )
     echo(f"results: {folder}")
+    for target in exported:
+        echo(f"network: {printable(str(target))}")
 
 
 UNTIL_SETTLED = "until-settled"
@@ -474,19 +555,22 @@ def print_summary(
 ) -> None:
     """The summary table, then each label's rule in words (from the outcome declarations)
     and whether the labels had settled. ``until``: (horizon, cap) of a run until settled."""
-    table = Table(title=f"netsim run: {params.steps} weeks, seed {seed}, {elapsed:.1f}s")
-    table.add_column("outcome")
-    table.add_column("value", justify="right")
-    for key, value in summary.items():
-        if isinstance(value, float):
-            text = "never" if value != value else significant(value)
-        else:
-            text = str(value)
-        table.add_row(cell(key.replace("_", " ")), cell(text))
-    console.print(table)
-    lines = ["The labels' rules:"]
+    table = Listing(
+        f"netsim run: {params.steps} weeks, seed {seed}, {elapsed:.1f}s",
+        [
+            Column("outcome", whole=True),
+            Column("value", whole=True, right=True),
+            Column("what it is"),
+        ],
+    )
+    for name, value in summary.items():
+        known = BY_NAME.get(name)
+        label = known.label if known else name.replace("_", " ")
+        table.add_row(label, outcome_text(name, value), known.definition if known else "")
+    show(table)
+    lines = ["", "The labels' rules in full:"]
     lines += [
-        f"  {name.replace('_', ' ')}: {BY_NAME[name].meaning}."
+        f"  {BY_NAME[name].label}: {BY_NAME[name].meaning}."
         for name in (*RUN_LABELS, "settled")
         if name in summary
     ]
@@ -506,7 +590,8 @@ def print_summary(
             "`netsim run --steps until-settled` goes on until they are."
         )
     for line in lines:
-        console.print(line, markup=False, highlight=False, soft_wrap=True)
+        indent = line[: len(line) - len(line.lstrip())]
+        paragraph(line, first=indent, rest=indent + "    ") if line else echo("")
     if params.network_file:
         echo(
             f"contacts: {contacts['from_file']} from {Path(params.network_file).name}, "
@@ -544,24 +629,26 @@ def scenarios() -> None:
     """List the library of shipped scenarios with one-line descriptions."""
     from netsim.config.scenarios import ScenarioError, library_dir, load_scenario
 
-    table = Table(title=f"netsim scenarios ({library_dir()})")
-    table.add_column("name")
-    table.add_column("title")
-    table.add_column("description")
+    table = Listing(
+        f"netsim scenarios ({printable(library_dir())})",
+        [Column("name", whole=True), Column("title", whole=True), "description"],
+    )
     for path in sorted(library_dir().glob("*.toml")):
         try:
             chosen = load_scenario(path)
         except ScenarioError as err:
-            table.add_row(cell(path.stem), "(invalid)", cell(err))
+            table.add_row(printable(path.stem), "(invalid)", printable(err))
             continue
-        table.add_row(cell(path.stem), cell(chosen.name), cell(chosen.description))
-    console.print(table)
+        table.add_row(printable(path.stem), printable(chosen.name), printable(chosen.description))
+    show(table)
 
 
 @app.command()
 def parameters(
     group: Annotated[str | None, typer.Option(help="Only this group.")] = None,
-    markdown: Annotated[bool, typer.Option(help="Print a Markdown table (for docs).")] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print a Markdown table (for docs).")
+    ] = False,
 ) -> None:
     """List every parameter: group, default, allowed values, unit, meaning and source."""
     if group is not None and group not in GROUPS:
@@ -585,12 +672,17 @@ def parameters(
         for row in rows:
             print("| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |")
         return
-    table = Table(title="netsim parameters", show_lines=False)
-    for column in ("group", "name", "default", "allowed", "unit", "meaning"):
-        table.add_column(column)
+    table = Listing(
+        "netsim parameters",
+        [
+            Column("name", whole=True),
+            Column("group", whole=True),
+            *("default", "allowed", "unit", "meaning"),
+        ],
+    )
     for row in rows:
-        table.add_row(*row[:6])
-    console.print(table)
+        table.add_row(row[1], row[0], *row[2:6])
+    show(table)
 
 
 def main() -> None:
@@ -634,7 +726,7 @@ def compare(
     out: Annotated[
         Path | None, typer.Option(help="Results folder (default: results/compare-<time>).")
     ] = None,
-    quiet: Annotated[bool, typer.Option(help="Print only the results folder.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print only the results folder.")] = False,
     memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Compare scenarios on common random numbers: tables, figures and a report with intervals.
@@ -654,7 +746,7 @@ def compare(
     from netsim.analysis.intervals import outcome_table
     from netsim.batch import compare as comparison
     from netsim.batch.engines import check_workers
-    from netsim.config.outcomes import HEADLINE_OUTCOMES, OUTCOME_LABELS
+    from netsim.config.outcomes import HEADLINE_OUTCOMES
     from netsim.present import compare_report
     from netsim.results.files import unique_folder
 
@@ -702,31 +794,34 @@ def compare(
         echo(str(folder))
         return
     outcomes = outcome_table(data.runs, data.order)
-    table = Table(
-        title=f"netsim compare: {plan.total} runs ({len(failed)} failed), "
-        f"{data.workers} workers, {elapsed:.1f}s"
+    table = Listing(
+        f"netsim compare: {plan.total} runs ({len(failed)} failed), {data.workers} "
+        f"worker{'s' if data.workers != 1 else ''}, {elapsed:.1f}s",
+        [
+            Column("outcome", whole=True),
+            *(
+                Column(printable(plan.scenarios[slug].name), whole=True, right=True)
+                for slug in data.order
+            ),
+        ],
     )
-    table.add_column("outcome")
-    for slug in data.order:
-        table.add_column(cell(plan.scenarios[slug].name), justify="right")
     for outcome in HEADLINE_OUTCOMES:
         rows = outcomes[outcomes["outcome"] == outcome].set_index("scenario")
         if rows.empty:
             continue
+        flag = BY_NAME[outcome].kind == "flag"
         cells = []
         for slug in data.order:
             mean = rows.loc[slug, "mean"] if slug in rows.index else float("nan")
-            cells.append(percent(mean))
-        table.add_row(OUTCOME_LABELS.get(outcome, outcome), *map(cell, cells))
-    console.print(table)
+            cells.append(f"{percent(mean)} of runs" if flag else f"mean {percent(mean)}")
+        table.add_row(BY_NAME[outcome].label, *cells)
+    table.add_note(
+        "x% of runs: the share of a scenario's runs for which it is true; mean: the average "
+        "over its runs (report.html gives each with its 95% interval, and the differences)."
+    )
     for outcome in HEADLINE_OUTCOMES:
-        if BY_NAME[outcome].kind == "flag":
-            console.print(
-                f"  {OUTCOME_LABELS[outcome]}: {BY_NAME[outcome].meaning}.",
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
+        table.add_note(f"{BY_NAME[outcome].label}: {BY_NAME[outcome].definition}.")
+    show(table)
     echo(f"report: {folder / 'report.html'}")
     echo(f"results: {folder}")
 
@@ -740,14 +835,14 @@ def analyse(
         str | None,
         typer.Option(
             help="Yes/no outcome for the tipping point: critical_mass_reached, fizzled_out or "
-            "spread (default: the experiment's \\[analysis] outcome, else critical_mass_reached)."
+            "spread (default: the experiment's [analysis] outcome, else critical_mass_reached)."
         ),
     ] = None,
     parameter: Annotated[
         str | None,
         typer.Option(
             help="Varied parameter for curves and the tipping point (default: the experiment's "
-            "\\[analysis] parameter, else the numeric one along which the outcome changes most)."
+            "[analysis] parameter, else the numeric one along which the outcome changes most)."
         ),
     ] = None,
     bootstrap: Annotated[
@@ -756,7 +851,7 @@ def analyse(
     figures: Annotated[
         Path | None,
         typer.Option(
-            help="Also copy the figures the experiment's \\[analysis] lists into this folder as "
+            help="Also copy the figures the experiment's [analysis] lists into this folder as "
             "<experiment>_<figure>.png (e.g. results/figures/findings).",
             metavar="DIR",
         ),
@@ -785,7 +880,12 @@ def analyse(
     note_results_folder(results_dir / "analysis")
     try:
         folder = analyse_folder(
-            results_dir, outcome, parameter, bootstrap=bootstrap, figures=figures
+            results_dir,
+            outcome,
+            parameter,
+            bootstrap=bootstrap,
+            figures=figures,
+            progress=analysis_stages(),
         )
     except OSError as err:
         raise fail(
@@ -852,7 +952,7 @@ def sweep(
         Path | None,
         typer.Option(help="Results folder (default: results/sweep-<time>-<experiment>)."),
     ] = None,
-    quiet: Annotated[bool, typer.Option(help="Print only the results folder.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print only the results folder.")] = False,
     flush_runs: Annotated[
         int, typer.Option(help="Write finished runs to disk after this many...")
     ] = 500,
@@ -865,7 +965,7 @@ def sweep(
     figures: Annotated[
         Path | None,
         typer.Option(
-            help="After the analysis, copy the figures the experiment's \\[analysis] lists into "
+            help="After the analysis, copy the figures the experiment's [analysis] lists into "
             "this folder as <experiment>_<figure>.png (e.g. results/figures/findings).",
             metavar="DIR",
         ),
@@ -947,21 +1047,43 @@ def print_sweep_report(report: SweepReport, engine: str, errors_shown: int) -> N
     """What a finished sweep did, and how many of its failures were not printed."""
     if report.failed > errors_shown:
         say(f"netsim: {report.failed - errors_shown} more failed runs; see the error column")
-    echo(
+    paragraph(
         f"sweep: {report.done} runs done ({report.failed} failed), {report.skipped} skipped "
         f"(done before), {report.total} in the design, {report.seconds:.1f}s on {engine}"
     )
 
 
-class SweepProgressLine:
-    """A sweep's progress bar on stderr (done, rate, ETA, failures), with each of the
-    first failed runs printed above it as it comes in."""
+PLAIN_PROGRESS_SECONDS = 10.0
+"""Off a terminal, a sweep's progress line comes at most this often (seconds)."""
 
-    def __init__(self, bar: Progress, total: int) -> None:
+
+class SweepProgressLine:
+    """A sweep's progress on stderr (done, rate, time left, failures), with each of the
+    first failed runs printed above it as it comes in.
+
+    On a terminal it is a bar; off one (a log file, a cluster job's output) it is a plain
+    line every ``every`` seconds of the clock ``clock`` and when the last run is in, so a
+    log shows the sweep is alive and when it will end.
+    """
+
+    def __init__(
+        self,
+        bar: Progress,
+        total: int,
+        *,
+        plain: bool = False,
+        every: float = PLAIN_PROGRESS_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.bar = bar
         self.task = bar.add_task("sweep", total=total, rate="", eta="–", failed="")
+        self.total = total
         self.shown = 0
         """Failed runs printed so far (the report keeps the first few)."""
+        self.plain = plain
+        self.every = every
+        self.clock = clock
+        self.last_line = clock()
 
     def __call__(self, report: SweepReport, outcome: object) -> None:
         eta = "–" if report.eta is None else f"{report.eta:.0f}s"
@@ -975,11 +1097,21 @@ class SweepProgressLine:
         for error in report.first_errors[self.shown :]:
             say(f"netsim: run failed: {error}")
         self.shown = len(report.first_errors)
+        now = self.clock()
+        if self.plain and (report.finished >= self.total or now - self.last_line >= self.every):
+            self.last_line = now
+            left = "time left unknown" if report.eta is None else f"{report.eta:.0f} s left"
+            say(
+                f"netsim: sweep: {report.finished} of {self.total} runs "
+                f"({report.finished / max(self.total, 1):.0%}), {report.rate:.1f} runs/s, "
+                f"{left}, {report.failed} failed"
+            )
 
 
 @contextlib.contextmanager
 def sweep_progress(total: int, quiet: bool) -> Iterator[SweepProgressLine]:
-    """The progress line for a sweep of ``total`` runs, shown for the block (unless quiet)."""
+    """The progress line for a sweep of ``total`` runs, shown for the block (unless quiet):
+    a bar on a terminal, plain lines off one."""
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 
     columns = (
@@ -988,8 +1120,22 @@ def sweep_progress(total: int, quiet: bool) -> Iterator[SweepProgressLine]:
         MofNCompleteColumn(),
         TextColumn("runs · {task.fields[rate]} · ETA {task.fields[eta]} · {task.fields[failed]}"),
     )
+    plain = not quiet and hide_progress()
     with progress_bar(*columns, quiet=quiet) as bar:
-        yield SweepProgressLine(bar, total)
+        yield SweepProgressLine(bar, total, plain=plain)
+
+
+def analysis_stages(quiet: bool = False) -> Callable[[str], None] | None:
+    """A plain line on stderr as each stage of an analysis starts, with the time so far
+    (a terminal or not: an analysis takes seconds to a minute; none with --quiet)."""
+    if quiet:
+        return None
+    started = time.perf_counter()
+
+    def stage(name: str) -> None:
+        say(f"netsim: analysing: {name} ({time.perf_counter() - started:.0f} s so far)")
+
+    return stage
 
 
 def analyse_swept(folder: Path, figures: Path | None, quiet: bool) -> None:
@@ -1001,9 +1147,7 @@ def analyse_swept(folder: Path, figures: Path | None, quiet: bool) -> None:
     from netsim.present.sweep_report import analyse_folder
 
     try:
-        written = (
-            analyse_folder(folder) if figures is None else analyse_folder(folder, figures=figures)
-        )
+        written = analyse_folder(folder, figures=figures, progress=analysis_stages(quiet))
     except (NetsimError, OSError) as err:  # the runs are safe on disk whatever analysis does
         say(f"netsim: error: analysis failed: {err}; the sweep's results are complete in {folder}")
         raise typer.Exit(1) from None
@@ -1091,7 +1235,9 @@ def app_command(
 def validate_model(
     full: Annotated[
         bool,
-        typer.Option(help="Full size: more replicates and larger graphs (minutes, not seconds)."),
+        typer.Option(
+            "--full", help="Full size: more replicates and larger graphs (minutes, not seconds)."
+        ),
     ] = False,
     out: Annotated[
         Path | None,
@@ -1158,28 +1304,25 @@ def validate_model(
 
     elapsed = time.perf_counter() - started
     plural = "s" if n_workers != 1 else ""
-    table = Table(
-        title=f"netsim validate-model ({size}): {n_workers} worker{plural}, {elapsed:.1f}s"
+    table = Listing(
+        f"netsim validate-model ({size}): {n_workers} worker{plural}, {elapsed:.1f}s",
+        [
+            Column("case", whole=True),
+            "compared",
+            Column("reference", whole=True, right=True),
+            Column("netsim", whole=True, right=True),
+            Column("95% interval", right=True),
+            "rule",
+            Column("result", whole=True),
+        ],
     )
-    for column, justify in (
-        ("case", "left"),
-        ("compared", "left"),
-        ("reference", "right"),
-        ("netsim", "right"),
-        ("95% interval", "right"),
-        ("rule", "left"),
-        ("result", "left"),
-    ):
-        table.add_column(column, justify=justify, no_wrap=column == "case")  # type: ignore[arg-type]
-
     for result in results:
         label = result.case
         if result.error:
             first = result.error.splitlines()[0]
-            table.add_row(cell(label), cell(f"error: {first}"), "", "", "", "", "[red]FAIL[/red]")
+            table.add_row(label, printable(f"error: {first}"), "", "", "", "", "FAIL")
             label = ""
         for i, c in enumerate(result.checks):
-            verdict = "[green]PASS[/green]" if c.passed else "[red]FAIL[/red]"
             table.add_row(
                 label,
                 c.compared,
@@ -1187,11 +1330,11 @@ def validate_model(
                 precise(c.value),
                 bracketed(c.ci_low, c.ci_high),
                 c.rule(),
-                verdict,
+                "PASS" if c.passed else "FAIL",
                 end_section=i == len(result.checks) - 1,
             )
             label = ""
-    console.print(table)
+    show(table)
     failed = [r.case for r in results if not r.passed]
     verdict = f"FAIL: {', '.join(failed)}" if failed else "PASS"
     echo(f"{len(results) - len(failed)} of {len(results)} cases passed: {verdict}")
@@ -1233,14 +1376,16 @@ def audit(
     ] = None,
     quick: Annotated[
         bool,
-        typer.Option(help="Reduced: 10 seeds and 250 eligible people (founders scaled)."),
+        typer.Option(
+            "--quick", help="Reduced: 10 seeds and 250 eligible people (founders scaled)."
+        ),
     ] = False,
     delta: Annotated[
         float,
         typer.Option(help="Step either side of each base value, as a share of it (0.25 = 25%)."),
     ] = 0.25,
     seed: Annotated[int, typer.Option(help="Base seed; replicate r uses the same seed.")] = 1,
-    quiet: Annotated[bool, typer.Option(help="Print only the results folder.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print only the results folder.")] = False,
 ) -> None:
     """Audit every social-model lever: does it move the main outcomes the way its
     declaration claims?
@@ -1260,7 +1405,7 @@ def audit(
         TimeRemainingColumn,
     )
 
-    from netsim.analysis.audit import ACTS, REVERSED, all_act
+    from netsim.analysis.audit import CELL_RULE, LEVER_RULE, all_act
     from netsim.batch import audit as lever_audit
     from netsim.present import audit_report
 
@@ -1319,22 +1464,24 @@ def audit(
     if quiet:
         echo(str(out))
     else:
-        short = {ACTS: "[green]acts[/green]", REVERSED: "[red]reversed[/red]"}
-        table = Table(
-            title=f"netsim audit: {plan.total} runs ({len(data.failures)} failed), "
+        table = Listing(
+            f"netsim audit: {plan.total} runs ({len(data.failures)} failed), "
             f"{data.workers} worker{'s' if data.workers != 1 else ''}, "
-            f"{time.perf_counter() - started:.1f}s"
+            f"{time.perf_counter() - started:.1f}s",
+            [
+                Column("lever", whole=True),
+                Column("verdict", whole=True),
+                *(Column(printable(f"on {slug}"), whole=True) for slug in plan.bases),
+            ],
         )
-        table.add_column("lever", no_wrap=True)
-        table.add_column("verdict")
-        for slug in plan.bases:
-            table.add_column(cell(f"on {slug}"))
         for _, row in verdicts.iterrows():
             cells = [str(row["verdict"])] + [str(row[f"verdict_{s}"]) for s in plan.bases]
-            table.add_row(cell(row["lever"]), *(short.get(c) or cell(c) for c in cells))
-        console.print(table)
+            table.add_row(printable(row["lever"]), *map(printable, cells))
+        table.add_note("verdict: over every base; on <base>: on that base alone. " + LEVER_RULE)
+        table.add_note(CELL_RULE)
+        show(table)
         for line in audit_report.summary_lines(verdicts):
-            echo(line)
+            paragraph(line)
         echo(f"report: {out / 'report.html'}")
         echo(f"results: {out}")
     if not all_act(verdicts):
@@ -1364,7 +1511,7 @@ def optimise(
             help="Submit to an existing Dask cluster, e.g. tcp://host:8786.", metavar="ADDRESS"
         ),
     ] = None,
-    quiet: Annotated[bool, typer.Option(help="Print only the results folder.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print only the results folder.")] = False,
     memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Search for the cheapest policies (NSGA-II over the file's levers) that meet its target

@@ -14,12 +14,17 @@ it (it sits beside :mod:`netsim.errors` at the bottom of the layers).
 - :func:`signed`: a difference with its sign, as points of percentage for shares;
 - :func:`estimate` and :func:`share_estimate`: an estimate with its interval;
 - :func:`precise` and :func:`bracketed`: 4 significant digits and ``[low, high]``, for
-  the validation report's theory-against-simulation checks.
+  the validation report's theory-against-simulation checks;
+- :func:`measured` and :func:`measured_interval`: the reports' one precision policy
+  (:data:`REPORT_DECIMALS`): fixed decimals per kind of quantity, differences with their
+  sign, intervals as ``low to high``, a missing interval in words; :func:`same_decimals`
+  for numbers read together in a parameter's units (a tipping point and its interval).
 """
 
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 NO_VALUE = "–"
 """Written where a number is missing (NaN or None): a run that never reached a level."""
@@ -96,3 +101,83 @@ def data_size(size: float) -> str:
         if abs(size) >= scale:
             return f"{significant(size / scale)} {unit}"
     return f"{exact(size)} bytes"
+
+
+# --- the reports' precision policy ------------------------------------------------------
+
+Measure = Literal["share", "flag", "weeks", "count", "number"]
+"""What a reported quantity is, in the words of :data:`netsim.config.outcomes.Kind` (a
+share of the population, a share of runs saying yes, weeks, members), plus ``number`` for
+anything else (a tipping point, a width, an index)."""
+
+REPORT_DECIMALS: dict[str, int] = {"share": 1, "flag": 0, "weeks": 1, "count": 0}
+"""Decimals the reports show for each kind (issue 16: one precision policy): a share of
+the population as a percentage to one decimal (``42.3%``), a share of runs as a whole
+percentage (``85%``: with 20 runs one run is 5 points), weeks to one decimal (a mean of
+whole weeks), members as whole people. A difference keeps its kind's decimals and shows
+its sign, shares in percentage points (``+1.6 pts``). A ``number`` gets
+:func:`significant` digits."""
+
+NO_INTERVAL = "no interval: not enough runs"
+"""Written in place of an interval that could not be computed (one run, or none)."""
+
+
+def measured(x: float | None, kind: str, *, difference: bool = False) -> str:
+    """``x`` as the reports write a quantity of ``kind`` (:data:`REPORT_DECIMALS`):
+    ``42.3%``, ``85%``, ``31.2``, ``1,204``; with ``difference``, ``+1.6 pts``, ``-3.0``.
+    "–" if none; never ``-0``."""
+    if x is None or math.isnan(x):
+        return NO_VALUE
+    if kind not in REPORT_DECIMALS:
+        return signed(x) if difference else significant(x)
+    share = kind in ("share", "flag")
+    value = 100 * x if share else x
+    text = f"{value:{'+' if difference else ''},.{REPORT_DECIMALS[kind]}f}"
+    if float(text.replace(",", "")) == 0:
+        text = text.lstrip("+-")
+    if share:
+        text += " pts" if difference else "%"
+    return text
+
+
+def measured_interval(
+    value: float | None,
+    low: float | None,
+    high: float | None,
+    kind: str,
+    *,
+    difference: bool = False,
+    missing: str = NO_INTERVAL,
+) -> str:
+    """``42.3% (38.1% to 46.5%)``, ``+12 pts (+5 to +19)``, ``31.2 (27.4 to 35.0)``: a value
+    and its interval in :func:`measured` digits; ``missing`` in words where the interval is
+    missing (``31.0 (no interval: not enough runs)``); "–" alone if the value is."""
+    text = measured(value, kind, difference=difference)
+    if value is None or math.isnan(value):
+        return text
+    if low is None or high is None or math.isnan(low) or math.isnan(high):
+        return f"{text} ({missing})"
+    ends = [measured(v, kind, difference=difference).removesuffix(" pts") for v in (low, high)]
+    return f"{text} ({ends[0]} to {ends[1]})"
+
+
+def same_decimals(*values: float | None) -> tuple[str, ...]:
+    """Numbers read together (an estimate and its interval, in a parameter's units) in one
+    number of decimals: none if all are whole, else enough for 3 significant digits of the
+    largest (``41.0``, ``39.1``, ``43.0``; not ``41``, ``39.1``, ``43``); "–" for a missing one.
+    """
+    present = [float(v) for v in values if v is not None and not math.isnan(v)]
+    finite = [v for v in present if math.isfinite(v)]
+    if not finite or all(v.is_integer() for v in finite):
+        decimals = 0
+    else:
+        largest = max(abs(v) for v in finite) or 1.0
+        decimals = max(0, 2 - math.floor(math.log10(largest)))
+    out = []
+    for v in values:
+        if v is None or math.isnan(v):
+            out.append(NO_VALUE)
+            continue
+        text = f"{v:.{decimals}f}" if math.isfinite(v) else str(v)
+        out.append(text[1:] if text.startswith("-") and float(text) == 0 else text)
+    return tuple(out)

@@ -444,6 +444,11 @@ def test_cli_analyse_prints_where_the_report_is(grid_folder: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert f"report: {grid_folder / 'analysis' / 'report.html'}" in result.stdout
     assert (grid_folder / "analysis" / "report.html").is_file()
+    stages = [line for line in result.stderr.splitlines() if line.startswith("netsim: analysing:")]
+    assert stages[0].startswith("netsim: analysing: outcome curves by level")
+    assert any("tipping point along founding_core (50 bootstrap resamples)" in s for s in stages)
+    assert stages[-1].startswith("netsim: analysing: writing the report")
+    assert all(re.search(r"\(\d+ s so far\)$", line) for line in stages)
 
 
 def test_cli_analyse_errors_are_one_line(tmp_path: Path, grid_folder: Path) -> None:

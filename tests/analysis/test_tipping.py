@@ -60,7 +60,7 @@ def test_tipping_point_recovers_a_known_logistic_x0() -> None:
     assert tp.s == pytest.approx(0.3, abs=0.1)
     assert tp.n_bootstrap == tipping.BOOTSTRAP
     assert re.fullmatch(
-        r"P\(critical mass\) crosses 1/2 at founding_core ≈ [\d.]+ \(95% CI [\d.]+–[\d.]+\)\.",
+        r"P\(critical mass\) crosses 1/2 at founding_core ≈ [\d.]+ \(95% CI [\d.]+ to [\d.]+\)\.",
         tp.statement(),
     )
     first, again = (tipping_point(logistic_runs(), "founding_core", bootstrap=100) for _ in "ab")

@@ -205,7 +205,7 @@ def test_plain_language_line() -> None:
     )
     lines = report.plain_language(outcomes, differences, {"a": "Y", "b": "X"})
     assert lines[1].startswith(
-        "X reaches critical mass in 85% of runs (95% CI 64%–95%) against 10% for Y "
+        "X reaches critical mass in 85% of runs (95% CI 64% to 95%) against 10% for Y "
         "(paired difference +75 pts, 95% CI +50 to +90)"
     )
 
@@ -305,7 +305,8 @@ def test_report_markdown_and_html(serial: Path) -> None:
     assert "common random numbers" in md
     flat = " ".join(md.split()).replace("\\", "")
     for name in BOOLEAN_OUTCOMES:  # each yes/no outcome's rule, worded as declared
-        assert f"(`{name}`): {' '.join(BY_NAME[name].meaning.split())}." in flat, name
+        assert f"(`{name}`; yes or no; the share of runs where it held): " in flat, name
+        assert f"{' '.join(BY_NAME[name].meaning.split())}." in flat, name
     # self-contained: both figures embedded, no external references
     embedded = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
     assert len(embedded) == 2

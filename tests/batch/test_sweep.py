@@ -171,6 +171,8 @@ def test_same_results_serial_two_workers_and_dask(
     )
     assert result.exit_code == 0, result.stderr
     assert "sweep: 12 runs done (0 failed), 0 skipped" in result.stdout
+    # off a terminal the bar is plain lines on stderr; the last says all are in
+    assert "netsim: sweep: 12 of 12 runs (100%)" in result.stderr.splitlines()[-1]
     pd.testing.assert_frame_equal(comparable(read_runs(tmp_path / "w2")), expected)
     pd.testing.assert_frame_equal(read_steps(tmp_path / "w2"), expected_steps)
 

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import netsim
 from netsim.config.outcomes import (
     DORMANT_SHARE,
     FOUNDER_MULTIPLE,
@@ -26,13 +27,16 @@ from netsim.config.outcomes import (
 from netsim.model.graphs import ContactGraph, erdos_renyi_graph, watts_strogatz_graph
 from netsim.model.metrics import (
     WEDGE_SAMPLES,
+    adoption_columns,
     centralisation,
+    eligible_population,
     five_c,
     label_states,
     largest_component_share,
     summarise,
     transitivity,
 )
+from netsim.model.state import AdoptionState, MemberArrays
 
 
 def graph_of(size: int, pairs: list[tuple[int, int]]) -> ContactGraph:
@@ -491,3 +495,49 @@ def test_skip_doubles_leaves_the_generator_as_drawing_them_would() -> None:
     skip_doubles(skipped, 6_000)
     assert skipped.bit_generator.state == drawn.bit_generator.state != skipped_before
     assert np.array_equal(drawn.random(4), skipped.random(4))
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_adoption_counts_stand_beside_their_shares(data: st.DataObject) -> None:
+    """adopters, member_adopters, ever_adopters count the people the shares are made of:
+    with one idea count / N is the share exactly; with several, people holding any."""
+    n = data.draw(st.integers(1, 40))
+    ideas = data.draw(st.integers(1, 3))
+    members = MemberArrays.empty(n, ideas)
+    members.adoption[:] = data.draw(
+        st.lists(st.integers(0, 2), min_size=n * ideas, max_size=n * ideas).map(
+            lambda cells: np.array(cells, np.int8).reshape(ideas, n)
+        )
+    )
+    members.status[:] = data.draw(
+        st.lists(st.integers(0, 3), min_size=n, max_size=n).map(lambda s: np.array(s, np.int8))
+    )
+    contagion = data.draw(st.booleans())
+    mask = None if contagion else members.is_member()
+    n_members = n if mask is None else int(mask.sum())
+    columns = adoption_columns(members, mask, n_members)
+    holding = (members.adoption == AdoptionState.ADOPTED).any(axis=0)
+    ever = (members.adoption != AdoptionState.NOT_ADOPTED).any(axis=0)
+    assert columns["adopters"] == int(holding.sum())
+    assert columns["ever_adopters"] == int(ever.sum())
+    among = holding if mask is None else holding & mask
+    assert columns["member_adopters"] == int(among.sum())
+    assert all(type(columns[k]) is int for k in ("adopters", "member_adopters", "ever_adopters"))
+    if ideas == 1:
+        assert columns["adopters"] / n == columns["adoption_share"]
+        assert columns["ever_adopters"] / n == columns["ever_adopted_share"]
+        if n_members:
+            assert columns["member_adopters"] / n_members == columns["member_adoption_share"]
+
+
+def test_a_runs_counts_match_its_shares_every_week() -> None:
+    table = netsim.run(steps=30, seed=5).table
+    n = eligible_population(table)
+    assert (table["adopters"] / n == table["adoption_share"]).all()
+    assert (table["ever_adopters"] / n == table["ever_adopted_share"]).all()
+    members = table["members"].where(table["members"] > 0)
+    shares = (table["member_adopters"] / members).fillna(0.0)
+    assert (shares == table["member_adoption_share"]).all()
+    assert (table["member_adopters"] <= table["adopters"]).all()
+    assert (table["adopters"] <= table["ever_adopters"]).all()

@@ -1,5 +1,7 @@
 """The experiment file's [analysis] table: validated when the experiment loads, read by
-`netsim analyse` as its defaults, and the figures it names copied by ``--figures``.
+`netsim analyse` as its defaults, and the figures it names copied by ``--figures``; and the
+report explaining itself (issue 16): a legend under every table, the bimodality rule with
+its floor on the spread, a negative logistic width in words, missing intervals in words.
 
 The report's content and the other folder tests are in tests/test_analysis.py.
 """
@@ -14,12 +16,26 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from netsim.analysis.summaries import AnalysisError
+from netsim.analysis.summaries import (
+    BIMODALITY_MIN_SD,
+    BIMODALITY_THRESHOLD,
+    AnalysisError,
+    bimodality_table,
+)
 from netsim.batch.sweep import build_manifest
 from netsim.cli import app
 from netsim.config.experiments import load_experiment
+from netsim.config.outcomes import OUTCOME_LABELS
 from netsim.config.scenarios import ScenarioError
-from netsim.present.sweep_report import analyse_folder
+from netsim.present.compare_report import Table, render_markdown
+from netsim.present.sweep_report import (
+    Analysis,
+    _bimodal_text,
+    analyse,
+    analyse_folder,
+    report_blocks,
+)
+from netsim.results.sweep_folder import SweepFolder
 
 EXPERIMENT = """\
 name = "founding core by trust"
@@ -151,3 +167,76 @@ def test_cli_figures_option(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "f" / "core_by_trust_tipping_by.png").is_file()
+
+
+# --- the report explains itself (issue 16) -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def explained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Analysis, list]:
+    """The report of the fixture sweep, with one run failed for good."""
+    out = write_sweep(tmp_path_factory.mktemp("explained"))
+    folder = SweepFolder(out)
+    runs = folder.runs(required=True).astype({"fizzled_out": object})
+    runs.loc[3, ["status", "fizzled_out"]] = ["failed", None]
+    result = analyse(folder.manifest, runs, bootstrap=50)
+    return result, report_blocks(result, ["report.md"])
+
+
+def test_every_column_of_every_table_is_explained_under_it(explained: tuple) -> None:
+    _, blocks = explained
+    tables = [b for b in blocks if isinstance(b, Table)]
+    assert len(tables) >= 7  # varied, labels, outcomes, tipping, by level, bimodality, failed
+    outcome_columns = set(OUTCOME_LABELS.values())
+    for table in tables:
+        assert table.caption, table.headers
+        for header in table.headers:
+            if header not in outcome_columns:  # those: "each outcome column" and the rules
+                assert header in table.caption, (header, table.caption)
+
+
+def test_a_negative_logistic_width_is_explained_in_words(explained: tuple) -> None:
+    result, blocks = explained
+    assert result.tipping is not None and result.tipping.s < 0  # fizzle-out falls with the core
+    md = " ".join(render_markdown(blocks).split()).replace("\\", "")
+    assert "negative: P(fizzle-out) falls as founding_core rises, from 73% at x0" in md
+    assert "s < 0 means the share falls as the parameter rises" in md
+
+
+def test_the_report_states_its_bimodality_rule(explained: tuple) -> None:
+    _, blocks = explained
+    md = " ".join(render_markdown(blocks).split()).replace("\\", "")
+    floor = f"{100 * BIMODALITY_MIN_SD:.1f} pts"
+    assert (
+        f"a level is bimodal if b > 5/9 and the runs' standard deviation is at least {floor}" in md
+    )
+    assert f"bimodal?: yes if b > 5/9 and sd ≥ {floor}" in md
+
+
+def test_a_tiny_spread_is_not_called_bimodal_whatever_its_coefficient() -> None:
+    """The issue's case: a level whose runs end within a couple of points (sd 0.017) had a
+    Sarle coefficient above 5/9 and was called bimodal."""
+    rng = np.random.default_rng(1)
+    tiny = np.concatenate([np.full(14, 0.50), np.full(6, 0.535)]) + rng.normal(0, 0.001, 20)
+    wide = np.concatenate([np.full(10, 0.05), np.full(10, 0.50)]) + rng.normal(0, 0.01, 20)
+    runs = pd.DataFrame(
+        {"founding_core": [10] * 20 + [40] * 20, "final_active_share": np.concatenate([tiny, wide])}
+    )
+    table = bimodality_table(runs, "founding_core").set_index("level")
+    assert table.loc[10, "sd"] < BIMODALITY_MIN_SD
+    assert table.loc[10, "bimodality"] > BIMODALITY_THRESHOLD  # the shape alone says two modes
+    assert not table.loc[10, "bimodal"]
+    assert table.loc[40, "bimodal"]
+    row = table.reset_index().iloc[0]
+    assert _bimodal_text(row) == f"no: b above 5/9 but sd below {100 * BIMODALITY_MIN_SD:.1f} pts"
+
+
+def test_a_missing_interval_is_said_in_words_not_dashes(explained: tuple) -> None:
+    result, _ = explained
+    never = result.runs.assign(spread=False)  # P(spread) = 0 everywhere: no tipping point
+    again = analyse(result.manifest, never, outcome="spread", bootstrap=20)
+    blocks = report_blocks(again, [])
+    tipping = next(b for b in blocks if isinstance(b, Table) and b.headers[0] == "outcome")
+    assert tipping.rows[0][3:5] == ("none", "none: no tipping point")
+    cells = [c for b in blocks if isinstance(b, Table) for row in b.rows for c in row]
+    assert not [c for c in cells if "–" in c]

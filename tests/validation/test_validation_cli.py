@@ -80,3 +80,30 @@ def test_bad_input_is_one_line(
     assert len(lines) == 1 and lines[0].startswith("netsim: error: "), result.stderr
     assert needle in lines[0]
     assert not (tmp_path / "x").exists()
+
+
+def test_the_report_says_in_words_which_references_netsim_must_differ_from(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """A PASS beside a far-off reference reads right: its rule says 'must differ', and the
+    rule's |d| does not split the Markdown table's cells."""
+    out = tmp_path / "report"
+    args = ["validate-model", "--case", "bass-complete-graph", "--out", str(out)]
+    result = runner.invoke(app, [*args, "--workers", "1"])
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    table = pd.read_csv(out / "cases.csv")
+    rules = dict(zip(table["compared"], table["rule"], strict=True))
+    relations = dict(zip(table["compared"], table["relation"], strict=True))
+    assert "excludes" in relations.values()
+    for compared, relation in relations.items():
+        words = {"approx": "must match", "excludes": "must differ", "exact": "must equal"}
+        assert rules[compared].startswith(words.get(relation, "must "))
+    rows = [
+        line
+        for line in (out / "report.md").read_text().splitlines()
+        if line.startswith("| ") and "must " in line
+    ]
+    assert len(rows) == len(table)
+    for row in rows:  # 7 cells: compared, reference, netsim, interval, rule, n, result
+        assert row.replace(r"\|", "").count("|") == 8, row
+    assert "must differ" in result.stdout  # the terminal table says it too

@@ -229,14 +229,28 @@ def difference_table(
     return pd.DataFrame(rows, columns=columns)
 
 
+RUN_QUANTILES: dict[str, float] = {
+    "p10": 0.10,
+    "p25": 0.25,
+    "median": 0.50,
+    "p75": 0.75,
+    "p90": 0.90,
+}
+"""Quantiles of the runs at each step (column -> level): the fans of a comparison's curves
+show where 50% and 80% of the runs lie, which the interval of the mean hides (two groups
+of runs, one taking off and one fading, have a mean that no run follows)."""
+
+
 def step_bands(
     steps: pd.DataFrame,
     columns: Sequence[str] = CURVE_COLUMNS,
     confidence: float = CONFIDENCE,
 ) -> pd.DataFrame:
-    """Per scenario, step and column: n, mean across runs and the t-interval of that mean."""
+    """Per scenario, step and column: n, mean across runs, the t-interval of that mean and
+    the runs' own spread, their quantiles :data:`RUN_QUANTILES` (``p10`` ... ``p90``)."""
     grouped = steps.groupby(["scenario", "step"], sort=False)[list(columns)]
     mean, sd, n = grouped.mean(), grouped.std(ddof=1), grouped.count()
+    quantiles = {name: grouped.quantile(q) for name, q in RUN_QUANTILES.items()}
     quantile = pd.DataFrame(
         stats.t.ppf(0.5 + confidence / 2, np.maximum(n.to_numpy() - 1, 1)),
         index=n.index,
@@ -252,6 +266,7 @@ def step_bands(
             "mean": mean.stack(),
             "ci_low": low.stack(future_stack=True),
             "ci_high": high.stack(future_stack=True),
+            **{name: q.stack(future_stack=True) for name, q in quantiles.items()},
         },
         axis=1,
     )

@@ -18,7 +18,8 @@ summary fields of :data:`netsim.config.outcomes.SUMMARY_FIELDS`.
   95% t-interval for continuous outcomes, the share of runs with its Wilson interval for
   yes/no outcomes (reusing :func:`netsim.analysis.intervals.outcome_table`);
 - phase diagrams (:func:`phase_table`): means over a grid of two parameters;
-- bimodality (:func:`bimodality_coefficient`): Sarle's coefficient per level.
+- bimodality (:func:`bimodality_coefficient`): Sarle's coefficient per level, called
+  bimodal only where the runs also spread by at least :data:`BIMODALITY_MIN_SD`.
 """
 
 from __future__ import annotations
@@ -77,6 +78,14 @@ Morris designs) is cut into :data:`BINS` equal-width bins; a level is then a bin
 BINS = 10
 BIMODALITY_THRESHOLD = 5 / 9
 """Sarle's coefficient of a uniform distribution; larger values suggest two modes."""
+BIMODALITY_MIN_SD = 0.05
+"""A level is called bimodal only if its runs' standard deviation is at least this (in the
+outcome's units: the outcomes whose spread is read, :data:`SPREAD_OF`, are shares of the
+eligible population, so 5 points). Sarle's b measures the shape, not the size, of a
+spread: a level whose runs all end within a couple of points (sd 0.017, say) can have a
+b above 5/9 from one stray run, and that is no take-off against fizzle-out. Two groups of
+runs 10 points apart, half in each, have sd 0.05: closer groups than that are not told
+apart here."""
 
 
 def _bool(series: pd.Series) -> pd.Series:
@@ -255,13 +264,16 @@ def bimodality_coefficient(values: Sequence[float] | np.ndarray) -> float:
 def bimodality_table(
     runs: pd.DataFrame, parameter: str, outcome: str = "final_active_share"
 ) -> pd.DataFrame:
-    """Per level of ``parameter``: n, mean, sd, Sarle's b of ``outcome`` and b > 5/9."""
+    """Per level of ``parameter``: n, mean, sd, Sarle's b of ``outcome``, and ``bimodal``:
+    b > :data:`BIMODALITY_THRESHOLD` and sd >= :data:`BIMODALITY_MIN_SD` (two modes, far
+    enough apart to matter)."""
     ok = successful(runs)
     frame = pd.DataFrame({"level": levels_of(ok[parameter]), "value": ok[outcome].astype(float)})
     rows = []
     for level in _sorted_levels(frame["level"]):
         values = frame.loc[frame["level"] == level, "value"].dropna().to_numpy()
         b = bimodality_coefficient(values)
+        sd = float(values.std(ddof=1)) if values.size > 1 else math.nan
         rows.append(
             {
                 "parameter": parameter,
@@ -269,9 +281,9 @@ def bimodality_table(
                 "outcome": outcome,
                 "n": int(values.size),
                 "mean": float(values.mean()) if values.size else math.nan,
-                "sd": float(values.std(ddof=1)) if values.size > 1 else math.nan,
+                "sd": sd,
                 "bimodality": b,
-                "bimodal": bool(b > BIMODALITY_THRESHOLD),
+                "bimodal": bool(b > BIMODALITY_THRESHOLD and sd >= BIMODALITY_MIN_SD),
             }
         )
     return pd.DataFrame(rows)

@@ -35,7 +35,7 @@ from netsim.analysis.summaries import (
     levels_of,
     successful,
 )
-from netsim.numbers import significant
+from netsim.numbers import NO_VALUE, same_decimals, significant
 from netsim.results.sweep_folder import Factor, Manifest
 
 BOOTSTRAP = 1000
@@ -166,10 +166,13 @@ class TippingPoint:
         name = f"P({PROBABILITY_NAMES.get(self.outcome, self.outcome)})"
         level = f"{self.confidence:.0%}"
         if self.method == "logistic":
-            text = (
-                f"{name} crosses 1/2 at {self.parameter} ≈ {significant(self.x0)} "
-                f"({level} CI {significant(self.ci_low)}–{significant(self.ci_high)})"
+            x0, low, high = same_decimals(self.x0, self.ci_low, self.ci_high)
+            interval = (
+                f"{level} CI {low} to {high}"
+                if NO_VALUE not in (low, high)
+                else "no interval: no bootstrap resample crossed 1/2"
             )
+            text = f"{name} crosses 1/2 at {self.parameter} ≈ {x0} ({interval})"
             if self.extrapolated:
                 text += ", outside the sampled range: an extrapolation"
             return text + "."

@@ -19,9 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from netsim.analysis.intervals import (
-    ID_COLUMNS,
-)
+from netsim.analysis.intervals import ID_COLUMNS, parameter_text
 from netsim.api import check_memory, load_member_network
 from netsim.batch.engines import (
     RunProgress,
@@ -31,7 +29,13 @@ from netsim.batch.engines import (
 )
 from netsim.config.outcomes import SUMMARY_FIELDS
 from netsim.config.parameters import Parameters
-from netsim.config.scenarios import Scenario, named_scenario
+from netsim.config.scenarios import (
+    Scenario,
+    library,
+    load_scenario,
+    named_scenario,
+    parse_document,
+)
 from netsim.config.seeding import derive_seed
 from netsim.errors import NetsimError
 
@@ -47,6 +51,91 @@ Progress = RunProgress
 
 
 @dataclass(frozen=True)
+class BasedOn:
+    """What a scenario is based on when its description was written for another scenario.
+
+    A planner copies a library scenario, renames it and edits a few parameters, or writes
+    a file that ``extends`` one without a description of its own: the description it
+    carries then describes the original, not it. The report says "based on <name>" and
+    what changed instead of repeating it (issue 16).
+    """
+
+    name: str
+    """The scenario the description was written for."""
+    slug: str
+    changes: tuple[tuple[str, str, str], ...]
+    """(parameter, this scenario's value, that scenario's value) for each parameter that
+    differs, values as :func:`netsim.analysis.intervals.parameter_text` writes them."""
+
+
+def _extended(scenario: Scenario, depth: int = 0) -> list[Scenario]:
+    """The scenarios ``scenario``'s file extends, nearest first (none if it cannot tell)."""
+    if scenario.path is None or not scenario.text or depth > 32:
+        return []
+    try:
+        reference = parse_document(scenario.path, scenario.text).get("extends")
+        if not isinstance(reference, str) or not reference.strip():
+            return []
+        target = Path(reference)
+        if not target.is_absolute():
+            target = scenario.path.parent / target
+        parent = load_scenario(target) if target.is_file() else named_scenario(reference)
+    except (NetsimError, OSError):
+        return []
+    return [parent, *_extended(parent, depth + 1)]
+
+
+def _same_file(a: Scenario, b: Scenario) -> bool:
+    if a.path is None or b.path is None:
+        return False
+    try:
+        return a.path.resolve() == b.path.resolve()
+    except (OSError, RuntimeError):
+        return False
+
+
+def based_on(scenario: Scenario, candidates: Sequence[Scenario]) -> BasedOn | None:
+    """The scenario among ``candidates`` whose description ``scenario`` carries although
+    its parameters differ (``None`` if there is none: its description is its own, or it is
+    an unedited copy, whose description is still true).
+
+    A description is carried when it is the same text; the first such candidate counts
+    (put what the file extends before the library)."""
+    if not scenario.description.strip():
+        return None
+    mine = scenario.parameters.to_dict()
+    for other in candidates:
+        if other.description != scenario.description or _same_file(scenario, other):
+            continue
+        theirs = other.parameters.to_dict()
+        changes = tuple(
+            (name, parameter_text(mine[name]), parameter_text(theirs[name]))
+            for name in mine
+            if parameter_text(mine[name]) != parameter_text(theirs[name])
+        )
+        return BasedOn(other.name, other.slug, changes) if changes else None
+    return None
+
+
+def _origins(scenarios: dict[str, Scenario]) -> dict[str, BasedOn]:
+    """:func:`based_on` for each scenario from a file, against what it extends and the
+    library (a library file that cannot be read is left out: it is not compared here)."""
+    from_files = {slug: s for slug, s in scenarios.items() if s.path is not None}
+    if not from_files:
+        return {}
+    try:
+        shipped = library()
+    except NetsimError:
+        shipped = []
+    found = {}
+    for slug, scenario in from_files.items():
+        origin = based_on(scenario, [*_extended(scenario), *shipped])
+        if origin is not None:
+            found[slug] = origin
+    return found
+
+
+@dataclass(frozen=True)
 class ComparisonPlan:
     """What a comparison will run: validated scenarios, their parameters and the seed list."""
 
@@ -57,6 +146,9 @@ class ComparisonPlan:
     seed: int
     steps: int | None
     seeds: list[int] = field(default_factory=list)
+    based_on: dict[str, BasedOn] = field(default_factory=dict)
+    """Slug -> what the scenario is based on, for those whose description was written for
+    another scenario (:func:`based_on`)."""
 
     @property
     def total(self) -> int:
@@ -110,7 +202,9 @@ def plan_comparison(
         by_slug[slug] = scenario
         parameters[slug] = params
     seeds = [derive_seed(seed, r) for r in range(replicates)]
-    return ComparisonPlan(by_slug, parameters, replicates, seed, steps, seeds)
+    return ComparisonPlan(
+        by_slug, parameters, replicates, seed, steps, seeds, based_on=_origins(by_slug)
+    )
 
 
 @dataclass

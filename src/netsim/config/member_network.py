@@ -12,6 +12,11 @@ Two formats are accepted:
 - GraphML (``.graphml``/``.xml``), read with :func:`networkx.read_graphml` (an XML parser, no
   code execution), whose node attributes follow the same rules as the nodes CSV.
 
+A networkx graph handed over in Python (``netsim.run(network=graph)``) goes through the
+GraphML reader's own conversion (:meth:`MemberNetwork.from_graph`), so its node attributes
+follow the same rules too. Node ids are kept as given: text from a file (a CSV cell or a
+GraphML id is text, so ``007`` stays ``'007'``), a graph's own node objects (ints stay ints).
+
 Ties are undirected: planners record who works with whom, not who called whom, so reversed
 and repeated ties are merged. Every problem is reported as :class:`NetworkFileError` with a
 one-line message that names the file, the line or node, the field and what is allowed, so a
@@ -24,11 +29,11 @@ import codecs
 import csv
 import io
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn, Protocol
+from typing import Any, NoReturn, Protocol
 from xml.etree import ElementTree
 
 import numpy as np
@@ -61,14 +66,17 @@ class NetworkFileError(NetsimError, ValueError):
 
 @dataclass(frozen=True, eq=False)
 class MemberNetwork:
-    """A member network read from a file: who is in it, who is tied to whom, and attributes.
+    """A member network read from a file or a graph: who is in it, who is tied to whom, and
+    attributes.
 
     Member index ``i`` corresponds to ``node_ids[i]``. Arrays are read-only. Equality is
     identity (``eq=False``) because element-wise array comparison has no single truth value.
     """
 
-    node_ids: tuple[str, ...]
-    """Original node labels as text, in order of first appearance (nodes file, then edges)."""
+    node_ids: tuple[Hashable, ...]
+    """Node ids as given, in order of first appearance (nodes file, then edges; a graph's
+    node order): text from a file, a networkx graph's own node objects. Results and exported
+    networks name members by them."""
     edges: np.ndarray
     """Shape (E, 2) int64; rows (i, j) with i < j, unique, sorted, no self-loops."""
     organisation: np.ndarray | None
@@ -106,6 +114,18 @@ class MemberNetwork:
     def size(self) -> int:
         """Number of members (nodes), including isolated ones."""
         return len(self.node_ids)
+
+    @classmethod
+    def from_graph(cls, graph: Any, source: str = "network") -> MemberNetwork:
+        """A networkx graph as a member network, by the GraphML reader's own rules.
+
+        Node ids are kept as given (ints stay ints) and must differ as text, since an
+        exported network writes them as text; node attributes ``organisation`` (or
+        ``organization``), ``role`` and ``engagement`` mean what they mean in a nodes CSV,
+        and any other attribute is ignored; directed graphs and multi-edges become simple
+        ties. Raises :class:`NetworkFileError` naming ``source``, the node and the field.
+        """
+        return _graph_network(graph, source)
 
 
 def read_member_network(path: str | Path, nodes_path: str | Path | None = None) -> MemberNetwork:
@@ -290,17 +310,19 @@ def _unique_edges(first: Iterable[int], second: Iterable[int], n: int) -> np.nda
 
 
 def _build(
-    path: Path,
-    index: dict[str, int],
+    source: str,
+    index: dict[str, int] | dict[Hashable, int],
     first: list[int],
     second: list[int],
     attributes: _Attributes,
 ) -> MemberNetwork:
-    """Assemble the result; a network with no members cannot seed a simulation."""
+    """Assemble the result; a network with no members cannot seed a simulation.
+
+    ``source`` names the file (or the argument) in the message."""
     n = len(index)
     if n == 0:
         raise NetworkFileError(
-            f"{path.name}: the network has no members (no ties and no nodes); "
+            f"{source}: the network has no members (no ties and no nodes); "
             "allowed: at least one node"
         )
     organisation, organisation_names, role, engagement = attributes.arrays(n)
@@ -492,7 +514,7 @@ def _read_csv_network(path: Path, nodes_path: Path | None) -> MemberNetwork:
                 j = index[target] = len(index)
             add_first(i)
             add_second(j)
-    return _build(path, index, first, second, attributes)
+    return _build(path.name, index, first, second, attributes)
 
 
 def _bad_tie(path: Path, line: int, source: str, target: str) -> NoReturn:
@@ -541,31 +563,53 @@ def _read_graphml_network(path: Path) -> MemberNetwork:
         ) from None
 
     _check_node_ids(path)
+    return _graph_network(graph, path.name)
+
+
+def _check_text_ids(graph: Any, source: str) -> None:
+    """Node ids that are not all text must still differ as text (``1`` and ``'1'`` would be
+    one node in an exported GraphML or GEXF file)."""
+    seen: dict[str, Hashable] = {}
+    for node in graph.nodes():
+        first = seen.setdefault(str(node), node)
+        if first is not node and first != node:
+            raise NetworkFileError(
+                f"{source}: nodes {first!r} and {node!r} have the same id as text "
+                f"({_show(node)}); allowed: ids that differ as text"
+            )
+
+
+def _graph_network(graph: Any, source: str) -> MemberNetwork:
+    """A networkx graph (read from GraphML, or handed over) -> MemberNetwork, ids as given.
+
+    ``source`` names the file or argument in messages: ``<source> node '<id>': ...``.
+    """
+    if not all(isinstance(node, str) for node in graph.nodes()):
+        _check_text_ids(graph, source)
     node_data = list(graph.nodes(data=True))
     org_seen = any(key in data for _, data in node_data for key in _ORGANISATION_KEYS)
     role_seen = any("role" in data for _, data in node_data)
     eng_seen = any("engagement" in data for _, data in node_data)
     attributes = _Attributes(org_seen, role_seen, eng_seen)
-    index: dict[str, int] = {}
+    index: dict[Hashable, int] = {}
     for node, data in node_data:
-        label = str(node)
-        where = f"{path.name} node {_show(label)}"
+        where = f"{source} node {_show(node)}"
         if all(key in data for key in _ORGANISATION_KEYS):
             raise NetworkFileError(
                 f"{where}: has both 'organisation' and 'organization'; allowed: one of them"
             )
         organisation = data.get("organisation", data.get("organization"))
         attributes.add(where, organisation, data.get("role"), data.get("engagement"))
-        index[label] = len(index)
+        index[node] = len(index)
 
     first: list[int] = []
     second: list[int] = []
     for u, v in graph.edges():
         if u == v:
             raise NetworkFileError(
-                f"{path.name} node {_show(u)}: has a self-loop (a tie to itself); "
+                f"{source} node {_show(u)}: has a self-loop (a tie to itself); "
                 "allowed: ties between two different members"
             )
-        first.append(index[str(u)])
-        second.append(index[str(v)])
-    return _build(path, index, first, second, attributes)
+        first.append(index[u])
+        second.append(index[v])
+    return _build(source, index, first, second, attributes)

@@ -76,23 +76,34 @@ horizon if its labels have not settled by then, and says so: a network still in 
 after four times the scenario's span may stay there."""
 
 
+TIME_NOTE = (
+    "Only the runs that got there count (a run that never did has no value): read it with its n"
+)
+"""The note of every time-to-a-share outcome."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     """One per-run summary field.
 
-    ``label`` is the short text for tables and axes; ``meaning`` the rule in words
-    (shown where the outcome is reported). ``curve``: its place (1, 2, ...) among a
-    sweep's outcome curves, 0 if not drawn. ``headline``: its place in the terminal's
-    short tables (``netsim compare``), 0 if not shown. ``sensitivity``: its place among
-    the outcomes whose Sobol/Morris indices are computed, 0 if none.
-    ``probability_name``: for a flag, the name of its probability ("P(...)").
-    ``spread_of``: for a flag, the continuous outcome whose distribution per level
-    shows whether the flag's transition is bimodal. ``run_label``: one of the flags a
+    ``label`` is the outcome's one name in tables, axes and reports; ``definition`` says
+    in one line of plain words what it is (printed beside the label where a value is
+    shown: ``netsim run``'s summary, ``netsim compare``'s table); ``meaning`` is the rule
+    in full, with its thresholds (under the labels' table, and in the docs).
+    ``curve``: its place (1, 2, ...) among a sweep's outcome curves, 0 if not drawn.
+    ``headline``: its place in the terminal's short tables (``netsim compare``), 0 if not
+    shown. ``sensitivity``: its place among the outcomes whose Sobol/Morris indices are
+    computed, 0 if none. ``probability_name``: for a flag, the name of its probability
+    ("P(...)"). ``spread_of``: for a flag, the continuous outcome whose distribution per
+    level shows whether the flag's transition is bimodal. ``run_label``: one of the flags a
     run is labelled by (``analysis.summaries.label_runs``; their stability over the
     horizon is checked by ``netsim.batch.label_stability``). ``audit``: its place among the
     outcomes the lever audit measures (``netsim audit``), 0 if not audited.
     ``better``: which way is good for a network ("higher" or "lower"), so a lever's
     claim "helps" or "hurts" (:mod:`netsim.config.claims`) means a direction per outcome.
+    ``note``: what a reader must know beside the rule to read the outcome right (shown
+    after the rule wherever it is defined: reports, docs), e.g. that two outcomes that
+    sound like opposites are not.
     """
 
     name: str
@@ -100,6 +111,7 @@ class Outcome:
     unit: str
     label: str
     meaning: str
+    definition: str
     curve: int = 0
     headline: int = 0
     sensitivity: int = 0
@@ -108,6 +120,7 @@ class Outcome:
     run_label: bool = False
     audit: int = 0
     better: Better | None = None
+    note: str = ""
 
     @property
     def aggregation(self) -> str:
@@ -127,6 +140,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "share of eligible",
         "final adoption (share of eligible)",
         "adoption_share at the last step",
+        definition="share of the eligible population holding the idea in the last week",
         headline=3,
         sensitivity=1,
         curve=4,
@@ -139,6 +153,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "share of eligible",
         "peak adoption (share of eligible)",
         "highest adoption_share",
+        definition="the highest share of the eligible population holding the idea in a week",
     ),
     Outcome(
         "final_member_adoption",
@@ -146,6 +161,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "share of members",
         "final adoption (share of members)",
         "member_adoption_share at the last step",
+        definition="share of the members (active or passive) holding the idea at the end",
     ),
     Outcome(
         "ever_adopted",
@@ -153,6 +169,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "share of eligible",
         "ever adopted (share of eligible)",
         "ever_adopted_share at the last step (the final size of an SIR epidemic)",
+        definition="share of the eligible population who held the idea at some time",
     ),
     Outcome(
         "time_to_10pct",
@@ -160,6 +177,8 @@ OUTCOMES: tuple[Outcome, ...] = (
         "weeks",
         "weeks to 10% adoption",
         "first step with adoption_share >= 0.10 (NaN if never)",
+        definition="the first week in which 10% of the eligible population hold the idea",
+        note=TIME_NOTE,
     ),
     Outcome(
         "time_to_50pct",
@@ -167,6 +186,8 @@ OUTCOMES: tuple[Outcome, ...] = (
         "weeks",
         "weeks to 50% adoption",
         "first step with adoption_share >= 0.50 (NaN if never)",
+        definition="the first week in which half the eligible population hold the idea",
+        note=TIME_NOTE,
         audit=5,
         better="lower",
     ),
@@ -176,17 +197,32 @@ OUTCOMES: tuple[Outcome, ...] = (
         "weeks",
         "weeks to 90% adoption",
         "first step with adoption_share >= 0.90 (NaN if never)",
+        definition="the first week in which 90% of the eligible population hold the idea",
+        note=TIME_NOTE,
     ),
     Outcome(
-        "peak_members", "count", "members", "peak members", "highest members (active + passive)"
+        "peak_members",
+        "count",
+        "members",
+        "peak members",
+        "highest members (active + passive)",
+        definition="the most members (active and passive) in any week",
     ),
-    Outcome("final_members", "count", "members", "final members", "members at the last step"),
+    Outcome(
+        "final_members",
+        "count",
+        "members",
+        "final members",
+        "members at the last step",
+        definition="members (active and passive) in the last week",
+    ),
     Outcome(
         "peak_active_share",
         "share",
         "share of eligible",
         "peak active share",
         "highest active_share",
+        definition="the highest share of the eligible population active in any week",
         curve=6,
         audit=4,
         better="higher",
@@ -197,6 +233,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "share of eligible",
         "final active share",
         "active_share at the last step",
+        definition="share of the eligible population active (not passive) at the end",
         headline=4,
         sensitivity=2,
         curve=5,
@@ -214,6 +251,10 @@ OUTCOMES: tuple[Outcome, ...] = (
         f"{percent(1 - HOLD_TOLERANCE)} of the most in those weeks (not in decline). The "
         "one-third mark (critical_mass_share) is no threshold here: it stays the seeds' "
         "reference line",
+        definition="the network ends self-sustaining: grown well past its founders, not in decline",
+        note="It is about the network, not the idea, and is not the opposite of fizzles out: "
+        "a self-sustaining network whose idea died out counts as both, so the two shares of "
+        "runs can add up to more than 100% (and a run still in between is neither)",
         headline=1,
         sensitivity=3,
         curve=1,
@@ -233,6 +274,11 @@ OUTCOMES: tuple[Outcome, ...] = (
         f"{percent(DORMANT_SHARE)} of the eligible population were active in each of the "
         f"last {SETTLE_WEEKS} weeks, or fewer than that at the last step after losing at "
         f"least {percent(COLLAPSE_SHARE)} of the peak active membership",
+        definition="the idea died out (nobody holds it at the end) or the network went dormant "
+        f"(under {percent(DORMANT_SHARE)} active)",
+        note="Not the opposite of reaches critical mass: a network can stay self-sustaining "
+        "while its idea dies out (both), and a run can end still in between (neither; see "
+        "labels settled)",
         headline=2,
         curve=2,
         probability_name="fizzle-out",
@@ -249,6 +295,8 @@ OUTCOMES: tuple[Outcome, ...] = (
         f"adoption_share >= {exact(SPREAD_ADOPTION)} at the last step and at least "
         f"{percent(1 - HOLD_TOLERANCE)} of its highest in the last {SETTLE_WEEKS} weeks "
         "(not in decline)",
+        definition=f"at least {percent(SPREAD_ADOPTION)} of the eligible population hold the idea "
+        "at the end, and not in decline",
         curve=3,
         probability_name="spread",
         spread_of="final_adoption",
@@ -268,6 +316,8 @@ OUTCOMES: tuple[Outcome, ...] = (
         f"{percent(SPREAD_ADOPTION)} in each of the last {SETTLE_WEEKS} weeks). Otherwise "
         "the run ended while a label could still change: run it longer (netsim run --steps "
         "until-settled)",
+        definition="the labels (critical mass, fizzle-out, spread) had settled: a longer run would "
+        "very likely keep them",
         headline=5,
         probability_name="settled labels",
         spread_of="final_active_share",
@@ -289,6 +339,8 @@ FIVE_C = (
 
 SUMMARY_FIELDS: dict[str, str] = {o.name: o.meaning for o in OUTCOMES}
 """Summary field -> its rule in words, in summary order."""
+DEFINITIONS: dict[str, str] = {o.name: o.definition for o in OUTCOMES}
+"""Summary field -> what it is, in one line of plain words."""
 OUTCOME_LABELS: dict[str, str] = {o.name: o.label for o in OUTCOMES}
 """Summary field -> short label for tables and figures."""
 BOOLEAN_OUTCOMES: tuple[str, ...] = tuple(o.name for o in OUTCOMES if o.kind == "flag")

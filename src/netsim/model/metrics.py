@@ -3,6 +3,8 @@
 Every column of the per-step table is listed in :data:`STEP_COLUMNS` with its
 formula; the summary rules are in :func:`summarise`. Counts are people; shares
 are in [0, 1]; N is the eligible population, "members" are active + passive.
+Counts stand beside the shares they make (active and active_share, adopters and
+adoption_share), so a table can be compared with observed numbers of people.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ STEP_COLUMNS: dict[str, str] = {
     "lapsed": "people who were members and left",
     "members": "active + passive",
     "active_share": "active / N (compare with critical_mass_share, the seeds' one third)",
+    "adopters": "people holding an idea (with several ideas: at least one); anyone, member or not",
+    "member_adopters": "members holding an idea (with several ideas: at least one)",
+    "ever_adopters": "people who ever adopted an idea (holding or dropped; at least one)",
     "adoption_share": "people holding an idea / N, averaged over ideas",
     "member_adoption_share": "members holding an idea / members, averaged over ideas",
     "ever_adopted_share": "people who ever adopted an idea (holding or dropped) / N, averaged",
@@ -238,12 +243,14 @@ def skip_doubles(rng: np.random.Generator, count: int) -> None:
 def adoption_columns(
     members: MemberArrays, member_mask: np.ndarray | None, n_members: int
 ) -> dict[str, float]:
-    """adoption_share, member_adoption_share, ever_adopted_share (+ one column per idea).
+    """adopters, member_adopters, ever_adopters (counts of people), then adoption_share,
+    member_adoption_share, ever_adopted_share (+ one share column per idea).
 
-    ``member_mask`` None means everyone is a member (contagion mode). Counts are
-    taken idea by idea on one-dimensional rows, numpy's fast counting path (a
-    per-axis count of a 2-D array, or a copy of the members' columns, costs
-    several times more).
+    ``member_mask`` None means everyone is a member (contagion mode). With one idea a
+    count over N is its share; with several, a share is the mean over ideas and a count
+    the people holding at least one. Counts are taken idea by idea on one-dimensional
+    rows, numpy's fast counting path (a per-axis count of a 2-D array, or a copy of the
+    members' columns, costs several times more).
     """
     n = members.size
     ideas = members.adoption.shape[0]
@@ -252,25 +259,37 @@ def adoption_columns(
         adopted = row == ADOPTED
         held_one = int(np.count_nonzero(adopted))
         if member_mask is None:
+            member_count = held_one
             member_one = held_one / n
         elif n_members:
             adopted &= member_mask
-            member_one = int(np.count_nonzero(adopted)) / n_members
+            member_count = int(np.count_nonzero(adopted))
+            member_one = member_count / n_members
         else:
+            member_count = 0
             member_one = 0.0
+        ever_one = int(np.count_nonzero(row != NOT_ADOPTED))
         return {
+            "adopters": held_one,
+            "member_adopters": member_count,
+            "ever_adopters": ever_one,
             "adoption_share": held_one / n,
             "member_adoption_share": member_one,
-            "ever_adopted_share": int(np.count_nonzero(row != NOT_ADOPTED)) / n,
+            "ever_adopted_share": ever_one / n,
         }
     held = np.empty(ideas, np.int64)
     ever = np.empty(ideas, np.int64)
     held_by_members = np.empty(ideas, np.int64)
+    holding_any = np.zeros(n, bool)
+    ever_any = np.zeros(n, bool)
     for k in range(ideas):
         row = members.adoption[k]
         adopted = row == ADOPTED
+        took_up = row != NOT_ADOPTED
         held[k] = np.count_nonzero(adopted)
-        ever[k] = np.count_nonzero(row != NOT_ADOPTED)
+        ever[k] = np.count_nonzero(took_up)
+        holding_any |= adopted
+        ever_any |= took_up
         if member_mask is not None and n_members:
             held_by_members[k] = np.count_nonzero(adopted & member_mask)
     per_idea = held / n
@@ -280,7 +299,13 @@ def adoption_columns(
         member_share = float((held_by_members / n_members).mean())
     else:
         member_share = 0.0
-    out = {
+    holders = int(np.count_nonzero(holding_any))
+    out: dict[str, float] = {
+        "adopters": holders,
+        "member_adopters": holders
+        if member_mask is None
+        else int(np.count_nonzero(holding_any & member_mask)),
+        "ever_adopters": int(np.count_nonzero(ever_any)),
         "adoption_share": float(per_idea.mean()),
         "member_adoption_share": member_share,
         "ever_adopted_share": float((ever / n).mean()),

@@ -34,7 +34,7 @@ from netsim.model.levers import (
     leadership_presence,
     leadership_shares,
 )
-from netsim.model.population import build_world, make_champions
+from netsim.model.population import MemberIds, build_world, make_champions
 from netsim.model.state import (
     ACTIVE,
     ADOPTED,
@@ -90,6 +90,9 @@ class NetworkModel(mesa.Model):
     Create it from a :class:`Parameters` object, keyword overrides, or both
     (``NetworkModel(eligible_population=200, rng=1)`` works with
     ``mesa.batch_run``). All randomness comes from Mesa's seeded ``self.rng``.
+    ``innovator_indices``: the people (indices 0 to N - 1) who hold every idea at step 0,
+    instead of ``innovators`` drawn ones (``netsim.build_model(innovators=[ids])`` names
+    them by id).
     """
 
     def __init__(
@@ -99,6 +102,7 @@ class NetworkModel(mesa.Model):
         rng: Any = None,
         member_network: Any = None,
         record: str = "all",
+        innovator_indices: np.ndarray | None = None,
         **overrides: Any,
     ) -> None:
         if record not in RECORD_MODES:
@@ -106,6 +110,17 @@ class NetworkModel(mesa.Model):
         params = parameters if parameters is not None else Parameters()
         if overrides:
             params = params.replace(**overrides)
+        chosen = None
+        if innovator_indices is not None:
+            chosen = np.unique(np.asarray(innovator_indices, dtype=np.int64))
+            if chosen.size and (chosen[0] < 0 or chosen[-1] >= params.eligible_population):
+                raise ParameterError(
+                    "innovators",
+                    f"person {int(chosen[0] if chosen[0] < 0 else chosen[-1])} is not in 0 to "
+                    f"{params.eligible_population - 1}",
+                )
+            if params.innovators != chosen.size:  # the count says how many were chosen
+                params = params.replace(innovators=int(chosen.size))
         super().__init__(rng=rng)
         self.params = params
         self.record = record
@@ -117,8 +132,12 @@ class NetworkModel(mesa.Model):
                 "the model never reads files: build it with netsim.build_model(...), which "
                 "reads the file, or pass member_network=read_member_network(path)",
             )
+        self.member_ids = MemberIds(
+            params.eligible_population, () if member_network is None else member_network.node_ids
+        )
+        """Each person's id (a member network's node ids, else the index)."""
         self.metrics_rng = np.random.default_rng(self.rng.integers(2**63))
-        world = build_world(params, self.rng, member_network)
+        world = build_world(params, self.rng, member_network, chosen)
         self.members = world.members
         self.ties = world.ties
         self.graph = world.graph
@@ -142,6 +161,11 @@ class NetworkModel(mesa.Model):
         """The Mesa agents, made on first use (most runs never look at one; 1,000 cost ~5 ms)."""
         self._fixed_counts: dict[str, int] = {}
         self._rule: tuple[Parameters, ContagionRule] | None = None
+        adoption = self.members.adoption
+        self.adoption_week = np.where(adoption != NOT_ADOPTED, 0, -1).astype(np.int32)
+        """(ideas, N): the first week (table row) each person held each idea, -1 never;
+        innovators 0. Kept for export (RunResult.export_network); no draw depends on it."""
+        self._weeks_recorded = int(np.count_nonzero(self.adoption_week >= 0))
         self._crossing = metrics.crossing_edges(self.graph, self.members.organisation)
         """Per contact edge: ends in different organisations (organisations never change)."""
         present = self.ties.strength > 0 if params.mode == "social" else None
@@ -236,41 +260,60 @@ class NetworkModel(mesa.Model):
         """Make ``people`` lapse now, ending their ties."""
         network.lapse(self.members, self.ties, self.graph, people)
 
-    def tie_graph(self, include_non_members: bool = False) -> nx.Graph[int]:
+    def tie_graph(self, include_non_members: bool = False, *, named: bool = False) -> nx.Graph[Any]:
         """The current tie network as a networkx Graph (built on demand, never laid out).
 
-        Nodes are member indices with attributes organisation, status, engagement,
-        trust, role, champion, leader and ``adopted`` (of idea 0); edges carry strength.
+        Nodes are member indices (``named``: member ids, see :attr:`member_ids`: a member
+        network's node ids as given, else the same indices) with attributes organisation,
+        status, engagement, trust, reciprocity (0..1), role (and its role_name), champion,
+        leader, ``adopted`` (of idea 0), ``adoption_week`` (the first week it was held, -1 never),
+        ``joined_week`` (of the last joining, -1 never) and, with several ideas,
+        ``adoption_week_idea2``...; edges carry strength (0..1) and ``formed_week``.
         """
         m = self.members
         keep = np.ones(m.size, bool) if include_non_members else m.is_member()
-        g: nx.Graph[int] = nx.Graph()
+        g: nx.Graph[Any] = nx.Graph()
         idx = np.flatnonzero(keep)
+        key = self.member_ids.__getitem__ if named else int
         g.add_nodes_from(
             (
-                int(i),
+                key(int(i)),
                 {
                     "organisation": int(m.organisation[i]),
                     "status": MembershipStatus(int(m.status[i])).name.lower(),
                     "engagement": float(m.engagement[i]),
                     "trust": float(m.trust[i]),
                     "role": int(m.role[i]),
+                    "role_name": Role(int(m.role[i])).name.lower(),
                     "champion": bool(m.champion[i]),
                     "leader": bool(m.leader[i]),
                     "adopted": bool(m.adoption[0, i] == AdoptionState.ADOPTED),
+                    "adoption_week": int(self.adoption_week[0, i]),
+                    "joined_week": int(m.joined_step[i]),
+                    "reciprocity": float(m.reciprocity[i]),
+                    **{
+                        f"adoption_week_idea{k + 1}": int(self.adoption_week[k, i])
+                        for k in range(1, m.adoption.shape[0])
+                    },
                 },
             )
             for i in idx
         )
         present = np.flatnonzero(self.ties.strength > 0)
-        g.add_weighted_edges_from(
-            zip(
-                self.graph.edge_u[present].tolist(),
-                self.graph.edge_v[present].tolist(),
+        u = self.graph.edge_u[present].tolist()
+        v = self.graph.edge_v[present].tolist()
+        if named:
+            u = [key(i) for i in u]
+            v = [key(i) for i in v]
+        g.add_edges_from(
+            (a, b, {"strength": w, "formed_week": f})
+            for a, b, w, f in zip(
+                u,
+                v,
                 self.ties.strength[present].tolist(),
+                self.ties.formed_step[present].tolist(),
                 strict=True,
-            ),
-            weight="strength",
+            )
         )
         return g
 
@@ -662,6 +705,9 @@ class NetworkModel(mesa.Model):
                 disengaged &= holders
                 diffusion.drop(row, disengaged, p.abandonment_rate, self.rng)
             row[new] = ADOPTED
+            if new.size:  # adoption is once per idea (only NOT_ADOPTED people take one up)
+                self.adoption_week[idea, new] = self.step_count
+                self._weeks_recorded += int(new.size)
 
     def _broadcast(
         self, row: np.ndarray, susceptible: np.ndarray, member_mask: np.ndarray | None = None
@@ -719,6 +765,12 @@ class NetworkModel(mesa.Model):
             "active_share": counts["active"] / n,
         }
         row.update(metrics.adoption_columns(m, member_mask, n_members))
+        # ideas taken up other than by spreading (a timeline event, Member.adopt) are dated
+        # here, to the first row that shows them: a scan only when the counts disagree
+        if round(row["ever_adopted_share"] * n * self.params.ideas) != self._weeks_recorded:
+            undated = (m.adoption != NOT_ADOPTED) & (self.adoption_week < 0)
+            self.adoption_week[undated] = t
+            self._weeks_recorded = int(np.count_nonzero(self.adoption_week >= 0))
         if self.record == "summary":
             if social:
                 metrics.skip_tie_structure(tie_view, self.metrics_rng)

@@ -8,16 +8,20 @@ built in well under a second, and nothing is laid out for drawing.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from netsim.config.member_network import MemberNetwork
 from netsim.config.parameters import ParameterError, Parameters
+from netsim.errors import excerpt
 from netsim.model import graphs
 from netsim.model.graphs import ContactGraph
 from netsim.model.network import beta_draws, join
 from netsim.model.state import AdoptionState, MemberArrays, MembershipStatus, TieArrays
+from netsim.text import printable
 
 PRINCIPAL_LEADER_REACH = {"distributed": 0.02, "figurehead": 0.05, "hierarchical": 0.05}
 """Extra acquaintances of the principal leader, as a share of the eligible population.
@@ -48,20 +52,106 @@ class World:
         return self.graph.edge_count - self.file_contacts
 
 
-def check_population_holds(params: Parameters, real: MemberNetwork) -> None:
-    """The eligible population must hold everyone in the scenario's network file."""
+def check_population_holds(
+    params: Parameters, real: MemberNetwork, source: str = "network file"
+) -> None:
+    """The eligible population must hold everyone in the member network (the scenario's
+    network file, or the ``source`` named)."""
     if real.size > params.eligible_population:
         raise ParameterError(
             "eligible_population",
             f"{params.eligible_population} is smaller than the {real.size} people in the "
-            "network file; allowed: at least as many as the file names",
+            f"{source}; allowed: at least as many as the {source} names",
         )
 
 
+GENERATED_ID_PREFIX = "netsim-"
+"""Beside a given member network, the other eligible people are named ``netsim-<index>``
+(a dash is added to the prefix while any given id starts with it: no name is taken twice)."""
+
+
+class MemberIds:
+    """Every person's id: a member network's node ids for its people (indices 0 to its
+    size - 1, as given), generated names for the rest of the eligible population; without
+    a member network, the person's index (0 to N - 1).
+
+    Ids are looked up, never stored per person: a five-million-person run makes no list.
+    """
+
+    def __init__(self, population: int, given: tuple[Hashable, ...] = ()) -> None:
+        self.population = population
+        self.given = given
+        prefix = GENERATED_ID_PREFIX
+        while any(isinstance(node, str) and node.startswith(prefix) for node in given):
+            prefix += "-"
+        self.prefix = prefix
+        """Names of the people outside the given network: prefix + index."""
+
+    def __len__(self) -> int:
+        return self.population
+
+    def __getitem__(self, index: int) -> Hashable:
+        if not 0 <= index < self.population:
+            raise IndexError(f"person {index} is not in 0..{self.population - 1}")
+        if not self.given:
+            return int(index)
+        if index < len(self.given):
+            return self.given[index]
+        return f"{self.prefix}{index}"
+
+    @cached_property
+    def _given_index(self) -> dict[Hashable, int]:
+        return {node: i for i, node in enumerate(self.given)}
+
+    def index_of(self, member_id: Hashable) -> int | None:
+        """The person named ``member_id``, or None if nobody is."""
+        if not self.given:
+            if isinstance(member_id, int | np.integer) and not isinstance(member_id, bool):
+                index = int(member_id)
+                return index if 0 <= index < self.population else None
+            return None
+        try:
+            found = self._given_index.get(member_id)
+        except TypeError:  # an unhashable value names nobody
+            return None
+        if found is not None:
+            return found
+        if isinstance(member_id, str) and member_id.startswith(self.prefix):
+            digits = member_id[len(self.prefix) :]
+            if digits.isdigit() and digits == str(int(digits)):
+                index = int(digits)
+                if len(self.given) <= index < self.population:
+                    return index
+        return None
+
+    def describe(self) -> str:
+        """What ids there are, for a message: 'the network's node ids (e.g. ...)'."""
+        if not self.given:
+            return (
+                f"whole numbers 0 to {self.population - 1} (without a network, people are numbered)"
+            )
+        shown = ", ".join(printable(excerpt(node)) for node in self.given[:3])
+        more = ", ..." if len(self.given) > 3 else ""
+        outside = (
+            f", or {self.prefix}<index> for the {self.population - len(self.given)} people "
+            "outside it"
+            if self.population > len(self.given)
+            else ""
+        )
+        return f"the network's node ids ({shown}{more}){outside}"
+
+
 def build_world(
-    params: Parameters, rng: np.random.Generator, member_network: MemberNetwork | None = None
+    params: Parameters,
+    rng: np.random.Generator,
+    member_network: MemberNetwork | None = None,
+    innovators: np.ndarray | None = None,
 ) -> World:
-    """Create the population, the acquaintance graph, founders, leaders, champions, innovators."""
+    """Create the population, the acquaintance graph, founders, leaders, champions, innovators.
+
+    ``innovators``: the people (indices) who hold every idea at step 0, chosen by the
+    caller; None draws them (``params.innovators`` of them, see :func:`_seed_innovators`).
+    """
     n = params.eligible_population
     real = member_network
     if real is not None:
@@ -81,7 +171,7 @@ def build_world(
     members.engagement[:] = beta_draws(rng, params.initial_engagement, spread, n)
 
     if params.mode == "contagion":
-        return _contagion_world(params, rng, members, graph, _file_contacts(real))
+        return _contagion_world(params, rng, members, graph, _file_contacts(real), innovators)
 
     founders = (
         np.arange(real.size)
@@ -106,7 +196,10 @@ def build_world(
     ties = TieArrays.empty(graph.edge_count)
     _tie_founders(members, ties, graph, real, founders)
     make_champions(members, ties, graph, champions, step=0)
-    _seed_innovators(params, rng, members, founders, leaders)
+    if innovators is None:
+        _seed_innovators(params, rng, members, founders, leaders)
+    else:
+        members.adoption[:, innovators] = AdoptionState.ADOPTED
     return World(
         members=members,
         ties=ties,
@@ -173,8 +266,12 @@ def _contagion_world(
     members: MemberArrays,
     graph: ContactGraph,
     file_contacts: int,
+    innovators: np.ndarray | None = None,
 ) -> World:
-    """Textbook mode: everyone is an active member, every contact a tie, gates neutral."""
+    """Textbook mode: everyone is an active member, every contact a tie, gates neutral.
+
+    Each idea's ``params.innovators`` first holders are drawn, unless ``innovators`` names them.
+    """
     n = members.size
     members.status[:] = MembershipStatus.ACTIVE
     members.engagement[:] = 1.0
@@ -183,9 +280,12 @@ def _contagion_world(
     ties = TieArrays.empty(graph.edge_count)
     ties.strength[:] = 1.0
     ties.formed_step[:] = 0
-    for idea in range(params.ideas):
-        seeds = rng.choice(n, size=params.innovators, replace=False)
-        members.adoption[idea, seeds] = AdoptionState.ADOPTED
+    if innovators is not None:
+        members.adoption[:, innovators] = AdoptionState.ADOPTED
+    else:
+        for idea in range(params.ideas):
+            seeds = rng.choice(n, size=params.innovators, replace=False)
+            members.adoption[idea, seeds] = AdoptionState.ADOPTED
     return World(
         members=members,
         ties=ties,

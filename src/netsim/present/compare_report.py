@@ -28,10 +28,11 @@ from netsim.analysis.intervals import (
     step_bands,
 )
 from netsim.batch import compare
-from netsim.batch.compare import ComparisonData, Progress
-from netsim.config.outcomes import BY_NAME, OUTCOME_LABELS
+from netsim.batch.compare import BasedOn, ComparisonData, Progress
+from netsim.config.outcomes import BY_NAME, OUTCOME_LABELS, Outcome
 from netsim.config.scenarios import Scenario
-from netsim.numbers import estimate, percent, share_estimate, signed, significant
+from netsim.model.metrics import STEP_COLUMNS
+from netsim.numbers import NO_INTERVAL, measured, measured_interval
 from netsim.present import plots
 from netsim.results.files import (
     atomic_write,
@@ -87,29 +88,39 @@ class Image:
 Block = Heading | Paragraph | Bullets | Table | Image
 
 
+def _kind(row: pd.Series) -> str:
+    """The outcome's kind for :func:`netsim.numbers.measured` (its declaration's, else by
+    how it was summarised)."""
+    declared = BY_NAME.get(str(row["outcome"]))
+    if declared is not None:
+        return declared.kind
+    return "flag" if row["kind"] == PROPORTION else "number"
+
+
 def _estimate_cell(row: pd.Series, total: int) -> str:
-    """'85% (64%–95%)' for proportions, '0.432 (0.381–0.489)' for means; n when incomplete."""
-    if row["kind"] == PROPORTION:
-        text = share_estimate(row["mean"], row["ci_low"], row["ci_high"])
-    elif math.isnan(row["ci_low"]):
-        text = significant(row["mean"])
-    else:
-        text = estimate(row["mean"], row["ci_low"], row["ci_high"])
-    if row["n"] != total:
-        text += f" [n={row['n']}]"
-    return text
+    """'85% (64% to 95%)' for shares of runs, '42.3% (38.1% to 46.5%)' for shares, a time
+    with how many runs reached it; n when some runs have no value."""
+    kind, n = _kind(row), int(row["n"])
+    if kind == "weeks" and n == 0:
+        return f"no run reached it (0 of {total})"
+    text = measured_interval(row["mean"], row["ci_low"], row["ci_high"], kind)
+    if kind == "weeks":
+        return f"{text}; n = {n} of {total} runs reached it"
+    return text if n == total else f"{text}; n = {n} of {total} runs"
 
 
 def _difference_cell(row: pd.Series, total: int) -> str:
-    percent = row["kind"] == PROPORTION
-    text = signed(row["mean_difference"], percent)
-    if not math.isnan(row["ci_low"]):
-        low = signed(row["ci_low"], percent).removesuffix(" pts")
-        high = signed(row["ci_high"], percent).removesuffix(" pts")
-        text += f" ({low} to {high})"
-    if row["n_pairs"] != total:
-        text += f" [n={row['n_pairs']}]"
-    return text
+    """'+12 pts (+5 to +19)', '+1.6 pts (-0.4 to +3.5)', '+3.4 (-0.1 to +6.9)'; for a time,
+    how many pairs of runs both reached it."""
+    kind, n = _kind(row), int(row["n_pairs"])
+    if kind == "weeks" and n == 0:
+        return f"no pair of runs both reached it (0 of {total})"
+    text = measured_interval(
+        row["mean_difference"], row["ci_low"], row["ci_high"], kind, difference=True
+    )
+    if kind == "weeks":
+        return f"{text}; n = {n} of {total} pairs both reached it"
+    return text if n == total else f"{text}; n = {n} of {total} pairs"
 
 
 def _label(outcome: str) -> str:
@@ -137,21 +148,14 @@ def plain_language(
             row = _lookup(outcomes, slug, outcome)
             if row is None or row["n"] == 0:
                 continue
-            clause = (
-                f"{verb} {percent(row['mean'])} of runs "
-                f"(95% CI {percent(row['ci_low'])}–{percent(row['ci_high'])})"
-            )
+            clause = f"{verb} {measured(row['mean'], 'flag')} of runs ({_ci_words(row, 'flag')})"
             clause += _against(outcomes, differences, slug, baseline, names, outcome)
             clauses.append(clause)
         row = _lookup(outcomes, slug, "final_adoption")
         if row is not None and row["n"] > 0:
-            interval = (
-                f" (95% CI {percent(row['ci_low'])}–{percent(row['ci_high'])})"
-                if not math.isnan(row["ci_low"])
-                else ""
-            )
             clause = (
-                f"ends with {percent(row['mean'])}{interval} of the eligible population adopting"
+                f"ends with {_interval_words(row['mean'], row, 'share')} of the eligible "
+                "population adopting"
             )
             clause += _against(outcomes, differences, slug, baseline, names, "final_adoption")
             clauses.append(clause)
@@ -178,14 +182,26 @@ def _against(
     diff = _lookup(differences, slug, outcome)
     if base is None or diff is None or base["n"] == 0:
         return ""
-    text = f" against {percent(base['mean'])} for {names[baseline]}"
-    if not math.isnan(diff["ci_low"]):
-        text += (
-            f" (paired difference {signed(diff['mean_difference'], True)}, 95% CI "
-            f"{signed(diff['ci_low'], True).removesuffix(' pts')} to "
-            f"{signed(diff['ci_high'], True).removesuffix(' pts')})"
-        )
-    return text
+    kind = "flag" if base["kind"] == PROPORTION else "share"
+    text = f" against {measured(base['mean'], kind)} for {names[baseline]}"
+    paired = measured(diff["mean_difference"], kind, difference=True)
+    return text + f" (paired difference {paired}, {_ci_words(diff, kind, difference=True)})"
+
+
+def _ci_words(row: pd.Series, kind: str, *, difference: bool = False) -> str:
+    """'95% CI 64% to 95%' in the precision policy, or why there is none."""
+    if math.isnan(row["ci_low"]) or math.isnan(row["ci_high"]):
+        return NO_INTERVAL
+    low, high = (
+        measured(row[c], kind, difference=difference).removesuffix(" pts")
+        for c in ("ci_low", "ci_high")
+    )
+    return f"95% CI {low} to {high}"
+
+
+def _interval_words(value: float, row: pd.Series, kind: str) -> str:
+    """'85% (95% CI 64% to 95%)': a value with its interval, in the precision policy."""
+    return f"{measured(value, kind)} ({_ci_words(row, kind)})"
 
 
 def _sentence(text: str) -> str:
@@ -211,6 +227,7 @@ def report_blocks(
     names = {slug: s.name for slug, s in plan.scenarios.items()}
     total = plan.replicates
     baseline = order[0]
+    shown = list(dict.fromkeys(outcomes["outcome"]))
     blocks: list[Block] = [
         Heading("Scenario comparison: " + " vs ".join(names.values()), 1),
         Paragraph((f"netsim {origin['netsim_version']}, {origin['created']}.",)),
@@ -221,9 +238,15 @@ def report_blocks(
         item: list[Inline] = [Span(s.name, "strong"), " (", Span(slug, "code"), ")"]
         if slug == baseline:
             item.append(", the baseline")
-        item.append(": " + _sentence(s.description or "no description"))
-        if s.source:
-            item.append(" Source: " + _sentence(s.source))
+        origin_of = plan.based_on.get(slug)
+        if origin_of is None:
+            item.append(": " + _sentence(s.description or "no description"))
+            if s.source:
+                item.append(" Source: " + _sentence(s.source))
+        else:
+            item += _based_on_text(origin_of)
+            if s.source:
+                item.append(f" Source of {origin_of.name}: " + _sentence(s.source))
         if s.path is not None:
             item += [" File: ", Span(str(s.path), "code"), "."]
         items.append(tuple(item))
@@ -257,29 +280,24 @@ def report_blocks(
                     *(
                         _estimate_cell(row, total)
                         if (row := _lookup(outcomes, slug, outcome)) is not None
-                        else "–"
+                        else "no successful run"
                         for slug in order
                     ),
                 )
-                for outcome in dict.fromkeys(outcomes["outcome"])
+                for outcome in shown
             ),
-            "Mean over runs with its 95% interval; shares of runs for yes/no outcomes. "
-            "[n=k]: only k runs had a value (e.g. never reached 50% adoption).",
+            "outcome: what was measured in each run (defined below). One column per "
+            "scenario: for a yes/no outcome the share of runs where it held, with its 95% "
+            "Wilson interval in brackets (low to high); otherwise the mean over runs with the "
+            "95% t-interval of that mean: the expected value, not the range of single runs "
+            "(see the figures for that). Shares of the population in % to one decimal, shares "
+            "of runs in whole %, weeks to one decimal, members whole. A time to a level "
+            "counts only the runs that reached it: n says how many of the runs did. "
+            f"'{NO_INTERVAL}': fewer than two runs had a value.",
         ),
-        Paragraph(("The yes/no outcomes are labels of each run, by these rules:",)),
-        Bullets(
-            tuple(
-                (
-                    Span(OUTCOME_LABELS[name], "strong"),
-                    " (",
-                    Span(name, "code"),
-                    "): ",
-                    _sentence(BY_NAME[name].meaning),
-                )
-                for name in dict.fromkeys(outcomes["outcome"])
-                if name in BY_NAME and BY_NAME[name].kind == "flag"
-            )
-        ),
+        Paragraph(("What the rows mean (each run's own value, by these rules):",)),
+        Bullets(tuple(_definition(BY_NAME[name]) for name in shown if name in BY_NAME)),
+        *_step_column_glossary([BY_NAME[name] for name in shown if name in BY_NAME]),
         Heading(f"Differences from {names[baseline]}"),
         Table(
             ("outcome", *(f"{names[s]} − {names[baseline]}" for s in order[1:])),
@@ -295,8 +313,13 @@ def report_blocks(
                 )
                 for outcome in dict.fromkeys(differences["outcome"])
             ),
-            "Mean paired difference (same seeds) with its 95% interval; "
-            "'pts' are percentage points of runs.",
+            "outcome: as in the Outcomes table. One column per scenario: its runs minus "
+            f"{names[baseline]}'s, run r against run "
+            "r (the same seed), averaged over the pairs, with the 95% interval of that mean "
+            "difference (low to high). 'pts': percentage points (of runs for yes/no outcomes, "
+            "of the population for shares); weeks and members in their own units. A time to "
+            "a level is compared only over the pairs where both runs reached it (n). "
+            "An interval that excludes 0 marks a difference unlikely to be replicate noise.",
         ),
         Bullets(tuple((line,) for line in plain_language(outcomes, differences, names))),
         Heading("Parameters that differ"),
@@ -311,6 +334,10 @@ def report_blocks(
                     (str(row["parameter"]), *(str(row[slug]) or "(none)" for slug in order))
                     for _, row in differ.iterrows()
                 ),
+                "parameter: a model parameter (docs/parameters.md) whose value is not the same "
+                "in every scenario; one column per scenario: its value there, as set by the "
+                "file or the default; a timeline as week:action:amount. Every other parameter "
+                "is the same everywhere.",
             )
         )
     blocks += [
@@ -318,8 +345,9 @@ def report_blocks(
         Image(
             "curves.png",
             "Main curves per scenario",
-            "Active share, adoption, mean engagement and mean trust: the mean over runs "
-            "at each week, with a band for the 95% interval of that mean.",
+            _curves_caption(
+                data, len({p.critical_mass_share for p in plan.parameters.values()}) == 1
+            ),
         ),
         Image(
             "wheels.png",
@@ -337,6 +365,7 @@ def report_blocks(
                     (names[row["scenario"]], str(row["replicate"]), str(row["seed"]), row["error"])
                     for _, row in data.failures.iterrows()
                 ),
+                "scenario, replicate (r) and seed: which run failed; error: what it raised. "
                 "Failed runs are left out of every table; their seeds are left out of the "
                 "paired differences for that scenario.",
             ),
@@ -360,6 +389,91 @@ def report_blocks(
         ),
     ]
     return blocks
+
+
+def _based_on_text(origin: BasedOn) -> list[Inline]:
+    """': based on X (`x`), with a = 1 (there 2) and b = 3 (there 4).' instead of X's
+    description, which the scenario still carries but which describes X."""
+    shown = [f"{name} = {mine} (there {theirs})" for name, mine, theirs in origin.changes[:6]]
+    more = len(origin.changes) - len(shown)
+    if more:
+        shown.append(f"{more} more (see Parameters that differ)")
+    changes = ", ".join(shown[:-1]) + (" and " if len(shown) > 1 else "") + shown[-1]
+    return [
+        ": based on ",
+        Span(origin.name, "strong"),
+        " (",
+        Span(origin.slug, "code"),
+        f"), with {changes}; the description it carries was written for {origin.name}.",
+    ]
+
+
+def _reading(outcome: Outcome) -> str:
+    """How the report summarises the outcome over runs, in words."""
+    if outcome.kind == "flag":
+        return "yes or no; the share of runs where it held"
+    if outcome.kind == "weeks":
+        return "weeks; the mean over the runs that reached it"
+    if outcome.kind == "share":
+        return f"{outcome.unit}, in %; the mean over runs"
+    return f"{outcome.unit}; the mean over runs"
+
+
+def _definition(outcome: Outcome) -> tuple[Inline, ...]:
+    """One bullet of 'what the rows mean': label, name, reading, rule and note."""
+    text = _sentence(outcome.meaning)
+    if outcome.note:
+        text += " " + _sentence(outcome.note)
+    return (
+        Span(outcome.label, "strong"),
+        " (",
+        Span(outcome.name, "code"),
+        f"; {_reading(outcome)}): ",
+        text,
+    )
+
+
+def _step_column_glossary(outcomes: Sequence[Outcome]) -> list[Block]:
+    """The weekly columns the shown rules name (adoption_share, ...), defined once."""
+    named = {
+        word
+        for o in outcomes
+        for word in re.findall(r"\b[a-z]+(?:_[a-z]+)+\b", o.meaning)
+        if word in STEP_COLUMNS
+    }
+    if not named:
+        return []
+    return [
+        Paragraph(("The weekly measures these rules name (N is the eligible population):",)),
+        Bullets(
+            tuple(
+                (Span(name, "code"), ": " + _sentence(meaning))
+                for name, meaning in STEP_COLUMNS.items()
+                if name in named
+            )
+        ),
+    ]
+
+
+def _curves_caption(data: ComparisonData, one_third: bool) -> str:
+    """What curves.png draws, as :func:`netsim.present.plots.compare_curves` drew it."""
+    lines = plots.run_lines_drawn(data.steps)
+    return (
+        "Active share, adoption, mean engagement and mean trust at each week. Per scenario: "
+        "the mean over runs (thick line), the middle 50% of runs (darker fan: 25th to 75th "
+        "percentile at each week) and the middle 80% (lighter fan: 10th to 90th)"
+        + (", and every run as a thin line" if lines else "")
+        + ". Where runs split into two groups (some take off, some fade), the mean lies "
+        "between them, where no run is: the fans"
+        + (" and the thin lines" if lines else "")
+        + " show the split."
+        + (
+            " The dotted line is the seeds' one-third mark (critical_mass_share), a reference, "
+            "not the rule of reaches critical mass."
+            if one_third
+            else ""
+        )
+    )
 
 
 def _md_inline(parts: Iterable[Inline]) -> str:
@@ -521,6 +635,7 @@ def write_comparison(data: ComparisonData, folder: Path) -> Path:
             plots.compare_curves(
                 step_bands(data.steps),
                 names,
+                runs=data.steps,
                 critical_mass_share=shares.pop() if len(shares) == 1 else None,
             )
         ),
@@ -543,6 +658,15 @@ def write_comparison(data: ComparisonData, folder: Path) -> Path:
                 "name": s.name,
                 "path": str(s.path) if s.path else None,
                 "parameters": plan.parameters[slug].to_dict(),
+                "based_on": (
+                    None
+                    if slug not in plan.based_on
+                    else {
+                        "name": plan.based_on[slug].name,
+                        "slug": plan.based_on[slug].slug,
+                        "changed": [c[0] for c in plan.based_on[slug].changes],
+                    }
+                ),
                 "text": s.text,
             }
             for slug, s in plan.scenarios.items()

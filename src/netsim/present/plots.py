@@ -16,6 +16,8 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from netsim.config.outcomes import BOOLEAN_OUTCOMES, FIVE_C, OUTCOME_LABELS
 from netsim.config.parameters import ParameterError, spec_of
@@ -108,21 +110,34 @@ COMPARE_CURVES = {
 }
 
 
+MAX_RUN_LINES = 40
+"""A comparison's curves draw every run as a thin line when no scenario has more runs than
+this; beyond it the lines hide each other and the fans alone show the spread."""
+
+
 def compare_curves(
     bands: pd.DataFrame,
     names: dict[str, str],
     *,
+    runs: pd.DataFrame | None = None,
     critical_mass_share: float | None = None,
     title: str = "",
 ) -> Figure:
-    """Mean curve per scenario with a band for the 95% interval of the mean, one panel per column.
+    """Per scenario, the mean over runs at each week with fans for where the runs lie (the
+    middle 50% and 80%: quantiles p25-p75 and p10-p90) and, when ``runs`` is given and has
+    at most :data:`MAX_RUN_LINES` runs per scenario, every run as a thin line; one panel
+    per column. The spread of the runs, not the interval of the mean, is what shows two
+    groups of runs (take-off and fade-out) behind one mean.
 
-    ``bands`` is long: scenario, step, column, mean, ci_low, ci_high (see
-    :func:`netsim.batch.compare.step_bands`); ``names`` maps scenario ids to labels, in order.
+    ``bands`` is long: scenario, step, column, mean and the quantile columns of
+    :data:`netsim.analysis.intervals.RUN_QUANTILES` (see
+    :func:`netsim.analysis.intervals.step_bands`); ``runs`` is the per-step table (scenario,
+    replicate, step and the columns); ``names`` maps scenario ids to labels, in order.
     """
 
-    fig, axes = subplots(2, 2, figsize=(11, 7), sharex=True)
+    fig, axes = subplots(2, 2, figsize=(11, 7.4), sharex=True)
     colours = mpl.rcParams["axes.prop_cycle"].by_key()["color"]
+    lines = runs is not None and run_lines_drawn(runs)
     for ax, (column, label) in zip(axes.flat, COMPARE_CURVES.items(), strict=True):
         part = bands[bands["column"] == column]
         for k, (slug, name) in enumerate(names.items()):
@@ -130,14 +145,17 @@ def compare_curves(
             if rows.empty:
                 continue
             colour = colours[k % len(colours)]
-            ax.plot(rows["step"], rows["mean"], color=colour, label=figure_text(name))
-            ax.fill_between(
-                rows["step"], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.2, lw=0
-            )
+            ax.fill_between(rows["step"], rows["p10"], rows["p90"], color=colour, alpha=0.1, lw=0)
+            ax.fill_between(rows["step"], rows["p25"], rows["p75"], color=colour, alpha=0.2, lw=0)
+            if lines and runs is not None:
+                mine = runs[runs["scenario"] == slug]
+                for _, one in mine.groupby("replicate", sort=True):
+                    ax.plot(one["step"], one[column], color=colour, lw=0.5, alpha=0.35)
+            ax.plot(rows["step"], rows["mean"], color=colour, lw=2, label=figure_text(name))
         if column == "active_share" and critical_mass_share is not None:
             ax.axhline(critical_mass_share, color="grey", linestyle=":", lw=1)
             ax.annotate(
-                "critical mass",
+                "the seeds' one third",
                 (0, critical_mass_share),
                 xycoords=("axes fraction", "data"),
                 xytext=(4, 3),
@@ -150,11 +168,28 @@ def compare_curves(
     for ax in axes[1]:
         ax.set_xlabel("week")
     handles, labels = axes[0, 0].get_legend_handles_labels()
+    key = [
+        Line2D([], [], color="#555555", lw=2, label="mean over runs"),
+        Patch(color="#555555", alpha=0.35, lw=0, label="middle 50% of runs"),
+        Patch(color="#555555", alpha=0.15, lw=0, label="middle 80% of runs"),
+    ]
+    if lines:
+        key.append(Line2D([], [], color="#555555", lw=0.5, label="one run"))
     fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), frameon=False)
+    fig.legend(handles=key, loc="upper center", ncol=len(key), frameon=False, fontsize="small")
     if title:
-        fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.02 + 0.04 * math.ceil(len(labels) / 4), 1, 1))
+        fig.suptitle(title, y=0.995)
+    rows_of_names = math.ceil(len(labels) / 4)
+    fig.tight_layout(rect=(0, 0.02 + 0.04 * rows_of_names, 1, 0.95))
     return fig
+
+
+def run_lines_drawn(runs: pd.DataFrame) -> bool:
+    """Whether :func:`compare_curves` draws every run of this per-step table as a line."""
+    if runs.empty or "replicate" not in runs.columns:
+        return False
+    per_scenario = runs.groupby("scenario")["replicate"].nunique()
+    return bool(per_scenario.max() <= MAX_RUN_LINES)
 
 
 def compare_wheel(five_c: pd.DataFrame, names: dict[str, str], *, title: str = "") -> Figure:
@@ -336,9 +371,11 @@ def level_distributions(
     outcome: str,
     *,
     threshold: float,
+    min_sd: float = 0.0,
 ) -> Figure:
-    """Per level, a violin of ``outcome`` with every run as a jittered dot; levels whose
-    Sarle coefficient exceeds ``threshold`` are marked.
+    """Per level, a violin of ``outcome`` with every run as a jittered dot; levels the table
+    calls bimodal (Sarle's coefficient above ``threshold`` and a standard deviation of at
+    least ``min_sd``) are marked.
 
     ``values`` has one row per run (level, value); ``bimodality`` is
     :func:`netsim.analysis.summaries.bimodality_table` (level, bimodality, bimodal).
@@ -375,10 +412,8 @@ def level_distributions(
             )
     ax.set_xlabel(parameter_label(parameter))
     ax.set_ylabel(outcome_label(outcome))
-    ax.set_title(
-        f"Distribution per level (orange: Sarle's b > {significant(threshold)}, two modes likely)",
-        pad=16,
-    )
+    rule = f"b > {significant(threshold)}" + (f" and sd ≥ {significant(min_sd)}" if min_sd else "")
+    ax.set_title(f"Distribution per level (orange: {rule}, two modes likely)", pad=16)
     fig.tight_layout()
     return fig
 

@@ -36,7 +36,7 @@ def tipping_by(points: Mapping[Any, TippingPoint], parameter: str, by: str) -> F
         if tp.found:
             name += f": x0 ≈ {significant(tp.x0)}"
             if not (math.isnan(tp.ci_low) or math.isnan(tp.ci_high)):
-                name += f" ({significant(tp.ci_low)}–{significant(tp.ci_high)})"
+                name += f" ({significant(tp.ci_low)} to {significant(tp.ci_high)})"
                 # an interval reaching beyond the sampled range is cut at its edge
                 ends = [min(max(tp.ci_low, low), high), min(max(tp.ci_high, low), high)]
                 ax.plot(ends, [y, y], color=colour, lw=3)

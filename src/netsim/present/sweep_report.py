@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import combinations
@@ -27,6 +27,7 @@ import pandas as pd
 
 from netsim.analysis.sensitivity import SENSITIVITY_OUTCOMES, morris_indices, sobol_indices
 from netsim.analysis.summaries import (
+    BIMODALITY_MIN_SD,
     BIMODALITY_THRESHOLD,
     BINS,
     BOOLEAN_OUTCOMES,
@@ -56,9 +57,15 @@ from netsim.analysis.tipping import (
     tipping_point,
     tipping_points_by,
 )
-from netsim.config.outcomes import OUTCOME_LABELS, RUN_LABELS
+from netsim.config.outcomes import BY_NAME, OUTCOME_LABELS, PROBABILITY_NAMES, RUN_LABELS
 from netsim.errors import suggest
-from netsim.numbers import estimate, percent, share_estimate, significant
+from netsim.numbers import (
+    NO_INTERVAL,
+    measured,
+    measured_interval,
+    same_decimals,
+    significant,
+)
 from netsim.present import plots
 from netsim.present import sweep_plots as analysis_plots
 from netsim.present.compare_report import (
@@ -133,6 +140,7 @@ def analyse(
     design_matrix: pd.DataFrame | None = None,
     by: str | None = None,
     phase_outcomes: Sequence[str] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Analysis:
     """Every analysis that applies to the design and the varied parameters, with notes on
     what was skipped and why. Figures come from :mod:`netsim.present.plots`. ``design_matrix`` is
@@ -142,7 +150,9 @@ def analyse(
     file's [analysis] table (``manifest.analysis``), so an experiment says once what its
     analysis is about; without it: critical_mass_reached, the numeric parameter along which
     the outcome changes most, no split, and critical mass with final adoption. With ``by``,
-    the tipping point is also estimated at each level of ``by``."""
+    the tipping point is also estimated at each level of ``by``. ``progress(stage)`` is
+    told each stage as it starts (the tipping point's bootstrap is the long one)."""
+    say = progress or _silent
     settings: AnalysisSettings = manifest.analysis
     outcome = outcome or settings.outcome or DEFAULT_OUTCOME
     parameter = parameter or settings.parameter
@@ -178,6 +188,7 @@ def analyse(
         result.notes.append("No parameter was varied: only the labels are reported.")
         return result
 
+    say(f"outcome curves by level ({len(ok)} successful runs of {len(runs)})")
     result.tables["label_counts_by_level"] = label_counts(labelled, parameter)
     result.images["labels.png"] = _png(
         plots.label_shares(result.tables["label_counts_by_level"], parameter)
@@ -198,6 +209,7 @@ def analyse(
         )
 
     if parameter in numeric:
+        say(f"tipping point along {parameter} ({bootstrap} bootstrap resamples)")
         tp = tipping_point(runs, parameter, outcome, bootstrap=bootstrap)
         result.tipping = tp
         result.tables["tipping_point"] = pd.DataFrame([tp.row()])
@@ -219,6 +231,7 @@ def analyse(
                 except AnalysisError as err:
                     result.notes.append(f"No refined experiment file written: {err}.")
         if by is not None and by != parameter:
+            say(f"tipping point at each level of {by}")
             result.tipping_by = tipping_points_by(runs, parameter, by, outcome, bootstrap=bootstrap)
             result.tables["tipping_by"] = tipping_by_table(result.tipping_by, by)
             result.images["tipping_by.png"] = _png(
@@ -231,6 +244,7 @@ def analyse(
 
     spread_outcome = SPREAD_OF[outcome]
     if spread_outcome in ok.columns:
+        say("bimodality by level")
         result.tables["bimodality"] = bimodality_table(runs, parameter, spread_outcome)
         result.images["distributions.png"] = _png(
             plots.level_distributions(
@@ -239,6 +253,7 @@ def analyse(
                 parameter,
                 spread_outcome,
                 threshold=BIMODALITY_THRESHOLD,
+                min_sd=BIMODALITY_MIN_SD,
             )
         )
 
@@ -246,6 +261,7 @@ def analyse(
     if design == "grid" and len(varied) >= 2:
         pairs = [p for p in combinations(varied, 2) if parameter in p]
         pairs += [p for p in combinations(varied, 2) if parameter not in p]
+        say(f"phase diagrams ({min(len(pairs), 3)})")
         for x, y in pairs[:3]:
             if y == parameter:  # the main parameter along the horizontal axis
                 x, y = y, x
@@ -261,6 +277,7 @@ def analyse(
         result.notes.append(f"No phase diagram: {reason} (they need a grid over two or more).")
 
     if design in ("sobol", "morris"):
+        say(f"{design} sensitivity indices")
         _sensitivity(result, runs, design, design_matrix)
     else:
         result.notes.append(
@@ -338,12 +355,89 @@ def _level_text(level: Any) -> str:
     return significant(float(level)) if isinstance(level, int | float | np.number) else str(level)
 
 
-def _estimate(row: pd.Series) -> str:
-    if row["kind"] == "proportion":
-        return share_estimate(row["mean"], row["ci_low"], row["ci_high"])
-    if math.isnan(row["ci_low"]):
-        return significant(row["mean"])
-    return estimate(row["mean"], row["ci_low"], row["ci_high"])
+def _estimate(row: pd.Series, outcome: str, runs: int) -> str:
+    """A level's outcome cell in the reports' precision policy (:func:`measured_interval`);
+    a time to a level says how many of the level's runs reached it."""
+    declared = BY_NAME.get(outcome)
+    kind = declared.kind if declared else ("flag" if row["kind"] == "proportion" else "number")
+    n = int(row["n"])
+    if kind == "weeks" and n == 0:
+        return f"no run reached it (0 of {runs})"
+    text = measured_interval(row["mean"], row["ci_low"], row["ci_high"], kind)
+    if kind == "weeks":
+        return f"{text}; n = {n} of {runs}"
+    return text if n == runs else f"{text}; n = {n} of {runs}"
+
+
+def _x0_cells(tp: TippingPoint) -> tuple[str, str]:
+    """x0 and its interval ('low to high') in the same decimals, or why either is missing."""
+    x0, low, high = same_decimals(tp.x0, tp.ci_low, tp.ci_high)
+    return (x0 if tp.found else "none", _x0_interval(tp, low, high))
+
+
+def _x0_interval(tp: TippingPoint, low: str, high: str) -> str:
+    """The tipping point's interval as 'low to high', or why there is none, in words."""
+    if not (math.isnan(tp.ci_low) or math.isnan(tp.ci_high)):
+        return f"{low} to {high}"
+    if tp.method == "none":
+        return "none: no tipping point"
+    return "none: no bootstrap resample crossed 1/2"
+
+
+def _width_text(tp: TippingPoint) -> str:
+    """The logistic width s in words, its sign above all (s < 0: the outcome falls as the
+    parameter rises)."""
+    if math.isnan(tp.s):
+        if tp.method == "separation":
+            return "not identified: the jump is sharper than the sampled levels resolve"
+        return "none: no curve was fitted"
+    name = f"P({PROBABILITY_NAMES.get(tp.outcome, tp.outcome)})"
+    size = significant(abs(tp.s))
+    if tp.s < 0:
+        return (
+            f"{significant(tp.s)}, negative: {name} falls as {tp.parameter} rises, from 73% "
+            f"at x0 − {size} to 27% at x0 + {size}"
+        )
+    return (
+        f"{significant(tp.s)}, positive: {name} rises with {tp.parameter}, from 27% at "
+        f"x0 − {size} to 73% at x0 + {size}"
+    )
+
+
+TIPPING_LEGEND = (
+    "outcome: the yes/no outcome whose share of runs is fitted; parameter: the lever it is "
+    "fitted along; method: 'logistic' (a maximum-likelihood logistic curve), 'separation' "
+    "(every level all yes or all no: a step between two levels, no curve) or 'none' (no "
+    "crossing of 1/2); x0: where the fitted share of runs crosses 1/2, in the parameter's "
+    "units; 95% CI: the percentile-bootstrap interval of x0 (for a step, the two levels "
+    "either side of it); width s: the distance in the parameter over which the odds change "
+    "e-fold (the share goes from 27% to 73% over 2|s|); s < 0 means the share falls as the "
+    "parameter rises (as fizzle-out falls with more funding), s > 0 that it rises; runs: "
+    "successful runs fitted; resamples: bootstrap resamples that crossed 1/2 (of those drawn)."
+)
+
+
+def _spread_kind(outcome: str) -> str:
+    declared = BY_NAME.get(outcome)
+    return declared.kind if declared else "number"
+
+
+def _spread_text(sd: float, outcome: str) -> str:
+    """A standard deviation in its outcome's terms: points of the population for a share."""
+    if _spread_kind(outcome) == "share":
+        return measured(sd, "share", difference=True).lstrip("+")
+    return significant(sd)
+
+
+def _bimodal_text(row: pd.Series) -> str:
+    """'yes', 'no', or why a level with a high b is still not called bimodal."""
+    if row["bimodal"]:
+        return "yes"
+    if row["bimodality"] > BIMODALITY_THRESHOLD:
+        return (
+            f"no: b above 5/9 but sd below {_spread_text(BIMODALITY_MIN_SD, str(row['outcome']))}"
+        )
+    return "no"
 
 
 def _settled_paragraph(runs: pd.DataFrame) -> list[Paragraph]:
@@ -358,9 +452,9 @@ def _settled_paragraph(runs: pd.DataFrame) -> list[Paragraph]:
     return [
         Paragraph(
             (
-                f"{settled} of {len(ok)} successful runs ({percent(settled / len(ok))}) had "
-                "settled labels at their last step; the others ended while a label could "
-                "still change.",
+                f"{settled} of {len(ok)} successful runs "
+                f"({measured(settled / len(ok), 'flag')}) had settled labels at their last "
+                "step; the others ended while a label could still change.",
             )
         )
     ]
@@ -403,13 +497,16 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
                 (
                     f.name,
                     f.kind,
-                    "–" if f.low is None else str(f.low),
-                    "–" if f.high is None else str(f.high),
-                    ", ".join(map(str, f.levels)) if f.levels else "–",
+                    "none: listed" if f.low is None else str(f.low),
+                    "none: listed" if f.high is None else str(f.high),
+                    ", ".join(map(str, f.levels)) if f.levels else "drawn from the range",
                 )
                 for f in m.varied
             ),
-            "Varied parameters, as declared in the experiment file.",
+            "Varied parameters, as declared in the experiment file. parameter: its name "
+            "(docs/parameters.md); kind: int, float or choice; low and high: the range a "
+            "sampled design draws from (none where the values are listed); levels: the values "
+            "a grid or list runs.",
         ),
         Heading("Run labels"),
         Bullets(tuple((Span(label, "strong"), ": " + rule) for label, rule in LABEL_RULES.items())),
@@ -426,9 +523,11 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
         Table(
             ("label", "runs", "share"),
             tuple(
-                (str(r["label"]), str(r["runs"]), percent(r["share"]))
+                (str(r["label"]), str(r["runs"]), measured(r["share"], "flag"))
                 for _, r in result.tables["label_counts"].iterrows()
             ),
+            "label: how a run ended, by the rules above (failed: the run raised an error); "
+            "runs: how many runs got the label; share: those runs as a share of all runs.",
         ),
     ]
     if "labels.png" in result.images:
@@ -446,17 +545,27 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
         rows = []
         for level in dict.fromkeys(mine["level"]):
             at = mine[mine["level"] == level].set_index("outcome")
+            runs_here = int(at["n"].max())
             rows.append(
-                (_level_text(level), str(at["n"].max()), *(_estimate(at.loc[o]) for o in shown))
+                (
+                    _level_text(level),
+                    str(runs_here),
+                    *(_estimate(at.loc[o], o, runs_here) for o in shown),
+                )
             )
         blocks += [
             Heading(f"Outcomes along {parameter}"),
             Table(
                 (parameter, "runs", *(OUTCOME_LABELS.get(o, o) for o in shown)),
                 tuple(rows),
-                "Share of runs (Wilson 95% interval) for yes/no outcomes; mean (t 95% interval) "
-                "otherwise; pooled over the other varied parameters. Every summary field is in "
-                "level_summary.csv.",
+                f"{parameter}: the level (a bin centre for many-valued designs); runs: the "
+                "successful runs at that level, pooled over the other varied parameters. "
+                "Each outcome column: for a yes/no outcome the share of runs where it held "
+                "with its 95% Wilson interval (low to high); otherwise the mean over runs "
+                "with its 95% t-interval; shares of the population in % to one decimal. "
+                f"n = k of m: only k of the level's m runs had a value. '{NO_INTERVAL}': "
+                "fewer than two. The outcomes are defined under Run labels and in "
+                "docs/outcomes.md; every summary field is in level_summary.csv.",
             ),
         ]
         for filename in result.images:
@@ -476,16 +585,15 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
                         tp.outcome,
                         tp.parameter,
                         tp.method,
-                        significant(tp.x0),
-                        f"{significant(tp.ci_low)}–{significant(tp.ci_high)}",
-                        significant(tp.s),
+                        *_x0_cells(tp),
+                        same_decimals(tp.s)[0] if not math.isnan(tp.s) else "not identified",
                         str(tp.n_runs),
-                        str(tp.n_bootstrap),
+                        f"{tp.n_bootstrap} of {tp.resamples}" if tp.resamples else "none drawn",
                     ),
                 ),
-                "x0: where the fitted P crosses 1/2; s: the distance over which the odds change "
-                "e-fold (P goes from 27% to 73% over 2s).",
+                TIPPING_LEGEND,
             ),
+            Paragraph((f"Width s: {_width_text(tp)}.",)),
             Paragraph(
                 (
                     "Method: the logistic curve P = 1/(1 + exp(-(x - x0)/s)) fitted by maximum "
@@ -538,14 +646,17 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
                     (
                         _level_text(level),
                         tp.method,
-                        significant(tp.x0),
-                        f"{significant(tp.ci_low)}–{significant(tp.ci_high)}",
-                        significant(tp.s),
+                        *_x0_cells(tp),
+                        same_decimals(tp.s)[0] if not math.isnan(tp.s) else "not identified",
                         str(tp.n_runs),
                         tp.statement(),
                     )
                     for level, tp in result.tipping_by.items()
                 ),
+                f"{result.by}: the level the runs were split by; method, x0, 95% CI, width s "
+                "and runs: as in the tipping point table above, for those runs alone (a "
+                f"negative width s: the share of runs falls as {parameter} rises); statement: "
+                "the fit in words.",
             ),
         ]
         if "tipping_by.png" in result.images:
@@ -568,7 +679,13 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
                     f"(take-off and fizzle-out), so {OUTCOME_LABELS.get(spread_outcome, '')} is "
                     "bimodal. Sarle's coefficient b = (g² + 1)/(k + 3(n−1)²/((n−2)(n−3))) "
                     "(g skewness, k excess kurtosis) above 5/9 ≈ 0.556 (a uniform "
-                    "distribution) suggests two modes.",
+                    "distribution) suggests two modes, but it measures the shape of the spread, "
+                    "not its size. The rule here: a level is bimodal if b > 5/9 and the runs' "
+                    "standard deviation is at least "
+                    f"{_spread_text(BIMODALITY_MIN_SD, spread_outcome)} "
+                    f"({significant(BIMODALITY_MIN_SD)} in the outcome's units: two groups of "
+                    "runs 10 points apart, half in each, have that sd). A level whose runs all "
+                    "end within a few points is one outcome with noise, whatever its b.",
                 )
             ),
             Table(
@@ -577,17 +694,30 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
                     (
                         _level_text(r["level"]),
                         str(r["n"]),
-                        significant(r["mean"]),
-                        significant(r["sd"]),
-                        significant(r["bimodality"]),
-                        "yes" if r["bimodal"] else "no",
+                        measured(r["mean"], _spread_kind(spread_outcome)),
+                        _spread_text(r["sd"], spread_outcome),
+                        significant(r["bimodality"])
+                        if not math.isnan(r["bimodality"])
+                        else "none: under 4 runs or no spread",
+                        _bimodal_text(r),
                     )
                     for _, r in table.iterrows()
                 ),
+                f"{parameter}: the level; runs: successful runs there; mean and sd: the mean "
+                f"and standard deviation of {OUTCOME_LABELS.get(spread_outcome, spread_outcome)} "
+                "over those runs (sd in percentage points for a share); b: Sarle's bimodality "
+                "coefficient; bimodal?: yes if b > 5/9 and sd ≥ "
+                f"{_spread_text(BIMODALITY_MIN_SD, spread_outcome)} (the rule above).",
             ),
         ]
         if "distributions.png" in result.images:
-            blocks.append(Image("distributions.png", "Distributions per level", "Each dot a run."))
+            blocks.append(
+                Image(
+                    "distributions.png",
+                    "Distributions per level",
+                    "Each dot a run; orange: the levels the table calls bimodal.",
+                )
+            )
     phases = [f for f in result.images if f.startswith("phase_")]
     if phases:
         blocks.append(Heading("Phase diagrams"))
@@ -630,6 +760,19 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
                     (str(r["outcome"]), str(r["parameter"]), *(significant(r[c]) for c in columns))
                     for _, r in table.iterrows()
                 ),
+                "outcome: the summary field analysed; parameter: the input; "
+                + (
+                    "S1: first-order index (the share of the outcome's variance due to this "
+                    "input alone); S1_conf: its 95% bootstrap half-width (S1 ± S1_conf); ST: "
+                    "total-order index (with all its interactions); ST_conf: its half-width. "
+                    "ST much above S1: the input acts through interactions."
+                    if design == "sobol"
+                    else "mu_star: the mean absolute elementary effect (how much the outcome "
+                    "moves per step of the input over its range scaled to [0, 1]); "
+                    "mu_star_conf: its 95% bootstrap half-width; sigma: the spread of the "
+                    "effects (interactions, non-linearity); mu: the signed mean effect (mu "
+                    "near -mu_star: the outcome falls as the input rises)."
+                ),
             ),
             Image(f"{design}.png", design, "Indices with 95% bootstrap intervals."),
         ]
@@ -650,7 +793,9 @@ def report_blocks(result: Analysis, files: Sequence[str]) -> list[Any]:
                     )
                     for _, r in failed.head(20).iterrows()
                 ),
-                f"{len(failed)} failed runs (first 20 shown); they are left out of every table.",
+                f"{len(failed)} failed runs (first 20 shown); they are left out of every table. "
+                "run_id: the run's number in the sweep; point_id: its design point; seed: its "
+                "seed; error: what it raised.",
             ),
         ]
     blocks += [Heading("Files"), Bullets(tuple((Span(f, "code"),) for f in files))]
@@ -661,6 +806,10 @@ def _write_csv(table: pd.DataFrame, path: Path) -> None:
     table.to_csv(path, index=False)
 
 
+def _silent(stage: str) -> None:
+    """No progress wanted."""
+
+
 def analyse_folder(
     path: Path,
     outcome: str | None = None,
@@ -668,6 +817,7 @@ def analyse_folder(
     *,
     bootstrap: int = BOOTSTRAP,
     figures: Path | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Path:
     """Analyse a sweep's results folder and write ``path / "analysis"``; returns that folder.
 
@@ -684,15 +834,22 @@ def analyse_folder(
     ``figures``: a folder (e.g. ``results/figures/findings``) that also gets a copy of the
     figures the experiment's [analysis] ``figures`` list names (every figure if it names
     none), as ``<experiment file stem>_<figure>``, so the docs' figures regenerate with the
-    sweep's command (see :func:`copy_figures`).
+    sweep's command (see :func:`copy_figures`). ``progress(stage)`` hears each stage as it
+    starts (see :func:`analyse`).
     """
-
+    say = progress or _silent
     path = Path(path)
     sweep = SweepFolder(path)
     manifest = sweep.manifest
     runs = sweep.runs(required=True)
     result = analyse(
-        manifest, runs, outcome, parameter, bootstrap=bootstrap, design_matrix=sweep.design()
+        manifest,
+        runs,
+        outcome,
+        parameter,
+        bootstrap=bootstrap,
+        design_matrix=sweep.design(),
+        progress=say,
     )
     outcome = result.outcome
     folder = path / "analysis"
@@ -709,6 +866,7 @@ def analyse_folder(
         written.append("refined_experiment.toml")
     discovered = []
     for name in manifest.analysis.discover or ():
+        say(f"scenario discovery of {name} (PRIM)")
         found = discovery_of(sweep, name)
         image = f"discovery_{name}.png"
         result.images[image] = write_discovery(found, path / "discovery" / name, manifest.name)
@@ -716,6 +874,7 @@ def analyse_folder(
         written.append(image)
         discovered += summary_blocks(found, image)
     written += ["report.md", "report.html", "analysis.json"]
+    say("writing the report")
     blocks = report_blocks(result, written) + discovered
     atomic_write_text(folder / "report.md", render_markdown(blocks))
     atomic_write_text(folder / "report.html", render_html(blocks, result.images))

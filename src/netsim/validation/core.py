@@ -63,14 +63,16 @@ class Check:
         return self.value == self.reference
 
     def rule(self) -> str:
-        """The pass rule as text, e.g. '|d| <= 0.012' (d = value - reference)."""
+        """The pass rule in words, then as a formula (d = value - reference), e.g. 'must
+        match: |d| <= 0.012' or, for a wrong alternative that netsim must be told apart
+        from, 'must differ: |d| > 0.285', so a PASS beside a far-off reference reads right."""
         tol = f"{self.tolerance:.3g}"
         return {
-            "approx": f"|d| <= {tol}",
-            "excludes": f"|d| > {tol}",
-            "below": "value < ref",
-            "exceeds": f"d > {tol}",
-            "exact": "exact",
+            "approx": f"must match: |d| <= {tol}",
+            "excludes": f"must differ: |d| > {tol}",
+            "below": "must stay below: value < ref",
+            "exceeds": f"must exceed: d > {tol}",
+            "exact": "must equal: exact",
         }[self.relation]
 
     def record(self) -> dict[str, Any]:

@@ -61,6 +61,11 @@ def cases_table(results: list[CaseResult]) -> pd.DataFrame:
     )
 
 
+def table_cell(text: str) -> str:
+    """Text for a Markdown table cell: a rule's ``|d|`` would otherwise split the cell."""
+    return text.replace("|", r"\|")
+
+
 def markdown(results: list[CaseResult], command: str) -> str:
     """The report: overall verdict, then per case its source and a table of checks."""
     passed = all(r.passed for r in results)
@@ -75,11 +80,14 @@ def markdown(results: list[CaseResult], command: str) -> str:
         f"Command: `{command}`",
         "",
         "Each check compares netsim's value (mean over independent replicates, with its 95% "
-        "Student-t interval) with the published reference. `|d| <= tol`: the reference lies "
-        "within tol of the value, tol being the two-sided t critical value at alpha = 1e-4 "
-        "times the standard error; `|d| > tol`: a wrong alternative lies outside it (the check "
-        "has power); `d > tol`: a difference is significantly positive; `value < ref`: a bound; "
-        "`exact`: a deterministic prediction.",
+        "Student-t interval) with a reference, d being value - reference. Rules: `must "
+        "match: |d| <= tol`: the published result lies within tol of netsim's, tol being the "
+        "two-sided t critical value at alpha = 1e-4 times the standard error; `must differ: "
+        "|d| > tol`: the reference is a deliberately wrong alternative (the published "
+        "parameter doubled or halved, say) and netsim's value must lie outside tol of it, "
+        "so a PASS beside a far-off reference is the check working (it shows the comparison "
+        "has power); `must exceed: d > tol`: a difference is significantly positive; `must "
+        "stay below: value < ref`: a bound; `must equal: exact`: a deterministic prediction.",
         "",
     ]
     for r in results:
@@ -102,7 +110,7 @@ def markdown(results: list[CaseResult], command: str) -> str:
         for c in r.checks:
             lines.append(
                 f"| {c.compared} | {precise(c.reference)} | {precise(c.value)} | "
-                f"{bracketed(c.ci_low, c.ci_high)} | {c.rule()} | {c.replicates} | "
+                f"{bracketed(c.ci_low, c.ci_high)} | {table_cell(c.rule())} | {c.replicates} | "
                 f"{'PASS' if c.passed else 'FAIL'} |"
             )
         lines += ["", f"![{r.case}](figures/{r.case}.png)", ""]
