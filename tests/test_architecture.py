@@ -24,6 +24,11 @@ LAZY_IMPORTS = {
     ("config/member_network.py", "networkx"),
     ("batch/sweep.py", "fcntl"),
     ("analysis/discovery.py", "ema_workbench.analysis"),
+    ("batch/optimise.py", "pymoo.algorithms.moo.nsga2"),
+    ("batch/optimise.py", "pymoo.core.evaluator"),
+    ("batch/optimise.py", "pymoo.core.problem"),
+    ("batch/optimise.py", "pymoo.core.termination"),
+    ("batch/optimise.py", "pymoo.problems.static"),
 }
 """(file, module) pairs allowed inside functions, each named in docs/architecture.md;
 ``cli.py`` imports each command's machinery inside the command."""

@@ -15,12 +15,14 @@ from netsim.app.session import PageLimitError, ReplayError
 from netsim.batch.audit import AuditError
 from netsim.batch.compare import CompareError
 from netsim.batch.engines import EngineError
+from netsim.batch.optimise import OptimiseError
 from netsim.batch.sweep import SweepError
 from netsim.cli import UserInputError
 from netsim.config.member_network import NetworkFileError
 from netsim.config.parameters import ParameterError
 from netsim.config.scenarios import ScenarioError
 from netsim.errors import NetsimError, suggest
+from netsim.results.policy_store import PolicyStoreError
 from netsim.results.run_folder import RunFolderError
 from netsim.results.sweep_folder import SweepFolderError
 
@@ -34,8 +36,10 @@ KINDS = [
     CompareError,
     EngineError,
     NetworkFileError,
+    OptimiseError,
     PageLimitError,
     ParameterError,
+    PolicyStoreError,
     ReplayError,
     RunFolderError,
     ScenarioError,

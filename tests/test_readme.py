@@ -7,6 +7,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 from netsim.cli import app
 from netsim.config.experiments import load_experiment
 from netsim.config.outcomes import OUTCOME_LABELS
+from netsim.config.policy_search import is_policy_file
 from netsim.config.scenarios import library_dir, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,6 +88,8 @@ def test_readme_lists_every_shipped_experiment_with_its_command() -> None:
             f"netsim sweep experiments/{name}.toml --out results/{name} "
             "--figures results/figures/findings"
         )
+        if is_policy_file(tomllib.loads(path.read_text(encoding="utf-8"))):
+            command = f"netsim optimise experiments/{name}.toml --out results/{name}"
         assert command in text, f"README lacks the command that regenerates {name}"
 
 

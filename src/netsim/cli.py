@@ -1486,3 +1486,83 @@ def audit(
         echo(f"results: {out}")
     if not all_act(verdicts):
         raise typer.Exit(1)
+
+
+@app.command()
+def optimise(
+    file: Annotated[
+        Path, typer.Argument(help="Policy-search file (TOML/YAML), e.g. experiments/x.toml.")
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="Results folder (default: results/optimise-<time>-<file>).")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue the search in --out; stored runs are reused.")
+    ] = False,
+    workers: Annotated[
+        int | None, typer.Option(help="Local worker processes (default: all cores).")
+    ] = None,
+    serial: Annotated[
+        bool, typer.Option("--serial", help="Run in this process, one run at a time (debugging).")
+    ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Submit to an existing Dask cluster, e.g. tcp://host:8786.", metavar="ADDRESS"
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print only the results folder.")] = False,
+    memory_limit: MemoryLimitOption = None,
+) -> None:
+    """Search for the cheapest policies (NSGA-II over the file's levers) that meet its target
+    over its uncertain conditions, every policy on the same seeds.
+
+    Writes the Pareto front (front.csv, front.md, pareto.png), every evaluated policy
+    (policies.csv), the answer (answer.json), each front point as a scenario file for
+    `netsim compare` (front/front-NN.yaml), optimise.md and optimise.html; the runs are
+    stored in evaluations/, so --resume continues an interrupted search.
+    """
+    from netsim.batch import engines
+    from netsim.batch import optimise as optimising
+    from netsim.config.policy_search import load_policy_search
+    from netsim.present.optimise_report import write_optimise
+    from netsim.results.files import unique_folder
+
+    choice = engines.EngineChoice(serial=serial, workers=workers, scheduler=scheduler)
+    if resume and out is None:
+        raise fail("--resume needs --out DIR: the folder of the search to continue")
+    set_memory_limit(memory_limit)
+    search = load_policy_search(file)
+    folder = out if out is not None else unique_folder(Path("results"), "optimise", f"-{file.stem}")
+    optimising.check_folder(search, folder, resume=resume)
+    note_results_folder(folder)
+    runs = search.population * search.generations * search.runs_per_policy
+    if not quiet:
+        say(
+            f"netsim optimise: {search.population} policies x {search.generations} generations, "
+            f"{search.runs_per_policy} runs each ({len(search.conditions)} conditions x "
+            f"{search.replicates} replicates), target {search.target.describe()}"
+        )
+    progress = None if quiet else (lambda report: say(report.line(search)))
+    try:
+        with choice.engine(runs) as engine:
+            result = optimising.run_search(search, folder, engine, resume=resume, progress=progress)
+        write_optimise(result, folder)
+    except KeyboardInterrupt:
+        command = (
+            f"netsim optimise {shlex.quote(str(file))} --resume --out {shlex.quote(str(folder))}"
+        )
+        say(
+            f"netsim: interrupted: the finished runs are stored in {folder}; resume with: {command}"
+        )
+        raise typer.Exit(130) from None
+    except OSError as err:
+        raise fail(f"{folder}: {err.strerror or err}") from None
+    for failure in result.failures[:5]:
+        say(f"netsim: run failed: {failure}")
+    if quiet:
+        echo(str(folder))
+        return
+    echo(result.verdict())
+    echo(f"report: {folder / 'optimise.html'}")
+    echo(f"results: {folder}")

@@ -64,6 +64,24 @@ def test_chunked_runs_match_the_same_runs_one_by_one() -> None:
         assert json_safe(outcome.summary) == json_safe(serial[outcome.task.run_id].summary)
 
 
+def worker_pids(chunk: list[RunTask]) -> list:
+    """Each run answered with its worker's pid as its error (what worker ran it)."""
+    return [(None, None, str(os.getpid()), 0.0) for _ in chunk]
+
+
+def test_inside_with_the_workers_of_one_stream_serve_the_next() -> None:
+    engine = LocalEngine(2, run_chunk=worker_pids)
+
+    def pids() -> set[str]:
+        return {o.error or "" for o in engine.stream(tasks(6)) if o is not None}
+
+    alone = pids()
+    with engine:
+        first, second = pids(), pids()
+        assert second <= first  # the same processes
+    assert not first & alone and not pids() & first  # outside the block: new workers each time
+
+
 @pytest.mark.parametrize("chunk_seconds", [10.0, 0.0])
 def test_a_dying_worker_costs_only_the_run_that_kills_it(chunk_seconds: float) -> None:
     batch = tasks(30)

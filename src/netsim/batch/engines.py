@@ -283,6 +283,10 @@ class LocalEngine:
     has its own seed). A worker that dies breaks the pool and every run in flight:
     those runs are tried again one at a time, alone, so only a run that kills its
     worker again is recorded as failed ("worker failure").
+
+    Each ``stream`` starts its own workers and ends them; inside ``with engine:`` the
+    workers of a finished stream are kept for the next, until the block ends (a policy
+    search streams one batch per generation: its workers start once, not every batch).
     """
 
     def __init__(
@@ -298,6 +302,18 @@ class LocalEngine:
         self.chunk_seconds = chunk_seconds
         self.run_chunk = run_chunk or _execute_chunk
         """What a worker runs on a chunk (a module-level function; replaceable in tests)."""
+        self._keep = False
+        self._kept: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> LocalEngine:
+        self._keep = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._keep = False
+        if self._kept is not None:
+            self._kept.shutdown(wait=True)
+            self._kept = None
 
     def describe(self) -> str:
         return f"{self.workers} local worker process{'es' if self.workers != 1 else ''}"
@@ -313,7 +329,7 @@ class LocalEngine:
         # forkserver: workers start from a clean single-threaded server process, so a
         # parent that already runs threads (BLAS, Arrow, a GUI) cannot deadlock them
         context = multiprocessing.get_context("forkserver")
-        pool = _pool(self.workers, context)
+        pool, self._kept = self._kept or _pool(self.workers, context), None
         pending: dict[Future[list[Any]], list[RunTask]] = {}
         timing = _RunTiming(self.chunk_seconds)
         finished = False
@@ -361,7 +377,9 @@ class LocalEngine:
                     pool = self._renew_if_broken(pool, context)
             finished = True
         finally:
-            if finished:
+            if finished and self._keep:
+                self._kept = pool
+            elif finished:
                 pool.shutdown(wait=True)
             else:
                 _stop_pool(pool)

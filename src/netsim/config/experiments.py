@@ -354,6 +354,8 @@ class _Validator:
         )
 
     def check_keys(self) -> None:
+        if "levers" in self.doc:
+            raise self.error("makes this a policy search: run it with `netsim optimise`", "levers")
         for key in self.doc:
             if not isinstance(key, str):
                 raise ScenarioError(self.path, f"key {excerpt(key)} must be text")
@@ -706,6 +708,11 @@ class _Validator:
         if low >= high:
             raise self.error(f"low ({low:g}) must be below high ({high:g})", name, "vary")
         return low, high
+
+
+ExperimentChecks = _Validator
+"""The experiment file's checks (base scenario, [set], steps, whole numbers), for other
+files that name a base scenario the same way (:mod:`netsim.config.policy_search`)."""
 
 
 # --- designs ------------------------------------------------------------------------------
