@@ -140,3 +140,50 @@ def test_an_unreachable_scheduler_is_one_engine_error_before_any_run(
         "cannot connect to the Dask scheduler at tcp://127.0.0.1:9: "
     )
     assert "\n" not in str(raised.value)
+
+
+# --- chunks on a Dask cluster ---------------------------------------------------------------
+
+
+def chunk_lengths(chunk: list[RunTask]) -> list:
+    """Each run answered with the length of the chunk it came in, as its error."""
+    return [(None, None, str(len(chunk)), 0.0) for _ in chunk]
+
+
+def fail_on_doomed_seed(chunk: list[RunTask]) -> list:
+    """A chunk holding the doomed run is lost (as a killed worker's would be)."""
+    if any(task.seed == DOOMED_SEED for task in chunk):
+        raise RuntimeError("worker lost")
+    return _execute_chunk(chunk)
+
+
+@pytest.fixture(scope="module")
+def dask_address():  # type: ignore[no-untyped-def]
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        yield cluster.scheduler_address
+
+
+def test_dask_runs_short_runs_in_chunks_with_their_own_results(dask_address: str) -> None:
+    batch = tasks(30)
+    serial = {o.task.run_id: o for o in SerialEngine().stream(batch)}
+    with DaskEngine(dask_address, chunk_seconds=10.0) as engine:
+        chunked = [o for o in engine.stream(batch) if o is not None]
+    assert Counter(o.task.run_id for o in chunked) == Counter(list(serial))
+    for outcome in chunked:
+        assert json_safe(outcome.summary) == json_safe(serial[outcome.task.run_id].summary)
+    with DaskEngine(dask_address, chunk_seconds=10.0, run_chunk=chunk_lengths) as engine:
+        lengths = [int(o.error or 0) for o in engine.stream(batch) if o is not None]
+    assert lengths[0] == 1 and max(lengths) > 1  # one at a time until the length is known
+
+
+def test_a_lost_dask_chunk_costs_only_the_run_that_loses_it(dask_address: str) -> None:
+    with DaskEngine(dask_address, chunk_seconds=10.0, run_chunk=fail_on_doomed_seed) as engine:
+        outcomes = [o for o in engine.stream(tasks(30)) if o is not None]
+    assert Counter(o.task.seed for o in outcomes) == Counter(range(30))
+    failed = [o for o in outcomes if not o.ok]
+    assert [o.task.seed for o in failed] == [DOOMED_SEED]
+    assert "worker lost" in (failed[0].error or "")

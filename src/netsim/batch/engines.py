@@ -415,16 +415,30 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
 class DaskEngine:
     """Tasks submitted to an existing Dask cluster (``dask.distributed``), bounded in flight.
 
-    Workers need netsim installed (the same version: results are only identical to
-    a local run if the model code is).
+    As on the local pool, runs go one at a time until their length is known, then in
+    chunks of about ``chunk_seconds`` of work each, so that short runs (1,000 members: tens
+    of milliseconds) do not each pay the scheduler's round trip (a few milliseconds a
+    task). A chunk whose worker died is split: each of its runs is tried again alone, so
+    only a run that fails on its own is recorded as failed. Workers need netsim installed
+    (the same version: results are only identical to a local run if the model code is).
     """
 
     connect_timeout = 10.0
     """Seconds to wait for the scheduler before giving up."""
 
-    def __init__(self, address: str, in_flight: int | None = None) -> None:
+    def __init__(
+        self,
+        address: str,
+        in_flight: int | None = None,
+        *,
+        chunk_seconds: float = CHUNK_SECONDS,
+        run_chunk: Callable[[list[RunTask]], list[Any]] | None = None,
+    ) -> None:
         self.address = address
         self._in_flight = in_flight
+        self.chunk_seconds = chunk_seconds
+        self.run_chunk = run_chunk or _execute_chunk
+        """What a worker runs on a chunk (a module-level function; replaceable in tests)."""
         self._client: Any = None
 
     def describe(self) -> str:
@@ -463,16 +477,21 @@ class DaskEngine:
         client = self.connect()
         in_flight = self._in_flight or max(2, 2 * sum(client.nthreads().values()))
         iterator = iter(tasks)
-        pending: dict[Any, RunTask] = {}
+        retry: deque[RunTask] = deque()
+        pending: dict[Any, list[RunTask]] = {}
+        timing = _RunTiming(self.chunk_seconds)
         try:
             exhausted = False
             while True:
-                while not exhausted and len(pending) < in_flight:
-                    task = next(iterator, None)
-                    if task is None:
-                        exhausted = True
-                        break
-                    pending[client.submit(_execute_detached, task, pure=False)] = task
+                while len(pending) < in_flight and (retry or not exhausted):
+                    if retry:  # a run of a chunk whose worker died: alone this time
+                        chunk = [retry.popleft()]
+                    else:
+                        chunk = list(islice(iterator, timing.chunk_size()))
+                        if not chunk:
+                            exhausted = True
+                            break
+                    pending[client.submit(self.run_chunk, chunk, pure=False)] = chunk
                 if not pending:
                     break
                 # distributed.wait rather than as_completed: it can wake on a timer, so
@@ -485,12 +504,19 @@ class DaskEngine:
                     yield None
                     continue
                 for future in done:
-                    task = pending.pop(future)
+                    chunk = pending.pop(future)
                     try:
-                        outcome = RunOutcome(task, *future.result())
-                    except Exception as err:  # killed worker, lost data: record, go on
-                        outcome = _crashed(task, err)
-                    yield outcome
+                        results = future.result()
+                    except Exception as err:  # killed worker, lost data: split, or record
+                        if len(chunk) > 1:
+                            retry.extend(chunk)
+                        else:
+                            yield _crashed(chunk[0], err)
+                        continue
+                    for task, result in zip(chunk, results, strict=True):
+                        outcome = RunOutcome(task, *result)
+                        timing.add(outcome.seconds)
+                        yield outcome
         finally:
             if pending:
                 client.cancel(list(pending))
