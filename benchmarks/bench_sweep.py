@@ -12,7 +12,10 @@ Measures, on this machine, in one run:
 4. peak RSS of the sweep (parent) process for N and 10 N tiny runs, each in a fresh
    subprocess (target: 10 N runs < 1.2 x the memory of N);
 5. the runs of (1) through ``mesa.batch_run`` (its own multiprocessing pool), for
-   comparison.
+   comparison;
+6. the runs of (1) on a local Dask cluster (one single-threaded worker process a core),
+   and the scheduler's overhead: the share of the workers' wall time not spent in runs
+   (target < 10%, issue 17: chunked tasks).
 
 Usage::
 
@@ -45,7 +48,7 @@ from rich.console import Console
 from rich.table import Table
 
 import netsim
-from netsim.batch.engines import Engine, LocalEngine, SerialEngine, default_workers
+from netsim.batch.engines import DaskEngine, Engine, LocalEngine, SerialEngine, default_workers
 from netsim.batch.sweep import run_sweep
 from netsim.config.experiments import Experiment, load_experiment
 from netsim.config.parameters import Parameters
@@ -119,6 +122,32 @@ def full_model(folder: Path, runs: int, members: int, steps: int) -> tuple[list[
         )
     ]
     return rows, wall
+
+
+def dask_sweep(folder: Path, runs: int, members: int, steps: int) -> Row:
+    """(6): the sweep of (1) on a local Dask cluster; overhead = 1 - run time / worker time."""
+    from distributed import LocalCluster
+
+    workers = default_workers()
+    exp = experiment(folder, "dask", runs // 10, 10, eligible_population=members, steps=steps)
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        DaskEngine(cluster.scheduler_address) as engine,
+    ):
+        engine.connect().run(lambda: __import__("netsim.api"))  # workers import netsim first
+        wall, _ = timed_sweep(exp, folder / "dask", engine)
+    model = float(SweepFolder(folder / "dask").runs()["seconds"].sum())
+    overhead = 1 - model / (wall * workers)
+    return Row(
+        f"6. the runs of (1) on a local Dask cluster, {workers} workers",
+        f"{wall:.1f} s, overhead {overhead:.0%}",
+        "overhead < 10%",
+        overhead < 0.10,
+        f"model {model:.0f} s of run time in {wall * workers:.0f} worker-seconds; the rest "
+        "is scheduling, transfer and the parent's writing",
+    )
 
 
 def batch_run(runs: int, members: int, steps: int, sweep_wall: float) -> Row:
@@ -291,6 +320,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
     parser.add_argument("--profile", action="store_true", help="cProfile one run of (1)")
     parser.add_argument("--skip-batch-run", action="store_true", help="skip (5)")
+    parser.add_argument("--skip-dask", action="store_true", help="skip (6)")
     args = parser.parse_args(argv)
     runs, members, steps = (100, 1000, 50) if args.quick else (1000, 1000, 200)
     short, zero, mem = (200, 300, 300) if args.quick else (1000, 1000, 1000)
@@ -315,6 +345,8 @@ def main(argv: list[str] | None = None) -> None:
         rows.append(memory(folder, mem))
         if not args.skip_batch_run:
             rows.append(batch_run(runs, members, steps, sweep_wall))
+        if not args.skip_dask:
+            rows.append(dask_sweep(folder, runs, members, steps))
 
     table = Table(title="netsim sweep benchmark")
     for column in ("measure", "value", "target", "result"):
