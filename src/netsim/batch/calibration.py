@@ -30,6 +30,7 @@ synthetic "observed" series (:func:`make_example`).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import math
 import multiprocessing
@@ -66,11 +67,14 @@ from netsim.config.parameters import ParameterError, Parameters
 from netsim.config.seeding import derive_seed
 from netsim.errors import NetsimError
 from netsim.model import metrics
+from netsim.results.files import atomic_write_text
 
 DATABASE = "abc.db"
 """pyabc's history (SQLite) inside the results folder: what ``--resume`` continues."""
 INPUT_COPY = "calibration_input"
 """The calibration file as it was when the folder was started (+ its suffix)."""
+FINGERPRINT = "fit.json"
+"""What the particles depend on (:func:`fingerprint`): a resume must match it."""
 RUN_ID = 1
 """pyabc's id of the one ABC-SMC run a results folder holds."""
 MAX_EVALUATIONS_PER_PARTICLE = 1000
@@ -347,20 +351,49 @@ def _read_generations(history: Any, started: float, resumed: bool) -> list[Gener
     return found
 
 
+def fingerprint(calibration: Calibration) -> dict[str, Any]:
+    """What a fit's particles depend on: the base parameters, priors, observed series,
+    distance, seed and population (not the number of generations, min_epsilon or the
+    predictive draws, which a resume may change)."""
+    observed = calibration.observed
+    return json.loads(
+        json.dumps(
+            {
+                "base": calibration.base.to_dict(),
+                "priors": [[p.name, p.low, p.high] for p in calibration.priors],
+                "weeks": observed.weeks.tolist(),
+                "observed": {c: v.tolist() for c, v in observed.values.items()},
+                "distance": [
+                    calibration.distance.kind,
+                    calibration.distance.scale,
+                    calibration.distance.weights,
+                ],
+                "seed": calibration.seed,
+                "population": calibration.population,
+            },
+            default=str,
+        )
+    )
+
+
 def check_folder(calibration: Calibration, folder: Path, resume: bool) -> None:
-    """A fresh fit needs a folder without a database; a resume one with it, started from the
-    same calibration file (CalibrationError otherwise)."""
+    """A fresh fit needs a folder without a database; a resume one with it, started from a
+    calibration that differs at most in generations, min_epsilon and draws
+    (CalibrationError otherwise)."""
     database = folder / DATABASE
-    copy = folder / f"{INPUT_COPY}{calibration.path.suffix}"
     if resume:
         if not database.is_file():
             raise CalibrationError(
                 f"{folder}: --resume found no calibration to continue ({DATABASE} is missing)"
             )
-        if copy.is_file() and copy.read_text(encoding="utf-8") != calibration.text:
+        key = folder / FINGERPRINT
+        if key.is_file() and json.loads(key.read_text(encoding="utf-8")) != fingerprint(
+            calibration
+        ):
             raise CalibrationError(
-                f"{folder}: was started from a different calibration file than "
-                f"{calibration.path.name}; resume with the same file, or use another --out"
+                f"{folder}: was started from a different calibration than {calibration.path.name}"
+                " (only generations, min_epsilon and draws may change on a resume); resume "
+                "with the same file, or use another --out"
             )
     elif database.exists():
         raise CalibrationError(
@@ -396,9 +429,9 @@ def fit(
     if choice.workers == 1:
         choice = EngineChoice(serial=True)  # one worker: in this process, no pool
     folder.mkdir(parents=True, exist_ok=True)
-    copy = folder / f"{INPUT_COPY}{calibration.path.suffix}"
-    if not copy.exists():
-        copy.write_text(calibration.text, encoding="utf-8")
+    if not resume:
+        atomic_write_text(folder / f"{INPUT_COPY}{calibration.path.suffix}", calibration.text)
+        atomic_write_text(folder / FINGERPRINT, json.dumps(fingerprint(calibration)) + "\n")
     record = record_mode(calibration)
     started = time.perf_counter()
     state = np.random.get_state()

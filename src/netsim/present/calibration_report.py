@@ -25,7 +25,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from netsim.analysis.calibration import BAND, CREDIBLE_MASS
-from netsim.batch.calibration import DATABASE, INPUT_COPY, Fit
+from netsim.batch.calibration import DATABASE, FINGERPRINT, INPUT_COPY, Fit
 from netsim.numbers import estimate, exact, percent, significant
 from netsim.present.compare_report import (
     Block,
@@ -269,7 +269,7 @@ def report_blocks(fit: Fit) -> list[Block]:
             )
         ),
         Heading("Files", 2),
-        Bullets(tuple((Span(name, "code"),) for name in (DATABASE, *FILES))),
+        Bullets(tuple((Span(name, "code"),) for name in (DATABASE, FINGERPRINT, *FILES))),
     ]
     return blocks
 
