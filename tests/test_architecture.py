@@ -24,6 +24,8 @@ LAZY_IMPORTS = {
     ("config/member_network.py", "networkx"),
     ("batch/sweep.py", "fcntl"),
     ("analysis/discovery.py", "ema_workbench.analysis"),
+    ("batch/calibration.py", "pyabc"),
+    ("batch/calibration.py", "pyabc.population"),
 }
 """(file, module) pairs allowed inside functions, each named in docs/architecture.md;
 ``cli.py`` imports each command's machinery inside the command."""
