@@ -98,11 +98,19 @@ def test_a_fixed_seed_gives_the_same_posterior_twice(tmp_path: Path) -> None:
     assert not first.equals(other)
 
 
-def test_two_workers_give_the_posterior_of_one(tmp_path: Path) -> None:
+def test_two_workers_and_dask_give_the_posterior_of_one(tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
     calibration = load(calibration_file(tmp_path, {"join_rate": 0.3}, population=20, generations=2))
     serial = posterior_of(calibration, tmp_path / "a")
     parallel = fit(calibration, tmp_path / "b", EngineChoice(workers=2)).posterior
     pd.testing.assert_frame_equal(serial, parallel)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        dask = fit(calibration, tmp_path / "c", EngineChoice(scheduler=cluster.scheduler_address))
+    pd.testing.assert_frame_equal(serial, dask.posterior)
+    assert dask.engine.startswith("Dask cluster at")
 
 
 def test_an_interrupted_calibration_resumes_to_the_same_posterior(tmp_path: Path) -> None:

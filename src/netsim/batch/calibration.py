@@ -258,7 +258,8 @@ class IndexedSampler:
         last = -1
         while accepted < n and len(particles) < limit:
             start = len(particles)
-            size = min(self.batch_size(n - accepted), limit - start)
+            wanted = n - accepted
+            size = min(wanted if all_accepted else self.batch_size(wanted), limit - start)
             seeds = (derive_seed(self.seed, "particle", t, i) for i in range(start, start + size))
             for particle in self.runner.run(simulate_one, seeds):
                 particles.append(particle)
