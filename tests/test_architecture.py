@@ -29,6 +29,8 @@ LAZY_IMPORTS = {
     ("batch/optimise.py", "pymoo.core.problem"),
     ("batch/optimise.py", "pymoo.core.termination"),
     ("batch/optimise.py", "pymoo.problems.static"),
+    ("batch/calibration.py", "pyabc"),
+    ("batch/calibration.py", "pyabc.population"),
 }
 """(file, module) pairs allowed inside functions, each named in docs/architecture.md;
 ``cli.py`` imports each command's machinery inside the command."""

@@ -191,6 +191,7 @@ COMMANDS = (
     "app",
     "validate-model",
     "audit",
+    "calibrate",
     "optimise",
 )
 

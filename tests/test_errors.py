@@ -13,6 +13,7 @@ from netsim import api
 from netsim.analysis.summaries import AnalysisError
 from netsim.app.session import PageLimitError, ReplayError
 from netsim.batch.audit import AuditError
+from netsim.batch.calibration import CalibrationError
 from netsim.batch.compare import CompareError
 from netsim.batch.engines import EngineError
 from netsim.batch.optimise import OptimiseError
@@ -33,6 +34,7 @@ KINDS = [
     api.ExportError,
     api.MemoryLimitError,
     AuditError,
+    CalibrationError,
     CompareError,
     EngineError,
     NetworkFileError,

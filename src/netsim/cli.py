@@ -36,7 +36,7 @@ from netsim.config.parameters import (
     unknown_field_message,
 )
 from netsim.errors import NetsimError, excerpt
-from netsim.numbers import bracketed, percent, precise
+from netsim.numbers import bracketed, estimate, percent, precise, significant
 from netsim.present.terminal import Column, Listing, outcome_text, wrap
 from netsim.text import printable
 
@@ -1155,6 +1155,79 @@ def analyse_swept(folder: Path, figures: Path | None, quiet: bool) -> None:
         raise internal_error(err, note=f"; the sweep's results are complete in {folder}") from None
     if not quiet:
         echo(f"analysis: {written}")
+
+
+@app.command()
+def calibrate(
+    file: Annotated[Path, typer.Argument(help="Calibration file (TOML/YAML).")],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Results folder (default: results/calibrate-<time>-<file>)."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Local worker processes (default: all cores).")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Run on an existing Dask cluster (tcp://host:8786).", metavar="ADDRESS"),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue the calibration in --out from its database.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option(help="Print only the results folder.")] = False,
+    memory_limit: MemoryLimitOption = None,
+) -> None:
+    """Fit a scenario's parameters to an observed series by ABC-SMC (pyabc).
+
+    Writes OUT/abc.db (pyabc's database: --resume continues it), posterior.parquet,
+    summary.csv/.md (mean, median, 90% credible interval), pairs.png, predictive.png
+    (posterior-predictive band over the observed series) and calibration.md/.html.
+    A fixed seed gives the same posterior on any number of workers.
+    """
+    from netsim.batch import calibration as calibrating
+    from netsim.batch import engines
+    from netsim.present.calibration_report import REPORT_HTML, write_calibration
+    from netsim.results.files import unique_folder
+
+    choice = engines.EngineChoice(workers=workers, scheduler=scheduler)
+    if resume and out is None:
+        raise fail("--resume needs --out DIR: the folder of the calibration to continue")
+    set_memory_limit(memory_limit)
+    calibration = calibrating.load(file)
+    folder = (
+        out if out is not None else unique_folder(Path("results"), "calibrate", f"-{file.stem}")
+    )
+    calibrating.check_folder(calibration, folder, resume)
+    note_results_folder(folder)
+
+    def line(g: calibrating.Generation) -> None:
+        if not quiet:
+            done = "read from the database" if g.resumed else f"{g.seconds:.0f}s elapsed"
+            say(
+                f"generation {g.index + 1}/{calibration.generations}: epsilon "
+                f"{significant(g.epsilon)}, acceptance {percent(g.acceptance_rate)} "
+                f"({g.accepted}/{g.evaluations}), {done}"
+            )
+
+    try:
+        fit = calibrating.fit(calibration, folder, choice, resume=resume, on_generation=line)
+        write_calibration(fit)
+    except KeyboardInterrupt:
+        say(
+            f"netsim: interrupted: finished generations are saved in {folder}; resume with: "
+            f"netsim calibrate {shlex.quote(str(file))} --resume --out {shlex.quote(str(folder))}"
+        )
+        raise typer.Exit(130) from None
+    except OSError as err:
+        raise fail(f"{folder}: {err.strerror or err}") from None
+    if quiet:
+        echo(str(folder))
+        return
+    for row in fit.summary.itertuples():
+        echo(f"{row.parameter}: {estimate(row.median, row.low, row.high)} (median, 90% interval)")
+    echo(f"calibration: {fit.stopped}, {fit.simulations} runs, {fit.seconds:.1f}s on {fit.engine}")
+    echo(f"report: {folder / REPORT_HTML}")
+    echo(f"results: {folder}")
 
 
 @app.command("app")

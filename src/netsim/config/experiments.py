@@ -671,8 +671,15 @@ class _Validator:
         return Factor(name, kind, low=low, high=high)
 
     def bounds(
-        self, name: str, table: Mapping[str, Any], keys: tuple[str, ...], needs: tuple[str, ...]
+        self,
+        name: str,
+        table: Mapping[str, Any],
+        keys: tuple[str, ...],
+        needs: tuple[str, ...],
+        group: str = "vary",
     ) -> tuple[float, float]:
+        """A range's (low, high) within the declared bounds (missing ends: the declared ones);
+        ``group`` is the table the range is in, for the error's field."""
         spec = spec_of(name)
         for key in table:
             if key not in keys:
@@ -680,20 +687,20 @@ class _Validator:
                 raise self.error(
                     f"unknown key {excerpt(key)} in the range; {hint}allowed: {', '.join(keys)}",
                     name,
-                    "vary",
+                    group,
                 )
         for key in needs:
             if key not in table:
                 raise self.error(
-                    f"the range needs {', '.join(needs)}; {excerpt(key)} is missing", name, "vary"
+                    f"the range needs {', '.join(needs)}; {excerpt(key)} is missing", name, group
                 )
         ends = []
         for key, declared in (("low", spec.low), ("high", spec.high)):
             value = table.get(key, declared)
             if value is None:
-                raise self.error(f"has no declared {key} bound; give {key} = ..", name, "vary")
+                raise self.error(f"has no declared {key} bound; give {key} = ..", name, group)
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise self.error(f"{key} = {excerpt(value)} must be a number", name, "vary")
+                raise self.error(f"{key} = {excerpt(value)} must be a number", name, group)
             if not math.isfinite(value) or (
                 (spec.low is not None and value < spec.low)
                 or (spec.high is not None and value > spec.high)
@@ -701,12 +708,12 @@ class _Validator:
                 raise self.error(
                     f"{key} = {excerpt(value)} is out of range; allowed: {spec.describe_allowed()}",
                     name,
-                    "vary",
+                    group,
                 )
             ends.append(float(value))
         low, high = ends
         if low >= high:
-            raise self.error(f"low ({low:g}) must be below high ({high:g})", name, "vary")
+            raise self.error(f"low ({low:g}) must be below high ({high:g})", name, group)
         return low, high
 
 
