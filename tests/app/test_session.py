@@ -26,7 +26,14 @@ from netsim.batch.engines import SerialEngine
 from netsim.batch.sweep import run_sweep
 from netsim.config.experiments import load_experiment
 from netsim.config.parameters import Parameters
-from netsim.config.scenarios import MAX_FILE_BYTES, ScenarioError, parse_scenario_text
+from netsim.config.scenarios import (
+    MAX_FILE_BYTES,
+    ScenarioError,
+    library_dir,
+    load_scenario,
+    parse_document,
+    parse_scenario_text,
+)
 from netsim.results.run_folder import write_run
 from netsim.results.sweep_folder import STEP_ID_COLUMNS, SweepFolder
 
@@ -477,6 +484,8 @@ def server_files(tmp_path: Path) -> tuple[Path, Path]:
         '[network]\nnetwork_file = "{path}"\n',
         '[network]\nnetwork_nodes_file = "{path}"\n',
         'extends = "{path}"\n',
+        'extends = "../{name}"\n',  # a relative path, even beside the library: refused
+        'extends = "{name}"\n',  # a bare name with another suffix is a path
         'network_file = "{path}"\n',  # misplaced at the top level: still refused, same line
         '[network]\nnetwork_file = "../../{name}"\n',
     ],
@@ -494,6 +503,54 @@ def test_an_upload_naming_a_server_file_is_refused_the_same_whether_it_exists(
     assert len(set(messages)) == 1, messages
     assert live.SERVER_FILE_REFUSAL in messages[0]
     assert SECRET not in messages[0] and str(server_files[0].parent) not in messages[0]
+
+
+EXTENDING = sorted(
+    p.name for p in library_dir().glob("*.toml") if "extends" in parse_document(p, p.read_text())
+)
+
+
+def test_the_library_has_scenarios_that_extend_others() -> None:
+    assert len(EXTENDING) >= 7, EXTENDING
+
+
+@pytest.mark.parametrize("name", EXTENDING)
+def test_a_copied_library_scenario_that_extends_another_loads_as_an_upload(name: str) -> None:
+    """A trainer copies a library file and drops it: its ``extends`` names a library scenario
+    by file name, looked up in the library, and the result is the library scenario itself."""
+    path = library_dir() / name
+    uploaded = live.read_upload(f"copy-of-{name}", path.read_bytes())
+    assert uploaded.parameters == load_scenario(path).parameters
+    assert uploaded.name == load_scenario(path).name
+
+
+@pytest.mark.parametrize("reference", ["funding_cliff", "funding_cliff.toml"])
+def test_an_upload_may_extend_a_library_scenario_by_bare_name(reference: str) -> None:
+    text = f'name = "Mine"\nextends = "{reference}"\n[purpose]\npriorities = 4\n'
+    mine = live.read_upload("mine.toml", text.encode())
+    cliff = load_scenario(library_dir() / "funding_cliff.toml")
+    assert mine.parameters == cliff.parameters.replace(priorities=4)
+    assert mine.name == "Mine" and mine.description == cliff.description
+    default = live.read_upload("d.yaml", b"extends: default\npurpose:\n  priorities: 2\n")
+    assert default.parameters == Parameters(priorities=2)
+
+
+def test_a_bare_name_outside_the_library_is_refused_whatever_the_server_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bare name is looked up in the library folder only: a file of that name in the
+    server's working folder is never read, and the message is the same as for no file."""
+    (tmp_path / "secret.toml").write_text(f'name = "{SECRET}"\n')
+    monkeypatch.chdir(tmp_path)
+    for suffix in ("", ".toml"):
+        messages = []
+        for stem in ("secret", "absent"):
+            with pytest.raises(ScenarioError) as err:
+                live.read_upload("up.toml", f'extends = "{stem}{suffix}"\n'.encode())
+            messages.append(str(err.value).replace(stem, "X"))
+            assert "\n" not in messages[-1] and "is not a library scenario" in messages[-1]
+        assert messages[0] == messages[1], messages
+        assert SECRET not in messages[0]
 
 
 def _as_yaml(toml_text: str) -> str:

@@ -66,6 +66,7 @@ from netsim.config.scenarios import (
     default_scenario,
     library,
     library_dir,
+    library_reference,
     load_scenario,
     named_scenario,
     parse_document,
@@ -129,11 +130,14 @@ SERVER_FILE_FIELDS: tuple[str, ...] = (
 )
 """What a scenario file may use to name another file (``network_file``, ``network_nodes_file``,
 ``extends``): an upload naming any of them is refused, so the page never opens a server file
-on a page user's behalf."""
+on a page user's behalf; only ``extends`` naming a library scenario by its bare name
+(:func:`~netsim.config.scenarios.library_reference`, decided from the text alone) is let
+through, since the library is what the page lists anyway."""
 SERVER_FILE_REFUSAL = (
     "an uploaded scenario may not name files on the server (network_file, "
-    "network_nodes_file, extends); allowed: a scenario without them (run one that needs a "
-    "network file with `netsim run` on the machine that holds it)"
+    "network_nodes_file, an extends path); allowed: a scenario without them, or extends "
+    'naming a library scenario (extends = "funding_cliff"); run one that needs a network '
+    "file with `netsim run` on the machine that holds it"
 )
 """The one message for any upload naming a file: it never depends on the path (whether it
 exists, what it holds), so the page cannot be used to probe the server's files."""
@@ -182,8 +186,11 @@ def _refuse_server_files(path: Path, document: Mapping[str, Any]) -> None:
     places += [v for k, v in document.items() if k in PARAMETER_GROUPS and isinstance(v, Mapping)]
     for place in places:
         for field in SERVER_FILE_FIELDS:
-            if field in place and place[field] not in ("", None):
-                raise ScenarioError(path, SERVER_FILE_REFUSAL, field=field)
+            if field not in place or place[field] in ("", None):
+                continue
+            if field == "extends" and place is document and library_reference(place[field]):
+                continue  # a library scenario by name: looked up in the library folder only
+            raise ScenarioError(path, SERVER_FILE_REFUSAL, field=field)
 
 
 # --- what the page may build, whatever the browser sends --------------------------------
