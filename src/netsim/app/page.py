@@ -58,7 +58,10 @@ from netsim.app.session import (
     results_root,
     results_stamp,
     scenario_options,
+    story_key,
+    story_source,
 )
+from netsim.app.stories import Story, load_stories
 from netsim.config.parameters import ParameterError, Parameters, declarations
 from netsim.config.scenarios import Scenario, ScenarioError
 from netsim.model.state import AdoptionState
@@ -400,7 +403,7 @@ def LiveView(frame: solara.Reactive[Frame | None]) -> None:  # noqa: N802
             )
             with solara.Column(gap="0px", classes=["netsim-interventions"]):
                 solara.Text("Shocks", style={"font-weight": "bold", "font-size": "0.85rem"})
-                if not current.interventions and not current.pending:
+                if not (current.interventions or current.pending or current.planned):
                     solara.Text("none yet", style={"font-size": "0.8rem", "color": "#777"})
                 for step, action, amount in current.interventions:
                     solara.Text(
@@ -412,10 +415,39 @@ def LiveView(frame: solara.Reactive[Frame | None]) -> None:  # noqa: N802
                         f"queued for week {step}: {marker_label(action, amount)}",
                         style={"font-size": "0.8rem", "color": "#777"},
                     )
+                for step, action, amount in current.planned:
+                    solara.Text(
+                        f"the story's, at week {step}: {marker_label(action, amount)}",
+                        style={"font-size": "0.8rem", "color": "#777"},
+                    )
             Legend()
     solara.Image(current.curves_png, classes=["netsim-curves"])
     if current.ghost:
         solara.Text(current.ghost, style={"font-size": "0.78rem", "color": "#777"})
+
+
+@solara.component
+def StoryBar(  # noqa: N802
+    stories: tuple[Story, ...],
+    chosen: str,
+    on_story: Callable[[str], None],
+    line: str,
+) -> None:
+    """The first thing a room sees: which story is playing and, in one line, what to watch."""
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        with solara.Div(style={"width": "300px"}, classes=["netsim-story"]):
+            solara.Select(
+                label="story",
+                value=chosen or None,
+                values=[s.title for s in stories],
+                on_value=lambda v: on_story(v or ""),
+            )
+        if line:
+            solara.Text(
+                line,
+                classes=["netsim-story-line"],
+                style={"font-size": "1.05rem", "flex": "1 1 400px"},
+            )
 
 
 @solara.component
@@ -437,6 +469,8 @@ def Page() -> None:  # noqa: N802
     all_controls = solara.use_memo(controls, [])
     by_name = {c.name: c for group in all_controls.values() for c in group}
     options, library_warning = solara.use_memo(scenario_options, [])
+    stories = solara.use_memo(load_stories, [])
+    story_title = solara.use_reactive(stories[0].title if start.story else "")
     folders = solara.use_memo(lambda: [str(p) for p in result_folders(results_root())], [])
 
     def make_session() -> Session:
@@ -467,13 +501,33 @@ def Page() -> None:  # noqa: N802
 
         return run
 
+    def active_story() -> Story | None:
+        return next((s for s in stories if s.title == story_title.value), None)
+
     def go_live(scenario: Scenario, changes: dict[str, Any], new_seed: int) -> None:
         params = scenario.parameters.replace(**changes) if changes else scenario.parameters
         message.set("")
         replaying.set(False)
-        session.request_load(Source(scenario.name, params, new_seed, scenario.description))
+        story = active_story()  # a knob or the seed changed: the story's shocks stay
+        shocks = story.shocks if story is not None else ()
+        session.request_load(
+            Source(scenario.name, params, new_seed, scenario.description, shocks=shocks)
+        )
+
+    def choose_story(title: str) -> None:
+        story = next((s for s in stories if s.title == title), None)
+        if story is None:
+            return
+        story_title.set(story.title)
+        scenario_key.set(story_key(story.scenario))
+        overrides.set({})
+        seed.set(story.seed)
+        message.set("")
+        replaying.set(False)
+        guarded(lambda: session.request_load(story_source(story)))()
 
     def choose_scenario(key: str) -> None:
+        story_title.set("")
         scenario_key.set(key)
         overrides.set({})
         guarded(lambda: go_live(base_scenario(), {}, seed.value))()
@@ -505,6 +559,7 @@ def Page() -> None:  # noqa: N802
             name, size = info.get("name", "upload.toml"), info.get("size")
             scenario = read_upload(name, info.get("file_obj"), size)
             uploaded.set(scenario)
+            story_title.set("")
             scenario_key.set("upload")
             overrides.set({})
             go_live(scenario, {}, seed.value)
@@ -527,6 +582,7 @@ def Page() -> None:  # noqa: N802
         replay_params.set(source.parameters)
         session.pause()
         message.set("")
+        story_title.set("")
         replaying.set(True)
         session.request_load(source)
 
@@ -644,6 +700,7 @@ def Page() -> None:  # noqa: N802
                 classes=["netsim-replay"],
             )
 
+    StoryBar(stories, story_title.value, choose_story, frame.value.story if frame.value else "")
     Toolbar(session, frame, guarded, speed, message)
     if message.value:
         with solara.Div(classes=["netsim-error"]):

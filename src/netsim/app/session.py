@@ -49,6 +49,7 @@ from netsim.app.layout import (
     model_network_frame,
     sample_people,
 )
+from netsim.app.stories import Story, load_stories
 from netsim.batch.engines import run_id_of
 from netsim.config.member_network import NetworkFileError
 from netsim.config.parameters import (
@@ -94,6 +95,11 @@ class Source:
     unchecked: str = ""
     """A replay with no saved table to check against says why here (e.g. a sweep that kept
     no per-step tables); the page shows it where the match note would be."""
+    shocks: tuple[tuple[int, str, float], ...] = ()
+    """(week, action, amount) the session presses itself so they act at that week, as a
+    trainer's click would (a story's): the ghost is the same run without them."""
+    story: str = ""
+    """The story's one line (what the room will see), or "" when not a story."""
 
     @property
     def replay(self) -> bool:
@@ -589,11 +595,31 @@ def _read_sweep_replay(folder: Path, run: ReplayRun) -> Source:
     return Source(label, params, seed, description, reference=reference, unchecked=unchecked)
 
 
+def story_source(story: Story) -> Source:
+    """A story's scenario, seed and shocks as a live source (its line shown above the view)."""
+    scenario = story.scenario
+    return Source(
+        scenario.name,
+        scenario.parameters,
+        story.seed,
+        scenario.description,
+        shocks=story.shocks,
+        story=story.line,
+    )
+
+
+def story_key(scenario: Scenario) -> str:
+    """The scenario picker's key of a library scenario (its slug; ``default`` for the default)."""
+    return "default" if scenario.path is None else scenario.slug
+
+
 def initial_source() -> tuple[Source, str, str]:
-    """The scenario named by ``netsim app --scenario`` (NETSIM_APP_SCENARIO): source, key, error."""
+    """What the page opens with: the scenario named by ``netsim app --scenario``
+    (NETSIM_APP_SCENARIO), else the first story (one whose idea spreads); source, key, error."""
     name = os.environ.get("NETSIM_APP_SCENARIO", "").strip()
     if not name:
-        return scenario_source(default_scenario()), "default", ""
+        first = load_stories()[0]
+        return story_source(first), story_key(first.scenario), ""
     try:
         scenario = named_scenario(name)
     except ScenarioError as err:
@@ -682,12 +708,16 @@ class Frame:
     """(week, action, amount) of every shock applied so far (scheduled or pressed)."""
     pending: tuple[tuple[int, str, float], ...]
     """Shocks pressed but not yet applied (they act at the next step)."""
+    planned: tuple[tuple[int, str, float], ...]
+    """A story's shocks still to come (the session presses each so it acts at its week)."""
     stats: dict[str, float]
     shown: int
     population: int
     ghost: str
     replay: bool
     note: str = ""
+    story: str = ""
+    """The story's one line (what the room will see), or ""."""
 
     @property
     def finished(self) -> bool:
@@ -861,7 +891,7 @@ class Session:
             for _ in range(count):
                 if self._finished_locked():
                     break
-                self._model.step()
+                self._step_locked()
             frame = self._render_locked()
         self._emit(frame)
         return frame
@@ -929,7 +959,7 @@ class Session:
                     return
                 try:
                     if not self._finished_locked():
-                        self._model.step()
+                        self._step_locked()
                     done = self._finished_locked()
                     if done:
                         self._playing = False
@@ -967,6 +997,20 @@ class Session:
         self._seq += 1
         return self._seq
 
+    def _planned_locked(self) -> tuple[tuple[int, str, float], ...]:
+        now = self._model.step_count
+        return tuple(p for p in self._loaded_locked()[0].shocks if p[0] > now)
+
+    def _step_locked(self) -> None:
+        """One week: first press the source's shocks due then (they act at the next step)."""
+        source = self._loaded_locked()[0]
+        due = self._model.step_count + 1
+        for week, action, amount in source.shocks:
+            if week == due:
+                self._model.intervene(action, amount)
+                self._pressed.append((week, action, amount))
+        self._model.step()
+
     def _pending_locked(self) -> tuple[tuple[int, str, float], ...]:
         now = self._model.step_count
         return tuple(p for p in self._pressed if p[0] > now)
@@ -980,6 +1024,7 @@ class Session:
             seq=self._next_seq(),
             playing=self._playing,
             pending=self._pending_locked(),
+            planned=self._planned_locked(),
         )
         return self.last
 
@@ -1004,12 +1049,14 @@ class Session:
             wheel_png=wheel_png,
             interventions=interventions,
             pending=self._pending_locked(),
+            planned=self._planned_locked(),
             stats={c: float(row[c]) for c in STAT_COLUMNS if c in row.index},
             shown=network.shown,
             population=network.population,
             ghost=self._ghost_label,
             replay=source.replay,
             note=self._replay_note(table) if source.reference is not None else source.unchecked,
+            story=source.story,
         )
         self.last = frame
         return frame
