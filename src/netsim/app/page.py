@@ -325,7 +325,8 @@ def Toolbar(  # noqa: N802
         session.reset()
 
     def shock_buttons() -> None:
-        solara.Text("shocks:" if dense else "shocks (act next week):", style={"color": "#555"})
+        if not dense:  # the room's one row has no room for it: the buttons say what they do
+            solara.Text("shocks (act next week):", style={"color": "#555"})
         for label, action, amount in SHOCKS:
 
             def press(action: str = action, amount: float = amount) -> None:
@@ -357,7 +358,7 @@ def Toolbar(  # noqa: N802
                 small=dense,
                 classes=[f"netsim-{label}"],
             )
-        with solara.Div(style={"width": "150px" if dense else "220px"}, classes=["netsim-speed"]):
+        with solara.Div(style={"width": "130px" if dense else "220px"}, classes=["netsim-speed"]):
             solara.SliderInt(
                 "weeks/s",
                 value=speed.value,
