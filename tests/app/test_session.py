@@ -380,6 +380,55 @@ def test_play_stops_by_itself_at_the_horizon() -> None:
     assert session.last.step == 4 and session.last.finished and not session.last.playing
 
 
+def wait_for(condition: Any, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_clicks_while_rebuilding_queue_play_and_drop_steps_and_shocks() -> None:
+    """Reset (or a knob) then play: play waits for the new model and starts it at week 0, so
+    the counter never runs on with the old model and then jumps back; a step or a shock
+    pressed meanwhile would act on the model being replaced, so it is dropped."""
+    frames: list[live.Frame] = []
+    session = live.Session(publish=frames.append, baseline_cap=0)
+    session.load(small_source(steps=400))
+    session.set_speed(30)
+    session.play()
+    wait_for(lambda: session.last.step >= 3)
+    session.reset()  # pauses, then rebuilds in the background
+    old = session.last
+    session.play()  # queued
+    assert session.step() is None and session.intervene("event") is None
+    wait_for(lambda: session.last.generation > old.generation and session.last.step >= 3)
+    later = [f for f in frames if f.seq > old.seq]
+    assert all(f.generation > old.generation for f in later)  # the old model never ran on
+    steps = [f.step for f in later]
+    assert steps[0] == 0 and steps == sorted(steps)  # from week 0, forwards only
+    assert not session.last.interventions  # the dropped shock never acted
+    session.reset()
+    session.play()
+    session.pause()  # cancels the queued play
+    assert session.wait_idle()
+    assert not session.playing and session.last.step == 0
+    session.close()
+
+
+def test_a_frame_says_how_fast_play_really_goes() -> None:
+    session = live.Session(baseline_cap=0)
+    session.load(small_source(steps=400))
+    session.set_speed(30)
+    assert session.last.achieved == 0.0
+    session.play()
+    wait_for(lambda: session.last.step >= 20)
+    achieved = session.last.achieved
+    assert 0 < achieved <= 30 * 1.25, achieved
+    session.pause()
+    assert session.last.achieved == 0.0  # not playing: no rate to show
+    session.close()
+
+
 def test_rapid_requests_build_only_the_latest() -> None:
     frames: list[live.Frame] = []
     session = live.Session(publish=frames.append)

@@ -299,6 +299,11 @@ def Legend() -> None:  # noqa: N802
     )
 
 
+BEHIND = 0.85
+"""The page says how fast play really goes when it reaches less than this share of the
+speed setting (the setting is a wish: each week is a model step and three pictures)."""
+
+
 @solara.component
 def Toolbar(  # noqa: N802
     session: Session,
@@ -368,6 +373,13 @@ def Toolbar(  # noqa: N802
             )
         week = "loading…" if current is None else f"week {current.step} of {current.horizon}"
         solara.Text(week, classes=["netsim-week"], style={"font-weight": "bold"})
+        behind = current is not None and playing and 0 < current.achieved < BEHIND * speed.value
+        if behind and current is not None:
+            solara.Text(
+                f"reaching {current.achieved:.0f} weeks/s (the server cannot draw faster)",
+                classes=["netsim-achieved"],
+                style={"color": "#b35806"},
+            )
         if finished:
             solara.Text("end of the scenario's horizon", style={"color": "#555"})
         if dense:

@@ -31,6 +31,7 @@ import math
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -669,6 +670,10 @@ BASELINE_CAP = 312
 SPEED_RANGE = (1, 30)
 DEFAULT_SPEED = 10
 """Weeks per second while playing."""
+RATE_WINDOW = 2.0
+"""Seconds of play the achieved rate (:attr:`Frame.achieved`) is measured over."""
+RATE_FRAMES = 128
+"""Played weeks' times kept for the rate (more than 30 weeks/s x RATE_WINDOW)."""
 STAT_COLUMNS: tuple[str, ...] = (
     "active",
     "passive",
@@ -716,6 +721,9 @@ class Frame:
     ghost: str
     replay: bool
     note: str = ""
+    achieved: float = 0.0
+    """Weeks a second the play loop reached over the last :data:`RATE_WINDOW` seconds while
+    playing (0 when not playing or not yet known): the page shows it when it falls behind."""
     story: str = ""
     """The story's one line (what the room will see), or ""."""
 
@@ -763,6 +771,9 @@ class Session:
         self._ghost_label = ""
         self._first_difference: int | None = None
         self._playing = False
+        self._play_queued = False
+        self._frame_times: deque[float] = deque(maxlen=RATE_FRAMES)
+        self._achieved = 0.0
         self._play_token = 0
         self._wake = threading.Event()
         self._speed = float(DEFAULT_SPEED)
@@ -819,7 +830,12 @@ class Session:
                 self._ghost_label = ""
                 self._start_ghost(self.generation, source)
             frame = self._render_locked()
+            start_playing = self._play_queued and self._wanted is None
+            if start_playing:
+                self._play_queued = False
         self._emit(frame)
+        if start_playing:  # the play pressed while this model was being built
+            self._play(queue=False)
         return frame
 
     def request_load(self, source: Source) -> None:
@@ -883,10 +899,18 @@ class Session:
         threading.Thread(target=run_ghost, daemon=True, name="netsim-ghost").start()
 
     # --- acting ----------------------------------------------------------------------------
+    def _rebuilding_locked(self) -> bool:
+        """A build is queued or running: the loaded model is about to be replaced."""
+        return self._building or self._wanted is not None
+
     def step(self, count: int = 1) -> Frame | None:
-        """Advance ``count`` weeks (not past the horizon); None if there is nothing to step."""
+        """Advance ``count`` weeks (not past the horizon); None if there is nothing to step.
+
+        Ignored (None) while a rebuild is on its way: a week stepped on the model being
+        replaced would show on the counter and then vanish.
+        """
         with self._lock:
-            if self._model is None or self._finished_locked():
+            if self._model is None or self._finished_locked() or self._rebuilding_locked():
                 return None
             for _ in range(count):
                 if self._finished_locked():
@@ -903,8 +927,8 @@ class Session:
         (:class:`TimelineEvent`), whether or not a model is running.
         """
         TimelineEvent(step=1, action=action, amount=amount)  # type: ignore[arg-type]
-        with self._lock:
-            if self._model is None or self._finished_locked():
+        with self._lock:  # (dropped while a rebuild is on its way: it would act on the old model)
+            if self._model is None or self._finished_locked() or self._rebuilding_locked():
                 return None
             self._model.intervene(action, amount)
             self._pressed.append((self._model.step_count + 1, action, float(amount)))
@@ -916,11 +940,26 @@ class Session:
         self._speed = float(page_speed(weeks_per_second))
 
     def play(self) -> None:
-        """Step ``speed`` times a second in a background thread until paused or finished."""
+        """Step ``speed`` times a second in a background thread until paused or finished.
+
+        Pressed while a rebuild is on its way (reset, a knob), play waits for the new model
+        and starts it from week 0 (a later pause or reset cancels it), so a burst of clicks
+        never plays the old model on for a few weeks and then jumps back.
+        """
+        self._play(queue=True)
+
+    def _play(self, queue: bool) -> None:
         with self._lock:
-            if self._model is None or self._playing or self._finished_locked() or self._closed:
+            if self._closed:
+                return
+            if queue and self._rebuilding_locked() and not self._playing:
+                self._play_queued = True
+                return
+            if self._model is None or self._playing or self._finished_locked():
                 return
             self._playing = True
+            self._frame_times.clear()
+            self._achieved = 0.0
             self._play_token += 1
             token = self._play_token
             self._wake = wake = threading.Event()
@@ -932,6 +971,7 @@ class Session:
 
     def pause(self) -> None:
         with self._lock:
+            self._play_queued = False
             if not self._playing:
                 return
             self._stop_locked()
@@ -953,27 +993,31 @@ class Session:
     def _play_loop(self, token: int, wake: threading.Event) -> None:
         due = time.monotonic()
         while True:
-            done = False
+            message = ""
+            frame: Frame | None = None
             with self._lock:
                 if token != self._play_token:
                     return
-                try:
-                    if not self._finished_locked():
-                        self._step_locked()
-                    done = self._finished_locked()
-                    if done:
-                        self._playing = False
-                        self._play_token += 1
-                    frame = self._render_locked()
-                except Exception as err:
-                    log.exception("stepping the model failed")
-                    self._stop_locked()
-                    frame = None
-                    message = f"the model stopped: {build_error_message(err)}"
-            if frame is None:
+                waiting = self._rebuilding_locked()  # the new model comes: show nothing
+                if not waiting:
+                    try:
+                        if not self._finished_locked():
+                            self._step_locked()
+                        if self._finished_locked():
+                            self._playing = False
+                            self._play_token += 1
+                        self._note_frame_time_locked()
+                        frame = self._render_locked()
+                    except Exception as err:
+                        log.exception("stepping the model failed")
+                        self._stop_locked()
+                        message = f"the model stopped: {build_error_message(err)}"
+                done = frame is not None and not frame.playing
+            if message:
                 self._report(message)
                 return
-            self._emit(frame)
+            if frame is not None:
+                self._emit(frame)
             if done:
                 return
             due += 1.0 / self._speed
@@ -982,6 +1026,16 @@ class Session:
                 due, delay = time.monotonic(), 0.0
             if wake.wait(max(delay, 0.004)):
                 return
+
+    def _note_frame_time_locked(self) -> None:
+        """Record a played week's time; the achieved rate is over the last RATE_WINDOW s."""
+        now = time.monotonic()
+        times = self._frame_times
+        times.append(now)
+        while len(times) > 2 and now - times[0] > RATE_WINDOW:
+            times.popleft()
+        span = times[-1] - times[0]
+        self._achieved = (len(times) - 1) / span if len(times) >= 3 and span > 0 else 0.0
 
     # --- frames -----------------------------------------------------------------------------
     def _loaded_locked(self) -> tuple[Source, Layout]:
@@ -1023,6 +1077,7 @@ class Session:
             self.last,
             seq=self._next_seq(),
             playing=self._playing,
+            achieved=self._achieved if self._playing else 0.0,
             pending=self._pending_locked(),
             planned=self._planned_locked(),
         )
@@ -1044,6 +1099,7 @@ class Session:
             step=model.step_count,
             horizon=source.parameters.steps,
             playing=self._playing,
+            achieved=self._achieved if self._playing else 0.0,
             network_png=network_png,
             curves_png=curves_png,
             wheel_png=wheel_png,
