@@ -415,6 +415,29 @@ def test_clicks_while_rebuilding_queue_play_and_drop_steps_and_shocks() -> None:
     session.close()
 
 
+def test_play_pressed_as_soon_as_the_rebuilt_model_shows_starts_it() -> None:
+    """The page shows the new model's week 0 while the build thread is still publishing it,
+    and the trainer may press play at once: that play must start it, not wait for a build
+    that is already done."""
+    shown, pressed = threading.Event(), threading.Event()
+
+    def publish(frame: live.Frame) -> None:
+        if frame.generation == 2 and frame.step == 0 and not frame.playing and not shown.is_set():
+            shown.set()
+            pressed.wait(10)  # the page is still drawing this frame when the click comes
+
+    session = live.Session(publish=publish, baseline_cap=0)
+    session.load(small_source(steps=400))
+    session.set_speed(30)
+    session.reset()
+    assert shown.wait(20)
+    session.play()
+    pressed.set()
+    wait_for(lambda: session.last.step >= 3)
+    assert session.last.generation == 2
+    session.close()
+
+
 def test_a_frame_says_how_fast_play_really_goes() -> None:
     session = live.Session(baseline_cap=0)
     session.load(small_source(steps=400))

@@ -779,6 +779,9 @@ class Session:
         self._speed = float(DEFAULT_SPEED)
         self._wanted: Source | None = None
         self._building = False
+        # a build taken from the queue has not yet replaced the model; cleared at the swap,
+        # before the new frame is published (the page may show it and take a click at once)
+        self._loading = False
         self._closed = False
         self.last: Frame | None = None
 
@@ -819,6 +822,7 @@ class Session:
         with self._lock:
             self.generation += 1
             self._model, self._source, self._layout = model, source, positions
+            self._loading = False
             self._sample, self._sample_edges = sample, sample_edges
             self._pressed = []
             self._first_difference = None
@@ -866,10 +870,14 @@ class Session:
                 if source is None or self._closed:
                     self._building = False
                     return
+                self._loading = True
             try:
                 self.load(source)
             except Exception as err:  # one line on the page, the traceback in the server log
                 log.exception("building the model failed")
+                with self._lock:
+                    self._loading = False
+                    self._play_queued = False  # nothing new to play
                 self._report(f"the model could not be built: {build_error_message(err)}")
 
     def _start_ghost(self, generation: int, source: Source) -> None:
@@ -901,7 +909,7 @@ class Session:
     # --- acting ----------------------------------------------------------------------------
     def _rebuilding_locked(self) -> bool:
         """A build is queued or running: the loaded model is about to be replaced."""
-        return self._building or self._wanted is not None
+        return self._loading or self._wanted is not None
 
     def step(self, count: int = 1) -> Frame | None:
         """Advance ``count`` weeks (not past the horizon); None if there is nothing to step.
