@@ -8,7 +8,10 @@ ghost run has finished, so nothing else competes for the CPU:
 
 - **frame**: :meth:`netsim.app.session.Session.step` end to end (what playing costs);
 - the same work split into its parts, done by hand: model step, ``table()``,
-  drawing data, and each picture's render + PNG encoding.
+  drawing data, and each picture's render + PNG encoding;
+- **playback**: the weeks a second :meth:`~netsim.app.session.Session.play` reaches at
+  each speed setting (``--speeds``, default 10 and 30), and whether the page would say
+  it falls behind (it does below ``netsim.app.page.BEHIND`` of the setting).
 
 Usage::
 
@@ -45,6 +48,7 @@ from netsim.app.layout import (
     model_network_frame,
     sample_people,
 )
+from netsim.app.page import BEHIND
 from netsim.app.session import Session, Source
 from netsim.config.parameters import Parameters
 
@@ -69,6 +73,31 @@ def session_frames(params: Parameters, seed: int, weeks: int) -> list[float]:
         times.append((time.perf_counter() - start) * 1000)
     session.close()
     return times
+
+
+def playback_rate(params: Parameters, seed: int, speed: int, weeks: int) -> tuple[float, float]:
+    """Weeks a second that Session.play() reaches at ``speed`` over ``weeks`` weeks, and the
+    rate the page's frames reported (Frame.achieved) at the end."""
+    frames: list[tuple[float, int, float]] = []
+    session = Session(publish=lambda f: frames.append((time.monotonic(), f.step, f.achieved)))
+    session.load(Source("bench", params, seed))
+    deadline = time.monotonic() + 120
+    while not session.last.ghost and time.monotonic() < deadline:  # let the ghost finish
+        time.sleep(0.05)
+    session.set_speed(speed)
+    frames.clear()
+    session.play()
+    deadline = time.monotonic() + 120
+    while session.last.step < weeks and session.playing and time.monotonic() < deadline:
+        time.sleep(0.01)
+    session.close()
+    played = [f for f in frames if f[1] > 0]
+    if len(played) < 2:
+        return 0.0, 0.0
+    rate = (played[-1][1] - played[0][1]) / (played[-1][0] - played[0][0])
+    # the last frame while still playing (the one at the horizon has stopped: no rate)
+    shown = next((achieved for _, _, achieved in reversed(played) if achieved > 0), 0.0)
+    return rate, shown
 
 
 def part_frames(params: Parameters, seed: int, weeks: int) -> dict[str, list[float]]:
@@ -111,6 +140,9 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=156, help="frames per size (default 156)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", help="also write every figure to this JSON file")
+    parser.add_argument(
+        "--speeds", type=int, nargs="+", default=[10, 30], help="play settings to measure"
+    )
     args = parser.parse_args()
     console = Console()
     console.print(
@@ -126,6 +158,9 @@ def main() -> None:
     part_names = ("model step", "table", "drawing data", "network", "curves", "wheel")
     for column in ("members", *part_names, "PNG bytes/frame"):
         parts_table.add_column(column, justify="right")
+    play_table = Table(title="playback: weeks/s reached by Session.play() at each setting")
+    for column in ("members", "setting", "reached", "share", "page shows"):
+        play_table.add_column(column, justify="right")
     for size in args.sizes:
         params = Parameters(eligible_population=size, steps=max(args.weeks, 1))
         frames = session_frames(params, args.seed, args.weeks)
@@ -151,7 +186,14 @@ def main() -> None:
             *(f"{statistics.median(parts[name]):.2f}" for name in part_names),
             f"{png_bytes / 1024:.0f} KB",
         )
+        playback = {}
+        for speed in args.speeds:
+            rate, shown = playback_rate(params, args.seed, speed, args.weeks)
+            playback[str(speed)] = {"reached": rate, "frame_achieved": shown}
+            note = f"reaching {shown:.0f}" if 0 < shown < BEHIND * speed else "(nothing)"
+            play_table.add_row(f"{size:,}", f"{speed}", f"{rate:.1f}", f"{rate / speed:.0%}", note)
         results[str(size)] = {
+            "playback_weeks_per_second": playback,
             "frame_ms": {
                 "median": median,
                 "p90": percentile(frames, 90),
@@ -164,6 +206,7 @@ def main() -> None:
         }
     console.print(table)
     console.print(parts_table)
+    console.print(play_table)
     console.print(f"load at the end {os.getloadavg()[0]:.2f}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as out:

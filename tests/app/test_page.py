@@ -16,12 +16,14 @@ import pytest
 import netsim
 from netsim.app import page as app
 from netsim.app.layout import (
+    CURVE_PANELS,
     DRAW_LIMIT,
     SIZE_MIN,
     STATUS_ALPHA,
     Figures,
     edges_within,
     marker_label,
+    marker_placements,
     member_layout,
     model_network_frame,
     organisation_anchors,
@@ -170,6 +172,38 @@ def test_figures_render_three_pngs_and_mark_interventions() -> None:
     assert len(figures._markers) == 4  # a line on each of the three panels and a label
     again = figures.render(model.table(), frame_of(model), ((4, "leader_leaves", 1.0),))
     assert again[1] == marked[1]  # blitting from the cached background draws the same picture
+
+
+def test_funding_is_on_the_curves_and_legends_sit_below_the_axes() -> None:
+    """A room reads a funding cliff and what adoption does after it on one panel; legends
+    sit under the axes, so a shock's label (inside the top of the adoption panel) never
+    lands on one."""
+    assert any("funding" in columns for _, _, columns in CURVE_PANELS)
+    model = netsim.build_model(SMALL, seed=2)
+    assert "funding" in model.table().columns
+    figures = Figures()
+    figures.reset(member_layout(model.members.organisation), SMALL.steps)
+    figures.render(model.table(), frame_of(model), ((2, "funding_cut", 0.0),))
+    renderer = figures._curves_canvas.get_renderer()
+    for ax in figures._curve_axes:
+        legend = ax.get_legend().get_window_extent(renderer)
+        assert legend.y1 < ax.get_window_extent(renderer).y0  # wholly below the axes
+    (label,) = [m for m in figures._markers if hasattr(m, "get_text")]
+    assert label.get_text() == "funding cut to 0"
+    assert not label.get_window_extent(renderer).overlaps(
+        figures._curve_axes[1].get_legend().get_window_extent(renderer)
+    )
+
+
+def test_shock_labels_of_one_week_share_a_label_and_close_ones_alternate_sides() -> None:
+    shocks = ((52, "funding_cut", 0.0), (52, "event", 1.0), (55, "leader_leaves", 1.0))
+    shocks += ((120, "event", 1.0),)
+    assert marker_placements(shocks, 156) == [
+        (52, "funding cut to 0, event", "left"),
+        (55, "leader leaves", "right"),
+        (120, "event", "left"),
+    ]
+    assert marker_placements((), 156) == []
 
 
 # --- controls --------------------------------------------------------------------------------

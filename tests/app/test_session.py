@@ -26,7 +26,14 @@ from netsim.batch.engines import SerialEngine
 from netsim.batch.sweep import run_sweep
 from netsim.config.experiments import load_experiment
 from netsim.config.parameters import Parameters
-from netsim.config.scenarios import MAX_FILE_BYTES, ScenarioError, parse_scenario_text
+from netsim.config.scenarios import (
+    MAX_FILE_BYTES,
+    ScenarioError,
+    library_dir,
+    load_scenario,
+    parse_document,
+    parse_scenario_text,
+)
 from netsim.results.run_folder import write_run
 from netsim.results.sweep_folder import STEP_ID_COLUMNS, SweepFolder
 
@@ -373,6 +380,78 @@ def test_play_stops_by_itself_at_the_horizon() -> None:
     assert session.last.step == 4 and session.last.finished and not session.last.playing
 
 
+def wait_for(condition: Any, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_clicks_while_rebuilding_queue_play_and_drop_steps_and_shocks() -> None:
+    """Reset (or a knob) then play: play waits for the new model and starts it at week 0, so
+    the counter never runs on with the old model and then jumps back; a step or a shock
+    pressed meanwhile would act on the model being replaced, so it is dropped."""
+    frames: list[live.Frame] = []
+    session = live.Session(publish=frames.append, baseline_cap=0)
+    session.load(small_source(steps=400))
+    session.set_speed(30)
+    session.play()
+    wait_for(lambda: session.last.step >= 3)
+    session.reset()  # pauses, then rebuilds in the background
+    old = session.last
+    session.play()  # queued
+    assert session.step() is None and session.intervene("event") is None
+    wait_for(lambda: session.last.generation > old.generation and session.last.step >= 3)
+    later = [f for f in frames if f.seq > old.seq]
+    assert all(f.generation > old.generation for f in later)  # the old model never ran on
+    steps = [f.step for f in later]
+    assert steps[0] == 0 and steps == sorted(steps)  # from week 0, forwards only
+    assert not session.last.interventions  # the dropped shock never acted
+    session.reset()
+    session.play()
+    session.pause()  # cancels the queued play
+    assert session.wait_idle()
+    assert not session.playing and session.last.step == 0
+    session.close()
+
+
+def test_play_pressed_as_soon_as_the_rebuilt_model_shows_starts_it() -> None:
+    """The page shows the new model's week 0 while the build thread is still publishing it,
+    and the trainer may press play at once: that play must start it, not wait for a build
+    that is already done."""
+    shown, pressed = threading.Event(), threading.Event()
+
+    def publish(frame: live.Frame) -> None:
+        if frame.generation == 2 and frame.step == 0 and not frame.playing and not shown.is_set():
+            shown.set()
+            pressed.wait(10)  # the page is still drawing this frame when the click comes
+
+    session = live.Session(publish=publish, baseline_cap=0)
+    session.load(small_source(steps=400))
+    session.set_speed(30)
+    session.reset()
+    assert shown.wait(20)
+    session.play()
+    pressed.set()
+    wait_for(lambda: session.last.step >= 3)
+    assert session.last.generation == 2
+    session.close()
+
+
+def test_a_frame_says_how_fast_play_really_goes() -> None:
+    session = live.Session(baseline_cap=0)
+    session.load(small_source(steps=400))
+    session.set_speed(30)
+    assert session.last.achieved == 0.0
+    session.play()
+    wait_for(lambda: session.last.step >= 20)
+    achieved = session.last.achieved
+    assert 0 < achieved <= 30 * 1.25, achieved
+    session.pause()
+    assert session.last.achieved == 0.0  # not playing: no rate to show
+    session.close()
+
+
 def test_rapid_requests_build_only_the_latest() -> None:
     frames: list[live.Frame] = []
     session = live.Session(publish=frames.append)
@@ -477,6 +556,8 @@ def server_files(tmp_path: Path) -> tuple[Path, Path]:
         '[network]\nnetwork_file = "{path}"\n',
         '[network]\nnetwork_nodes_file = "{path}"\n',
         'extends = "{path}"\n',
+        'extends = "../{name}"\n',  # a relative path, even beside the library: refused
+        'extends = "{name}"\n',  # a bare name with another suffix is a path
         'network_file = "{path}"\n',  # misplaced at the top level: still refused, same line
         '[network]\nnetwork_file = "../../{name}"\n',
     ],
@@ -494,6 +575,54 @@ def test_an_upload_naming_a_server_file_is_refused_the_same_whether_it_exists(
     assert len(set(messages)) == 1, messages
     assert live.SERVER_FILE_REFUSAL in messages[0]
     assert SECRET not in messages[0] and str(server_files[0].parent) not in messages[0]
+
+
+EXTENDING = sorted(
+    p.name for p in library_dir().glob("*.toml") if "extends" in parse_document(p, p.read_text())
+)
+
+
+def test_the_library_has_scenarios_that_extend_others() -> None:
+    assert len(EXTENDING) >= 7, EXTENDING
+
+
+@pytest.mark.parametrize("name", EXTENDING)
+def test_a_copied_library_scenario_that_extends_another_loads_as_an_upload(name: str) -> None:
+    """A trainer copies a library file and drops it: its ``extends`` names a library scenario
+    by file name, looked up in the library, and the result is the library scenario itself."""
+    path = library_dir() / name
+    uploaded = live.read_upload(f"copy-of-{name}", path.read_bytes())
+    assert uploaded.parameters == load_scenario(path).parameters
+    assert uploaded.name == load_scenario(path).name
+
+
+@pytest.mark.parametrize("reference", ["funding_cliff", "funding_cliff.toml"])
+def test_an_upload_may_extend_a_library_scenario_by_bare_name(reference: str) -> None:
+    text = f'name = "Mine"\nextends = "{reference}"\n[purpose]\npriorities = 4\n'
+    mine = live.read_upload("mine.toml", text.encode())
+    cliff = load_scenario(library_dir() / "funding_cliff.toml")
+    assert mine.parameters == cliff.parameters.replace(priorities=4)
+    assert mine.name == "Mine" and mine.description == cliff.description
+    default = live.read_upload("d.yaml", b"extends: default\npurpose:\n  priorities: 2\n")
+    assert default.parameters == Parameters(priorities=2)
+
+
+def test_a_bare_name_outside_the_library_is_refused_whatever_the_server_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bare name is looked up in the library folder only: a file of that name in the
+    server's working folder is never read, and the message is the same as for no file."""
+    (tmp_path / "secret.toml").write_text(f'name = "{SECRET}"\n')
+    monkeypatch.chdir(tmp_path)
+    for suffix in ("", ".toml"):
+        messages = []
+        for stem in ("secret", "absent"):
+            with pytest.raises(ScenarioError) as err:
+                live.read_upload("up.toml", f'extends = "{stem}{suffix}"\n'.encode())
+            messages.append(str(err.value).replace(stem, "X"))
+            assert "\n" not in messages[-1] and "is not a library scenario" in messages[-1]
+        assert messages[0] == messages[1], messages
+        assert SECRET not in messages[0]
 
 
 def _as_yaml(toml_text: str) -> str:

@@ -150,15 +150,17 @@ def drop_file(page, selector: str, path: Path) -> None:
 
 
 @contextlib.contextmanager
-def open_page(url: str, server_log: Path, failure_shot: str) -> Iterator[Any]:
-    """The page in chromium, at week 0; a screenshot named ``failure_shot`` if the body
-    fails, and no traceback in the server's log afterwards."""
+def open_page(
+    url: str, server_log: Path, failure_shot: str, size: tuple[int, int] = (1400, 1000)
+) -> Iterator[Any]:
+    """The page in chromium at ``size``, at week 0; a screenshot named ``failure_shot`` if the
+    body fails, and no traceback in the server's log afterwards."""
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": size[0], "height": size[1]})
         page.set_default_timeout(15_000)
         try:
             page.goto(url)
@@ -295,3 +297,70 @@ def test_the_page_reveals_no_server_file(server: tuple[str, Path, Path], tmp_pat
             page.wait_for_selector(f"text={OUTSIDE_ROOT}")
             assert page.locator(".netsim-replay:not([disabled])").count() == 0
         page.screenshot(path=ARTIFACTS / "app-refusals.png")
+
+
+FIGURES = (".netsim-network", ".netsim-wheel", ".netsim-curves")
+
+
+def boxes(page) -> dict[str, dict[str, float]]:
+    return {css: page.locator(css).bounding_box() for css in FIGURES}
+
+
+FITS = """(selectors) => selectors.every(css => {
+    const img = document.querySelector(css);
+    if (!img || !img.complete || img.naturalWidth === 0) return false;
+    const r = img.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0
+        && r.right <= window.innerWidth && r.bottom <= window.innerHeight;
+})"""
+"""True once every figure is drawn and wholly inside the viewport (the layout has settled:
+the sidebar's drawer and the app bar go away with an animation)."""
+
+
+def wait_until_figures_fit(page) -> None:
+    try:
+        page.wait_for_function(FITS, arg=list(FIGURES), timeout=10_000)
+    except Exception:
+        pytest.fail(f"the figures do not fit the viewport {page.viewport_size}: {boxes(page)}")
+
+
+def inside(box: dict[str, float], width: int, height: int) -> bool:
+    return (
+        box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= width
+        and box["y"] + box["height"] <= height
+        and box["width"] > 0
+        and box["height"] > 0
+    )
+
+
+def test_the_room_layout_fits_a_projector(server: tuple[str, Path, Path]) -> None:
+    """At 1280x720 (most projectors) the network, the 5C wheel and the curves are all on
+    the screen without scrolling, under the opening story's line; the switch turns the
+    room layout on from the standard page, and ?layout=room opens with it."""
+    url, _saved, server_log = server
+    with open_page(url, server_log, "app-room-failure.png", size=(1280, 720)) as page:
+        assert page.inner_text(".netsim-story-line").startswith("A facilitated learning")
+        assert page.locator(".netsim-upload").count() == 1  # the standard page's sidebar
+        page.click(".netsim-room-switch input", force=True)
+        page.wait_for_selector(".netsim-room-grid")
+        page.wait_for_selector(".netsim-upload", state="detached")  # no sidebar in a room
+        wait_until_figures_fit(page)
+        for css, box in boxes(page).items():
+            assert inside(box, 1280, 720), (css, box)
+        assert page.evaluate("document.scrollingElement.scrollHeight") <= 720
+        page.click(".netsim-step")
+        wait_week(page, 1)
+        page.screenshot(path=ARTIFACTS / "app-room-1280x720.png")
+
+    with open_page(url + "?layout=room", server_log, "app-room-wide.png", (1920, 1080)) as page:
+        page.wait_for_selector(".netsim-room-grid")
+        wait_until_figures_fit(page)
+        found = boxes(page)
+        for css, box in found.items():
+            assert inside(box, 1920, 1080), (css, box)
+        # the figures use the width: the curves reach the right edge, the network is tall
+        curves, network = found[".netsim-curves"], found[".netsim-network"]
+        assert curves["x"] + curves["width"] > 0.95 * 1920
+        assert network["height"] > 0.75 * 1080

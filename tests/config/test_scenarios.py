@@ -252,10 +252,21 @@ def test_extends_errors_name_the_file_that_is_wrong(tmp_path: Path) -> None:
     assert load_scenario(fixed).parameters.priorities == 4
 
 
-def test_parse_scenario_text_rejects_extends() -> None:
+def test_parse_scenario_text_extends_only_a_library_scenario() -> None:
+    """Text not on disk has no folder for a path to be relative to: it may extend a library
+    scenario by name (as a copied library file does), nothing else."""
+    cliff = parse_scenario_text('extends = "funding_cliff.toml"\n', "upload.toml")
+    assert cliff.parameters == load_scenario(library_dir() / "funding_cliff.toml").parameters
     with pytest.raises(ScenarioError) as info:
-        parse_scenario_text('extends = "base.toml"\n', "upload.toml")
-    check_error(info.value, "upload.toml", line=None, field="extends", hints=("file on disk",))
+        parse_scenario_text('name = "x"\nextends = "base.toml"\n', "upload.toml")
+    check_error(info.value, "upload.toml", line=2, field="extends", hints=("library scenario",))
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario_text('extends = "funding_clif"\n', "upload.toml")
+    check_error(info.value, "upload.toml", line=1, field="extends", hints=("funding_cliff",))
+    for path in ("../funding_cliff.toml", "/tmp/x.toml", "sub/x.toml", "x.yaml", 3):
+        with pytest.raises(ScenarioError) as info:
+            parse_scenario_text(f"extends = {path!r}\n".replace("'", '"'), "upload.toml")
+        check_error(info.value, "upload.toml", line=1, field="extends", hints=("file on disk",))
 
 
 def test_yaml_scenario_matches_toml(tmp_path: Path) -> None:

@@ -265,15 +265,30 @@ ACTION_LABELS = {
 }
 CURVE_PANELS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Members by status", "people", ("active", "passive", "lapsed")),
-    ("Adoption of the idea", "share of eligible people", ("adoption_share",)),
-    ("Engagement and trust", "mean over members", ("mean_engagement", "mean_trust")),
+    ("Adoption and funding", "share / level (0-1)", ("adoption_share", "funding")),
+    ("Engagement and trust", "mean over members (0-1)", ("mean_engagement", "mean_trust")),
 )
+"""The curves' panels: (title, y label, per-step table columns). Funding (the level the
+network has this week, 0-1: ``funding`` in the per-step table) shares the adoption panel, so
+a cliff and what adoption does after it are read on one axis."""
+CURVE_LABELS = {
+    **LABELS,
+    "adoption_share": "adoption",
+    "funding": "funding",
+    "mean_engagement": "engagement",
+    "mean_trust": "trust",
+}
+"""Short legend entries: the panel's title and y label say what is measured and in what."""
 CURVE_COLOURS = {
     **STATUS_COLOURS,
     "adoption_share": ADOPTION_COLOURS[AdoptionState.ADOPTED],
+    "funding": "#386cb0",
     "mean_engagement": "#e7298a",
     "mean_trust": "#66a61e",
 }
+CURVE_STYLES = {"funding": "--"}
+FONT = {"title": 13, "label": 11, "tick": 10, "legend": 10, "marker": 10, "org": 9}
+"""Font sizes in points at the figures' 96 dpi: read from the back of a room at 1280x720."""
 _RENDER_LOCK = threading.Lock()
 """matplotlib shares caches between figures: draw one figure at a time, whichever session."""
 
@@ -324,7 +339,7 @@ class Figures:
         self._org_labels: list[Any] = []
         self._network_bg: Any = None
 
-        self.curves = Figure(figsize=(10.8, 2.5), dpi=DPI)
+        self.curves = Figure(figsize=(9.6, 3.8), dpi=DPI)
         self._curves_canvas = FigureCanvasAgg(self.curves)
         axes = self.curves.subplots(1, 3)
         self._curve_axes = list(axes)
@@ -332,21 +347,38 @@ class Figures:
         self._ghosts: list[tuple[Any, str]] = []
         for ax, (title, ylabel, columns) in zip(axes, CURVE_PANELS, strict=True):
             for column in columns:
-                (ghost,) = ax.plot([], [], color=GHOST_COLOUR, lw=2.6, zorder=1)
+                (ghost,) = ax.plot(
+                    [], [], color=GHOST_COLOUR, ls=CURVE_STYLES.get(column, "-"), lw=2.6, zorder=1
+                )
                 (line,) = ax.plot(
-                    [], [], color=CURVE_COLOURS[column], lw=1.6, label=LABELS[column], zorder=3
+                    [],
+                    [],
+                    color=CURVE_COLOURS[column],
+                    ls=CURVE_STYLES.get(column, "-"),
+                    lw=2.2,
+                    label=CURVE_LABELS[column],
+                    zorder=3,
                 )
                 line.set_animated(True)
                 self._ghosts.append((ghost, column))
                 self._live.append((ax, line, column))
-            ax.set_title(title, fontsize=10)
-            ax.set_ylabel(ylabel, fontsize=8)
-            ax.set_xlabel("week", fontsize=8)
-            ax.tick_params(labelsize=7)
-            ax.legend(loc="upper left", fontsize=7, frameon=False)
+            ax.set_title(title, fontsize=FONT["title"])
+            ax.set_ylabel(ylabel, fontsize=FONT["label"])
+            ax.set_xlabel("week", fontsize=FONT["label"], labelpad=1)
+            ax.tick_params(labelsize=FONT["tick"])
+            # below the axes: shock labels sit at the top inside, so the two never collide
+            ax.legend(
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.19),
+                ncol=len(columns),
+                fontsize=FONT["legend"],
+                frameon=False,
+                handlelength=1.6,
+                columnspacing=1.0,
+            )
             if ax is not axes[0]:
-                ax.set_ylim(0, 1)
-        self.curves.subplots_adjust(left=0.055, right=0.99, bottom=0.18, top=0.88, wspace=0.24)
+                ax.set_ylim(0, 1.02)
+        self.curves.subplots_adjust(left=0.07, right=0.99, bottom=0.30, top=0.91, wspace=0.34)
         self._markers: list[Any] = []
         self._markers_drawn = 0
         self._status_top = 0.0
@@ -364,12 +396,14 @@ class Figures:
         for part in (self._wheel_ghost, self._wheel_line, self._wheel_fill):
             part.set_animated(True)
         wax.set_xticks(self._angles)
-        wax.set_xticklabels([LABELS[c].replace(" ", "\n", 1) for c in FIVE_C], fontsize=8)
+        wax.set_xticklabels(
+            [LABELS[c].replace(" ", "\n", 1) for c in FIVE_C], fontsize=FONT["label"]
+        )
         wax.set_ylim(0, 1)
         wax.set_yticks([0.25, 0.5, 0.75, 1.0])
-        wax.set_yticklabels(["", "0.5", "", "1"], fontsize=7, color="grey")
-        wax.set_title("5C wheel", fontsize=10, pad=14)
-        self.wheel.subplots_adjust(left=0.2, right=0.8, bottom=0.11, top=0.84)
+        wax.set_yticklabels(["", "0.5", "", "1"], fontsize=FONT["tick"], color="grey")
+        wax.set_title("5C wheel", fontsize=FONT["title"], pad=18)
+        self.wheel.subplots_adjust(left=0.22, right=0.78, bottom=0.13, top=0.82)
         self._wheel_bg: Any = None
         self._ghost: pd.DataFrame | None = None
 
@@ -395,7 +429,7 @@ class Figures:
                         where[0],
                         where[1],
                         f"org {int(code) + 1}",
-                        fontsize=7,
+                        fontsize=FONT["org"],
                         color="0.45",
                         ha="center",
                         va="center",
@@ -472,18 +506,25 @@ class Figures:
             self._curve_axes[0].set_ylim(0, self._status_top)
             self._curves_bg = None
         if len(interventions) > self._markers_drawn:
-            for step, action, amount in interventions[self._markers_drawn :]:
+            for marker in self._markers:
+                marker.remove()
+            self._markers = []
+            horizon = float(self._curve_axes[0].get_xlim()[1])
+            for step in sorted({int(s) for s, _, _ in interventions}):
                 for ax in self._curve_axes:
                     self._markers.append(ax.axvline(step, color=MARKER_COLOUR, lw=1, ls="--"))
+            for step, text, side in marker_placements(interventions, horizon):
                 self._markers.append(
                     self._curve_axes[1].annotate(
-                        marker_label(action, amount),
+                        text,
                         xy=(step, 0.98),
                         xycoords=("data", "axes fraction"),
+                        xytext=(-2 if side == "left" else 2, 0),
+                        textcoords="offset points",
                         rotation=90,
-                        ha="right",
+                        ha="right" if side == "left" else "left",
                         va="top",
-                        fontsize=7,
+                        fontsize=FONT["marker"],
                         color=MARKER_COLOUR,
                     )
                 )
@@ -525,6 +566,33 @@ class Figures:
         for artist in (self._wheel_ghost, self._wheel_fill, self._wheel_line):
             self._wheel_ax.draw_artist(artist)
         return png_bytes(canvas)
+
+
+MARKER_NEAR = 0.06
+"""Shocks closer than this share of the horizon have their labels on alternate sides."""
+
+
+def marker_placements(
+    interventions: tuple[tuple[int, str, float], ...], horizon: float
+) -> list[tuple[int, str, str]]:
+    """Where the curves label the shocks: (week, text, 'left' or 'right' of the line).
+
+    Shocks of the same week share one label ('leader leaves, event'), and a label close to
+    the one before it (within :data:`MARKER_NEAR` of the horizon) goes on the other side of
+    its line, so two labels never print over each other.
+    """
+    by_week: dict[int, list[str]] = {}
+    for step, action, amount in interventions:
+        text = marker_label(action, amount)
+        if text not in by_week.setdefault(int(step), []):
+            by_week[int(step)].append(text)
+    placed: list[tuple[int, str, str]] = []
+    for week in sorted(by_week):
+        side = "left"
+        if placed and week - placed[-1][0] < MARKER_NEAR * max(horizon, 1.0):
+            side = "right" if placed[-1][2] == "left" else "left"
+        placed.append((week, ", ".join(by_week[week]), side))
+    return placed
 
 
 def marker_label(action: str, amount: float) -> str:

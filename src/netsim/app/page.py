@@ -58,7 +58,10 @@ from netsim.app.session import (
     results_root,
     results_stamp,
     scenario_options,
+    story_key,
+    story_source,
 )
+from netsim.app.stories import Story, load_stories
 from netsim.config.parameters import ParameterError, Parameters, declarations
 from netsim.config.scenarios import Scenario, ScenarioError
 from netsim.model.state import AdoptionState
@@ -296,6 +299,11 @@ def Legend() -> None:  # noqa: N802
     )
 
 
+BEHIND = 0.85
+"""The page says how fast play really goes when it reaches less than this share of the
+speed setting (the setting is a wish: each week is a model step and three pictures)."""
+
+
 @solara.component
 def Toolbar(  # noqa: N802
     session: Session,
@@ -303,8 +311,10 @@ def Toolbar(  # noqa: N802
     guarded: Callable[[Callable[[], Any]], Callable[[], None]],
     speed: solara.Reactive[int],
     message: solara.Reactive[str],
+    dense: bool = False,
 ) -> None:
-    """Play, pause, step, reset, speed, the week counter and the shock buttons."""
+    """Play, pause, step, reset, speed, the week counter and the shock buttons (``dense``: the
+    room layout's one row of small buttons)."""
     current: Frame | None = frame.value
     playing = current is not None and current.playing
     finished = current is not None and current.finished
@@ -319,35 +329,9 @@ def Toolbar(  # noqa: N802
         message.set("")  # a fresh start: old messages no longer apply
         session.reset()
 
-    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-        for label, icon, act, off in (
-            ("play", "mdi-play", session.play, idle),
-            ("pause", "mdi-pause", session.pause, not playing),
-            ("step", "mdi-skip-next", session.step, idle),
-            ("reset", "mdi-restore", reset, False),
-        ):
-            solara.Button(
-                label,
-                icon_name=icon,
-                on_click=guarded(act),
-                disabled=off,
-                color="primary" if label == "play" else None,
-                classes=[f"netsim-{label}"],
-            )
-        with solara.Div(style={"width": "220px"}, classes=["netsim-speed"]):
-            solara.SliderInt(
-                "weeks/s",
-                value=speed.value,
-                min=SPEED_RANGE[0],
-                max=SPEED_RANGE[1],
-                on_value=change_speed,
-            )
-        week = "loading…" if current is None else f"week {current.step} of {current.horizon}"
-        solara.Text(week, classes=["netsim-week"], style={"font-weight": "bold"})
-        if finished:
-            solara.Text("end of the scenario's horizon", style={"color": "#555"})
-    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-        solara.Text("shocks (act next week):", style={"color": "#555"})
+    def shock_buttons() -> None:
+        if not dense:  # the room's one row has no room for it: the buttons say what they do
+            solara.Text("shocks (act next week):", style={"color": "#555"})
         for label, action, amount in SHOCKS:
 
             def press(action: str = action, amount: float = amount) -> None:
@@ -358,64 +342,204 @@ def Toolbar(  # noqa: N802
                 on_click=guarded(press),
                 disabled=current is None or finished,
                 outlined=True,
+                small=dense,
                 classes=[f"netsim-act-{action}"],
             )
 
+    row = {"align-items": "center", "flex-wrap": "wrap", "gap": "4px 8px"}
+    with solara.Row(style=row, classes=["netsim-toolbar"]):
+        for label, icon, act, off in (
+            ("play", "mdi-play", session.play, idle),
+            ("pause", "mdi-pause", session.pause, not playing),
+            ("step", "mdi-skip-next", session.step, idle),
+            ("reset", "mdi-restore", reset, False),
+        ):
+            solara.Button(
+                "" if dense else label,
+                icon_name=icon,
+                on_click=guarded(act),
+                disabled=off,
+                color="primary" if label == "play" else None,
+                small=dense,
+                classes=[f"netsim-{label}"],
+            )
+        with solara.Div(style={"width": "130px" if dense else "220px"}, classes=["netsim-speed"]):
+            solara.SliderInt(
+                "weeks/s",
+                value=speed.value,
+                min=SPEED_RANGE[0],
+                max=SPEED_RANGE[1],
+                on_value=change_speed,
+            )
+        week = "loading…" if current is None else f"week {current.step} of {current.horizon}"
+        solara.Text(week, classes=["netsim-week"], style={"font-weight": "bold"})
+        behind = current is not None and playing and 0 < current.achieved < BEHIND * speed.value
+        if behind and current is not None:
+            solara.Text(
+                f"reaching {current.achieved:.0f} weeks/s (the server cannot draw faster)",
+                classes=["netsim-achieved"],
+                style={"color": "#b35806"},
+            )
+        if finished:
+            solara.Text("end of the scenario's horizon", style={"color": "#555"})
+        if dense:
+            shock_buttons()
+    if not dense:
+        with solara.Row(style=row):
+            shock_buttons()
+
+
+ROOM_CSS = """
+.netsim-room-page { height: calc(100vh - 8px); display: flex; flex-direction: column;
+  overflow: hidden; gap: 2px; }
+.netsim-room-live { flex: 1 1 0; min-height: 0; display: flex; flex-direction: column; }
+.netsim-room-grid { flex: 1 1 0; min-height: 0; display: grid; gap: 6px;
+  grid-template-columns: minmax(0, 44fr) minmax(0, 56fr);
+  grid-template-rows: minmax(0, 2fr) minmax(0, 3fr); }
+.netsim-cell-network { grid-row: 1 / span 2; grid-column: 1; min-height: 0; }
+.netsim-cell-wheel { grid-row: 1; grid-column: 2; min-height: 0; display: flex; gap: 8px; }
+.netsim-cell-curves { grid-row: 2; grid-column: 2; min-height: 0; }
+.netsim-cell-network > *, .netsim-cell-curves > * { width: 100%; height: 100%; }
+.netsim-room-grid img { margin: 0 !important; box-sizing: border-box; }
+.netsim-room-grid img.netsim-network, .netsim-room-grid img.netsim-curves {
+  width: 100%; height: 100%; max-width: 100%; object-fit: contain; object-position: center top; }
+.netsim-cell-wheel > :first-child { height: 100%; flex: 0 0 44%; }
+.netsim-room-grid img.netsim-wheel { height: 100%; width: 100%; max-width: 100%;
+  object-fit: contain; object-position: center top; }
+.netsim-cell-wheel .netsim-side { overflow: hidden; min-width: 0; }
+.netsim-cell-wheel .netsim-side .netsim-room-text { font-size: clamp(0.85rem, 1.05vw, 1.3rem); }
+.netsim-wide img.netsim-network { width: min(46vw, 620px); height: auto; }
+.netsim-wide img.netsim-wheel { width: min(30vw, 420px); height: auto; }
+.netsim-wide img.netsim-curves { width: 100%; max-width: 1500px; height: auto; }
+"""
+"""The two layouts' CSS. The room layout (a projector: 1280x720 and up) puts the network,
+the 5C wheel and the curves in one screen without scrolling, scaled to the window's height
+and width; the standard one scales the figures with the width beside the sidebar."""
+
 
 @solara.component
-def LiveView(frame: solara.Reactive[Frame | None]) -> None:  # noqa: N802
+def SourceLine(current: Frame, room: bool) -> None:  # noqa: N802
+    """Which scenario is playing, whether a replay still matches, and its description."""
+    with solara.Row(style={"flex-wrap": "wrap", "align-items": "baseline"}):
+        solara.Text(current.label, style={"font-weight": "bold"}, classes=["netsim-source"])
+        if current.replay:
+            solara.Text(f"· {current.note}", classes=["netsim-replay-note"])
+        if current.description and not room:
+            solara.Text(current.description, style={"font-size": "0.85rem", "color": "#555"})
+
+
+@solara.component
+def SidePanel(current: Frame, room: bool) -> None:  # noqa: N802
+    """The numbers of the week, the shocks by week, and the network's legend."""
+    size = "inherit" if room else "0.8rem"  # the room's size scales with the window (CSS)
+    classes = ["netsim-room-text"] if room else []
+    s = current.stats
+    solara.Text(
+        f"members {s.get('members', 0):.0f} (active {s.get('active', 0):.0f}, passive "
+        f"{s.get('passive', 0):.0f}), lapsed {s.get('lapsed', 0):.0f} · adoption "
+        f"{s.get('adoption_share', 0):.0%} · engagement {s.get('mean_engagement', 0):.2f}"
+        f" · trust {s.get('mean_trust', 0):.2f} · ties {s.get('ties', 0):.0f} · funding "
+        f"{s.get('funding', 0):.2f}",
+        classes=["netsim-stats", *classes],
+        style={"font-size": size, "max-width": "none" if room else "380px"},
+    )
+    with solara.Column(gap="0px", classes=["netsim-interventions", *classes]):
+        solara.Text("Shocks", style={"font-weight": "bold", "font-size": size})
+        if not (current.interventions or current.pending or current.planned):
+            solara.Text("none yet", style={"font-size": size, "color": "#777"})
+        for step, action, amount in current.interventions:
+            solara.Text(
+                f"week {step}: {marker_label(action, amount)}",
+                style={"font-size": size, "color": MARKER_COLOUR},
+            )
+        for step, action, amount in current.pending:
+            solara.Text(
+                f"queued for week {step}: {marker_label(action, amount)}",
+                style={"font-size": size, "color": "#777"},
+            )
+        for step, action, amount in current.planned:
+            solara.Text(
+                f"the story's, at week {step}: {marker_label(action, amount)}",
+                style={"font-size": size, "color": "#777"},
+            )
+    if room and current.ghost:
+        solara.Text(current.ghost, style={"font-size": size, "color": "#777"}, classes=classes)
+    Legend()
+
+
+@solara.component
+def RoomGrid(current: Frame) -> None:  # noqa: N802
+    """The room layout's one screen: the network on the left, the wheel and curves right."""
+    with solara.Div(classes=["netsim-room-grid"]):
+        with solara.Div(classes=["netsim-cell-network"]):
+            solara.Image(current.network_png, classes=["netsim-network"])
+        with solara.Div(classes=["netsim-cell-wheel"]):
+            solara.Image(current.wheel_png, classes=["netsim-wheel"])
+            with solara.Column(gap="2px", classes=["netsim-side"]):
+                SidePanel(current, True)
+        with solara.Div(classes=["netsim-cell-curves"]):
+            solara.Image(current.curves_png, classes=["netsim-curves"])
+
+
+@solara.component
+def LiveView(frame: solara.Reactive[Frame | None], room: bool = False) -> None:  # noqa: N802
     """The pictures and numbers of the latest frame (the only part redrawn every week)."""
     current: Frame | None = frame.value
     if current is None:
         solara.Text("building the network…")
         return
-    with solara.Row(style={"flex-wrap": "wrap", "align-items": "baseline"}):
-        solara.Text(current.label, style={"font-weight": "bold"}, classes=["netsim-source"])
-        if current.replay:
-            solara.Text(f"· {current.note}", classes=["netsim-replay-note"])
-        if current.description:
-            solara.Text(current.description, style={"font-size": "0.85rem", "color": "#555"})
-    with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
-        with solara.Column(gap="4px"):
-            solara.Image(current.network_png, classes=["netsim-network"])
-            if current.shown < current.population:
-                solara.Text(
-                    f"Drawing a fixed sample of {current.shown:,} of {current.population:,} "
-                    "people (spread evenly over organisations) and the ties among them; the "
-                    "curves count everyone.",
-                    style={"font-size": "0.78rem", "color": "#555", "max-width": "460px"},
-                    classes=["netsim-sample-note"],
-                )
-        with solara.Column(gap="4px"):
-            solara.Image(current.wheel_png, classes=["netsim-wheel"])
-            s = current.stats
-            solara.Text(
-                f"members {s.get('members', 0):.0f} (active {s.get('active', 0):.0f}, passive "
-                f"{s.get('passive', 0):.0f}), lapsed {s.get('lapsed', 0):.0f} · adoption "
-                f"{s.get('adoption_share', 0):.0%} · engagement {s.get('mean_engagement', 0):.2f}"
-                f" · trust {s.get('mean_trust', 0):.2f} · ties {s.get('ties', 0):.0f} · funding "
-                f"{s.get('funding', 0):.2f}",
-                classes=["netsim-stats"],
-                style={"font-size": "0.8rem", "max-width": "380px"},
+    if room:
+        with solara.Div(classes=["netsim-room-live"]):
+            SourceLine(current, room)
+            RoomGrid(current)
+        return
+    SourceLine(current, room)
+    with solara.Column(gap="4px", classes=["netsim-wide"]):
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
+            with solara.Column(gap="4px"):
+                solara.Image(current.network_png, classes=["netsim-network"])
+                if current.shown < current.population:
+                    solara.Text(
+                        f"Drawing a fixed sample of {current.shown:,} of {current.population:,} "
+                        "people (spread evenly over organisations) and the ties among them; the "
+                        "curves count everyone.",
+                        style={"font-size": "0.78rem", "color": "#555", "max-width": "460px"},
+                        classes=["netsim-sample-note"],
+                    )
+            with solara.Column(gap="4px"):
+                solara.Image(current.wheel_png, classes=["netsim-wheel"])
+                SidePanel(current, room)
+        solara.Image(current.curves_png, classes=["netsim-curves"])
+        if current.ghost:
+            solara.Text(current.ghost, style={"font-size": "0.78rem", "color": "#777"})
+
+
+@solara.component
+def StoryBar(  # noqa: N802
+    stories: tuple[Story, ...],
+    chosen: str,
+    on_story: Callable[[str], None],
+    line: str,
+    room: solara.Reactive[bool],
+) -> None:
+    """The first thing a room sees: which story is playing and, in one line, what to watch;
+    and the switch to the room layout (also ``?layout=room`` in the address)."""
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "gap": "4px 16px"}):
+        with solara.Div(classes=["netsim-room-switch"]):
+            solara.Switch(label="room view", value=room.value, on_value=room.set)
+        with solara.Div(style={"width": "280px"}, classes=["netsim-story"]):
+            solara.Select(
+                label="story",
+                value=chosen or None,
+                values=[s.title for s in stories],
+                on_value=lambda v: on_story(v or ""),
             )
-            with solara.Column(gap="0px", classes=["netsim-interventions"]):
-                solara.Text("Shocks", style={"font-weight": "bold", "font-size": "0.85rem"})
-                if not current.interventions and not current.pending:
-                    solara.Text("none yet", style={"font-size": "0.8rem", "color": "#777"})
-                for step, action, amount in current.interventions:
-                    solara.Text(
-                        f"week {step}: {marker_label(action, amount)}",
-                        style={"font-size": "0.8rem", "color": MARKER_COLOUR},
-                    )
-                for step, action, amount in current.pending:
-                    solara.Text(
-                        f"queued for week {step}: {marker_label(action, amount)}",
-                        style={"font-size": "0.8rem", "color": "#777"},
-                    )
-            Legend()
-    solara.Image(current.curves_png, classes=["netsim-curves"])
-    if current.ghost:
-        solara.Text(current.ghost, style={"font-size": "0.78rem", "color": "#777"})
+        if line:
+            solara.Text(
+                line,
+                classes=["netsim-story-line"],
+                style={"font-size": "1.05rem", "flex": "1 1 400px", "line-height": "1.3"},
+            )
 
 
 @solara.component
@@ -437,6 +561,10 @@ def Page() -> None:  # noqa: N802
     all_controls = solara.use_memo(controls, [])
     by_name = {c.name: c for group in all_controls.values() for c in group}
     options, library_warning = solara.use_memo(scenario_options, [])
+    stories = solara.use_memo(load_stories, [])
+    story_title = solara.use_reactive(stories[0].title if start.story else "")
+    router = solara.use_router()
+    room = solara.use_reactive("layout=room" in (router.search or "").split("&"))
     folders = solara.use_memo(lambda: [str(p) for p in result_folders(results_root())], [])
 
     def make_session() -> Session:
@@ -467,13 +595,33 @@ def Page() -> None:  # noqa: N802
 
         return run
 
+    def active_story() -> Story | None:
+        return next((s for s in stories if s.title == story_title.value), None)
+
     def go_live(scenario: Scenario, changes: dict[str, Any], new_seed: int) -> None:
         params = scenario.parameters.replace(**changes) if changes else scenario.parameters
         message.set("")
         replaying.set(False)
-        session.request_load(Source(scenario.name, params, new_seed, scenario.description))
+        story = active_story()  # a knob or the seed changed: the story's shocks stay
+        shocks = story.shocks if story is not None else ()
+        session.request_load(
+            Source(scenario.name, params, new_seed, scenario.description, shocks=shocks)
+        )
+
+    def choose_story(title: str) -> None:
+        story = next((s for s in stories if s.title == title), None)
+        if story is None:
+            return
+        story_title.set(story.title)
+        scenario_key.set(story_key(story.scenario))
+        overrides.set({})
+        seed.set(story.seed)
+        message.set("")
+        replaying.set(False)
+        guarded(lambda: session.request_load(story_source(story)))()
 
     def choose_scenario(key: str) -> None:
+        story_title.set("")
         scenario_key.set(key)
         overrides.set({})
         guarded(lambda: go_live(base_scenario(), {}, seed.value))()
@@ -505,6 +653,7 @@ def Page() -> None:  # noqa: N802
             name, size = info.get("name", "upload.toml"), info.get("size")
             scenario = read_upload(name, info.get("file_obj"), size)
             uploaded.set(scenario)
+            story_title.set("")
             scenario_key.set("upload")
             overrides.set({})
             go_live(scenario, {}, seed.value)
@@ -527,6 +676,7 @@ def Page() -> None:  # noqa: N802
         replay_params.set(source.parameters)
         session.pause()
         message.set("")
+        story_title.set("")
         replaying.set(True)
         session.request_load(source)
 
@@ -548,104 +698,109 @@ def Page() -> None:  # noqa: N802
     solara.Title("netsim live")
     # a fixed width: Solara's Vue 2 drawer is as wide as its widest content, so a long
     # folder path would widen it over the main view (the drawer is 400 px with padding)
-    with solara.Sidebar(), solara.Div(style={"width": "376px", "overflow-x": "hidden"}):
-        with solara.Card("Scenario", margin=0):
-            labels = {
-                k: f"{s.name} ({k})" if k != "default" else s.name for k, s in options.items()
-            }
-            if uploaded.value is not None:
-                labels["upload"] = f"{uploaded.value.name} (your file)"
-            by_label = {v: k for k, v in labels.items()}
+    if not room.value:  # the room layout has no sidebar: the figures get the screen
+        with solara.Sidebar(), solara.Div(style={"width": "376px", "overflow-x": "hidden"}):
+            with solara.Card("Scenario", margin=0):
+                labels = {
+                    k: f"{s.name} ({k})" if k != "default" else s.name for k, s in options.items()
+                }
+                if uploaded.value is not None:
+                    labels["upload"] = f"{uploaded.value.name} (your file)"
+                by_label = {v: k for k, v in labels.items()}
 
-            def choose_label(label: str) -> None:
-                if label in by_label:
-                    choose_scenario(by_label[label])
+                def choose_label(label: str) -> None:
+                    if label in by_label:
+                        choose_scenario(by_label[label])
 
-            with solara.Div(classes=["netsim-scenario"]):
-                solara.Select(
-                    label="scenario",
-                    value=labels.get(scenario_key.value, labels["default"]),
-                    values=list(labels.values()),
-                    on_value=choose_label,
-                )
-            solara.InputInt("seed", value=seed.value, on_value=change_seed)
-            with solara.Div(classes=["netsim-upload"]):
-                solara.FileDrop(
-                    label="Drop your own scenario file here (.toml, .yaml)",
-                    on_file=on_upload,
-                    lazy=True,
-                )
-            if library_warning:
-                solara.Warning(library_warning, dense=True)
-        with solara.Card("Knobs", margin=0):
-            solara.Text(
-                "Changing any knob rebuilds the network from week 0 with the same seed "
-                "(a reset); shocks below act on the running model instead.",
-                style={"font-size": "0.8rem", "color": "#555"},
-            )
-            for group, group_controls in all_controls.items():
-                with solara.Details(group, expand=group == "leadership"):
-                    for control in group_controls:
-                        ControlWidget(
-                            control,
-                            getattr(shown_params, control.name),
-                            change_control,
-                            disabled=replaying.value,
-                        )
-        with solara.Card("Replay a results folder", margin=0):
-            if folders:
-                solara.Select(
-                    label="results folder",
-                    value=typed_folder.value if typed_folder.value in folders else None,
-                    values=folders,
-                    on_value=choose_folder,
-                )
-            solara.InputText(
-                "or a folder path (run, compare or sweep)",
-                value=typed_folder.value,
-                on_value=choose_folder,
-                classes=["netsim-replay-folder"],
-            )
-            if len(runs) > FILTER_FROM:
-                solara.InputText(
-                    "filter (e.g. point=17 replicate=3)",
-                    value=replay_filter.value,
-                    on_value=lambda v: replay_filter.set(page_text(v)),
-                    classes=["netsim-replay-filter"],
-                )
+                with solara.Div(classes=["netsim-scenario"]):
+                    solara.Select(
+                        label="scenario",
+                        value=labels.get(scenario_key.value, labels["default"]),
+                        values=list(labels.values()),
+                        on_value=choose_label,
+                    )
+                solara.InputInt("seed", value=seed.value, on_value=change_seed)
+                with solara.Div(classes=["netsim-upload"]):
+                    solara.FileDrop(
+                        label="Drop your own scenario file here (.toml, .yaml)",
+                        on_file=on_upload,
+                        lazy=True,
+                    )
+                if library_warning:
+                    solara.Warning(library_warning, dense=True)
+            with solara.Card("Knobs", margin=0):
                 solara.Text(
-                    picker.hint,
+                    "Changing any knob rebuilds the network from week 0 with the same seed "
+                    "(a reset); shocks below act on the running model instead.",
                     style={"font-size": "0.8rem", "color": "#555"},
-                    classes=["netsim-replay-count"],
                 )
-            if len(runs) > 1 and picker.shown:
-                sweep = runs[0].run_id is not None
-                solara.Select(
-                    label="run (design point, values, replicate, seed, id)"
-                    if sweep
-                    else "scenario and replicate",
-                    value=chosen.label if chosen is not None else None,
-                    values=[r.label for r in picker.shown],
-                    on_value=choose_run,
-                    classes=["netsim-replay-run"],
+                for group, group_controls in all_controls.items():
+                    with solara.Details(group, expand=group == "leadership"):
+                        for control in group_controls:
+                            ControlWidget(
+                                control,
+                                getattr(shown_params, control.name),
+                                change_control,
+                                disabled=replaying.value,
+                            )
+            with solara.Card("Replay a results folder", margin=0):
+                if folders:
+                    solara.Select(
+                        label="results folder",
+                        value=typed_folder.value if typed_folder.value in folders else None,
+                        values=folders,
+                        on_value=choose_folder,
+                    )
+                solara.InputText(
+                    "or a folder path (run, compare or sweep)",
+                    value=typed_folder.value,
+                    on_value=choose_folder,
+                    classes=["netsim-replay-folder"],
                 )
-            if chosen is not None and chosen.failed:
-                solara.Text(
-                    f"this run failed in the sweep, so it cannot be replayed: {chosen.error}",
-                    style={"font-size": "0.8rem", "color": "#b00"},
-                    classes=["netsim-replay-failed"],
+                if len(runs) > FILTER_FROM:
+                    solara.InputText(
+                        "filter (e.g. point=17 replicate=3)",
+                        value=replay_filter.value,
+                        on_value=lambda v: replay_filter.set(page_text(v)),
+                        classes=["netsim-replay-filter"],
+                    )
+                    solara.Text(
+                        picker.hint,
+                        style={"font-size": "0.8rem", "color": "#555"},
+                        classes=["netsim-replay-count"],
+                    )
+                if len(runs) > 1 and picker.shown:
+                    sweep = runs[0].run_id is not None
+                    solara.Select(
+                        label="run (design point, values, replicate, seed, id)"
+                        if sweep
+                        else "scenario and replicate",
+                        value=chosen.label if chosen is not None else None,
+                        values=[r.label for r in picker.shown],
+                        on_value=choose_run,
+                        classes=["netsim-replay-run"],
+                    )
+                if chosen is not None and chosen.failed:
+                    solara.Text(
+                        f"this run failed in the sweep, so it cannot be replayed: {chosen.error}",
+                        style={"font-size": "0.8rem", "color": "#b00"},
+                        classes=["netsim-replay-failed"],
+                    )
+                if replay_problem:
+                    solara.Text(replay_problem, style={"font-size": "0.8rem", "color": "#b00"})
+                solara.Button(
+                    "replay",
+                    on_click=guarded(open_replay),
+                    disabled=chosen is None or chosen.failed,
+                    classes=["netsim-replay"],
                 )
-            if replay_problem:
-                solara.Text(replay_problem, style={"font-size": "0.8rem", "color": "#b00"})
-            solara.Button(
-                "replay",
-                on_click=guarded(open_replay),
-                disabled=chosen is None or chosen.failed,
-                classes=["netsim-replay"],
-            )
 
-    Toolbar(session, frame, guarded, speed, message)
-    if message.value:
-        with solara.Div(classes=["netsim-error"]):
-            solara.Error(message.value, dense=True)
-    LiveView(frame)
+    solara.Style(ROOM_CSS)
+    with solara.Div(classes=["netsim-room-page"] if room.value else []):
+        line = frame.value.story if frame.value else ""
+        StoryBar(stories, story_title.value, choose_story, line, room)
+        Toolbar(session, frame, guarded, speed, message, dense=room.value)
+        if message.value:
+            with solara.Div(classes=["netsim-error"]):
+                solara.Error(message.value, dense=True)
+        LiveView(frame, room.value)

@@ -31,6 +31,7 @@ import math
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,7 @@ from netsim.app.layout import (
     model_network_frame,
     sample_people,
 )
+from netsim.app.stories import Story, load_stories
 from netsim.batch.engines import run_id_of
 from netsim.config.member_network import NetworkFileError
 from netsim.config.parameters import (
@@ -66,6 +68,7 @@ from netsim.config.scenarios import (
     default_scenario,
     library,
     library_dir,
+    library_reference,
     load_scenario,
     named_scenario,
     parse_document,
@@ -93,6 +96,11 @@ class Source:
     unchecked: str = ""
     """A replay with no saved table to check against says why here (e.g. a sweep that kept
     no per-step tables); the page shows it where the match note would be."""
+    shocks: tuple[tuple[int, str, float], ...] = ()
+    """(week, action, amount) the session presses itself so they act at that week, as a
+    trainer's click would (a story's): the ghost is the same run without them."""
+    story: str = ""
+    """The story's one line (what the room will see), or "" when not a story."""
 
     @property
     def replay(self) -> bool:
@@ -129,11 +137,14 @@ SERVER_FILE_FIELDS: tuple[str, ...] = (
 )
 """What a scenario file may use to name another file (``network_file``, ``network_nodes_file``,
 ``extends``): an upload naming any of them is refused, so the page never opens a server file
-on a page user's behalf."""
+on a page user's behalf; only ``extends`` naming a library scenario by its bare name
+(:func:`~netsim.config.scenarios.library_reference`, decided from the text alone) is let
+through, since the library is what the page lists anyway."""
 SERVER_FILE_REFUSAL = (
     "an uploaded scenario may not name files on the server (network_file, "
-    "network_nodes_file, extends); allowed: a scenario without them (run one that needs a "
-    "network file with `netsim run` on the machine that holds it)"
+    "network_nodes_file, an extends path); allowed: a scenario without them, or extends "
+    'naming a library scenario (extends = "funding_cliff"); run one that needs a network '
+    "file with `netsim run` on the machine that holds it"
 )
 """The one message for any upload naming a file: it never depends on the path (whether it
 exists, what it holds), so the page cannot be used to probe the server's files."""
@@ -182,8 +193,11 @@ def _refuse_server_files(path: Path, document: Mapping[str, Any]) -> None:
     places += [v for k, v in document.items() if k in PARAMETER_GROUPS and isinstance(v, Mapping)]
     for place in places:
         for field in SERVER_FILE_FIELDS:
-            if field in place and place[field] not in ("", None):
-                raise ScenarioError(path, SERVER_FILE_REFUSAL, field=field)
+            if field not in place or place[field] in ("", None):
+                continue
+            if field == "extends" and place is document and library_reference(place[field]):
+                continue  # a library scenario by name: looked up in the library folder only
+            raise ScenarioError(path, SERVER_FILE_REFUSAL, field=field)
 
 
 # --- what the page may build, whatever the browser sends --------------------------------
@@ -582,11 +596,31 @@ def _read_sweep_replay(folder: Path, run: ReplayRun) -> Source:
     return Source(label, params, seed, description, reference=reference, unchecked=unchecked)
 
 
+def story_source(story: Story) -> Source:
+    """A story's scenario, seed and shocks as a live source (its line shown above the view)."""
+    scenario = story.scenario
+    return Source(
+        scenario.name,
+        scenario.parameters,
+        story.seed,
+        scenario.description,
+        shocks=story.shocks,
+        story=story.line,
+    )
+
+
+def story_key(scenario: Scenario) -> str:
+    """The scenario picker's key of a library scenario (its slug; ``default`` for the default)."""
+    return "default" if scenario.path is None else scenario.slug
+
+
 def initial_source() -> tuple[Source, str, str]:
-    """The scenario named by ``netsim app --scenario`` (NETSIM_APP_SCENARIO): source, key, error."""
+    """What the page opens with: the scenario named by ``netsim app --scenario``
+    (NETSIM_APP_SCENARIO), else the first story (one whose idea spreads); source, key, error."""
     name = os.environ.get("NETSIM_APP_SCENARIO", "").strip()
     if not name:
-        return scenario_source(default_scenario()), "default", ""
+        first = load_stories()[0]
+        return story_source(first), story_key(first.scenario), ""
     try:
         scenario = named_scenario(name)
     except ScenarioError as err:
@@ -636,6 +670,10 @@ BASELINE_CAP = 312
 SPEED_RANGE = (1, 30)
 DEFAULT_SPEED = 10
 """Weeks per second while playing."""
+RATE_WINDOW = 2.0
+"""Seconds of play the achieved rate (:attr:`Frame.achieved`) is measured over."""
+RATE_FRAMES = 128
+"""Played weeks' times kept for the rate (more than 30 weeks/s x RATE_WINDOW)."""
 STAT_COLUMNS: tuple[str, ...] = (
     "active",
     "passive",
@@ -675,12 +713,19 @@ class Frame:
     """(week, action, amount) of every shock applied so far (scheduled or pressed)."""
     pending: tuple[tuple[int, str, float], ...]
     """Shocks pressed but not yet applied (they act at the next step)."""
+    planned: tuple[tuple[int, str, float], ...]
+    """A story's shocks still to come (the session presses each so it acts at its week)."""
     stats: dict[str, float]
     shown: int
     population: int
     ghost: str
     replay: bool
     note: str = ""
+    achieved: float = 0.0
+    """Weeks a second the play loop reached over the last :data:`RATE_WINDOW` seconds while
+    playing (0 when not playing or not yet known): the page shows it when it falls behind."""
+    story: str = ""
+    """The story's one line (what the room will see), or ""."""
 
     @property
     def finished(self) -> bool:
@@ -726,11 +771,17 @@ class Session:
         self._ghost_label = ""
         self._first_difference: int | None = None
         self._playing = False
+        self._play_queued = False
+        self._frame_times: deque[float] = deque(maxlen=RATE_FRAMES)
+        self._achieved = 0.0
         self._play_token = 0
         self._wake = threading.Event()
         self._speed = float(DEFAULT_SPEED)
         self._wanted: Source | None = None
         self._building = False
+        # a build taken from the queue has not yet replaced the model; cleared at the swap,
+        # before the new frame is published (the page may show it and take a click at once)
+        self._loading = False
         self._closed = False
         self.last: Frame | None = None
 
@@ -771,6 +822,7 @@ class Session:
         with self._lock:
             self.generation += 1
             self._model, self._source, self._layout = model, source, positions
+            self._loading = False
             self._sample, self._sample_edges = sample, sample_edges
             self._pressed = []
             self._first_difference = None
@@ -782,7 +834,12 @@ class Session:
                 self._ghost_label = ""
                 self._start_ghost(self.generation, source)
             frame = self._render_locked()
+            start_playing = self._play_queued and self._wanted is None
+            if start_playing:
+                self._play_queued = False
         self._emit(frame)
+        if start_playing:  # the play pressed while this model was being built
+            self._play(queue=False)
         return frame
 
     def request_load(self, source: Source) -> None:
@@ -813,10 +870,14 @@ class Session:
                 if source is None or self._closed:
                     self._building = False
                     return
+                self._loading = True
             try:
                 self.load(source)
             except Exception as err:  # one line on the page, the traceback in the server log
                 log.exception("building the model failed")
+                with self._lock:
+                    self._loading = False
+                    self._play_queued = False  # nothing new to play
                 self._report(f"the model could not be built: {build_error_message(err)}")
 
     def _start_ghost(self, generation: int, source: Source) -> None:
@@ -846,15 +907,23 @@ class Session:
         threading.Thread(target=run_ghost, daemon=True, name="netsim-ghost").start()
 
     # --- acting ----------------------------------------------------------------------------
+    def _rebuilding_locked(self) -> bool:
+        """A build is queued or running: the loaded model is about to be replaced."""
+        return self._loading or self._wanted is not None
+
     def step(self, count: int = 1) -> Frame | None:
-        """Advance ``count`` weeks (not past the horizon); None if there is nothing to step."""
+        """Advance ``count`` weeks (not past the horizon); None if there is nothing to step.
+
+        Ignored (None) while a rebuild is on its way: a week stepped on the model being
+        replaced would show on the counter and then vanish.
+        """
         with self._lock:
-            if self._model is None or self._finished_locked():
+            if self._model is None or self._finished_locked() or self._rebuilding_locked():
                 return None
             for _ in range(count):
                 if self._finished_locked():
                     break
-                self._model.step()
+                self._step_locked()
             frame = self._render_locked()
         self._emit(frame)
         return frame
@@ -866,8 +935,8 @@ class Session:
         (:class:`TimelineEvent`), whether or not a model is running.
         """
         TimelineEvent(step=1, action=action, amount=amount)  # type: ignore[arg-type]
-        with self._lock:
-            if self._model is None or self._finished_locked():
+        with self._lock:  # (dropped while a rebuild is on its way: it would act on the old model)
+            if self._model is None or self._finished_locked() or self._rebuilding_locked():
                 return None
             self._model.intervene(action, amount)
             self._pressed.append((self._model.step_count + 1, action, float(amount)))
@@ -879,11 +948,26 @@ class Session:
         self._speed = float(page_speed(weeks_per_second))
 
     def play(self) -> None:
-        """Step ``speed`` times a second in a background thread until paused or finished."""
+        """Step ``speed`` times a second in a background thread until paused or finished.
+
+        Pressed while a rebuild is on its way (reset, a knob), play waits for the new model
+        and starts it from week 0 (a later pause or reset cancels it), so a burst of clicks
+        never plays the old model on for a few weeks and then jumps back.
+        """
+        self._play(queue=True)
+
+    def _play(self, queue: bool) -> None:
         with self._lock:
-            if self._model is None or self._playing or self._finished_locked() or self._closed:
+            if self._closed:
+                return
+            if queue and self._rebuilding_locked() and not self._playing:
+                self._play_queued = True
+                return
+            if self._model is None or self._playing or self._finished_locked():
                 return
             self._playing = True
+            self._frame_times.clear()
+            self._achieved = 0.0
             self._play_token += 1
             token = self._play_token
             self._wake = wake = threading.Event()
@@ -895,6 +979,7 @@ class Session:
 
     def pause(self) -> None:
         with self._lock:
+            self._play_queued = False
             if not self._playing:
                 return
             self._stop_locked()
@@ -916,27 +1001,31 @@ class Session:
     def _play_loop(self, token: int, wake: threading.Event) -> None:
         due = time.monotonic()
         while True:
-            done = False
+            message = ""
+            frame: Frame | None = None
             with self._lock:
                 if token != self._play_token:
                     return
-                try:
-                    if not self._finished_locked():
-                        self._model.step()
-                    done = self._finished_locked()
-                    if done:
-                        self._playing = False
-                        self._play_token += 1
-                    frame = self._render_locked()
-                except Exception as err:
-                    log.exception("stepping the model failed")
-                    self._stop_locked()
-                    frame = None
-                    message = f"the model stopped: {build_error_message(err)}"
-            if frame is None:
+                waiting = self._rebuilding_locked()  # the new model comes: show nothing
+                if not waiting:
+                    try:
+                        if not self._finished_locked():
+                            self._step_locked()
+                        if self._finished_locked():
+                            self._playing = False
+                            self._play_token += 1
+                        self._note_frame_time_locked()
+                        frame = self._render_locked()
+                    except Exception as err:
+                        log.exception("stepping the model failed")
+                        self._stop_locked()
+                        message = f"the model stopped: {build_error_message(err)}"
+                done = frame is not None and not frame.playing
+            if message:
                 self._report(message)
                 return
-            self._emit(frame)
+            if frame is not None:
+                self._emit(frame)
             if done:
                 return
             due += 1.0 / self._speed
@@ -945,6 +1034,16 @@ class Session:
                 due, delay = time.monotonic(), 0.0
             if wake.wait(max(delay, 0.004)):
                 return
+
+    def _note_frame_time_locked(self) -> None:
+        """Record a played week's time; the achieved rate is over the last RATE_WINDOW s."""
+        now = time.monotonic()
+        times = self._frame_times
+        times.append(now)
+        while len(times) > 2 and now - times[0] > RATE_WINDOW:
+            times.popleft()
+        span = times[-1] - times[0]
+        self._achieved = (len(times) - 1) / span if len(times) >= 3 and span > 0 else 0.0
 
     # --- frames -----------------------------------------------------------------------------
     def _loaded_locked(self) -> tuple[Source, Layout]:
@@ -960,6 +1059,20 @@ class Session:
         self._seq += 1
         return self._seq
 
+    def _planned_locked(self) -> tuple[tuple[int, str, float], ...]:
+        now = self._model.step_count
+        return tuple(p for p in self._loaded_locked()[0].shocks if p[0] > now)
+
+    def _step_locked(self) -> None:
+        """One week: first press the source's shocks due then (they act at the next step)."""
+        source = self._loaded_locked()[0]
+        due = self._model.step_count + 1
+        for week, action, amount in source.shocks:
+            if week == due:
+                self._model.intervene(action, amount)
+                self._pressed.append((week, action, amount))
+        self._model.step()
+
     def _pending_locked(self) -> tuple[tuple[int, str, float], ...]:
         now = self._model.step_count
         return tuple(p for p in self._pressed if p[0] > now)
@@ -972,7 +1085,9 @@ class Session:
             self.last,
             seq=self._next_seq(),
             playing=self._playing,
+            achieved=self._achieved if self._playing else 0.0,
             pending=self._pending_locked(),
+            planned=self._planned_locked(),
         )
         return self.last
 
@@ -992,17 +1107,20 @@ class Session:
             step=model.step_count,
             horizon=source.parameters.steps,
             playing=self._playing,
+            achieved=self._achieved if self._playing else 0.0,
             network_png=network_png,
             curves_png=curves_png,
             wheel_png=wheel_png,
             interventions=interventions,
             pending=self._pending_locked(),
+            planned=self._planned_locked(),
             stats={c: float(row[c]) for c in STAT_COLUMNS if c in row.index},
             shown=network.shown,
             population=network.population,
             ghost=self._ghost_label,
             replay=source.replay,
             note=self._replay_note(table) if source.reference is not None else source.unchecked,
+            story=source.story,
         )
         self.last = frame
         return frame

@@ -163,15 +163,70 @@ def load_scenario(path: str | Path) -> Scenario:
     return _validate(path, merged, meta, text)
 
 
+LIBRARY_REFERENCE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*(\.toml)?")
+"""An ``extends`` value that names a library scenario rather than a path: a bare name with no
+folder and no suffix but ``.toml`` (``funding_cliff`` or ``funding_cliff.toml``)."""
+
+
+def library_reference(value: Any) -> str | None:
+    """The library scenario's name an ``extends`` value gives, or None if it is a path.
+
+    Text that is not on disk (an upload) may extend only a library scenario, so whether a
+    value is a bare name is decided from the text alone, never by looking at the disk.
+    """
+    if isinstance(value, str) and LIBRARY_REFERENCE.fullmatch(value.strip()):
+        return value.strip().removesuffix(".toml")
+    return None
+
+
 def parse_scenario_text(text: str, path: str | Path = "<scenario>.toml") -> Scenario:
-    """Validate scenario text that is not on disk (an upload, a test). No ``extends``."""
+    """Validate scenario text that is not on disk (an upload, a test).
+
+    Its ``extends`` may name a library scenario (``extends = "funding_cliff"``, or the
+    ``funding_cliff.toml`` a library file's copy says), or ``default``, looked up in the
+    library folder only; a path needs a file on disk to be relative to, so it is refused.
+    """
     path = Path(path)
     document = parse_document(path, text)
-    if "extends" in document:
-        raise ScenarioError(path, "'extends' needs a file on disk", field="extends")
     lines = LineFinder(text, path.suffix)
+    merged: dict[str, Located] = {}
+    meta_parent: dict[str, Any] = {}
+    if "extends" in document:
+        merged, meta_parent = _library_parent(path, document["extends"], lines.of("extends"))
     flat, meta = _flatten(path, document, lines)
-    return _validate(path, {k: (v, path, lines) for k, v in flat.items()}, meta, text)
+    merged.update({k: (v, path, lines) for k, v in flat.items()})
+    return _validate(path, merged, {**meta_parent, **meta}, text)
+
+
+def _library_parent(
+    path: Path, reference: Any, line: int | None
+) -> tuple[dict[str, Located], dict[str, Any]]:
+    """The merged values and meta of the library scenario that text's ``extends`` names."""
+    name = library_reference(reference)
+    if name is None:
+        raise ScenarioError(
+            path,
+            f"{excerpt(reference)} is not a library scenario's name; text that is not a file "
+            'on disk may extend only a library scenario (e.g. "funding_cliff"), a path needs '
+            "a file on disk",
+            line=line,
+            field="extends",
+        )
+    if name == DEFAULT_NAME:
+        return {}, {}
+    parent = library_dir() / f"{name}.toml"
+    if not _exists(parent):
+        known = [DEFAULT_NAME, *(p.stem for p in library_dir().glob("*.toml"))]
+        raise ScenarioError(
+            path,
+            f"{excerpt(reference)}{suggest(name, known, style='aside')} is not a library "
+            "scenario (see `netsim scenarios`); text that is not a file on disk may extend "
+            "only a library scenario, a path needs a file on disk",
+            line=line,
+            field="extends",
+        )
+    merged, meta, _ = _load_chain(parent, [(path, path, line)])
+    return merged, meta
 
 
 # --- reading ----------------------------------------------------------------------
