@@ -387,29 +387,43 @@ def wait_for(condition: Any, timeout: float = 20.0) -> None:
         time.sleep(0.01)
 
 
-def test_clicks_while_rebuilding_queue_play_and_drop_steps_and_shocks() -> None:
+def test_clicks_while_rebuilding_queue_play_and_drop_steps_and_shocks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Reset (or a knob) then play: play waits for the new model and starts it at week 0, so
     the counter never runs on with the old model and then jumps back; a step or a shock
-    pressed meanwhile would act on the model being replaced, so it is dropped."""
+    pressed meanwhile would act on the model being replaced, so it is dropped. The rebuild
+    is held open until the clicks are in (no race with a fast build)."""
     frames: list[live.Frame] = []
     session = live.Session(publish=frames.append, baseline_cap=0)
     session.load(small_source(steps=400))
     session.set_speed(30)
     session.play()
     wait_for(lambda: session.last.step >= 3)
-    session.reset()  # pauses, then rebuilds in the background
+    release = threading.Event()
+    build = live.api.build_model
+
+    def held_build(*args: Any, **kwargs: Any) -> Any:
+        assert release.wait(30), "the test never released the rebuild"
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(live.api, "build_model", held_build)
+    session.reset()  # pauses, then rebuilds in the background (held)
     old = session.last
     session.play()  # queued
     assert session.step() is None and session.intervene("event") is None
+    release.set()
     wait_for(lambda: session.last.generation > old.generation and session.last.step >= 3)
     later = [f for f in frames if f.seq > old.seq]
     assert all(f.generation > old.generation for f in later)  # the old model never ran on
     steps = [f.step for f in later]
     assert steps[0] == 0 and steps == sorted(steps)  # from week 0, forwards only
     assert not session.last.interventions  # the dropped shock never acted
+    release.clear()
     session.reset()
     session.play()
     session.pause()  # cancels the queued play
+    release.set()
     assert session.wait_idle()
     assert not session.playing and session.last.step == 0
     session.close()

@@ -543,9 +543,20 @@ def StoryBar(  # noqa: N802
 
 
 @solara.component
-def Page() -> None:  # noqa: N802
-    """The live view: a sidebar (scenario, upload, knobs, replay), the pictures on the right."""
-    start, start_key, start_error = solara.use_memo(initial_source, [])
+def Page(  # noqa: N802
+    opening_scenario: str | None = None,
+    opening_seed: int | None = None,
+    room_view: bool | None = None,
+) -> None:
+    """The live view: a sidebar (scenario, upload, knobs, replay), the pictures on the right.
+
+    ``opening_scenario`` (a library name) and ``opening_seed`` choose what it opens with
+    (default: the first story, or ``netsim app --scenario``); ``room_view`` the room layout
+    (default: ``?layout=room`` in the address). What :func:`netsim.app.show` passes in a notebook.
+    """
+    start, start_key, start_error = solara.use_memo(
+        lambda: initial_source(opening_scenario, opening_seed), []
+    )
     frame: solara.Reactive[Frame | None] = solara.use_reactive(None)
     message = solara.use_reactive(start_error)
     scenario_key = solara.use_reactive(start_key)
@@ -564,7 +575,8 @@ def Page() -> None:  # noqa: N802
     stories = solara.use_memo(load_stories, [])
     story_title = solara.use_reactive(stories[0].title if start.story else "")
     router = solara.use_router()
-    room = solara.use_reactive("layout=room" in (router.search or "").split("&"))
+    asked_room = "layout=room" in (router.search or "").split("&")
+    room = solara.use_reactive(asked_room if room_view is None else room_view)
     folders = solara.use_memo(lambda: [str(p) for p in result_folders(results_root())], [])
 
     def make_session() -> Session:

@@ -33,7 +33,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -614,18 +614,26 @@ def story_key(scenario: Scenario) -> str:
     return "default" if scenario.path is None else scenario.slug
 
 
-def initial_source() -> tuple[Source, str, str]:
-    """What the page opens with: the scenario named by ``netsim app --scenario``
-    (NETSIM_APP_SCENARIO), else the first story (one whose idea spreads); source, key, error."""
-    name = os.environ.get("NETSIM_APP_SCENARIO", "").strip()
+def initial_source(name: str | None = None, seed: int | None = None) -> tuple[Source, str, str]:
+    """What the page opens with: the library scenario ``name`` (None: the one named by
+    ``netsim app --scenario``, NETSIM_APP_SCENARIO), else the first story (one whose idea
+    spreads); at ``seed`` if given (checked as the page's seed box checks it). Returns the
+    source, the scenario picker's key and an error to show (the default then opens)."""
+    if name is None:
+        name = os.environ.get("NETSIM_APP_SCENARIO", "")
+    name = name.strip()
     if not name:
         first = load_stories()[0]
-        return story_source(first), story_key(first.scenario), ""
-    try:
-        scenario = named_scenario(name)
-    except ScenarioError as err:
-        return scenario_source(default_scenario()), "default", str(err)
-    return scenario_source(scenario), scenario.slug, ""
+        source, key, error = story_source(first), story_key(first.scenario), ""
+    else:
+        try:
+            scenario = named_scenario(name)
+        except ScenarioError as err:
+            return scenario_source(default_scenario()), "default", str(err)
+        source, key, error = scenario_source(scenario), scenario.slug, ""
+    if seed is not None:
+        source = replace(source, seed=page_seed(seed))
+    return source, key, error
 
 
 def results_root() -> Path:
