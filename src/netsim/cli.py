@@ -126,6 +126,23 @@ MemoryLimitOption = Annotated[
 ]
 
 
+WorkersOption = Annotated[
+    int | None, typer.Option(help="Local worker processes (default: all cores).")
+]
+SerialOption = Annotated[
+    bool, typer.Option("--serial", help="Run in this process, one run at a time (debugging).")
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Submit to an existing Dask cluster, e.g. tcp://host:8786 (workers need netsim).",
+        metavar="ADDRESS",
+    ),
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", help="Print only the results folder.")]
+"""The options every command that runs many runs shares (sweep, calibrate, optimise)."""
+
+
 def set_memory_limit(limit: str | None) -> None:
     """Make ``--memory-limit`` the limit of this process and of the local workers it starts
     (through NETSIM_MEMORY_LIMIT, which they inherit); checked here, one line if not a size."""
@@ -445,7 +462,7 @@ def run(
             metavar="FILE",
         ),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", help="Print only the results folder.")] = False,
+    quiet: QuietOption = False,
     memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Run one simulation (the embedded default scenario unless told otherwise) and write results.
@@ -726,7 +743,7 @@ def compare(
     out: Annotated[
         Path | None, typer.Option(help="Results folder (default: results/compare-<time>).")
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", help="Print only the results folder.")] = False,
+    quiet: QuietOption = False,
     memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Compare scenarios on common random numbers: tables, figures and a report with intervals.
@@ -929,19 +946,9 @@ def sweep(
     file: Annotated[
         Path, typer.Argument(help="Experiment file (TOML/YAML), e.g. experiments/x.toml.")
     ],
-    workers: Annotated[
-        int | None, typer.Option(help="Local worker processes (default: all cores).")
-    ] = None,
-    serial: Annotated[
-        bool, typer.Option("--serial", help="Run in this process, one run at a time (debugging).")
-    ] = False,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            help="Submit to an existing Dask cluster, e.g. tcp://host:8786 (workers need netsim).",
-            metavar="ADDRESS",
-        ),
-    ] = None,
+    workers: WorkersOption = None,
+    serial: SerialOption = False,
+    scheduler: SchedulerOption = None,
     resume: Annotated[
         bool,
         typer.Option(
@@ -952,7 +959,7 @@ def sweep(
         Path | None,
         typer.Option(help="Results folder (default: results/sweep-<time>-<experiment>)."),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", help="Print only the results folder.")] = False,
+    quiet: QuietOption = False,
     flush_runs: Annotated[
         int, typer.Option(help="Write finished runs to disk after this many...")
     ] = 500,
@@ -1164,17 +1171,12 @@ def calibrate(
         Path | None,
         typer.Option(help="Results folder (default: results/calibrate-<time>-<file>)."),
     ] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="Local worker processes (default: all cores).")
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(help="Run on an existing Dask cluster (tcp://host:8786).", metavar="ADDRESS"),
-    ] = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue the calibration in --out from its database.")
     ] = False,
-    quiet: Annotated[bool, typer.Option(help="Print only the results folder.")] = False,
+    quiet: QuietOption = False,
     memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Fit a scenario's parameters to an observed series by ABC-SMC (pyabc).
@@ -1458,7 +1460,7 @@ def audit(
         typer.Option(help="Step either side of each base value, as a share of it (0.25 = 25%)."),
     ] = 0.25,
     seed: Annotated[int, typer.Option(help="Base seed; replicate r uses the same seed.")] = 1,
-    quiet: Annotated[bool, typer.Option("--quiet", help="Print only the results folder.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Audit every social-model lever: does it move the main outcomes the way its
     declaration claims?
@@ -1572,19 +1574,10 @@ def optimise(
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue the search in --out; stored runs are reused.")
     ] = False,
-    workers: Annotated[
-        int | None, typer.Option(help="Local worker processes (default: all cores).")
-    ] = None,
-    serial: Annotated[
-        bool, typer.Option("--serial", help="Run in this process, one run at a time (debugging).")
-    ] = False,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            help="Submit to an existing Dask cluster, e.g. tcp://host:8786.", metavar="ADDRESS"
-        ),
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", help="Print only the results folder.")] = False,
+    workers: WorkersOption = None,
+    serial: SerialOption = False,
+    scheduler: SchedulerOption = None,
+    quiet: QuietOption = False,
     memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Search for the cheapest policies (NSGA-II over the file's levers) that meet its target
