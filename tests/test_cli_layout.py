@@ -75,6 +75,8 @@ def test_parameters(width: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     text = printed(["parameters"], width, tmp_path, monkeypatch, ok=[0])
     assert_whole([name for name, *_ in declarations()], text)
     assert_whole(GROUPS, text)
+    assert "source" in text  # as its help promises (not only with --markdown)
+    assert "Bass 1969" in " ".join(text.split())  # a source, whatever the wrapping
 
 
 @pytest.mark.parametrize("width", WIDTHS)

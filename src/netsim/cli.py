@@ -694,11 +694,11 @@ def parameters(
         [
             Column("name", whole=True),
             Column("group", whole=True),
-            *("default", "allowed", "unit", "meaning"),
+            *("default", "allowed", "unit", "meaning", "source"),
         ],
     )
     for row in rows:
-        table.add_row(row[1], row[0], *row[2:6])
+        table.add_row(row[1], row[0], *row[2:])
     show(table)
 
 
