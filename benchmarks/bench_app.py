@@ -1,14 +1,15 @@
 """Frame time of the browser view (not a test; run it by hand).
 
 One frame is what the page's play loop does per week: ``model.step()``, the
-per-step table, the network's drawing data (layout sample, colours, sizes,
-ties) and the three pictures (network, curves, 5C wheel) rendered to PNG.
+per-step table, the network's per-week codes for the browser's canvas
+(``netsim.app.canvas.week_codes``) and the curves and 5C wheel rendered to PNG (while
+playing these two are redrawn only every ``SLOW_PICTURES`` seconds).
 Measured over a whole default scenario (156 weeks) at each size, after the
 ghost run has finished, so nothing else competes for the CPU:
 
 - **frame**: :meth:`netsim.app.session.Session.step` end to end (what playing costs);
 - the same work split into its parts, done by hand: model step, ``table()``,
-  drawing data, and each picture's render + PNG encoding;
+  network codes, and each picture's render + PNG encoding;
 - **playback**: the weeks a second :meth:`~netsim.app.session.Session.play` reaches at
   each speed setting (``--speeds``, default 10 and 30), and whether the page would say
   it falls behind (it does below ``netsim.app.page.BEHIND`` of the setting).
@@ -40,12 +41,11 @@ from rich.console import Console
 from rich.table import Table
 
 from netsim import build_model
+from netsim.app.canvas import week_codes
 from netsim.app.layout import (
     DRAW_LIMIT,
     Figures,
     edges_within,
-    member_layout,
-    model_network_frame,
     sample_people,
 )
 from netsim.app.page import BEHIND
@@ -104,13 +104,12 @@ def part_frames(params: Parameters, seed: int, weeks: int) -> dict[str, list[flo
     """The same frame done by hand, timing each part (milliseconds per week)."""
     model = build_model(params, seed=seed)
     organisation = model.members.organisation
-    layout = member_layout(organisation)
     sample = sample_people(organisation, DRAW_LIMIT)
     sample_edges = edges_within(sample, model.graph.edge_u, model.graph.edge_v, organisation.size)
     figures = Figures()
-    figures.reset(layout, params.steps)
+    figures.reset(params.steps)
     parts: dict[str, list[float]] = {
-        k: [] for k in ("model step", "table", "drawing data", "network", "curves", "wheel")
+        k: [] for k in ("model step", "table", "network codes", "curves", "wheel")
     }
 
     def timed(name: str, work: Callable[[], Any]) -> Any:
@@ -123,12 +122,8 @@ def part_frames(params: Parameters, seed: int, weeks: int) -> dict[str, list[flo
         timed("model step", model.step)
         table = timed("table", model.table)
 
-        def drawing_data() -> Any:
-            return model_network_frame(model, layout, sample, sample_edges)
-
-        frame = timed("drawing data", drawing_data)
+        timed("network codes", lambda: week_codes(model, sample, sample_edges))
         interventions = tuple(model.interventions)
-        timed("network", lambda frame=frame: figures._render_network(frame))
         timed("curves", lambda t=table, i=interventions: figures._render_curves(t, i))
         timed("wheel", lambda table=table: figures._render_wheel(table))
     return parts
@@ -151,12 +146,12 @@ def main() -> None:
         f"{args.seed}"
     )
     results: dict[str, Any] = {}
-    table = Table(title="frame = step + drawing data + network, curves and wheel PNGs")
+    table = Table(title="frame = step + network codes + curves and wheel PNGs (a paused frame)")
     for column in ("members", "median ms", "p90 ms", "max ms", "frames/s", "target", "ok"):
         table.add_column(column, justify="right")
     parts_table = Table(title="median ms per part (done by hand)")
-    part_names = ("model step", "table", "drawing data", "network", "curves", "wheel")
-    for column in ("members", *part_names, "PNG bytes/frame"):
+    part_names = ("model step", "table", "network codes", "curves", "wheel")
+    for column in ("members", *part_names, "bytes/frame"):
         parts_table.add_column(column, justify="right")
     play_table = Table(title="playback: weeks/s reached by Session.play() at each setting")
     for column in ("members", "setting", "reached", "share", "page shows"):
@@ -169,7 +164,7 @@ def main() -> None:
         last = session.load(Source("bench", params, args.seed))
         last = session.step(args.weeks) or last
         session.close()
-        png_bytes = len(last.network_png) + len(last.curves_png) + len(last.wheel_png)
+        png_bytes = len(last.curves_png) + len(last.wheel_png) + len(last.codes) + len(last.ties)
         median = statistics.median(frames)
         target = TARGET_MS.get(size)
         table.add_row(

@@ -308,7 +308,9 @@ def boxes(page) -> dict[str, dict[str, float]]:
 
 FITS = """(selectors) => selectors.every(css => {
     const img = document.querySelector(css);
-    if (!img || !img.complete || img.naturalWidth === 0) return false;
+    if (!img) return false;
+    if (img.tagName === "CANVAS" ? !(img.dataset.drawn > 0) : !img.complete || !img.naturalWidth)
+        return false;  // the network is a canvas the browser draws, the others are PNGs
     const r = img.getBoundingClientRect();
     return r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0
         && r.right <= window.innerWidth && r.bottom <= window.innerHeight;

@@ -401,20 +401,32 @@ ROOM_CSS = """
 .netsim-cell-curves { grid-row: 2; grid-column: 2; min-height: 0; }
 .netsim-cell-network > *, .netsim-cell-curves > * { width: 100%; height: 100%; }
 .netsim-room-grid img { margin: 0 !important; box-sizing: border-box; }
-.netsim-room-grid img.netsim-network, .netsim-room-grid img.netsim-curves {
+.netsim-room-grid .netsim-network { display: block; }
+.netsim-room-grid img.netsim-curves {
   width: 100%; height: 100%; max-width: 100%; object-fit: contain; object-position: center top; }
 .netsim-cell-wheel > :first-child { height: 100%; flex: 0 0 44%; }
 .netsim-room-grid img.netsim-wheel { height: 100%; width: 100%; max-width: 100%;
   object-fit: contain; object-position: center top; }
 .netsim-cell-wheel .netsim-side { overflow: hidden; min-width: 0; }
 .netsim-cell-wheel .netsim-side .netsim-room-text { font-size: clamp(0.85rem, 1.05vw, 1.3rem); }
-.netsim-wide img.netsim-network { width: min(46vw, 620px); height: auto; }
+.netsim-wide .netsim-network { display: block; width: min(46vw, 620px); aspect-ratio: 1; }
 .netsim-wide img.netsim-wheel { width: min(30vw, 420px); height: auto; }
 .netsim-wide img.netsim-curves { width: 100%; max-width: 1500px; height: auto; }
 """
 """The two layouts' CSS. The room layout (a projector: 1280x720 and up) puts the network,
 the 5C wheel and the curves in one screen without scrolling, scaled to the window's height
 and width; the standard one scales the figures with the width beside the sidebar."""
+
+
+@solara.component_vue("network_canvas.vue")
+def NetworkCanvas(scene: dict[str, Any], codes: str, ties: str) -> None:  # noqa: N802
+    """The network on a <canvas>, drawn by the browser (:mod:`netsim.app.canvas`): ``scene``
+    is sent once per model build, the two strings every week."""
+
+
+def network_view(current: Frame) -> None:
+    """The network of ``current``: only the per-week strings change between two frames."""
+    NetworkCanvas(scene=current.scene.props, codes=current.codes, ties=current.ties)
 
 
 @solara.component
@@ -472,7 +484,7 @@ def RoomGrid(current: Frame) -> None:  # noqa: N802
     """The room layout's one screen: the network on the left, the wheel and curves right."""
     with solara.Div(classes=["netsim-room-grid"]):
         with solara.Div(classes=["netsim-cell-network"]):
-            solara.Image(current.network_png, classes=["netsim-network"])
+            network_view(current)
         with solara.Div(classes=["netsim-cell-wheel"]):
             solara.Image(current.wheel_png, classes=["netsim-wheel"])
             with solara.Column(gap="2px", classes=["netsim-side"]):
@@ -497,7 +509,7 @@ def LiveView(frame: solara.Reactive[Frame | None], room: bool = False) -> None: 
     with solara.Column(gap="4px", classes=["netsim-wide"]):
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
             with solara.Column(gap="4px"):
-                solara.Image(current.network_png, classes=["netsim-network"])
+                network_view(current)
                 if current.shown < current.population:
                     solara.Text(
                         f"Drawing a fixed sample of {current.shown:,} of {current.population:,} "
@@ -519,11 +531,14 @@ def StoryBar(  # noqa: N802
     stories: tuple[Story, ...],
     chosen: str,
     on_story: Callable[[str], None],
-    line: str,
+    frame: solara.Reactive[Frame | None],
     room: solara.Reactive[bool],
 ) -> None:
     """The first thing a room sees: which story is playing and, in one line, what to watch;
-    and the switch to the room layout (also ``?layout=room`` in the address)."""
+    and the switch to the room layout (also ``?layout=room`` in the address). It reads the
+    frame itself, so that a played week re-renders this bar, the toolbar and the live view,
+    not the whole page."""
+    line = frame.value.story if frame.value else ""
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "gap": "4px 16px"}):
         with solara.Div(classes=["netsim-room-switch"]):
             solara.Switch(label="room view", value=room.value, on_value=room.set)
@@ -809,8 +824,7 @@ def Page(  # noqa: N802
 
     solara.Style(ROOM_CSS)
     with solara.Div(classes=["netsim-room-page"] if room.value else []):
-        line = frame.value.story if frame.value else ""
-        StoryBar(stories, story_title.value, choose_story, line, room)
+        StoryBar(stories, story_title.value, choose_story, frame, room)
         Toolbar(session, frame, guarded, speed, message, dense=room.value)
         if message.value:
             with solara.Div(classes=["netsim-error"]):
