@@ -5,6 +5,8 @@ always when paused."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 from typing import Any
 
@@ -146,4 +148,27 @@ def test_a_frame_of_a_large_model_sends_the_sample_only() -> None:
     frame = session.load(live.Source("big", params, seed=1))
     assert frame.population == model.members.size == 2_000
     assert len(frame.codes) == 2 * frame.shown and frame.shown <= 800
+    session.close()
+
+
+def test_the_scene_is_sent_as_one_json_string() -> None:
+    session = live.Session(baseline_cap=0)
+    frame = session.load(live.Source("small", SMALL.replace(steps=4), seed=3))
+    assert json.loads(frame.scene.text) == frame.scene.props
+    session.close()
+
+
+def test_only_a_frame_with_new_pictures_or_state_redraws_the_whole_live_view() -> None:
+    session = live.Session(baseline_cap=0)
+    shown = session.load(live.Source("small", SMALL.replace(steps=4), seed=3))
+    playing = dataclasses.replace(shown, playing=True)
+    week = dataclasses.replace(playing, step=1, codes="ff" * shown.shown)
+    assert not live.same_page(None, week)
+    assert not live.same_page(shown, week)  # play started: the buttons change
+    assert live.same_page(playing, week)  # only the week and the network moved
+    assert not live.same_page(playing, dataclasses.replace(week, pictures_step=1))
+    assert not live.same_page(playing, dataclasses.replace(week, playing=False))  # paused
+    assert not live.same_page(playing, dataclasses.replace(week, step=4))  # the last week
+    shock = ((2, "event", 1.0),)
+    assert not live.same_page(playing, dataclasses.replace(week, pending=shock))
     session.close()

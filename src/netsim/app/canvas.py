@@ -20,7 +20,8 @@ the colours the legend shows, so the two cannot drift apart. Nothing here import
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -76,10 +77,17 @@ class Scene:
 
     generation: int
     props: dict[str, Any]
-    """JSON-ready: ``xy`` (flat x, y per sampled person, 0-1 of the drawing, y down),
+    """What the canvas reads: ``xy`` (flat x, y per sampled person, 0-1 of the drawing, y down),
     ``edges`` (flat local index pairs of the candidate ties), ``labels`` ([x, y, text]),
     ``palette``, ``sizes`` (marker radius per size level, as a share of the side),
     ``lines`` (tie, new tie, ring widths as shares of the side) and ``colours``."""
+    text: str = field(init=False)
+    """``props`` as JSON: what is sent. One string, because the page's renderer (reacton)
+    walks every list and dict it is handed for child elements, each render: the positions
+    and ties as lists cost more than everything else a played week does."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", json.dumps(self.props, separators=(",", ":")))
 
 
 def scene(

@@ -752,6 +752,24 @@ class Frame:
         return self.step >= self.horizon
 
 
+def same_page(shown: Frame | None, frame: Frame) -> bool:
+    """Whether ``frame`` differs from the ``shown`` one only in what changes every played week
+    (the week, the network's codes, the rate, the numbers): then the page redraws only the
+    week counter and the network, and the rest (pictures, numbers, buttons) waits for the
+    next frame with new pictures (at most :data:`SLOW_PICTURES` s while playing)."""
+    if shown is None or not (shown.playing and frame.playing and not frame.finished):
+        return False
+    return (
+        shown.generation == frame.generation
+        and shown.pictures_step == frame.pictures_step
+        and shown.interventions == frame.interventions
+        and shown.pending == frame.pending
+        and shown.planned == frame.planned
+        and shown.ghost == frame.ghost
+        and shown.note == frame.note
+    )
+
+
 Publisher = Callable[[Frame], None]
 
 
