@@ -12,13 +12,16 @@ ghost run has finished, so nothing else competes for the CPU:
   network codes, and each picture's render + PNG encoding;
 - **playback**: the weeks a second :meth:`~netsim.app.session.Session.play` reaches at
   each speed setting (``--speeds``, default 10 and 30), and whether the page would say
-  it falls behind (it does below ``netsim.app.page.BEHIND`` of the setting).
+  it falls behind (it does below ``netsim.app.page.BEHIND`` of the setting);
+- with ``--browser``, the same settings played by the page in Chromium, read off its week
+  counter (:func:`browser_playback`).
 
 Usage::
 
     python benchmarks/bench_app.py                    # 500 and 5,000 members, 156 weeks
     python benchmarks/bench_app.py --sizes 500 --weeks 52
     python benchmarks/bench_app.py --json frames.json
+    python benchmarks/bench_app.py --sizes 500 --browser   # + playback in Chromium
 
 Targets: at 500 members >= 10 frames per second (median frame <= 100 ms); at
 5,000 members "usable", taken as >= 4 frames per second (median <= 250 ms).
@@ -31,9 +34,16 @@ import argparse
 import json
 import os
 import platform
+import re
+import shutil
+import socket
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -100,6 +110,108 @@ def playback_rate(params: Parameters, seed: int, speed: int, weeks: int) -> tupl
     return rate, shown
 
 
+CHROMIUM = Path(os.environ.get("NETSIM_CHROMIUM", "/usr/bin/chromium"))
+WEEK = re.compile(r"week (\d+) of")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _week(page: Any) -> int:
+    match = WEEK.search(page.inner_text(".netsim-week"))
+    return int(match.group(1)) if match else -1
+
+
+def browser_playback(
+    sizes: list[int], speeds: list[int], seconds: float
+) -> dict[tuple[int, int], tuple[float, str]]:
+    """Weeks a second the page reaches in Chromium (room view, 1280x720), read off the week
+    counter over ``seconds`` of play after 1 s of warm-up, and what the page said meanwhile.
+
+    A ``netsim app`` on a free loopback port; the opening story for 500 members, an uploaded
+    scenario file (the story's scenario at that size) for any other size.
+    """
+    from playwright.sync_api import sync_playwright  # only this measurement needs it
+
+    port = _free_port()
+    netsim_cli = shutil.which("netsim", path=str(Path(sys.executable).parent)) or "netsim"
+    work = Path(tempfile.mkdtemp(prefix="bench-app-"))
+    server = subprocess.Popen(
+        [netsim_cli, "app", "--port", str(port)],
+        cwd=work,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    found: dict[tuple[int, int], tuple[float, str]] = {}
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"]
+            )
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.set_default_timeout(60_000)
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    page.goto(f"http://127.0.0.1:{port}/")
+                    break
+                except Exception:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.5)
+            page.wait_for_selector(".netsim-week:has-text('week 0 ')")
+            for size in sizes:
+                if size != 500:  # the opening story has 500 members
+                    upload = work / f"size-{size}.toml"
+                    upload.write_text(
+                        f'name = "{size} members"\n[network]\neligible_population = {size}\n'
+                    )
+                    if page.locator(".netsim-upload").count() == 0:
+                        page.click(".netsim-room-switch input", force=True)
+                    box = page.locator(".netsim-upload .solara-file-drop").bounding_box()
+                    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+                    cdp = page.context.new_cdp_session(page)
+                    data = {"items": [], "files": [str(upload)], "dragOperationsMask": 1}
+                    for kind in ("dragEnter", "dragOver", "drop"):
+                        cdp.send(
+                            "Input.dispatchDragEvent", {"type": kind, "x": x, "y": y, "data": data}
+                        )
+                    cdp.detach()
+                    page.wait_for_selector(f".netsim-source:has-text('{size} members')")
+                if page.locator(".netsim-room-grid").count() == 0:
+                    page.click(".netsim-room-switch input", force=True)
+                    page.wait_for_selector(".netsim-room-grid")
+                for speed in speeds:
+                    page.click(".netsim-reset")
+                    page.wait_for_selector(".netsim-week:has-text('week 0 ')")
+                    thumb = page.locator(".netsim-speed [role=slider]")
+                    thumb.focus()
+                    page.keyboard.press("Home")
+                    for _ in range(speed - 1):
+                        page.keyboard.press("ArrowRight")
+                    page.click(".netsim-play")
+                    time.sleep(1.0)
+                    start, began = _week(page), time.monotonic()
+                    said = ""
+                    while time.monotonic() - began < seconds:
+                        time.sleep(0.25)
+                        shown = page.locator(".netsim-achieved")
+                        if shown.count():
+                            said = shown.first.inner_text().split(" (")[0]
+                    rate = (_week(page) - start) / (time.monotonic() - began)
+                    page.click(".netsim-pause")
+                    found[(size, speed)] = (rate, said or "(nothing)")
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+    return found
+
+
 def part_frames(params: Parameters, seed: int, weeks: int) -> dict[str, list[float]]:
     """The same frame done by hand, timing each part (milliseconds per week)."""
     model = build_model(params, seed=seed)
@@ -137,6 +249,15 @@ def main() -> None:
     parser.add_argument("--json", help="also write every figure to this JSON file")
     parser.add_argument(
         "--speeds", type=int, nargs="+", default=[10, 30], help="play settings to measure"
+    )
+    parser.add_argument(
+        "--browser",
+        action="store_true",
+        help="also measure playback in Chromium (room view, 1280x720; needs playwright and "
+        f"Debian's chromium at {CHROMIUM})",
+    )
+    parser.add_argument(
+        "--browser-seconds", type=float, default=4.0, help="seconds of play read per setting"
     )
     args = parser.parse_args()
     console = Console()
@@ -202,6 +323,17 @@ def main() -> None:
     console.print(table)
     console.print(parts_table)
     console.print(play_table)
+    if args.browser:
+        measured = browser_playback(args.sizes, args.speeds, args.browser_seconds)
+        browser_table = Table(title="playback in Chromium: weeks/s read off the week counter")
+        for column in ("members", "setting", "reached", "page said"):
+            browser_table.add_column(column, justify="right")
+        for (size, speed), (rate, said) in measured.items():
+            browser_table.add_row(f"{size:,}", f"{speed}", f"{rate:.1f}", said)
+            results.setdefault(str(size), {}).setdefault("browser_weeks_per_second", {})[
+                str(speed)
+            ] = {"reached": rate, "page_said": said}
+        console.print(browser_table)
     console.print(f"load at the end {os.getloadavg()[0]:.2f}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as out:

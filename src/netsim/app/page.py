@@ -302,7 +302,8 @@ def Legend() -> None:  # noqa: N802
 
 BEHIND = 0.85
 """The page says how fast play really goes when it reaches less than this share of the
-speed setting (the setting is a wish: each week is a model step and three pictures)."""
+speed setting (the setting is a wish: each week is a model step, the network's update in the
+browser and, a few times a second, two pictures)."""
 
 
 @solara.component
