@@ -15,8 +15,10 @@ The session (:mod:`netsim.app.session`) owns the live model, play/pause/step/res
 the shock queue, the baseline ghost and replays of saved runs (``netsim run``,
 ``netsim compare`` and ``netsim sweep`` folders), and is tested without a server;
 the replay picker here lists at most :data:`PICKER_LIMIT` runs and narrows a
-sweep's thousands with a filter (:func:`pick_run`); the pictures are drawn by
-:mod:`netsim.app.layout`;
+sweep's thousands with a filter (:func:`pick_run`); the curves and the wheel are drawn by
+:mod:`netsim.app.layout`, the network by the browser (:mod:`netsim.app.canvas`,
+``network_canvas.vue``), and a played week redraws only the counter and the network
+(:func:`~netsim.app.session.same_page`);
 ``benchmarks/bench_app.py`` times a frame.
 """
 
