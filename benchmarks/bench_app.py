@@ -1,23 +1,27 @@
 """Frame time of the browser view (not a test; run it by hand).
 
 One frame is what the page's play loop does per week: ``model.step()``, the
-per-step table, the network's drawing data (layout sample, colours, sizes,
-ties) and the three pictures (network, curves, 5C wheel) rendered to PNG.
+per-step table, the network's per-week codes for the browser's canvas
+(``netsim.app.canvas.week_codes``) and the curves and 5C wheel rendered to PNG (while
+playing these two are redrawn only every ``SLOW_PICTURES`` seconds).
 Measured over a whole default scenario (156 weeks) at each size, after the
 ghost run has finished, so nothing else competes for the CPU:
 
 - **frame**: :meth:`netsim.app.session.Session.step` end to end (what playing costs);
 - the same work split into its parts, done by hand: model step, ``table()``,
-  drawing data, and each picture's render + PNG encoding;
+  network codes, and each picture's render + PNG encoding;
 - **playback**: the weeks a second :meth:`~netsim.app.session.Session.play` reaches at
   each speed setting (``--speeds``, default 10 and 30), and whether the page would say
-  it falls behind (it does below ``netsim.app.page.BEHIND`` of the setting).
+  it falls behind (it does below ``netsim.app.page.BEHIND`` of the setting);
+- with ``--browser``, the same settings played by the page in Chromium, read off its week
+  counter (:func:`browser_playback`).
 
 Usage::
 
     python benchmarks/bench_app.py                    # 500 and 5,000 members, 156 weeks
     python benchmarks/bench_app.py --sizes 500 --weeks 52
     python benchmarks/bench_app.py --json frames.json
+    python benchmarks/bench_app.py --sizes 500 --browser   # + playback in Chromium
 
 Targets: at 500 members >= 10 frames per second (median frame <= 100 ms); at
 5,000 members "usable", taken as >= 4 frames per second (median <= 250 ms).
@@ -30,9 +34,16 @@ import argparse
 import json
 import os
 import platform
+import re
+import shutil
+import socket
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,12 +51,11 @@ from rich.console import Console
 from rich.table import Table
 
 from netsim import build_model
+from netsim.app.canvas import week_codes
 from netsim.app.layout import (
     DRAW_LIMIT,
     Figures,
     edges_within,
-    member_layout,
-    model_network_frame,
     sample_people,
 )
 from netsim.app.page import BEHIND
@@ -100,17 +110,118 @@ def playback_rate(params: Parameters, seed: int, speed: int, weeks: int) -> tupl
     return rate, shown
 
 
+CHROMIUM = Path(os.environ.get("NETSIM_CHROMIUM", "/usr/bin/chromium"))
+WEEK = re.compile(r"week (\d+) of")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _week(page: Any) -> int:
+    match = WEEK.search(page.inner_text(".netsim-week"))
+    return int(match.group(1)) if match else -1
+
+
+def browser_playback(
+    sizes: list[int], speeds: list[int], seconds: float
+) -> dict[tuple[int, int], tuple[float, str]]:
+    """Weeks a second the page reaches in Chromium (room view, 1280x720), read off the week
+    counter over ``seconds`` of play after 1 s of warm-up, and what the page said meanwhile.
+
+    A ``netsim app`` on a free loopback port; the opening story for 500 members, an uploaded
+    scenario file (the story's scenario at that size) for any other size.
+    """
+    from playwright.sync_api import sync_playwright  # only this measurement needs it
+
+    port = _free_port()
+    netsim_cli = shutil.which("netsim", path=str(Path(sys.executable).parent)) or "netsim"
+    work = Path(tempfile.mkdtemp(prefix="bench-app-"))
+    server = subprocess.Popen(
+        [netsim_cli, "app", "--port", str(port)],
+        cwd=work,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    found: dict[tuple[int, int], tuple[float, str]] = {}
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"]
+            )
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.set_default_timeout(60_000)
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    page.goto(f"http://127.0.0.1:{port}/")
+                    break
+                except Exception:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.5)
+            page.wait_for_selector(".netsim-week:has-text('week 0 ')")
+            for size in sizes:
+                if size != 500:  # the opening story has 500 members
+                    upload = work / f"size-{size}.toml"
+                    upload.write_text(
+                        f'name = "{size} members"\n[network]\neligible_population = {size}\n'
+                    )
+                    if page.locator(".netsim-upload").count() == 0:
+                        page.click(".netsim-room-switch input", force=True)
+                    box = page.locator(".netsim-upload .solara-file-drop").bounding_box()
+                    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+                    cdp = page.context.new_cdp_session(page)
+                    data = {"items": [], "files": [str(upload)], "dragOperationsMask": 1}
+                    for kind in ("dragEnter", "dragOver", "drop"):
+                        cdp.send(
+                            "Input.dispatchDragEvent", {"type": kind, "x": x, "y": y, "data": data}
+                        )
+                    cdp.detach()
+                    page.wait_for_selector(f".netsim-source:has-text('{size} members')")
+                if page.locator(".netsim-room-grid").count() == 0:
+                    page.click(".netsim-room-switch input", force=True)
+                    page.wait_for_selector(".netsim-room-grid")
+                for speed in speeds:
+                    page.click(".netsim-reset")
+                    page.wait_for_selector(".netsim-week:has-text('week 0 ')")
+                    thumb = page.locator(".netsim-speed [role=slider]")
+                    thumb.focus()
+                    page.keyboard.press("Home")
+                    for _ in range(speed - 1):
+                        page.keyboard.press("ArrowRight")
+                    page.click(".netsim-play")
+                    time.sleep(1.0)
+                    start, began = _week(page), time.monotonic()
+                    said = ""
+                    while time.monotonic() - began < seconds:
+                        time.sleep(0.25)
+                        shown = page.locator(".netsim-achieved")
+                        if shown.count():
+                            said = shown.first.inner_text().split(" (")[0]
+                    rate = (_week(page) - start) / (time.monotonic() - began)
+                    page.click(".netsim-pause")
+                    found[(size, speed)] = (rate, said or "(nothing)")
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+    return found
+
+
 def part_frames(params: Parameters, seed: int, weeks: int) -> dict[str, list[float]]:
     """The same frame done by hand, timing each part (milliseconds per week)."""
     model = build_model(params, seed=seed)
     organisation = model.members.organisation
-    layout = member_layout(organisation)
     sample = sample_people(organisation, DRAW_LIMIT)
     sample_edges = edges_within(sample, model.graph.edge_u, model.graph.edge_v, organisation.size)
     figures = Figures()
-    figures.reset(layout, params.steps)
+    figures.reset(params.steps)
     parts: dict[str, list[float]] = {
-        k: [] for k in ("model step", "table", "drawing data", "network", "curves", "wheel")
+        k: [] for k in ("model step", "table", "network codes", "curves", "wheel")
     }
 
     def timed(name: str, work: Callable[[], Any]) -> Any:
@@ -123,12 +234,8 @@ def part_frames(params: Parameters, seed: int, weeks: int) -> dict[str, list[flo
         timed("model step", model.step)
         table = timed("table", model.table)
 
-        def drawing_data() -> Any:
-            return model_network_frame(model, layout, sample, sample_edges)
-
-        frame = timed("drawing data", drawing_data)
+        timed("network codes", lambda: week_codes(model, sample, sample_edges))
         interventions = tuple(model.interventions)
-        timed("network", lambda frame=frame: figures._render_network(frame))
         timed("curves", lambda t=table, i=interventions: figures._render_curves(t, i))
         timed("wheel", lambda table=table: figures._render_wheel(table))
     return parts
@@ -143,6 +250,15 @@ def main() -> None:
     parser.add_argument(
         "--speeds", type=int, nargs="+", default=[10, 30], help="play settings to measure"
     )
+    parser.add_argument(
+        "--browser",
+        action="store_true",
+        help="also measure playback in Chromium (room view, 1280x720; needs playwright and "
+        f"Debian's chromium at {CHROMIUM})",
+    )
+    parser.add_argument(
+        "--browser-seconds", type=float, default=4.0, help="seconds of play read per setting"
+    )
     args = parser.parse_args()
     console = Console()
     console.print(
@@ -151,12 +267,12 @@ def main() -> None:
         f"{args.seed}"
     )
     results: dict[str, Any] = {}
-    table = Table(title="frame = step + drawing data + network, curves and wheel PNGs")
+    table = Table(title="frame = step + network codes + curves and wheel PNGs (a paused frame)")
     for column in ("members", "median ms", "p90 ms", "max ms", "frames/s", "target", "ok"):
         table.add_column(column, justify="right")
     parts_table = Table(title="median ms per part (done by hand)")
-    part_names = ("model step", "table", "drawing data", "network", "curves", "wheel")
-    for column in ("members", *part_names, "PNG bytes/frame"):
+    part_names = ("model step", "table", "network codes", "curves", "wheel")
+    for column in ("members", *part_names, "bytes/frame"):
         parts_table.add_column(column, justify="right")
     play_table = Table(title="playback: weeks/s reached by Session.play() at each setting")
     for column in ("members", "setting", "reached", "share", "page shows"):
@@ -169,7 +285,7 @@ def main() -> None:
         last = session.load(Source("bench", params, args.seed))
         last = session.step(args.weeks) or last
         session.close()
-        png_bytes = len(last.network_png) + len(last.curves_png) + len(last.wheel_png)
+        png_bytes = len(last.curves_png) + len(last.wheel_png) + len(last.codes) + len(last.ties)
         median = statistics.median(frames)
         target = TARGET_MS.get(size)
         table.add_row(
@@ -207,6 +323,17 @@ def main() -> None:
     console.print(table)
     console.print(parts_table)
     console.print(play_table)
+    if args.browser:
+        measured = browser_playback(args.sizes, args.speeds, args.browser_seconds)
+        browser_table = Table(title="playback in Chromium: weeks/s read off the week counter")
+        for column in ("members", "setting", "reached", "page said"):
+            browser_table.add_column(column, justify="right")
+        for (size, speed), (rate, said) in measured.items():
+            browser_table.add_row(f"{size:,}", f"{speed}", f"{rate:.1f}", said)
+            results.setdefault(str(size), {}).setdefault("browser_weeks_per_second", {})[
+                str(speed)
+            ] = {"reached": rate, "page_said": said}
+        console.print(browser_table)
     console.print(f"load at the end {os.getloadavg()[0]:.2f}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as out:

@@ -18,32 +18,21 @@ from netsim.app import page as app
 from netsim.app.layout import (
     CURVE_PANELS,
     DRAW_LIMIT,
-    SIZE_MIN,
-    STATUS_ALPHA,
     Figures,
     edges_within,
     marker_label,
     marker_placements,
     member_layout,
-    model_network_frame,
     organisation_anchors,
     rank_within_groups,
     sample_people,
 )
 from netsim.app.session import OUTSIDE_ROOT, ReplayRun, Source
 from netsim.config.parameters import Parameters, declarations, spec_of
-from netsim.model.state import AdoptionState, MembershipStatus
 from netsim.results.run_folder import write_run
 
 SMALL = Parameters(eligible_population=120, organisations=4, steps=20)
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def frame_of(model: netsim.NetworkModel, sample: np.ndarray | None = None):
-    m = model.members
-    sample = np.arange(m.size) if sample is None else sample
-    edges = edges_within(sample, model.graph.edge_u, model.graph.edge_v, m.size)
-    return model_network_frame(model, member_layout(m.organisation), sample, edges)
 
 
 # --- layout -------------------------------------------------------------------------------
@@ -111,8 +100,6 @@ def test_sample_at_5000_is_fixed_stratified_and_within_the_limit() -> None:
     edges = edges_within(sample, model.graph.edge_u, model.graph.edge_v, organisation.size)
     inside = np.isin(model.graph.edge_u[edges], sample) & np.isin(model.graph.edge_v[edges], sample)
     assert inside.all()
-    frame = frame_of(model, sample)
-    assert frame.shown == sample.size and frame.population == 5_000
 
 
 def test_many_tiny_organisations_still_respect_the_limit() -> None:
@@ -125,53 +112,21 @@ def test_many_tiny_organisations_still_respect_the_limit() -> None:
 # --- drawing data ----------------------------------------------------------------------------
 
 
-def test_network_frame_encodes_adoption_status_engagement_and_new_ties() -> None:
-    model = netsim.build_model(SMALL, seed=2)
-    for _ in range(8):
-        model.step()
-    m = model.members
-    frame = frame_of(model)
-    status = m.status
-    alpha = np.array([STATUS_ALPHA[MembershipStatus(s)] for s in status])
-    np.testing.assert_allclose(frame.colours[:, 3], alpha)
-    prospect = status == MembershipStatus.PROSPECT
-    np.testing.assert_allclose(frame.sizes[prospect], SIZE_MIN)
-    members = np.flatnonzero(~prospect)
-    order = members[np.argsort(m.engagement[members])]
-    assert np.all(np.diff(frame.sizes[order]) >= 0)  # bigger with engagement
-    adopted = (m.adoption[0] == AdoptionState.ADOPTED) & ~prospect
-    not_adopted = (m.adoption[0] == AdoptionState.NOT_ADOPTED) & ~prospect
-    if adopted.any() and not_adopted.any():
-        assert not np.allclose(frame.colours[adopted][0, :3], frame.colours[not_adopted][0, :3])
-    present = model.ties.strength > 0
-    assert frame.tie_segments.shape == (int(present.sum()), 2, 2)
-    new = present & (model.ties.formed_step == model.step_count)
-    assert frame.new_tie_segments.shape == (int(new.sum()), 2, 2)
-    assert not (frame.outlines & (status == MembershipStatus.LAPSED)).any()
-
-
-def test_no_tie_counts_as_new_at_week_0() -> None:
-    model = netsim.build_model(SMALL, seed=2)
-    frame = frame_of(model)
-    assert frame.tie_segments.shape[0] > 0
-    assert frame.new_tie_segments.shape == (0, 2, 2)
-
-
-def test_figures_render_three_pngs_and_mark_interventions() -> None:
+def test_figures_render_two_pngs_and_mark_interventions() -> None:
     model = netsim.build_model(SMALL, seed=2)
     figures = Figures()
-    figures.reset(member_layout(model.members.organisation), SMALL.steps)
+    figures.reset(SMALL.steps)
     for _ in range(3):
         model.step()
-    pictures = figures.render(model.table(), frame_of(model), ())
+    pictures = figures.render(model.table(), ())
     assert all(p.startswith(PNG) for p in pictures)
     model.intervene("leader_leaves", 1.0)
     model.step()
-    marked = figures.render(model.table(), frame_of(model), ((4, "leader_leaves", 1.0),))
-    assert marked[1] != pictures[1]
+    marked = figures.render(model.table(), ((4, "leader_leaves", 1.0),))
+    assert marked[0] != pictures[0]
     assert len(figures._markers) == 4  # a line on each of the three panels and a label
-    again = figures.render(model.table(), frame_of(model), ((4, "leader_leaves", 1.0),))
-    assert again[1] == marked[1]  # blitting from the cached background draws the same picture
+    again = figures.render(model.table(), ((4, "leader_leaves", 1.0),))
+    assert again[0] == marked[0]  # blitting from the cached background draws the same picture
 
 
 def test_funding_is_on_the_curves_and_legends_sit_below_the_axes() -> None:
@@ -182,8 +137,8 @@ def test_funding_is_on_the_curves_and_legends_sit_below_the_axes() -> None:
     model = netsim.build_model(SMALL, seed=2)
     assert "funding" in model.table().columns
     figures = Figures()
-    figures.reset(member_layout(model.members.organisation), SMALL.steps)
-    figures.render(model.table(), frame_of(model), ((2, "funding_cut", 0.0),))
+    figures.reset(SMALL.steps)
+    figures.render(model.table(), ((2, "funding_cut", 0.0),))
     renderer = figures._curves_canvas.get_renderer()
     for ax in figures._curve_axes:
         legend = ax.get_legend().get_window_extent(renderer)

@@ -308,13 +308,31 @@ def boxes(page) -> dict[str, dict[str, float]]:
 
 FITS = """(selectors) => selectors.every(css => {
     const img = document.querySelector(css);
-    if (!img || !img.complete || img.naturalWidth === 0) return false;
+    if (!img) return false;
+    if (img.tagName === "CANVAS" ? !(img.dataset.drawn > 0) : !img.complete || !img.naturalWidth)
+        return false;  // the network is a canvas the browser draws, the others are PNGs
     const r = img.getBoundingClientRect();
     return r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0
         && r.right <= window.innerWidth && r.bottom <= window.innerHeight;
 })"""
 """True once every figure is drawn and wholly inside the viewport (the layout has settled:
 the sidebar's drawer and the app bar go away with an animation)."""
+
+
+PAINTED = """(css) => {
+    const canvas = document.querySelector(css);
+    const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+    let painted = 0;
+    const colours = new Set();
+    for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3] === 0) continue;
+        painted += 1;
+        if (data[i + 3] < 200) continue;
+        colours.add(`${data[i] >> 5},${data[i + 1] >> 5},${data[i + 2] >> 5}`);
+    }
+    return {painted, colours: colours.size};
+}"""
+"""How many pixels of a canvas are painted, and how many distinct strong colours (coarse)."""
 
 
 def wait_until_figures_fit(page) -> None:
@@ -352,6 +370,9 @@ def test_the_room_layout_fits_a_projector(server: tuple[str, Path, Path]) -> Non
         assert page.evaluate("document.scrollingElement.scrollHeight") <= 720
         page.click(".netsim-step")
         wait_week(page, 1)
+        # the network is drawn in the browser: its canvas holds people and ties, in colour
+        drawn = page.evaluate(PAINTED, ".netsim-network")
+        assert drawn["painted"] > 2_000 and drawn["colours"] >= 3, drawn
         page.screenshot(path=ARTIFACTS / "app-room-1280x720.png")
 
     with open_page(url + "?layout=room", server_log, "app-room-wide.png", (1920, 1080)) as page:

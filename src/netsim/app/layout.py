@@ -11,12 +11,10 @@ picture swim and cost more than the model step):
 
 Large populations are drawn through a fixed, deterministic sample
 (:func:`sample_people`), stratified by organisation; only ties among sampled
-people are drawn. :func:`network_frame` turns the model's member and tie arrays
-into the arrays a scatter plot and two line collections need
-(:func:`model_network_frame` reads them from a live model), and
-:class:`Figures` draws them, with the curves and the 5C wheel, into PNGs for
-the browser view's session (:mod:`netsim.app.session`) by updating kept matplotlib
-artists. Nothing here imports Solara.
+people are drawn. The browser draws the network itself from these positions
+(:mod:`netsim.app.canvas`); :class:`Figures` draws the curves and the 5C wheel into
+PNGs for the browser view's session (:mod:`netsim.app.session`) by updating kept
+matplotlib artists. Nothing here imports Solara.
 """
 
 from __future__ import annotations
@@ -30,7 +28,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.image import imsave
 
@@ -153,99 +150,26 @@ def edges_within(sample: np.ndarray, edge_u: np.ndarray, edge_v: np.ndarray, n: 
     return np.flatnonzero(inside[edge_u] & inside[edge_v])
 
 
-@dataclass(frozen=True, slots=True)
-class NetworkFrame:
-    """What one picture of the network needs, for the sampled people and their ties."""
-
-    xy: np.ndarray
-    """(n, 2) positions."""
-    colours: np.ndarray
-    """(n, 4) RGBA: adoption state as colour, membership status as opacity."""
-    sizes: np.ndarray
-    """(n,) marker areas: engagement."""
-    outlines: np.ndarray
-    """(n,) bool: leaders and champions who are members (drawn with a dark outline)."""
-    tie_segments: np.ndarray
-    """(m, 2, 2) the ties among sampled people."""
-    new_tie_segments: np.ndarray
-    """(k, 2, 2) the ties formed this step (also in ``tie_segments``)."""
-    shown: int
-    population: int
+def axis_extent(layout: Layout) -> float:
+    """Half the side of the square the network is drawn in, centred on 0 (a margin for the
+    organisation labels around the people)."""
+    extent = float(np.max(np.abs(layout.xy))) if layout.xy.size else 1.0
+    return extent + 0.12 * extent + 0.05
 
 
-def network_frame(
-    *,
-    layout: Layout,
-    sample: np.ndarray,
-    sample_edges: np.ndarray,
-    status: np.ndarray,
-    engagement: np.ndarray,
-    adoption: np.ndarray,
-    highlight: np.ndarray,
-    edge_u: np.ndarray,
-    edge_v: np.ndarray,
-    strength: np.ndarray,
-    formed_step: np.ndarray,
-    step: int,
-) -> NetworkFrame:
-    """Drawing data from the model's arrays (all indexed by person or by edge id).
-
-    ``adoption`` is the state of one idea per person; ``sample_edges`` the edge
-    ids among ``sample`` (see :func:`edges_within`); a tie is new when
-    ``formed_step == step`` (none at step 0, where every tie is a founding one).
-    """
-    st = status[sample].astype(np.int64)
-    ad = adoption[sample].astype(np.int64)
-    palette = np.array([ADOPTION_COLOURS[AdoptionState(k)] for k in range(3)])
-    alpha_of = np.array([STATUS_ALPHA[MembershipStatus(k)] for k in range(4)])
-    colours = np.empty((sample.size, 4))
-    colours[:, :3] = palette[ad]
-    colours[:, 3] = alpha_of[st]
-    prospect = st == MembershipStatus.PROSPECT
-    colours[prospect, :3] = 0.6  # prospects are grey whatever they would think of the idea
-    sizes = SIZE_MIN + SIZE_RANGE * np.clip(engagement[sample], 0.0, 1.0)
-    sizes[prospect] = SIZE_MIN
-    present = sample_edges[strength[sample_edges] > 0]
-    xy = layout.xy
-    segments = np.stack([xy[edge_u[present]], xy[edge_v[present]]], axis=1)
-    new = present[formed_step[present] == step] if step > 0 else present[:0]
-    new_segments = np.stack([xy[edge_u[new]], xy[edge_v[new]]], axis=1)
-    return NetworkFrame(
-        xy=xy[sample],
-        colours=colours,
-        sizes=sizes,
-        outlines=highlight[sample]
-        & ((st == MembershipStatus.ACTIVE) | (st == MembershipStatus.PASSIVE)),
-        tie_segments=segments.reshape(-1, 2, 2),
-        new_tie_segments=new_segments.reshape(-1, 2, 2),
-        shown=int(sample.size),
-        population=int(status.size),
-    )
-
-
-def model_network_frame(
-    model: Any, layout: Layout, sample: np.ndarray, sample_edges: np.ndarray
-) -> NetworkFrame:
-    """:func:`network_frame` of a live model's current state (its first idea's adoption).
-
-    Reads the model's member and tie arrays without copying them, so the play
-    loop and the frame benchmark prepare a picture the same way.
-    """
-    m, ties, graph = model.members, model.ties, model.graph
-    return network_frame(
-        layout=layout,
-        sample=sample,
-        sample_edges=sample_edges,
-        status=m.status,
-        engagement=m.engagement,
-        adoption=m.adoption[0],
-        highlight=m.leader | m.champion,
-        edge_u=graph.edge_u,
-        edge_v=graph.edge_v,
-        strength=ties.strength,
-        formed_step=ties.formed_step,
-        step=model.step_count,
-    )
+def organisation_labels(layout: Layout) -> list[tuple[float, float, str]]:
+    """(x, y, "org N") just outside each organisation's disc; none for 1 or over 24 of them
+    (one needs no label, many would overlap)."""
+    k = layout.anchors.shape[0]
+    if not 1 < k <= 24:
+        return []
+    labels = []
+    for code, anchor, radius in zip(
+        layout.organisations, layout.anchors, layout.radii, strict=True
+    ):
+        where = anchor * (1.0 + (radius + 0.06) / max(np.hypot(*anchor), 1e-9))
+        labels.append((float(where[0]), float(where[1]), f"org {int(code) + 1}"))
+    return labels
 
 
 # --- the pictures -----------------------------------------------------------------------------
@@ -323,22 +247,6 @@ class Figures:
     """
 
     def __init__(self) -> None:
-        self.network = Figure(figsize=(4.6, 4.6), dpi=DPI)
-        self._network_canvas = FigureCanvasAgg(self.network)
-        ax = self.network.add_axes((0.0, 0.0, 1.0, 1.0))
-        ax.set_axis_off()
-        ax.set_aspect("equal")
-        self._net_ax = ax
-        self._ties = LineCollection([], colors=[TIE_COLOUR], linewidths=0.5, zorder=1)
-        self._new_ties = LineCollection([], colors=[NEW_TIE_COLOUR], linewidths=1.6, zorder=2)
-        ax.add_collection(self._ties)
-        ax.add_collection(self._new_ties)
-        self._people = ax.scatter(np.zeros(0), np.zeros(0), s=np.zeros(0), zorder=3)
-        for artist in (self._ties, self._new_ties, self._people):
-            artist.set_animated(True)
-        self._org_labels: list[Any] = []
-        self._network_bg: Any = None
-
         self.curves = Figure(figsize=(9.6, 3.8), dpi=DPI)
         self._curves_canvas = FigureCanvasAgg(self.curves)
         axes = self.curves.subplots(1, 3)
@@ -408,33 +316,8 @@ class Figures:
         self._ghost: pd.DataFrame | None = None
 
     # --- state changes that need a full redraw of the static parts -------------------
-    def reset(self, layout: Layout, horizon: int) -> None:
-        """A new model: fit the network to its layout, clear ghost and markers."""
-        extent = float(np.max(np.abs(layout.xy))) if layout.xy.size else 1.0
-        margin = 0.12 * extent + 0.05
-        self._net_ax.set_xlim(-extent - margin, extent + margin)
-        self._net_ax.set_ylim(-extent - margin, extent + margin)
-        for label in self._org_labels:
-            label.remove()
-        self._org_labels = []
-        self._network_bg = None
-        k = layout.anchors.shape[0]
-        if 1 < k <= 24:
-            for code, anchor, radius in zip(
-                layout.organisations, layout.anchors, layout.radii, strict=True
-            ):
-                where = anchor * (1.0 + (radius + 0.06) / max(np.hypot(*anchor), 1e-9))
-                self._org_labels.append(
-                    self._net_ax.text(
-                        where[0],
-                        where[1],
-                        f"org {int(code) + 1}",
-                        fontsize=FONT["org"],
-                        color="0.45",
-                        ha="center",
-                        va="center",
-                    )
-                )
+    def reset(self, horizon: int) -> None:
+        """A new model: fit the curves to its horizon, clear ghost and markers."""
         for ax in self._curve_axes:
             ax.set_xlim(0, max(horizon, 1))
         for marker in self._markers:
@@ -456,40 +339,12 @@ class Figures:
 
     # --- one frame -----------------------------------------------------------------------
     def render(
-        self,
-        table: pd.DataFrame,
-        network: NetworkFrame,
-        interventions: tuple[tuple[int, str, float], ...],
-    ) -> tuple[bytes, bytes, bytes]:
-        """PNGs of the network, the curves and the wheel for the model's current state."""
+        self, table: pd.DataFrame, interventions: tuple[tuple[int, str, float], ...]
+    ) -> tuple[bytes, bytes]:
+        """PNGs of the curves and the wheel for the model's current state (the network is
+        drawn by the browser: :mod:`netsim.app.canvas`)."""
         with _RENDER_LOCK:
-            return (
-                self._render_network(network),
-                self._render_curves(table, interventions),
-                self._render_wheel(table),
-            )
-
-    def _render_network(self, frame: NetworkFrame) -> bytes:
-        # matplotlib's stubs ask for Sequences of segments, colours and widths; the arrays
-        # below ((k, 2, 2) segments, (n, 4) RGBA, (n,) widths) work as they are, uncopied
-        self._ties.set_segments(frame.tie_segments)  # type: ignore[arg-type]
-        self._new_ties.set_segments(frame.new_tie_segments)  # type: ignore[arg-type]
-        people = self._people
-        people.set_offsets(frame.xy)
-        people.set_sizes(frame.sizes)
-        people.set_facecolor(frame.colours)  # type: ignore[arg-type]
-        outline = np.where(frame.outlines[:, None], [[0.1, 0.1, 0.1, 0.9]], 0.0)
-        people.set_edgecolor(outline)  # type: ignore[arg-type]
-        people.set_linewidth(np.where(frame.outlines, 0.9, 0.0))  # type: ignore[arg-type]
-        canvas = self._network_canvas
-        if self._network_bg is None:  # organisation labels: text is slow to draw every frame
-            canvas.draw()
-            self._network_bg = canvas.copy_from_bbox(self.network.bbox)
-        else:
-            canvas.restore_region(self._network_bg)
-        for artist in (self._ties, self._new_ties, self._people):
-            self._net_ax.draw_artist(artist)
-        return png_bytes(canvas)
+            return self._render_curves(table, interventions), self._render_wheel(table)
 
     def _render_curves(
         self, table: pd.DataFrame, interventions: tuple[tuple[int, str, float], ...]

@@ -15,8 +15,10 @@ The session (:mod:`netsim.app.session`) owns the live model, play/pause/step/res
 the shock queue, the baseline ghost and replays of saved runs (``netsim run``,
 ``netsim compare`` and ``netsim sweep`` folders), and is tested without a server;
 the replay picker here lists at most :data:`PICKER_LIMIT` runs and narrows a
-sweep's thousands with a filter (:func:`pick_run`); the pictures are drawn by
-:mod:`netsim.app.layout`;
+sweep's thousands with a filter (:func:`pick_run`); the curves and the wheel are drawn by
+:mod:`netsim.app.layout`, the network by the browser (:mod:`netsim.app.canvas`,
+``network_canvas.vue``), and a played week redraws only the counter and the network
+(:func:`~netsim.app.session.same_page`);
 ``benchmarks/bench_app.py`` times a frame.
 """
 
@@ -57,6 +59,7 @@ from netsim.app.session import (
     result_folders,
     results_root,
     results_stamp,
+    same_page,
     scenario_options,
     story_key,
     story_source,
@@ -301,24 +304,25 @@ def Legend() -> None:  # noqa: N802
 
 BEHIND = 0.85
 """The page says how fast play really goes when it reaches less than this share of the
-speed setting (the setting is a wish: each week is a model step and three pictures)."""
+speed setting (the setting is a wish: each week is a model step, the network's update in the
+browser and, a few times a second, two pictures)."""
 
 
 @solara.component
 def Toolbar(  # noqa: N802
     session: Session,
-    frame: solara.Reactive[Frame | None],
+    state: solara.Reactive[tuple[bool, bool, bool]],
+    week: solara.Reactive[Frame | None],
     guarded: Callable[[Callable[[], Any]], Callable[[], None]],
     speed: solara.Reactive[int],
     message: solara.Reactive[str],
     dense: bool = False,
 ) -> None:
     """Play, pause, step, reset, speed, the week counter and the shock buttons (``dense``: the
-    room layout's one row of small buttons)."""
-    current: Frame | None = frame.value
-    playing = current is not None and current.playing
-    finished = current is not None and current.finished
-    idle = current is None or playing or finished
+    room layout's one row of small buttons). ``state`` is (loaded, playing, finished): the
+    buttons are redrawn when it changes, not every frame."""
+    loaded, playing, finished = state.value
+    idle = not loaded or playing or finished
 
     def change_speed(value: Any) -> None:
         checked = page_speed(value)  # the browser may send anything: clamp on the server
@@ -340,7 +344,7 @@ def Toolbar(  # noqa: N802
             solara.Button(
                 label,
                 on_click=guarded(press),
-                disabled=current is None or finished,
+                disabled=not loaded or finished,
                 outlined=True,
                 small=dense,
                 classes=[f"netsim-act-{action}"],
@@ -371,15 +375,7 @@ def Toolbar(  # noqa: N802
                 max=SPEED_RANGE[1],
                 on_value=change_speed,
             )
-        week = "loading…" if current is None else f"week {current.step} of {current.horizon}"
-        solara.Text(week, classes=["netsim-week"], style={"font-weight": "bold"})
-        behind = current is not None and playing and 0 < current.achieved < BEHIND * speed.value
-        if behind and current is not None:
-            solara.Text(
-                f"reaching {current.achieved:.0f} weeks/s (the server cannot draw faster)",
-                classes=["netsim-achieved"],
-                style={"color": "#b35806"},
-            )
+        WeekCounter(week, speed.value)
         if finished:
             solara.Text("end of the scenario's horizon", style={"color": "#555"})
         if dense:
@@ -401,20 +397,52 @@ ROOM_CSS = """
 .netsim-cell-curves { grid-row: 2; grid-column: 2; min-height: 0; }
 .netsim-cell-network > *, .netsim-cell-curves > * { width: 100%; height: 100%; }
 .netsim-room-grid img { margin: 0 !important; box-sizing: border-box; }
-.netsim-room-grid img.netsim-network, .netsim-room-grid img.netsim-curves {
+.netsim-room-grid .netsim-network { display: block; }
+.netsim-room-grid img.netsim-curves {
   width: 100%; height: 100%; max-width: 100%; object-fit: contain; object-position: center top; }
 .netsim-cell-wheel > :first-child { height: 100%; flex: 0 0 44%; }
 .netsim-room-grid img.netsim-wheel { height: 100%; width: 100%; max-width: 100%;
   object-fit: contain; object-position: center top; }
 .netsim-cell-wheel .netsim-side { overflow: hidden; min-width: 0; }
 .netsim-cell-wheel .netsim-side .netsim-room-text { font-size: clamp(0.85rem, 1.05vw, 1.3rem); }
-.netsim-wide img.netsim-network { width: min(46vw, 620px); height: auto; }
+.netsim-wide .netsim-network { display: block; width: min(46vw, 620px); aspect-ratio: 1; }
 .netsim-wide img.netsim-wheel { width: min(30vw, 420px); height: auto; }
 .netsim-wide img.netsim-curves { width: 100%; max-width: 1500px; height: auto; }
 """
 """The two layouts' CSS. The room layout (a projector: 1280x720 and up) puts the network,
 the 5C wheel and the curves in one screen without scrolling, scaled to the window's height
 and width; the standard one scales the figures with the width beside the sidebar."""
+
+
+@solara.component_vue("network_canvas.vue")
+def NetworkCanvas(scene: str, codes: str, ties: str) -> None:  # noqa: N802
+    """The network on a <canvas>, drawn by the browser (:mod:`netsim.app.canvas`): ``scene``
+    (JSON) is sent once per model build, the two strings every week."""
+
+
+@solara.component
+def NetworkView(week: solara.Reactive[Frame | None]) -> None:  # noqa: N802
+    """The network of the latest frame (every played week: only two strings change)."""
+    current = week.value
+    if current is not None:
+        NetworkCanvas(scene=current.scene.text, codes=current.codes, ties=current.ties)
+
+
+@solara.component
+def WeekCounter(week: solara.Reactive[Frame | None], speed: int) -> None:  # noqa: N802
+    """The week of the latest frame and, when play falls behind its setting, how fast it
+    really goes (every played week)."""
+    current = week.value
+    with solara.Row(style={"align-items": "center", "gap": "8px"}):
+        text = "loading…" if current is None else f"week {current.step} of {current.horizon}"
+        solara.Text(text, classes=["netsim-week"], style={"font-weight": "bold"})
+        behind = current is not None and current.playing and 0 < current.achieved < BEHIND * speed
+        if behind and current is not None:
+            solara.Text(
+                f"reaching {current.achieved:.0f} weeks/s (the server cannot draw faster)",
+                classes=["netsim-achieved"],
+                style={"color": "#b35806"},
+            )
 
 
 @solara.component
@@ -468,11 +496,11 @@ def SidePanel(current: Frame, room: bool) -> None:  # noqa: N802
 
 
 @solara.component
-def RoomGrid(current: Frame) -> None:  # noqa: N802
+def RoomGrid(current: Frame, week: solara.Reactive[Frame | None]) -> None:  # noqa: N802
     """The room layout's one screen: the network on the left, the wheel and curves right."""
     with solara.Div(classes=["netsim-room-grid"]):
         with solara.Div(classes=["netsim-cell-network"]):
-            solara.Image(current.network_png, classes=["netsim-network"])
+            NetworkView(week)
         with solara.Div(classes=["netsim-cell-wheel"]):
             solara.Image(current.wheel_png, classes=["netsim-wheel"])
             with solara.Column(gap="2px", classes=["netsim-side"]):
@@ -482,8 +510,11 @@ def RoomGrid(current: Frame) -> None:  # noqa: N802
 
 
 @solara.component
-def LiveView(frame: solara.Reactive[Frame | None], room: bool = False) -> None:  # noqa: N802
-    """The pictures and numbers of the latest frame (the only part redrawn every week)."""
+def LiveView(  # noqa: N802
+    frame: solara.Reactive[Frame | None], week: solara.Reactive[Frame | None], room: bool = False
+) -> None:
+    """The pictures and numbers of the latest frame with new pictures; the network inside it
+    follows every frame (``week``)."""
     current: Frame | None = frame.value
     if current is None:
         solara.Text("building the network…")
@@ -491,13 +522,13 @@ def LiveView(frame: solara.Reactive[Frame | None], room: bool = False) -> None: 
     if room:
         with solara.Div(classes=["netsim-room-live"]):
             SourceLine(current, room)
-            RoomGrid(current)
+            RoomGrid(current, week)
         return
     SourceLine(current, room)
     with solara.Column(gap="4px", classes=["netsim-wide"]):
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
             with solara.Column(gap="4px"):
-                solara.Image(current.network_png, classes=["netsim-network"])
+                NetworkView(week)
                 if current.shown < current.population:
                     solara.Text(
                         f"Drawing a fixed sample of {current.shown:,} of {current.population:,} "
@@ -519,11 +550,14 @@ def StoryBar(  # noqa: N802
     stories: tuple[Story, ...],
     chosen: str,
     on_story: Callable[[str], None],
-    line: str,
+    frame: solara.Reactive[Frame | None],
     room: solara.Reactive[bool],
 ) -> None:
     """The first thing a room sees: which story is playing and, in one line, what to watch;
-    and the switch to the room layout (also ``?layout=room`` in the address)."""
+    and the switch to the room layout (also ``?layout=room`` in the address). It reads the
+    frame itself, so that a played week re-renders this bar, the toolbar and the live view,
+    not the whole page."""
+    line = frame.value.story if frame.value else ""
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "gap": "4px 16px"}):
         with solara.Div(classes=["netsim-room-switch"]):
             solara.Switch(label="room view", value=room.value, on_value=room.set)
@@ -558,6 +592,8 @@ def Page(  # noqa: N802
         lambda: initial_source(opening_scenario, opening_seed), []
     )
     frame: solara.Reactive[Frame | None] = solara.use_reactive(None)
+    week: solara.Reactive[Frame | None] = solara.use_reactive(None)
+    buttons = solara.use_reactive((False, False, False))
     message = solara.use_reactive(start_error)
     scenario_key = solara.use_reactive(start_key)
     uploaded: solara.Reactive[Scenario | None] = solara.use_reactive(None)
@@ -580,7 +616,13 @@ def Page(  # noqa: N802
     folders = solara.use_memo(lambda: [str(p) for p in result_folders(results_root())], [])
 
     def make_session() -> Session:
-        return Session(publish=frame.set, on_error=message.set)
+        def publish(latest: Frame) -> None:
+            week.set(latest)  # the counter and the network: every frame
+            if not same_page(frame.value, latest):
+                frame.set(latest)  # the rest: when more than the week's codes changed
+            buttons.set((True, latest.playing, latest.finished))  # equal: nothing redrawn
+
+        return Session(publish=publish, on_error=message.set)
 
     session: Session = solara.use_memo(make_session, [])
 
@@ -809,10 +851,9 @@ def Page(  # noqa: N802
 
     solara.Style(ROOM_CSS)
     with solara.Div(classes=["netsim-room-page"] if room.value else []):
-        line = frame.value.story if frame.value else ""
-        StoryBar(stories, story_title.value, choose_story, line, room)
-        Toolbar(session, frame, guarded, speed, message, dense=room.value)
+        StoryBar(stories, story_title.value, choose_story, frame, room)
+        Toolbar(session, buttons, week, guarded, speed, message, dense=room.value)
         if message.value:
             with solara.Div(classes=["netsim-error"]):
                 solara.Error(message.value, dense=True)
-        LiveView(frame, room.value)
+        LiveView(frame, week, room.value)

@@ -41,13 +41,13 @@ import numpy as np
 import pandas as pd
 
 from netsim import api
+from netsim.app.canvas import Scene, scene, week_codes
 from netsim.app.layout import (
     DRAW_LIMIT,
     Figures,
     Layout,
     edges_within,
     member_layout,
-    model_network_frame,
     sample_people,
 )
 from netsim.app.stories import Story, load_stories
@@ -682,6 +682,10 @@ RATE_WINDOW = 2.0
 """Seconds of play the achieved rate (:attr:`Frame.achieved`) is measured over."""
 RATE_FRAMES = 128
 """Played weeks' times kept for the rate (more than 30 weeks/s x RATE_WINDOW)."""
+SLOW_PICTURES = 0.25
+"""Seconds of play between two drawings of the curves and the 5C wheel (PNGs, slow to draw
+and to send); the network (on the browser's canvas) and the week counter change every week,
+and a pause, a step or the last week draws everything."""
 STAT_COLUMNS: tuple[str, ...] = (
     "active",
     "passive",
@@ -714,9 +718,17 @@ class Frame:
     step: int
     horizon: int
     playing: bool
-    network_png: bytes
+    scene: Scene
+    """The network's fixed part (positions, candidate ties): one object per model build."""
+    codes: str
+    """Two hex digits per drawn person (:func:`netsim.app.canvas.node_codes`)."""
+    ties: str
+    """One digit per candidate tie: 0 absent, 1 present, 2 formed this week."""
     curves_png: bytes
     wheel_png: bytes
+    pictures_step: int
+    """The week the curves and the wheel show: ``step`` except while playing, when they are
+    redrawn only every :data:`SLOW_PICTURES` seconds."""
     interventions: tuple[tuple[int, str, float], ...]
     """(week, action, amount) of every shock applied so far (scheduled or pressed)."""
     pending: tuple[tuple[int, str, float], ...]
@@ -738,6 +750,24 @@ class Frame:
     @property
     def finished(self) -> bool:
         return self.step >= self.horizon
+
+
+def same_page(shown: Frame | None, frame: Frame) -> bool:
+    """Whether ``frame`` differs from the ``shown`` one only in what changes every played week
+    (the week, the network's codes, the rate, the numbers): then the page redraws only the
+    week counter and the network, and the rest (pictures, numbers, buttons) waits for the
+    next frame with new pictures (at most :data:`SLOW_PICTURES` s while playing)."""
+    if shown is None or not (shown.playing and frame.playing and not frame.finished):
+        return False
+    return (
+        shown.generation == frame.generation
+        and shown.pictures_step == frame.pictures_step
+        and shown.interventions == frame.interventions
+        and shown.pending == frame.pending
+        and shown.planned == frame.planned
+        and shown.ghost == frame.ghost
+        and shown.note == frame.note
+    )
 
 
 Publisher = Callable[[Frame], None]
@@ -775,6 +805,8 @@ class Session:
         self._layout: Layout | None = None
         self._sample = np.zeros(0, np.int64)
         self._sample_edges = np.zeros(0, np.int64)
+        self._scene: Scene | None = None
+        self._pictures_at = -math.inf
         self._pressed: list[tuple[int, str, float]] = []
         self._ghost_label = ""
         self._first_difference: int | None = None
@@ -832,9 +864,13 @@ class Session:
             self._model, self._source, self._layout = model, source, positions
             self._loading = False
             self._sample, self._sample_edges = sample, sample_edges
+            graph = model.graph
+            self._scene = scene(
+                self.generation, positions, sample, sample_edges, graph.edge_u, graph.edge_v
+            )
             self._pressed = []
             self._first_difference = None
-            self._figures.reset(positions, source.parameters.steps)
+            self._figures.reset(source.parameters.steps)
             if source.reference is not None:
                 self._figures.set_ghost(source.reference)
                 self._ghost_label = "grey: the saved run"
@@ -1023,7 +1059,8 @@ class Session:
                             self._playing = False
                             self._play_token += 1
                         self._note_frame_time_locked()
-                        frame = self._render_locked()
+                        due_pictures = time.monotonic() - self._pictures_at >= SLOW_PICTURES
+                        frame = self._render_locked(pictures=due_pictures or not self._playing)
                     except Exception as err:
                         log.exception("stepping the model failed")
                         self._stop_locked()
@@ -1087,24 +1124,41 @@ class Session:
 
     def _restate_locked(self) -> Frame:
         """The last frame with the play state and pending shocks brought up to date."""
-        if self.last is None or self.last.generation != self.generation:
+        last = self.last
+        if last is None or last.generation != self.generation:
             return self._render_locked()
-        self.last = dataclasses.replace(
-            self.last,
+        if not self._playing and last.pictures_step != last.step:  # paused: all up to date
+            return self._render_locked()
+        self.last = frame = dataclasses.replace(
+            last,
             seq=self._next_seq(),
             playing=self._playing,
             achieved=self._achieved if self._playing else 0.0,
             pending=self._pending_locked(),
             planned=self._planned_locked(),
         )
-        return self.last
+        return frame
 
-    def _render_locked(self) -> Frame:
-        model, (source, layout) = self._model, self._loaded_locked()
+    def _render_locked(self, pictures: bool = True) -> Frame:
+        """A frame of the model's current state; ``pictures`` False (while playing) keeps the
+        last frame's curves and wheel if it is of this build."""
+        model, source = self._model, self._loaded_locked()[0]
+        if self._scene is None:
+            raise RuntimeError("no model is loaded")
         table = model.table()
-        network = model_network_frame(model, layout, self._sample, self._sample_edges)
+        codes, ties = week_codes(model, self._sample, self._sample_edges)
         interventions = tuple((int(s), str(a), float(x)) for s, a, x in model.interventions)
-        network_png, curves_png, wheel_png = self._figures.render(table, network, interventions)
+        last = self.last
+        if pictures or last is None or last.generation != self.generation:
+            curves_png, wheel_png = self._figures.render(table, interventions)
+            pictures_step = model.step_count
+            self._pictures_at = time.monotonic()
+        else:
+            curves_png, wheel_png, pictures_step = (
+                last.curves_png,
+                last.wheel_png,
+                last.pictures_step,
+            )
         row = table.iloc[-1]
         frame = Frame(
             seq=self._next_seq(),
@@ -1116,15 +1170,18 @@ class Session:
             horizon=source.parameters.steps,
             playing=self._playing,
             achieved=self._achieved if self._playing else 0.0,
-            network_png=network_png,
+            scene=self._scene,
+            codes=codes,
+            ties=ties,
             curves_png=curves_png,
             wheel_png=wheel_png,
+            pictures_step=pictures_step,
             interventions=interventions,
             pending=self._pending_locked(),
             planned=self._planned_locked(),
             stats={c: float(row[c]) for c in STAT_COLUMNS if c in row.index},
-            shown=network.shown,
-            population=network.population,
+            shown=int(self._sample.size),
+            population=int(model.members.status.size),
             ghost=self._ghost_label,
             replay=source.replay,
             note=self._replay_note(table) if source.reference is not None else source.unchecked,
