@@ -686,6 +686,12 @@ SLOW_PICTURES = 0.25
 """Seconds of play between two drawings of the curves and the 5C wheel (PNGs, slow to draw
 and to send); the network (on the browser's canvas) and the week counter change every week,
 and a pause, a step or the last week draws everything."""
+CATCH_UP = 0.25
+"""Seconds of lateness that playback makes up (a week that redrew the curves and wheel
+takes longer than 1/30 s); beyond it the schedule restarts from now, so a model too slow
+for the setting never builds a backlog that would then race."""
+MIN_WAIT = 0.002
+"""Seconds the play loop always yields between weeks, so clicks are taken at once."""
 STAT_COLUMNS: tuple[str, ...] = (
     "active",
     "passive",
@@ -1074,10 +1080,12 @@ class Session:
             if done:
                 return
             due += 1.0 / self._speed
-            delay = due - time.monotonic()
-            if delay < 0:  # slower than asked: go as fast as we can, without a backlog
-                due, delay = time.monotonic(), 0.0
-            if wake.wait(max(delay, 0.004)):
+            now = time.monotonic()
+            if due < now - CATCH_UP:  # slower than asked: go as fast as we can, no backlog
+                due = now
+            # a week late by less than CATCH_UP (one that redrew the slow pictures) is made up
+            # by shorter waits after it, so the rate kept is the rate set
+            if wake.wait(max(due - now, MIN_WAIT)):
                 return
 
     def _note_frame_time_locked(self) -> None:
