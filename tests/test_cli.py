@@ -522,8 +522,9 @@ def test_console_script_end_to_end(tmp_path: Path) -> None:
 def test_sweep_progress_off_a_terminal_is_a_plain_line_every_interval(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Lines come when `every` seconds of the clock have passed, and when the last run is
-    in; each says how far, how fast, how long to go and how many failed."""
+    """Lines come with the first run, when `every` seconds of the clock have passed, and
+    when the last run is in; each says how far, how fast, how long to go and how many
+    failed."""
     from types import SimpleNamespace
 
     from rich.progress import Progress
@@ -540,9 +541,9 @@ def test_sweep_progress_off_a_terminal_is_a_plain_line_every_interval(
         line(report, None)  # type: ignore[arg-type]
     printed = capsys.readouterr().err.splitlines()
     assert [p.split(" runs")[0] for p in printed] == [
-        "netsim: sweep: 3 of 10",  # 6 s
-        "netsim: sweep: 6 of 10",  # 12 s
-        "netsim: sweep: 9 of 10",  # 18 s
-        "netsim: sweep: 10 of 10",  # the last run
+        "netsim: sweep: 1 of 10",  # the first run: the sweep is on (2 s)
+        "netsim: sweep: 4 of 10",  # 8 s
+        "netsim: sweep: 7 of 10",  # 14 s
+        "netsim: sweep: 10 of 10",  # 20 s, and the last run
     ]
-    assert printed[0] == "netsim: sweep: 3 of 10 runs (30%), 0.5 runs/s, 14 s left, 0 failed"
+    assert printed[1] == "netsim: sweep: 4 of 10 runs (40%), 0.5 runs/s, 12 s left, 0 failed"

@@ -10,6 +10,7 @@ one line on stderr saying so, the traceback saved to a log file, exit status 70.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import shlex
@@ -1069,8 +1070,8 @@ class SweepProgressLine:
     first failed runs printed above it as it comes in.
 
     On a terminal it is a bar; off one (a log file, a cluster job's output) it is a plain
-    line every ``every`` seconds of the clock ``clock`` and when the last run is in, so a
-    log shows the sweep is alive and when it will end.
+    line when the first run is in, then every ``every`` seconds of the clock ``clock`` and
+    when the last run is in, so a log shows the sweep is alive and when it will end.
     """
 
     def __init__(
@@ -1090,7 +1091,7 @@ class SweepProgressLine:
         self.plain = plain
         self.every = every
         self.clock = clock
-        self.last_line = clock()
+        self.last_line = -math.inf  # the first finished run is said at once: the sweep is on
 
     def __call__(self, report: SweepReport, outcome: object) -> None:
         eta = "–" if report.eta is None else f"{report.eta:.0f}s"
