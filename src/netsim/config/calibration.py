@@ -243,17 +243,8 @@ class _CalibrationValidator(_Validator):
         )
 
     def check_top_keys(self) -> None:
-        for key in self.doc:
-            if not isinstance(key, str):
-                raise ScenarioError(self.path, f"key {excerpt(key)} must be text")
-            if key in TOP_LEVEL_KEYS:
-                continue
-            if key in FIELD_NAMES:
-                raise self.error("is a parameter: put it in [priors] or [set]", key)
-            hint = suggest(key, TOP_LEVEL_KEYS)
-            raise self.error(
-                f"unknown key{hint} Allowed at the top: {', '.join(TOP_LEVEL_KEYS)}", key
-            )
+        parameter = "is a parameter: put it in [priors] or [set]"
+        self.check_top_level(TOP_LEVEL_KEYS, dict.fromkeys(FIELD_NAMES, parameter))
 
     def number(self, key: str, default: float) -> float:
         value = self.doc.get(key, default)

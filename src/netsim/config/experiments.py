@@ -356,21 +356,27 @@ class _Validator:
     def check_keys(self) -> None:
         if "levers" in self.doc:
             raise self.error("makes this a policy search: run it with `netsim optimise`", "levers")
+        self.check_top_level(
+            TOP_LEVEL_KEYS,
+            {
+                **dict.fromkeys(FIELD_NAMES, "is a parameter: put it in [vary] or [set]"),
+                "timeline": "a timeline belongs in the base scenario file (see `scenario`)",
+            },
+        )
+
+    def check_top_level(self, allowed: tuple[str, ...], misplaced: Mapping[str, str]) -> None:
+        """Every top-level key is text and one of ``allowed``: a key of ``misplaced`` is told
+        where it belongs (its message), any other gets the nearest allowed key and the list.
+        Shared by every file kind built on this validator (experiment, calibration, policy)."""
         for key in self.doc:
             if not isinstance(key, str):
                 raise ScenarioError(self.path, f"key {excerpt(key)} must be text")
-            if key in TOP_LEVEL_KEYS:
+            if key in allowed:
                 continue
-            if key == "timeline":
-                raise self.error(
-                    "a timeline belongs in the base scenario file (see `scenario`)", key
-                )
-            if key in FIELD_NAMES:
-                raise self.error("is a parameter: put it in [vary] or [set]", key)
-            hint = suggest(key, TOP_LEVEL_KEYS)
-            raise self.error(
-                f"unknown key{hint} Allowed at the top: {', '.join(TOP_LEVEL_KEYS)}", key
-            )
+            if key in misplaced:
+                raise self.error(misplaced[key], key)
+            hint = suggest(key, allowed)
+            raise self.error(f"unknown key{hint} Allowed at the top: {', '.join(allowed)}", key)
 
     def design(self) -> str:
         value = self.doc.get("design", "grid")

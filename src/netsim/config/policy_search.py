@@ -323,23 +323,14 @@ class _PolicyValidator(ExperimentChecks):
         )
 
     def check_top_keys(self) -> None:
-        for key in self.doc:
-            if not isinstance(key, str):
-                raise ScenarioError(self.path, f"key {excerpt(key)} must be text")
-            if key in TOP_LEVEL_KEYS:
-                continue
-            if key == "vary":
-                raise self.error(
-                    "belongs in an experiment file (netsim sweep); a policy search names "
-                    "[levers] and [conditions]",
-                    key,
-                )
-            if key in _KIND:
-                raise self.error("is a parameter: put it in [levers], [conditions] or [set]", key)
-            hint = suggest(key, TOP_LEVEL_KEYS)
-            raise self.error(
-                f"unknown key{hint} Allowed at the top: {', '.join(TOP_LEVEL_KEYS)}", key
-            )
+        self.check_top_level(
+            TOP_LEVEL_KEYS,
+            {
+                **dict.fromkeys(_KIND, "is a parameter: put it in [levers], [conditions] or [set]"),
+                "vary": "belongs in an experiment file (netsim sweep); a policy search names "
+                "[levers] and [conditions]",
+            },
+        )
 
     def keys_of(
         self, table: Mapping[str, Any], allowed: tuple[str, ...], key: str, group: str
