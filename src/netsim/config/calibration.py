@@ -406,30 +406,11 @@ class _CalibrationValidator(_Validator):
     # --- distance -----------------------------------------------------------------------
     def distance(self, observed: Observed) -> DistanceSpec:
         table = self.table("distance")
-        for key in table:
-            if key not in DISTANCE_KEYS:
-                hint = suggest(key, DISTANCE_KEYS, style="lead")
-                raise self.error(
-                    f"unknown key; {hint}[distance] takes: {', '.join(DISTANCE_KEYS)}",
-                    str(key),
-                    "distance",
-                )
-        kind = table.get("kind", "sum_of_squares")
-        if kind not in DISTANCE_KINDS:
-            hint = suggest(kind, DISTANCE_KINDS, style="aside")
-            raise self.error(
-                f"{excerpt(kind)} is not a distance{hint}; allowed: {', '.join(DISTANCE_KINDS)}",
-                "kind",
-                "distance",
-            )
-        scale = table.get("scale", "sd")
-        if scale not in SCALES:
-            hint = suggest(scale, SCALES, style="aside")
-            raise self.error(
-                f"{excerpt(scale)} is not a scale{hint}; allowed: {', '.join(SCALES)}",
-                "scale",
-                "distance",
-            )
+        self.table_keys(table, DISTANCE_KEYS, "distance")
+        kind = self.one_of(
+            table.get("kind", "sum_of_squares"), DISTANCE_KINDS, "distance", "kind", "distance"
+        )
+        scale = self.one_of(table.get("scale", "sd"), SCALES, "scale", "scale", "distance")
         for column, values in observed.values.items():
             if scale == "sd" and not np.std(values) > 0:
                 raise self.error(

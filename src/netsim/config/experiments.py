@@ -378,14 +378,31 @@ class _Validator:
             hint = suggest(key, allowed)
             raise self.error(f"unknown key{hint} Allowed at the top: {', '.join(allowed)}", key)
 
-    def design(self) -> str:
-        value = self.doc.get("design", "grid")
-        if not isinstance(value, str) or value not in DESIGNS:
-            hint = suggest(value, DESIGNS, style="aside")
+    def table_keys(self, table: Mapping[str, Any], allowed: tuple[str, ...], group: str) -> None:
+        """Every key of the ``[group]`` table is one of ``allowed`` (else the nearest and the
+        list)."""
+        for key in table:
+            if key not in allowed:
+                hint = suggest(key, allowed, style="lead")
+                raise self.error(
+                    f"unknown key; {hint}[{group}] takes: {', '.join(allowed)}", str(key), group
+                )
+
+    def one_of(
+        self, value: Any, allowed: tuple[str, ...], noun: str, key: str, group: str = ""
+    ) -> str:
+        """``value`` if it is one of ``allowed`` (a {noun}); else the nearest and the list."""
+        if not isinstance(value, str) or value not in allowed:
+            hint = suggest(value, allowed, style="aside")
             raise self.error(
-                f"{excerpt(value)} is not a design{hint}; allowed: {', '.join(DESIGNS)}", "design"
+                f"{excerpt(value)} is not a {noun}{hint}; allowed: {', '.join(allowed)}",
+                key,
+                group,
             )
         return value
+
+    def design(self) -> str:
+        return self.one_of(self.doc.get("design", "grid"), DESIGNS, "design", "design")
 
     def text_field(self, key: str, default: str) -> str:
         value = self.doc.get(key, default)
@@ -490,14 +507,7 @@ class _Validator:
 
     def outputs(self) -> OutputSettings:
         table = self.table("outputs")
-        for key in table:
-            if key not in OUTPUT_KEYS:
-                hint = suggest(key, OUTPUT_KEYS, style="lead")
-                raise self.error(
-                    f"unknown key; {hint}[outputs] takes: {', '.join(OUTPUT_KEYS)}",
-                    str(key),
-                    "outputs",
-                )
+        self.table_keys(table, OUTPUT_KEYS, "outputs")
         keep = table.get("steps", False)
         if not isinstance(keep, bool):
             raise self.error(f"{excerpt(keep)} must be true or false", "steps", "outputs")
@@ -516,14 +526,8 @@ class _Validator:
         table = self.table("analysis")
         varied = [f.name for f in factors]
         settings: dict[str, Any] = {}
+        self.table_keys(table, ANALYSIS_KEYS, "analysis")
         for key, value in table.items():
-            if key not in ANALYSIS_KEYS:
-                hint = suggest(key, ANALYSIS_KEYS, style="lead")
-                raise self.error(
-                    f"unknown key; {hint}[analysis] takes: {', '.join(ANALYSIS_KEYS)}",
-                    str(key),
-                    "analysis",
-                )
             if key == "outcome" and value not in YES_NO_OUTCOMES:
                 raise self.error(
                     f"{excerpt(value)} is not a yes/no outcome; allowed: "
