@@ -24,7 +24,7 @@ import pandas as pd
 from mesa.discrete_space import Network
 
 from netsim.config.parameters import ParameterError, Parameters, TimelineEvent
-from netsim.model import diffusion, engagement, metrics, network
+from netsim.model import contagion_run, diffusion, engagement, metrics, network
 from netsim.model.agents import Member
 from netsim.model.diffusion import ContagionRule
 from netsim.model.graphs import TieCSR, sorted_unique
@@ -79,6 +79,14 @@ class StepTable:
         for key, value in row.items():
             self.model_vars.setdefault(key, []).append(value)
         self._collection_steps.append(int(row["step"]))
+
+    def extend(self, columns: dict[str, list[Any]]) -> None:
+        """Append many rows at once, given column by column (the columns the table has)."""
+        if columns.keys() != self.model_vars.keys():
+            raise ValueError("extend: the columns are not the table's columns")
+        for key, values in columns.items():
+            self.model_vars[key].extend(values)
+        self._collection_steps.extend(int(step) for step in columns["step"])
 
     def get_model_vars_dataframe(self) -> pd.DataFrame:
         return pd.DataFrame(self.model_vars)
@@ -161,6 +169,7 @@ class NetworkModel(mesa.Model):
         """The Mesa agents, made on first use (most runs never look at one; 1,000 cost ~5 ms)."""
         self._fixed_counts: dict[str, int] = {}
         self._rule: tuple[Parameters, ContagionRule] | None = None
+        self._spread_rule: tuple[Parameters, contagion_run.SpreadRule] | None = None
         adoption = self.members.adoption
         self.adoption_week = np.where(adoption != NOT_ADOPTED, 0, -1).astype(np.int32)
         """(ideas, N): the first week (table row) each person held each idea, -1 never;
@@ -334,7 +343,7 @@ class NetworkModel(mesa.Model):
         """Advance one week."""
         t = self.step_count
         if self.params.mode == "contagion":
-            self._spread_ideas(self._fixed_ties)
+            self._spread_contagion(self.step_count, 1)
             self._collect(None, self._fixed_ties, event_held=False)
             return
         scheduled_event = self._apply_timeline(t)
@@ -455,10 +464,12 @@ class NetworkModel(mesa.Model):
 
         One pass of Mesa's event loop over all of them (``run_for``): the same steps
         and scheduled events, in the same order, as calling ``step()`` that often,
-        without re-entering the loop each week.
+        without re-entering the loop each week. In contagion mode, when nothing is due
+        in those weeks but the weeks themselves, all of them are one compiled call
+        (:mod:`netsim.model.contagion_run`) with the same table, state and clock.
         """
         count = self.params.steps if steps is None else steps
-        if count > 0:
+        if count > 0 and not (self.params.mode == "contagion" and self._run_contagion(count)):
             self.run_for(count)
 
     def labels_settled(self) -> bool:
@@ -632,6 +643,65 @@ class NetworkModel(mesa.Model):
         if adoption.shape[0] == 1:  # the mean over one idea is the 0/1 value itself
             return adoption[0] == ADOPTED
         return (adoption == ADOPTED).mean(axis=0)
+
+    def _contagion_rule(self) -> contagion_run.SpreadRule:
+        """The compiled contagion week's rule (made once per parameters)."""
+        p = self.params
+        if self._spread_rule is None or self._spread_rule[0] is not p:
+            self._spread_rule = (p, contagion_run.spread_rule(p, self._fixed_ties))
+        return self._spread_rule[1]
+
+    def _spread_contagion(self, first: int, weeks: int) -> contagion_run.WeekCounts:
+        """Contagion mode's spread for ``weeks`` weeks from week ``first``, compiled.
+
+        The same draws, state and adoption weeks as :meth:`_spread_ideas` on the fixed
+        network week by week (see :mod:`netsim.model.contagion_run`).
+        """
+        counts, made = contagion_run.spread_weeks(
+            self._fixed_ties,
+            self.members.adoption,
+            self.adoption_week,
+            first,
+            weeks,
+            self._contagion_rule(),
+            self.rng,
+        )
+        self._weeks_recorded += made
+        return counts
+
+    def _run_contagion(self, count: int) -> bool:
+        """Run ``count`` contagion weeks in one compiled call, if nothing else is due.
+
+        Falls back (False, nothing done) when a timeline entry or a live intervention
+        falls in those weeks, Mesa's clock has other events or observers
+        (:func:`contagion_run.clock_ready`), or an idea was taken up other than by
+        spreading since the last row (``_collect`` dates it: week by week it is).
+        """
+        t = self.step_count
+        if (
+            self._pending_events
+            or self._last_step
+            or any(t < e.step <= t + count for e in self.params.timeline)
+            or not contagion_run.clock_ready(self)
+            or int(np.count_nonzero(self.members.adoption != NOT_ADOPTED)) != self._weeks_recorded
+        ):
+            return False
+        first = t + 1
+        counts = self._spread_contagion(first, count)
+        self.datacollector.extend(
+            contagion_run.table_columns(
+                counts,
+                first,
+                self.members.size,
+                status=self._fixed_counts,
+                record=self.record,
+                network_row=self._fixed_network_row,
+                levers=self.levers,
+                params=self.params,
+            )
+        )
+        contagion_run.jump_clock(self, count)
+        return True
 
     def _spread_ideas(
         self,

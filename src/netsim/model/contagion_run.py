@@ -1,0 +1,422 @@
+"""Contagion mode's weeks as one compiled loop: the spread, the counts, the table rows.
+
+In ``contagion`` mode (a fixed network, neutral gates) a week is only the spread of
+each idea (:mod:`netsim.model.diffusion`'s rules) and one row of counts. At a thousand
+members that week is ~2 us of arithmetic but ~200 us of numpy calls and Python; so
+:func:`spread_weeks` runs many weeks in one compiled call, writing each week's counts
+into preallocated arrays, and :func:`table_columns` turns them into the rows
+``NetworkModel._collect`` would have appended, column by column. ``NetworkModel.run``
+uses both, and :func:`jump_clock` then leaves Mesa's clock where that many calls of
+``step()`` would have left it. ``NetworkModel.step`` in contagion mode runs one week.
+
+**Bit identity with the numpy formulation** (``NetworkModel._spread_ideas`` with the
+tie adjacency, kept for the social model, and compared in
+``tests/model/test_contagion_run.py``):
+
+- the kernel draws from the model's numpy ``Generator`` itself (numba draws the same
+  stream and advances the same state), one ``rng.random()`` per number, in the order
+  and count the numpy code drew its arrays: per idea, the tie rule's draw for each
+  exposed susceptible person (simple contagion) or each candidate who meets the
+  threshold (complex, only when ``adoption_probability < 1``) in increasing index
+  order; then outside influence's for every susceptible person (only when it is > 0);
+  then recovery's for every holder (only when 0 < recovery < 1), each in increasing
+  index order;
+- no transcendental function is evaluated in compiled code (numba's ``log1p`` and
+  ``expm1`` differ from numpy's SIMD ones in the last bit of some values): simple
+  contagion's P(adopt | k adopting ties) = ``-expm1(k log1p(-beta))`` is a table by k
+  (:func:`adoption_by_ties`) made by numpy with the numpy code's own operations;
+- counts are integers; the shares are divided and averaged by numpy afterwards, as
+  ``metrics.adoption_columns`` does.
+
+Which side of the ties is walked (the susceptible people's, pulling from their
+adopting ties, or the transmitters', pushing to their susceptible ties) is chosen per
+idea and week by the smaller sum of degrees; the counts, and so the draws, are the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import mesa
+import numpy as np
+
+from netsim.model import engagement, metrics
+from netsim.model.compiled import kernel, packed
+from netsim.model.diffusion import needed_adopters
+from netsim.model.graphs import TieCSR
+from netsim.model.levers import Levers
+from netsim.model.state import ADOPTED, DROPPED, NOT_ADOPTED
+
+SORT_BELOW = 16
+"""Pushing: sort the exposed people when fewer than 1 in SORT_BELOW are exposed, else
+scan everyone for them (both give increasing index order)."""
+
+
+class SpreadRule(NamedTuple):
+    """One contagion-mode parameter set, as the compiled week reads it.
+
+    ``adopt_by_ties[k]``: simple contagion's P(adopt | k adopting ties);
+    ``needed[d]``: complex contagion's adopting ties needed at degree d (``ceil(phi d)``).
+    Probabilities in [0, 1]; counts in people.
+    """
+
+    complex: bool
+    adopt_by_ties: np.ndarray
+    needed: np.ndarray
+    threshold_count: int
+    adoption_probability: float
+    outside_influence: float
+    recovery_probability: float
+
+
+class WeekCounts(NamedTuple):
+    """Per week of a run (rows) the people holding and ever holding each idea (columns),
+    and holding at least one / ever at least one idea. int64 counts of people."""
+
+    held: np.ndarray
+    ever: np.ndarray
+    held_any: np.ndarray
+    ever_any: np.ndarray
+
+
+def adoption_by_ties(transmission: float, top: int) -> np.ndarray:
+    """P(adopt | k adopting ties) for k = 0 .. top, with neutral weights: 1 - (1 - beta)^k.
+
+    Exactly the floats ``diffusion.new_adopters`` computes for the exposed people on a
+    fixed network: ``-expm1(k * log1p(-min(beta, 1 - 1e-16)))``, the same numpy
+    elementwise operations on the same values.
+    """
+    k = np.arange(top + 1, dtype=np.int64)
+    log_q = k * np.log1p(-min(transmission, 1.0 - 1e-16))
+    return -np.expm1(log_q)
+
+
+def spread_rule(params: Any, ties: TieCSR) -> SpreadRule:
+    """The :class:`SpreadRule` of ``params`` (a ``Parameters``) on the fixed ``ties``."""
+    top = int(ties.degree.max(initial=0))
+    return SpreadRule(
+        complex=params.contagion == "complex",
+        adopt_by_ties=adoption_by_ties(params.transmission_probability, top),
+        needed=needed_adopters(params.threshold_fraction, top + 1),
+        threshold_count=int(params.threshold_count),
+        adoption_probability=float(params.adoption_probability),
+        outside_influence=float(params.outside_influence),
+        recovery_probability=float(params.recovery_probability),
+    )
+
+
+@kernel
+def _tie_rule_adopts(k: int, degree: int, rule: SpreadRule, rng: np.random.Generator) -> bool:
+    """Whether a susceptible person with k >= 1 adopting ties of ``degree`` adopts.
+
+    Simple: one draw against P(adopt | k). Complex: the exact threshold rule, then one
+    draw against ``adoption_probability`` unless it is 1 (no draw).
+    """
+    if not rule.complex:
+        return rng.random() < rule.adopt_by_ties[k]
+    if k < rule.threshold_count or k < rule.needed[degree]:
+        return False
+    if rule.adoption_probability >= 1.0:
+        return True
+    return rng.random() < rule.adoption_probability
+
+
+@kernel
+def _spread_weeks(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    degree: np.ndarray,
+    adoption: np.ndarray,
+    adoption_week: np.ndarray,
+    first_week: int,
+    rule: tuple[Any, ...],
+    rng: np.random.Generator,
+    held_out: np.ndarray,
+    ever_out: np.ndarray,
+    held_any_out: np.ndarray,
+    ever_any_out: np.ndarray,
+) -> int:
+    """Weeks ``first_week`` .. ``first_week + len(held_out) - 1`` of every idea; returns the
+    adoptions made (each dated in ``adoption_week``). See the module docstring."""
+    rule = SpreadRule(*rule)
+    ideas, n = adoption.shape
+    weeks = held_out.shape[0]
+    exposure = np.zeros(n, np.int64)  # pushing: adopting ties per susceptible person
+    touched = np.empty(n, np.int64)
+    fresh = np.empty(n, np.int64)  # this idea's adopters this week (written after recovery)
+    is_fresh = np.zeros(n, np.bool_)
+    ideas_held = np.zeros(n, np.int64)  # per person, ideas held and ever held
+    ideas_ever = np.zeros(n, np.int64)
+    held = np.zeros(ideas, np.int64)
+    ever = np.zeros(ideas, np.int64)
+    holder_ties = np.zeros(ideas, np.int64)  # sum of the holders' degrees
+    susceptible_ties = np.zeros(ideas, np.int64)
+    for idea in range(ideas):
+        row = adoption[idea]
+        for i in range(n):
+            if row[i] == ADOPTED:
+                held[idea] += 1
+                holder_ties[idea] += degree[i]
+                ideas_held[i] += 1
+            if row[i] == NOT_ADOPTED:
+                susceptible_ties[idea] += degree[i]
+            else:
+                ever[idea] += 1
+                ideas_ever[i] += 1
+    held_any = 0
+    ever_any = 0
+    for i in range(n):
+        held_any += ideas_held[i] > 0
+        ever_any += ideas_ever[i] > 0
+    made = 0
+    for week in range(weeks):
+        for idea in range(ideas):
+            row = adoption[idea]
+            count = 0
+            # the tie rule: exposed susceptible people in increasing index order
+            if holder_ties[idea] > 0 and susceptible_ties[idea] > 0:
+                if holder_ties[idea] <= susceptible_ties[idea]:  # push from the holders
+                    reached = 0
+                    for j in range(n):
+                        if row[j] != ADOPTED:
+                            continue
+                        for e in range(indptr[j], indptr[j + 1]):
+                            i = indices[e]
+                            if row[i] == NOT_ADOPTED:
+                                if exposure[i] == 0:
+                                    touched[reached] = i
+                                    reached += 1
+                                exposure[i] += 1
+                    if reached * SORT_BELOW < n:
+                        order = np.sort(touched[:reached])
+                        for q in range(reached):
+                            i = order[q]
+                            if _tie_rule_adopts(exposure[i], degree[i], rule, rng):
+                                fresh[count] = i
+                                is_fresh[i] = True
+                                count += 1
+                            exposure[i] = 0
+                    else:
+                        for i in range(n):
+                            if exposure[i] > 0:
+                                if _tie_rule_adopts(exposure[i], degree[i], rule, rng):
+                                    fresh[count] = i
+                                    is_fresh[i] = True
+                                    count += 1
+                                exposure[i] = 0
+                else:  # pull from the susceptible people's ties
+                    for i in range(n):
+                        if row[i] != NOT_ADOPTED:
+                            continue
+                        k = 0
+                        for e in range(indptr[i], indptr[i + 1]):
+                            if row[indices[e]] == ADOPTED:
+                                k += 1
+                        if k > 0 and _tie_rule_adopts(k, degree[i], rule, rng):
+                            fresh[count] = i
+                            is_fresh[i] = True
+                            count += 1
+            # outside influence: one draw per susceptible person, whatever the ties did
+            if rule.outside_influence > 0.0:
+                for i in range(n):
+                    # the draw before is_fresh: every susceptible person draws
+                    draw = row[i] == NOT_ADOPTED and rng.random() < rule.outside_influence
+                    if draw and not is_fresh[i]:
+                        fresh[count] = i
+                        is_fresh[i] = True
+                        count += 1
+            # recovery of the week's holders (before this week's adopters hold it)
+            if rule.recovery_probability > 0.0 and held[idea] > 0:
+                always = rule.recovery_probability >= 1.0
+                for i in range(n):
+                    if row[i] == ADOPTED and (always or rng.random() < rule.recovery_probability):
+                        row[i] = DROPPED
+                        held[idea] -= 1
+                        holder_ties[idea] -= degree[i]
+                        ideas_held[i] -= 1
+                        held_any -= ideas_held[i] == 0
+            for q in range(count):
+                i = fresh[q]
+                row[i] = ADOPTED
+                adoption_week[idea, i] = first_week + week
+                is_fresh[i] = False
+                held_any += ideas_held[i] == 0
+                ever_any += ideas_ever[i] == 0
+                ideas_held[i] += 1
+                ideas_ever[i] += 1
+                holder_ties[idea] += degree[i]
+                susceptible_ties[idea] -= degree[i]
+            held[idea] += count
+            ever[idea] += count
+            made += count
+            held_out[week, idea] = held[idea]
+            ever_out[week, idea] = ever[idea]
+        held_any_out[week] = held_any
+        ever_any_out[week] = ever_any
+    return made
+
+
+def spread_weeks(
+    ties: TieCSR,
+    adoption: np.ndarray,
+    adoption_week: np.ndarray,
+    first_week: int,
+    weeks: int,
+    rule: SpreadRule,
+    rng: np.random.Generator,
+) -> tuple[WeekCounts, int]:
+    """Spread every idea for ``weeks`` weeks, the first numbered ``first_week``.
+
+    ``adoption`` (ideas, N) is updated in place and each adoption dated in
+    ``adoption_week``; returns the weeks' counts and the number of adoptions made.
+    """
+    ideas = adoption.shape[0]
+    counts = WeekCounts(
+        np.empty((weeks, ideas), np.int64),
+        np.empty((weeks, ideas), np.int64),
+        np.empty(weeks, np.int64),
+        np.empty(weeks, np.int64),
+    )
+    made = _spread_weeks(
+        ties.indptr,
+        ties.indices,
+        ties.degree,
+        adoption,
+        adoption_week,
+        first_week,
+        packed(rule),
+        rng,
+        *counts,
+    )
+    return counts, int(made)
+
+
+def table_columns(
+    counts: WeekCounts,
+    first_week: int,
+    size: int,
+    *,
+    status: dict[str, int],
+    record: str,
+    network_row: dict[str, float] | None,
+    levers: Levers,
+    params: Any,
+) -> dict[str, list[Any]]:
+    """The rows ``NetworkModel._collect`` appends for these weeks in contagion mode, by column.
+
+    The same columns, in the same order, with the same Python ints and floats:
+    ``status`` is the fixed status counts, ``network_row`` the fixed tie structure
+    (record 'all'), ``size`` N. Shares are numpy's divisions of the counts (as Python's
+    int / int, correctly rounded), and with several ideas the per-idea means are taken
+    week by week on the same one-dimensional arrays as ``metrics.adoption_columns``.
+    """
+    weeks = counts.held.shape[0]
+    steps = list(range(first_week, first_week + weeks))
+    n_members = status["active"] + status["passive"]
+    row: dict[str, Any] = {
+        "step": steps,
+        **{key: [value] * weeks for key, value in status.items()},
+        "members": [n_members] * weeks,
+        "active_share": [status["active"] / size] * weeks,
+    }
+    ideas = counts.held.shape[1]
+    if ideas == 1:
+        held = counts.held[:, 0]
+        ever = counts.ever[:, 0]
+        held_share = (held / size).tolist()
+        row["adopters"] = row["member_adopters"] = held.tolist()
+        row["ever_adopters"] = ever.tolist()
+        row["adoption_share"] = row["member_adoption_share"] = held_share
+        row["ever_adopted_share"] = (ever / size).tolist()
+    else:
+        per_idea = counts.held / size
+        ever_share = counts.ever / size
+        mean_held = [float(per_idea[w].mean()) for w in range(weeks)]
+        row["adopters"] = row["member_adopters"] = counts.held_any.tolist()
+        row["ever_adopters"] = counts.ever_any.tolist()
+        row["adoption_share"] = row["member_adoption_share"] = mean_held
+        row["ever_adopted_share"] = [float(ever_share[w].mean()) for w in range(weeks)]
+        for k in range(ideas):
+            row[f"adoption_share_idea{k + 1}"] = per_idea[:, k].tolist()
+    # the aliases above share lists: give each column its own
+    row = {key: list(value) for key, value in row.items()}
+    if record == "summary":
+        return row
+    if network_row is None:
+        raise ValueError("record 'all' needs the fixed network's row")
+    for key in ("mean_engagement", "mean_trust"):
+        row[key] = [1.0] * weeks
+    for key in ("requests", "exchanges", "joins", "lapses"):
+        row[key] = [0] * weeks
+    for key, value in network_row.items():
+        row[key] = [value] * weeks
+    row["funding"] = [levers.funding(max(t, 1)) for t in steps]
+    row["facilitation"] = [levers.facilitation(max(t, 1)) for t in steps]
+    row["event"] = [0] * weeks
+    # five_c on the varying column as an array: the same operations, elementwise
+    fixed = {key: value[0] for key, value in row.items()}
+    fixed["member_adoption_share"] = np.asarray(row["member_adoption_share"])
+    five = metrics.five_c(
+        fixed,
+        alignment=levers.alignment,
+        expected_value=engagement.EXPECTATION_SCALE * params.expectations,
+        performance_management=levers.performance_management,
+        critical_mass_share=params.critical_mass_share,
+        mean_perceived_value=1.0,
+    )
+    for key, value in five.items():
+        row[key] = value.tolist() if isinstance(value, np.ndarray) else [value] * weeks
+    return row
+
+
+def jump_clock(model: mesa.Model, count: int) -> bool:
+    """Advance Mesa's clock as ``count`` calls of ``step()`` would, without stepping.
+
+    Only when the clock is Mesa's plain weekly one: its default schedule (every 1.0 from
+    1.0, no end) is the only event pending, it is due at the next whole week, no
+    simulator drives the model and nothing observes it. Then ``steps`` and ``time`` go
+    up by ``count``, the schedule's execution count too, and its next event is due one
+    week after the new time: what ``run_for(count)`` leaves (mesa.Model._advance_time,
+    _do_step, EventGenerator._execute_and_reschedule). Returns False, changing nothing,
+    otherwise; the caller then steps week by week.
+    """
+    if not clock_ready(model):
+        return False
+    schedule = model._default_schedule
+    model._event_list.pop_event()  # the schedule's pending event, the only one
+    model.steps += count
+    model.time = model.time + count
+    schedule._execution_count += count
+    schedule._schedule_next(model.time + 1.0)
+    return True
+
+
+def clock_ready(model: mesa.Model) -> bool:
+    """Whether :func:`jump_clock` would jump (the same checks, changing nothing)."""
+    schedule = getattr(model, "_default_schedule", None)
+    events = getattr(model, "_event_list", None)
+    if schedule is None or events is None or getattr(model, "_simulator", None) is not None:
+        return False
+    plan = schedule.schedule
+    return bool(
+        schedule.is_active
+        and not schedule._paused
+        and schedule.next_scheduled_time == model.time + 1.0
+        and plan.interval == 1.0
+        and plan.count is None
+        and plan.end is None
+        and len(events) == 1
+        and not any(model.subscribers.values())
+    )
+
+
+__all__ = [
+    "SpreadRule",
+    "WeekCounts",
+    "adoption_by_ties",
+    "clock_ready",
+    "jump_clock",
+    "spread_rule",
+    "spread_weeks",
+    "table_columns",
+]
