@@ -47,9 +47,12 @@ from netsim.model.graphs import TieCSR
 from netsim.model.levers import Levers
 from netsim.model.state import ADOPTED, DROPPED, NOT_ADOPTED
 
-SORT_BELOW = 16
-"""Pushing: sort the exposed people when fewer than 1 in SORT_BELOW are exposed, else
-scan everyone for them (both give increasing index order)."""
+_DE_BRUIJN = np.uint64(0x03F79D71B4CB0A89)
+"""A de Bruijn sequence: (b * _DE_BRUIJN) >> 58 is distinct for each single bit b of 64."""
+_BIT_OF = np.zeros(64, np.int64)
+for _bit in range(64):
+    _BIT_OF[(int(_DE_BRUIJN) << _bit) % 2**64 >> 58] = _bit
+"""Which bit a single-bit word is, by its de Bruijn hash (the lowest set bit of a word)."""
 
 
 class SpreadRule(NamedTuple):
@@ -122,6 +125,43 @@ def _tie_rule_adopts(k: int, degree: int, rule: SpreadRule, rng: np.random.Gener
 
 
 @kernel
+def _decide(
+    i: int,
+    k: int,
+    degree: np.ndarray,
+    rule: SpreadRule,
+    rng: np.random.Generator,
+    fresh: np.ndarray,
+    is_fresh: np.ndarray,
+    count: int,
+) -> int:
+    """Apply the tie rule to susceptible person i with k >= 1 adopting ties; returns the
+    week's adopters so far (i appended to ``fresh`` if they adopt)."""
+    if _tie_rule_adopts(k, degree[i], rule, rng):
+        fresh[count] = i
+        is_fresh[i] = True
+        count += 1
+    return count
+
+
+@kernel
+def _merge_sorted(into: np.ndarray, size: int, extra: np.ndarray) -> int:
+    """Merge sorted ``extra`` into sorted ``into[:size]`` in place (from the back); new size."""
+    a = size - 1
+    b = extra.size - 1
+    w = size + extra.size - 1
+    while b >= 0:
+        if a >= 0 and into[a] > extra[b]:
+            into[w] = into[a]
+            a -= 1
+        else:
+            into[w] = extra[b]
+            b -= 1
+        w -= 1
+    return size + extra.size
+
+
+@kernel
 def _spread_weeks(
     indptr: np.ndarray,
     indices: np.ndarray,
@@ -137,116 +177,163 @@ def _spread_weeks(
     ever_any_out: np.ndarray,
 ) -> int:
     """Weeks ``first_week`` .. ``first_week + len(held_out) - 1`` of every idea; returns the
-    adoptions made (each dated in ``adoption_week``). See the module docstring."""
+    adoptions made (each dated in ``adoption_week``). See the module docstring.
+
+    Per idea, the susceptible people and the holders are kept as lists in increasing
+    index order, so a week costs the people and ties of the side it walks, not N. The
+    susceptible list may hold people who have adopted since it was last walked: every
+    walk skips them and compacts the list as it goes. The holders' list is kept exact
+    and sorted when holders recover (recovery draws in index order); without recovery
+    its order is never read and adopters are appended.
+    """
     rule = SpreadRule(*rule)
     ideas, n = adoption.shape
     weeks = held_out.shape[0]
+    ordered = rule.recovery_probability > 0.0
     exposure = np.zeros(n, np.int64)  # pushing: adopting ties per susceptible person
-    touched = np.empty(n, np.int64)
+    marks = np.zeros((n + 63) >> 6, np.uint64)  # pushing: the exposed, one bit each
     fresh = np.empty(n, np.int64)  # this idea's adopters this week (written after recovery)
     is_fresh = np.zeros(n, np.bool_)
-    ideas_held = np.zeros(n, np.int64)  # per person, ideas held and ever held
-    ideas_ever = np.zeros(n, np.int64)
+    susceptible = np.empty((ideas, n), np.int64)
+    holders = np.empty((ideas, n), np.int64)
+    listed = np.zeros(ideas, np.int64)  # entries in each idea's susceptible list
     held = np.zeros(ideas, np.int64)
     ever = np.zeros(ideas, np.int64)
-    holder_ties = np.zeros(ideas, np.int64)  # sum of the holders' degrees
+    holder_ties = np.zeros(ideas, np.int64)  # sums of degrees
     susceptible_ties = np.zeros(ideas, np.int64)
+    several = ideas > 1
+    ideas_held = np.zeros(n if several else 0, np.int64)  # per person, ideas held, ever held
+    ideas_ever = np.zeros(n if several else 0, np.int64)
     for idea in range(ideas):
         row = adoption[idea]
         for i in range(n):
+            if row[i] == NOT_ADOPTED:
+                susceptible[idea, listed[idea]] = i
+                listed[idea] += 1
+                susceptible_ties[idea] += degree[i]
+                continue
+            ever[idea] += 1
+            if several:
+                ideas_ever[i] += 1
             if row[i] == ADOPTED:
+                holders[idea, held[idea]] = i
                 held[idea] += 1
                 holder_ties[idea] += degree[i]
-                ideas_held[i] += 1
-            if row[i] == NOT_ADOPTED:
-                susceptible_ties[idea] += degree[i]
-            else:
-                ever[idea] += 1
-                ideas_ever[i] += 1
-    held_any = 0
-    ever_any = 0
-    for i in range(n):
-        held_any += ideas_held[i] > 0
-        ever_any += ideas_ever[i] > 0
+                if several:
+                    ideas_held[i] += 1
+    held_any = held[0]
+    ever_any = ever[0]
+    if several:
+        held_any = 0
+        ever_any = 0
+        for i in range(n):
+            held_any += ideas_held[i] > 0
+            ever_any += ideas_ever[i] > 0
     made = 0
     for week in range(weeks):
         for idea in range(ideas):
             row = adoption[idea]
+            sus = susceptible[idea]
+            hold = holders[idea]
             count = 0
             # the tie rule: exposed susceptible people in increasing index order
             if holder_ties[idea] > 0 and susceptible_ties[idea] > 0:
                 if holder_ties[idea] <= susceptible_ties[idea]:  # push from the holders
-                    reached = 0
-                    for j in range(n):
-                        if row[j] != ADOPTED:
-                            continue
+                    # mark the exposed in a bitmap, then visit its set bits in order
+                    low, high = n, -1
+                    for a in range(held[idea]):
+                        j = hold[a]
                         for e in range(indptr[j], indptr[j + 1]):
                             i = indices[e]
                             if row[i] == NOT_ADOPTED:
                                 if exposure[i] == 0:
-                                    touched[reached] = i
-                                    reached += 1
+                                    word = i >> 6
+                                    marks[word] |= np.uint64(1) << np.uint64(i & 63)
+                                    low = min(low, word)
+                                    high = max(high, word)
                                 exposure[i] += 1
-                    if reached * SORT_BELOW < n:
-                        order = np.sort(touched[:reached])
-                        for q in range(reached):
-                            i = order[q]
-                            if _tie_rule_adopts(exposure[i], degree[i], rule, rng):
-                                fresh[count] = i
-                                is_fresh[i] = True
-                                count += 1
+                    for word in range(low, high + 1):
+                        bits = marks[word]
+                        marks[word] = 0
+                        while bits:
+                            lowest = bits & (~bits + np.uint64(1))
+                            bits ^= lowest
+                            i = (word << 6) + _BIT_OF[(lowest * _DE_BRUIJN) >> np.uint64(58)]
+                            count = _decide(
+                                i, exposure[i], degree, rule, rng, fresh, is_fresh, count
+                            )
                             exposure[i] = 0
-                    else:
-                        for i in range(n):
-                            if exposure[i] > 0:
-                                if _tie_rule_adopts(exposure[i], degree[i], rule, rng):
-                                    fresh[count] = i
-                                    is_fresh[i] = True
-                                    count += 1
-                                exposure[i] = 0
                 else:  # pull from the susceptible people's ties
-                    for i in range(n):
+                    kept = 0
+                    for a in range(listed[idea]):
+                        i = sus[a]
                         if row[i] != NOT_ADOPTED:
                             continue
+                        sus[kept] = i
+                        kept += 1
                         k = 0
                         for e in range(indptr[i], indptr[i + 1]):
                             if row[indices[e]] == ADOPTED:
                                 k += 1
-                        if k > 0 and _tie_rule_adopts(k, degree[i], rule, rng):
-                            fresh[count] = i
-                            is_fresh[i] = True
-                            count += 1
+                        if k > 0:
+                            count = _decide(i, k, degree, rule, rng, fresh, is_fresh, count)
+                    listed[idea] = kept
             # outside influence: one draw per susceptible person, whatever the ties did
             if rule.outside_influence > 0.0:
-                for i in range(n):
-                    # the draw before is_fresh: every susceptible person draws
-                    draw = row[i] == NOT_ADOPTED and rng.random() < rule.outside_influence
-                    if draw and not is_fresh[i]:
+                tied = count
+                kept = 0
+                for a in range(listed[idea]):
+                    i = sus[a]
+                    if row[i] != NOT_ADOPTED:
+                        continue
+                    sus[kept] = i
+                    kept += 1
+                    if rng.random() < rule.outside_influence and not is_fresh[i]:
                         fresh[count] = i
                         is_fresh[i] = True
                         count += 1
+                listed[idea] = kept
+                if tied < count:  # two sorted runs: the tie rule's, then outside's
+                    fresh[:count] = np.sort(fresh[:count])
             # recovery of the week's holders (before this week's adopters hold it)
-            if rule.recovery_probability > 0.0 and held[idea] > 0:
+            if ordered and held[idea] > 0:
                 always = rule.recovery_probability >= 1.0
-                for i in range(n):
-                    if row[i] == ADOPTED and (always or rng.random() < rule.recovery_probability):
+                kept = 0
+                for a in range(held[idea]):
+                    i = hold[a]
+                    if always or rng.random() < rule.recovery_probability:
                         row[i] = DROPPED
-                        held[idea] -= 1
                         holder_ties[idea] -= degree[i]
-                        ideas_held[i] -= 1
-                        held_any -= ideas_held[i] == 0
+                        if several:
+                            ideas_held[i] -= 1
+                            held_any -= ideas_held[i] == 0
+                    else:
+                        hold[kept] = i
+                        kept += 1
+                if not several:
+                    held_any -= held[idea] - kept
+                held[idea] = kept
             for q in range(count):
                 i = fresh[q]
                 row[i] = ADOPTED
                 adoption_week[idea, i] = first_week + week
                 is_fresh[i] = False
-                held_any += ideas_held[i] == 0
-                ever_any += ideas_ever[i] == 0
-                ideas_held[i] += 1
-                ideas_ever[i] += 1
                 holder_ties[idea] += degree[i]
                 susceptible_ties[idea] -= degree[i]
-            held[idea] += count
+                if several:
+                    held_any += ideas_held[i] == 0
+                    ever_any += ideas_ever[i] == 0
+                    ideas_held[i] += 1
+                    ideas_ever[i] += 1
+            if count:
+                if ordered:
+                    held[idea] = _merge_sorted(hold, held[idea], fresh[:count])
+                else:
+                    hold[held[idea] : held[idea] + count] = fresh[:count]
+                    held[idea] += count
+                if not several:
+                    held_any += count
+                    ever_any += count
             ever[idea] += count
             made += count
             held_out[week, idea] = held[idea]
