@@ -222,6 +222,7 @@ def test_adoption_by_ties_is_the_numpy_expression() -> None:
 def test_the_clock_is_not_jumped_when_something_watches_it() -> None:
     model = NetworkModel(Parameters(mode="contagion", eligible_population=60), rng=1)
     assert contagion_run.clock_ready(model)
+
     def watch(signal: object) -> None:
         pass
 

@@ -100,6 +100,35 @@ class Levers:
             * (0.25 + 0.75 * self.funding(step))
         )
 
+    def funding_weeks(self, first: int, weeks: int) -> list[float]:
+        """:meth:`funding` at steps ``first`` .. ``first + weeks - 1``, in one list.
+
+        For a run's rows at once (contagion mode, where nothing changes the funding in a
+        run): the start-up level up to ``startup_weeks``, then the sustained one.
+        """
+        if self.funding_override is not None:
+            return [self.funding_override] * weeks
+        p = self.params
+        startup = min(max(p.startup_weeks - first + 1, 0), weeks)
+        return [p.startup_funding] * startup + [p.sustained_funding] * (weeks - startup)
+
+    def facilitation_weeks(self, first: int, weeks: int) -> list[float]:
+        """:meth:`facilitation` at steps ``first`` .. ``first + weeks - 1``, in one list.
+
+        Facilitation depends on the step only through :meth:`funding`, so each stretch
+        of equal funding (see :meth:`funding_weeks`) takes one value of it.
+        """
+        out: list[float] = []
+        funding = self.funding_weeks(first, weeks)
+        start = 0
+        while start < weeks:
+            end = start + 1
+            while end < weeks and funding[end] == funding[start]:
+                end += 1
+            out += [self.facilitation(first + start)] * (end - start)
+            start = end
+        return out
+
     @property
     def priorities(self) -> int:
         return self.params.priorities + self.extra_priorities

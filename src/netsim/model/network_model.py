@@ -86,7 +86,7 @@ class StepTable:
             raise ValueError("extend: the columns are not the table's columns")
         for key, values in columns.items():
             self.model_vars[key].extend(values)
-        self._collection_steps.extend(int(step) for step in columns["step"])
+        self._collection_steps.extend(columns["step"])  # Python ints already
 
     def get_model_vars_dataframe(self) -> pd.DataFrame:
         return pd.DataFrame(self.model_vars)
