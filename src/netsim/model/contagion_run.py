@@ -97,10 +97,16 @@ def adoption_by_ties(transmission: float, top: int) -> np.ndarray:
 def spread_rule(params: Any, ties: TieCSR) -> SpreadRule:
     """The :class:`SpreadRule` of ``params`` (a ``Parameters``) on the fixed ``ties``."""
     top = int(ties.degree.max(initial=0))
+    complex_ = params.contagion == "complex"
+    unused = np.zeros(1)  # the other rule's table: never read
     return SpreadRule(
-        complex=params.contagion == "complex",
-        adopt_by_ties=adoption_by_ties(params.transmission_probability, top),
-        needed=needed_adopters(params.threshold_fraction, top + 1),
+        complex=complex_,
+        adopt_by_ties=unused
+        if complex_
+        else adoption_by_ties(params.transmission_probability, top),
+        needed=needed_adopters(params.threshold_fraction, top + 1)
+        if complex_
+        else unused.astype(np.int64),
         threshold_count=int(params.threshold_count),
         adoption_probability=float(params.adoption_probability),
         outside_influence=float(params.outside_influence),

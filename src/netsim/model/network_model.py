@@ -180,6 +180,8 @@ class NetworkModel(mesa.Model):
         present = self.ties.strength > 0 if params.mode == "social" else None
         self._fixed_ties = self.graph.tie_csr(present)
         self._fixed_adjacency = self._fixed_ties.matrix() if params.mode == "contagion" else None
+        if params.mode == "contagion":  # made with the fixed network, once per parameters
+            self._contagion_rule()
         if params.mode == "social":
             network.assign_roles(
                 self.members,
