@@ -35,6 +35,8 @@ idea and week by the smaller sum of degrees; the counts, and so the draws, are t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from itertools import repeat
 from typing import Any, NamedTuple
 
 import mesa
@@ -398,74 +400,77 @@ def table_columns(
     network_row: dict[str, float] | None,
     levers: Levers,
     params: Any,
-) -> dict[str, list[Any]]:
+) -> dict[str, Iterable[Any]]:
     """The rows ``NetworkModel._collect`` appends for these weeks in contagion mode, by column.
 
-    The same columns with the same Python ints and floats (columns may share a list:
-    ``StepTable.extend`` copies the values):
-    ``status`` is the fixed status counts, ``network_row`` the fixed tie structure
-    (record 'all'), ``size`` N. Shares are numpy's divisions of the counts (as Python's
-    int / int, correctly rounded), and with several ideas the per-idea means are taken
-    week by week on the same one-dimensional arrays as ``metrics.adoption_columns``.
+    The same columns with the same Python ints and floats: ``status`` is the fixed
+    status counts, ``network_row`` the fixed tie structure (record 'all'), ``size`` N.
+    A column that is the same every week comes as ``itertools.repeat`` and columns may
+    share a list (``StepTable.extend`` copies the values). Shares are numpy's divisions
+    of the counts (as Python's int / int, correctly rounded), and with several ideas the
+    per-idea means are taken week by week on the same one-dimensional arrays as
+    ``metrics.adoption_columns``.
     """
     weeks = counts.held.shape[0]
     if first_week < 1:
         raise ValueError(f"first_week: {first_week} is not a week of a run (>= 1)")
-    steps = list(range(first_week, first_week + weeks))
     n_members = status["active"] + status["passive"]
-    row: dict[str, Any] = {
-        "step": steps,
-        **{key: [value] * weeks for key, value in status.items()},
-        "members": [n_members] * weeks,
-        "active_share": [status["active"] / size] * weeks,
+    fixed: dict[str, Any] = {
+        **status,
+        "members": n_members,
+        "active_share": status["active"] / size,
     }
+    varying: dict[str, Iterable[Any]] = {"step": range(first_week, first_week + weeks)}
     ideas = counts.held.shape[1]
     if ideas == 1:
         held = counts.held[:, 0]
-        ever = counts.ever[:, 0]
         member_share = held / size
-        row["adopters"] = row["member_adopters"] = held.tolist()
-        row["ever_adopters"] = ever.tolist()
-        row["adoption_share"] = row["member_adoption_share"] = member_share.tolist()
-        row["ever_adopted_share"] = (ever / size).tolist()
+        varying["adopters"] = varying["member_adopters"] = held.tolist()
+        varying["ever_adopters"] = counts.ever[:, 0].tolist()
+        varying["adoption_share"] = varying["member_adoption_share"] = member_share.tolist()
+        varying["ever_adopted_share"] = (counts.ever[:, 0] / size).tolist()
     else:
         per_idea = counts.held / size
         ever_share = counts.ever / size
         mean_held = [float(per_idea[w].mean()) for w in range(weeks)]
-        row["adopters"] = row["member_adopters"] = counts.held_any.tolist()
-        row["ever_adopters"] = counts.ever_any.tolist()
-        row["adoption_share"] = row["member_adoption_share"] = mean_held
         member_share = np.array(mean_held)
-        row["ever_adopted_share"] = [float(ever_share[w].mean()) for w in range(weeks)]
+        varying["adopters"] = varying["member_adopters"] = counts.held_any.tolist()
+        varying["ever_adopters"] = counts.ever_any.tolist()
+        varying["adoption_share"] = varying["member_adoption_share"] = mean_held
+        varying["ever_adopted_share"] = [float(ever_share[w].mean()) for w in range(weeks)]
         for k in range(ideas):
-            row[f"adoption_share_idea{k + 1}"] = per_idea[:, k].tolist()
-    if record == "summary":
-        return row
-    if network_row is None:
-        raise ValueError("record 'all' needs the fixed network's row")
-    for key in ("mean_engagement", "mean_trust"):
-        row[key] = [1.0] * weeks
-    for key in ("requests", "exchanges", "joins", "lapses"):
-        row[key] = [0] * weeks
-    for key, value in network_row.items():
-        row[key] = [value] * weeks
-    row["funding"] = levers.funding_weeks(first_week, weeks)  # a run's weeks are >= 1
-    row["facilitation"] = levers.facilitation_weeks(first_week, weeks)
-    row["event"] = [0] * weeks
-    # five_c on the varying column as an array: the same operations, elementwise
-    fixed = {key: value[0] for key, value in row.items()}
-    fixed["member_adoption_share"] = member_share
-    five = metrics.five_c(
-        fixed,
-        alignment=levers.alignment,
-        expected_value=engagement.EXPECTATION_SCALE * params.expectations,
-        performance_management=levers.performance_management,
-        critical_mass_share=params.critical_mass_share,
-        mean_perceived_value=1.0,
-    )
-    for key, value in five.items():
-        row[key] = value.tolist() if isinstance(value, np.ndarray) else [value] * weeks
-    return row
+            varying[f"adoption_share_idea{k + 1}"] = per_idea[:, k].tolist()
+    if record != "summary":
+        if network_row is None:
+            raise ValueError("record 'all' needs the fixed network's row")
+        fixed.update(
+            {"mean_engagement": 1.0, "mean_trust": 1.0},
+            requests=0,
+            exchanges=0,
+            joins=0,
+            lapses=0,
+        )
+        fixed.update(network_row)
+        fixed["event"] = 0
+        varying["funding"] = levers.funding_weeks(first_week, weeks)  # weeks >= 1
+        varying["facilitation"] = levers.facilitation_weeks(first_week, weeks)
+        # five_c with the varying share as an array: the same operations, elementwise
+        five = metrics.five_c(
+            {**fixed, "member_adoption_share": member_share},
+            alignment=levers.alignment,
+            expected_value=engagement.EXPECTATION_SCALE * params.expectations,
+            performance_management=levers.performance_management,
+            critical_mass_share=params.critical_mass_share,
+            mean_perceived_value=1.0,
+        )
+        for key, value in five.items():
+            if isinstance(value, np.ndarray):
+                varying[key] = value.tolist()
+            else:
+                fixed[key] = value
+    columns: dict[str, Iterable[Any]] = {key: repeat(value, weeks) for key, value in fixed.items()}
+    columns.update(varying)
+    return columns
 
 
 def jump_clock(model: mesa.Model, count: int) -> bool:

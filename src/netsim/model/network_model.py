@@ -14,7 +14,7 @@ The model never reads files or draws: a real member network arrives as a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import mesa
@@ -80,13 +80,15 @@ class StepTable:
             self.model_vars.setdefault(key, []).append(value)
         self._collection_steps.append(int(row["step"]))
 
-    def extend(self, columns: dict[str, list[Any]]) -> None:
-        """Append many rows at once, given column by column (the columns the table has)."""
+    def extend(self, columns: dict[str, Iterable[Any]]) -> None:
+        """Append many rows at once, given column by column (the columns the table has;
+        each iterable is read once, and its values must be the Python values a row holds)."""
         if columns.keys() != self.model_vars.keys():
             raise ValueError("extend: the columns are not the table's columns")
+        steps = list(columns["step"])
         for key, values in columns.items():
-            self.model_vars[key].extend(values)
-        self._collection_steps.extend(columns["step"])  # Python ints already
+            self.model_vars[key].extend(steps if key == "step" else values)
+        self._collection_steps.extend(steps)
 
     def get_model_vars_dataframe(self) -> pd.DataFrame:
         return pd.DataFrame(self.model_vars)
