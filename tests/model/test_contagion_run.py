@@ -96,6 +96,10 @@ def test_a_compiled_run_is_the_numpy_weeks(
     for _ in range(steps):
         stepped.step()
     assert_same_run(stepped, reference)
+    for model in (compiled, stepped):  # the work arrays the next call takes as zero
+        work = model._spread_work
+        assert work is not None
+        assert not (work.exposure.any() or work.marks.any() or work.is_fresh.any())
 
 
 @pytest.mark.parametrize("record", ["all", "summary"])

@@ -84,6 +84,46 @@ class WeekCounts(NamedTuple):
     ever_any: np.ndarray
 
 
+class SpreadWork(NamedTuple):
+    """The compiled weeks' working arrays for N people and some ideas, made once per model.
+
+    ``exposure``, ``marks`` and ``is_fresh`` are all zero between calls (each call leaves
+    them so); the rest is overwritten by each call. Indices are int64.
+    """
+
+    exposure: np.ndarray
+    """(N,) pushing: adopting ties of each exposed susceptible person."""
+    marks: np.ndarray
+    """(ceil(N / 64),) uint64 pushing: the exposed people, one bit each."""
+    fresh: np.ndarray
+    """(N,) this idea's adopters this week, written after recovery."""
+    is_fresh: np.ndarray
+    """(N,) bool: in ``fresh``."""
+    susceptible: np.ndarray
+    """(ideas, N) each idea's susceptible people, in increasing order (some stale)."""
+    holders: np.ndarray
+    """(ideas, N) each idea's holders (in increasing order when they can recover)."""
+    ideas_held: np.ndarray
+    """(N,) with several ideas: ideas each person holds (else empty)."""
+    ideas_ever: np.ndarray
+    """(N,) with several ideas: ideas each person ever held (else empty)."""
+
+
+def spread_work(size: int, ideas: int) -> SpreadWork:
+    """Fresh :class:`SpreadWork` for ``size`` people and ``ideas`` ideas."""
+    several = size if ideas > 1 else 0
+    return SpreadWork(
+        exposure=np.zeros(size, np.int64),
+        marks=np.zeros((size + 63) >> 6, np.uint64),
+        fresh=np.empty(size, np.int64),
+        is_fresh=np.zeros(size, np.bool_),
+        susceptible=np.empty((ideas, size), np.int64),
+        holders=np.empty((ideas, size), np.int64),
+        ideas_held=np.zeros(several, np.int64),
+        ideas_ever=np.zeros(several, np.int64),
+    )
+
+
 def adoption_by_ties(transmission: float, top: int) -> np.ndarray:
     """P(adopt | k adopting ties) for k = 0 .. top, with neutral weights: 1 - (1 - beta)^k.
 
@@ -171,6 +211,7 @@ def _spread_weeks(
     first_week: int,
     rule: tuple[Any, ...],
     rng: np.random.Generator,
+    work: tuple[np.ndarray, ...],
     held_out: np.ndarray,
     ever_out: np.ndarray,
     held_any_out: np.ndarray,
@@ -195,20 +236,19 @@ def _spread_weeks(
     ideas, n = adoption.shape
     weeks = held_out.shape[0]
     ordered = rule.recovery_probability > 0.0
-    exposure = np.zeros(n, np.int64)  # pushing: adopting ties per susceptible person
-    marks = np.zeros((n + 63) >> 6, np.uint64)  # pushing: the exposed, one bit each
-    fresh = np.empty(n, np.int64)  # this idea's adopters this week (written after recovery)
-    is_fresh = np.zeros(n, np.bool_)
-    susceptible = np.empty((ideas, n), np.int64)
-    holders = np.empty((ideas, n), np.int64)
+    work = SpreadWork(*work)
+    exposure, marks, fresh, is_fresh = work.exposure, work.marks, work.fresh, work.is_fresh
+    susceptible, holders = work.susceptible, work.holders
     listed = np.zeros(ideas, np.int64)  # entries in each idea's susceptible list
     held = np.zeros(ideas, np.int64)
     ever = np.zeros(ideas, np.int64)
     holder_ties = np.zeros(ideas, np.int64)  # sums of degrees
     susceptible_ties = np.zeros(ideas, np.int64)
     several = ideas > 1
-    ideas_held = np.zeros(n if several else 0, np.int64)  # per person, ideas held, ever held
-    ideas_ever = np.zeros(n if several else 0, np.int64)
+    ideas_held, ideas_ever = work.ideas_held, work.ideas_ever
+    if several:
+        ideas_held[:] = 0
+        ideas_ever[:] = 0
     for idea in range(ideas):
         row = adoption[idea]
         for i in range(n):
@@ -363,13 +403,17 @@ def spread_weeks(
     weeks: int,
     rule: SpreadRule,
     rng: np.random.Generator,
+    work: SpreadWork | None = None,
 ) -> tuple[WeekCounts, int]:
     """Spread every idea for ``weeks`` weeks, the first numbered ``first_week``.
 
     ``adoption`` (ideas, N) is updated in place and each adoption dated in
     ``adoption_week``; returns the weeks' counts and the number of adoptions made.
+    ``work``: the model's :func:`spread_work` (made here if None).
     """
     ideas = adoption.shape[0]
+    if work is None or work.susceptible.shape != adoption.shape:
+        work = spread_work(adoption.shape[1], ideas)
     counts = WeekCounts(
         np.empty((weeks, ideas), np.int64),
         np.empty((weeks, ideas), np.int64),
@@ -385,6 +429,7 @@ def spread_weeks(
         first_week,
         packed(rule),
         rng,
+        packed(work),
         *counts,
     )
     return counts, int(made)
@@ -516,11 +561,13 @@ def clock_ready(model: mesa.Model) -> bool:
 
 __all__ = [
     "SpreadRule",
+    "SpreadWork",
     "WeekCounts",
     "adoption_by_ties",
     "clock_ready",
     "jump_clock",
     "spread_rule",
     "spread_weeks",
+    "spread_work",
     "table_columns",
 ]

@@ -182,8 +182,10 @@ class NetworkModel(mesa.Model):
         present = self.ties.strength > 0 if params.mode == "social" else None
         self._fixed_ties = self.graph.tie_csr(present)
         self._fixed_adjacency = self._fixed_ties.matrix() if params.mode == "contagion" else None
+        self._spread_work: contagion_run.SpreadWork | None = None
         if params.mode == "contagion":  # made with the fixed network, once per parameters
             self._contagion_rule()
+            self._spread_work = contagion_run.spread_work(self.members.size, params.ideas)
         if params.mode == "social":
             network.assign_roles(
                 self.members,
@@ -669,6 +671,7 @@ class NetworkModel(mesa.Model):
             weeks,
             self._contagion_rule(),
             self.rng,
+            self._spread_work,
         )
         self._weeks_recorded += made
         return counts
