@@ -8,7 +8,11 @@ order as the numpy formulation it replaced, so results are bit-identical to it:
 
 - no ``fastmath`` (no reassociation, no fused multiply-add);
 - kernels never draw random numbers: the caller draws them from the model's numpy
-  ``Generator``, in the order and sizes the mechanism defines, and passes them in;
+  ``Generator``, in the order and sizes the mechanism defines, and passes them in
+  (except :mod:`netsim.model.contagion_run`, whose many weeks in one call take the
+  ``Generator`` itself and draw numpy's stream one number at a time, in the numpy
+  formulation's order; no kernel calls ``log1p``/``expm1``/``exp``/``log``, whose numba
+  versions differ from numpy's SIMD ones in the last bit);
 - no floating-point reductions (numpy sums pairwise; a loop would not).
 
 Kernels are small named functions: a mechanism's kernel reads as a loop over members
