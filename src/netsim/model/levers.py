@@ -100,33 +100,33 @@ class Levers:
             * (0.25 + 0.75 * self.funding(step))
         )
 
-    def funding_weeks(self, first: int, weeks: int) -> list[float]:
-        """:meth:`funding` at steps ``first`` .. ``first + weeks - 1``, in one list.
-
-        For a run's rows at once (contagion mode, where nothing changes the funding in a
-        run): the start-up level up to ``startup_weeks``, then the sustained one.
-        """
+    def funding_stretches(self, first: int, weeks: int) -> list[tuple[int, int]]:
+        """(first step, weeks) of each stretch of steps ``first`` .. ``first + weeks - 1``
+        over which :meth:`funding` cannot change: the start-up weeks, then the rest (one
+        stretch under an override). A run's rows take funding and facilitation a stretch
+        at a time (contagion mode, where nothing changes the funding within a run)."""
         if self.funding_override is not None:
-            return [self.funding_override] * weeks
-        p = self.params
-        startup = min(max(p.startup_weeks - first + 1, 0), weeks)
-        return [p.startup_funding] * startup + [p.sustained_funding] * (weeks - startup)
+            return [(first, weeks)] if weeks > 0 else []
+        startup = min(max(self.params.startup_weeks - first + 1, 0), max(weeks, 0))
+        return [
+            (start, size)
+            for start, size in ((first, startup), (first + startup, weeks - startup))
+            if size > 0
+        ]
+
+    def funding_weeks(self, first: int, weeks: int) -> list[float]:
+        """:meth:`funding` at steps ``first`` .. ``first + weeks - 1``, in one list."""
+        out: list[float] = []
+        for start, size in self.funding_stretches(first, weeks):
+            out += [self.funding(start)] * size
+        return out
 
     def facilitation_weeks(self, first: int, weeks: int) -> list[float]:
-        """:meth:`facilitation` at steps ``first`` .. ``first + weeks - 1``, in one list.
-
-        Facilitation depends on the step only through :meth:`funding`, so each stretch
-        of equal funding (see :meth:`funding_weeks`) takes one value of it.
-        """
+        """:meth:`facilitation` at steps ``first`` .. ``first + weeks - 1``, in one list
+        (it depends on the step only through :meth:`funding`)."""
         out: list[float] = []
-        funding = self.funding_weeks(first, weeks)
-        start = 0
-        while start < weeks:
-            end = start + 1
-            while end < weeks and funding[end] == funding[start]:
-                end += 1
-            out += [self.facilitation(first + start)] * (end - start)
-            start = end
+        for start, size in self.funding_stretches(first, weeks):
+            out += [self.facilitation(start)] * size
         return out
 
     @property
