@@ -26,6 +26,7 @@ from mesa.discrete_space import Network
 from netsim.config.parameters import ParameterError, Parameters, TimelineEvent
 from netsim.model import diffusion, engagement, metrics, network
 from netsim.model.agents import Member
+from netsim.model.compiled import packed
 from netsim.model.diffusion import ContagionRule
 from netsim.model.graphs import TieCSR, sorted_unique
 from netsim.model.levers import (
@@ -161,6 +162,7 @@ class NetworkModel(mesa.Model):
         """The Mesa agents, made on first use (most runs never look at one; 1,000 cost ~5 ms)."""
         self._fixed_counts: dict[str, int] = {}
         self._rule: tuple[Parameters, ContagionRule] | None = None
+        self._needed: tuple[Parameters, np.ndarray] | None = None
         adoption = self.members.adoption
         self.adoption_week = np.where(adoption != NOT_ADOPTED, 0, -1).astype(np.int32)
         """(ideas, N): the first week (table row) each person held each idea, -1 never;
@@ -663,75 +665,67 @@ class NetworkModel(mesa.Model):
             )
         rule = self._rule[1]
         if social:
-            if active is None:
-                active = m.status == ACTIVE
-            receiver = m.trust * self.levers.alignment
-            sender = diffusion.sender_weights(m.engagement, m.role)
-            boundary = (m.organisation, diffusion.boundary_weights(m.role))
-            adjacency = None
-        else:
-            active, receiver, sender, boundary = None, None, None, None
-            adjacency = self._fixed_adjacency
+            dated = diffusion.spread_social(
+                self.rng,
+                m.adoption,
+                self.adoption_week,
+                self.step_count,
+                tie_view.indptr,
+                tie_view.indices,
+                m.status == ACTIVE if active is None else active,
+                m.is_member() if member_mask is None else member_mask,
+                m.engagement,
+                m.trust,
+                m.role,
+                m.organisation,
+                self.leaders,
+                self._needed_adopters(),
+                packed(self._social_spread_rule()),
+            )
+            self._weeks_recorded += int(dated)
+            return
+        adjacency = self._fixed_adjacency
         for idea in range(p.ideas):
             row = m.adoption[idea]
             holders = row == ADOPTED
             susceptible = row == NOT_ADOPTED
-            if social:
-                transmitting = holders & active
-                susceptible &= active
-            else:
-                transmitting = holders
             new = diffusion.new_adopters(
-                tie_view,
-                transmitting,
-                susceptible,
-                rule,
-                self.rng,
-                sender_weight=sender,
-                receiver_weight=receiver,
-                adjacency=adjacency,
-                boundary=boundary,
+                tie_view, holders, susceptible, rule, self.rng, adjacency=adjacency
             )
-            outside = diffusion.outside_adopters(
-                susceptible, p.outside_influence, self.rng, receiver_weight=receiver
-            )
+            outside = diffusion.outside_adopters(susceptible, p.outside_influence, self.rng)
             if outside.size:
                 new = sorted_unique(np.concatenate([new, outside]))  # np.union1d
             diffusion.drop(row, holders, p.recovery_probability, self.rng)
-            if social:
-                broadcast = self._broadcast(row, susceptible, member_mask)
-                new = sorted_unique(np.concatenate([new, broadcast]))  # np.union1d
-                disengaged = m.engagement < p.passive_below
-                disengaged &= holders
-                diffusion.drop(row, disengaged, p.abandonment_rate, self.rng)
             row[new] = ADOPTED
             if new.size:  # adoption is once per idea (only NOT_ADOPTED people take one up)
                 self.adoption_week[idea, new] = self.step_count
                 self._weeks_recorded += int(new.size)
 
-    def _broadcast(
-        self, row: np.ndarray, susceptible: np.ndarray, member_mask: np.ndarray | None = None
-    ) -> np.ndarray:
-        """Codified information cascaded down the leadership's vertical ties.
+    def _social_spread_rule(self) -> diffusion.SocialSpreadRule:
+        """This week's coefficients of diffusion.spread_social (the levers move week to week)."""
+        p = self.params
+        lv = self.levers
+        return diffusion.SocialSpreadRule(
+            complex=p.contagion == "complex",
+            transmission_probability=p.transmission_probability,
+            threshold_count=p.threshold_count,
+            adoption_probability=p.adoption_probability,
+            outside_influence=p.outside_influence,
+            recovery_probability=p.recovery_probability,
+            abandonment_rate=p.abandonment_rate,
+            passive_below=p.passive_below,
+            alignment=lv.alignment,
+            broadcast_reach=p.hierarchy_broadcast * lv.vertical_reach,
+            leadership_presence=lv.leadership_presence,
+        )
 
-        Every active non-adopter is under the leadership (the vertical overlay), so
-        each adopts with probability hierarchy_broadcast x the style's vertical reach
-        (levers.STYLE_VERTICAL_REACH: a hierarchy's full, a facilitative network's
-        newsletters a fifth) x leadership presence x the share of present leaders
-        who hold the idea: no leader holding it, nothing cascades. Source: DOMAIN
-        'horizontal ties spread peer influence; vertical ties cascade codified
-        information'.
-        """
-        if member_mask is None:
-            member_mask = self.members.is_member()
-        leaders = self.leaders[member_mask[self.leaders]]
-        if leaders.size == 0:
-            return np.empty(0, np.int64)
-        holding = float(np.mean(row[leaders] == AdoptionState.ADOPTED))
-        rate = self.params.hierarchy_broadcast * self.levers.vertical_reach
-        rate *= self.levers.leadership_presence * holding
-        candidates = np.flatnonzero(susceptible)
-        return candidates[self.rng.random(candidates.size) < rate]
+    def _needed_adopters(self) -> np.ndarray:
+        """needed_adopters of the threshold fraction over every degree a tie CSR can have."""
+        p = self.params
+        if self._needed is None or self._needed[0] is not p:
+            top = int(self.graph.degree.max(initial=0))
+            self._needed = (p, diffusion.needed_adopters(p.threshold_fraction, top + 1))
+        return self._needed[1]
 
     def _collect(
         self,
