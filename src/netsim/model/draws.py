@@ -20,6 +20,8 @@ _TAIL_SHUFFLE_POPULATION = 10_000
 """numpy shuffles the tail of the whole population above this size (and a large sample)."""
 _TAIL_SHUFFLE_CUTOFF = 50
 """... when the sample is more than population // 50; Floyd's algorithm otherwise."""
+_SCAN_MAX = 32
+"""Floyd's look-up scans the values taken for samples up to this size, else marks them."""
 
 
 @kernel
@@ -51,14 +53,24 @@ def choice_indices(rng: np.random.Generator, population: int, size: int) -> np.n
         _shuffle_from(rng, every, population, max(population - size, 1))
         return every[population - size :].copy()
     chosen = np.empty(size, np.int64)
-    taken = {np.int64(0)}  # a set of the values taken (typed by its first element)
-    taken.clear()
+    small = size <= _SCAN_MAX  # look a value up among those taken; else mark them
+    taken = np.zeros(0 if small else population, np.bool_)
     for j in range(population - size, population):
-        value = np.int64(_bounded(rng, j))
-        if value in taken:  # Floyd: a value already taken is replaced by j itself
-            value = np.int64(j)
-        taken.add(value)
-        chosen[j - population + size] = value
+        value = _bounded(rng, j)
+        k = j - population + size
+        if small:
+            seen = False
+            for earlier in range(k):
+                if chosen[earlier] == value:
+                    seen = True
+                    break
+        else:
+            seen = taken[value]
+        if seen:  # Floyd: a value already taken is replaced by j itself
+            value = j
+        if not small:
+            taken[value] = True
+        chosen[k] = value
     _shuffle_from(rng, chosen, size, 1)
     return chosen
 

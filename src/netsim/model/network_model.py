@@ -24,7 +24,7 @@ import pandas as pd
 from mesa.discrete_space import Network
 
 from netsim.config.parameters import ParameterError, Parameters, TimelineEvent
-from netsim.model import diffusion, engagement, metrics, network
+from netsim.model import diffusion, engagement, graphs, metrics, network
 from netsim.model.agents import Member
 from netsim.model.compiled import packed
 from netsim.model.diffusion import ContagionRule
@@ -44,6 +44,7 @@ from netsim.model.state import (
     MembershipStatus,
     Role,
 )
+from netsim.model.week import WeekGraph, WeekRule, social_week
 
 ROLE_INTERVAL = 13
 """Steps between recomputing members' roles (a quarter)."""
@@ -163,6 +164,8 @@ class NetworkModel(mesa.Model):
         self._fixed_counts: dict[str, int] = {}
         self._rule: tuple[Parameters, ContagionRule] | None = None
         self._needed: tuple[Parameters, np.ndarray] | None = None
+        self._joiner: tuple[Parameters, network.JoinerRule] | None = None
+        self._week_graph_cache: WeekGraph | None = None
         adoption = self.members.adoption
         self.adoption_week = np.where(adoption != NOT_ADOPTED, 0, -1).astype(np.int32)
         """(ideas, N): the first week (table row) each person held each idea, -1 never;
@@ -351,53 +354,17 @@ class NetworkModel(mesa.Model):
         effort = lv.facilitation(t)
         attract = self._attractiveness(active_share)
 
-        outcome = network.exchange(
-            m,
-            self.ties,
-            self.graph,
-            self.rng,
-            t,
+        week_rule = WeekRule(
+            step=t,
             exchange_rate=p.exchange_rate,
             attractiveness=attract,
+            recruitment_effort=effort * p.proactive_recruitment,
+            facilitation=effort,
+            scheduled_attendance=-1.0 if scheduled_event is None else scheduled_event,
+            event_probability=lv.event_probability(t),
+            tie_decay=p.tie_decay,
         )
-        self.admit(outcome.joined)
-        recruits = network.proactive_search(
-            m, self.rng, effort=effort * p.proactive_recruitment, attractiveness=attract
-        )
-        self.admit(recruits)
-        # membership changes no more until update_status: one mask serves until then
-        member_mask = m.is_member()
-        network.introduce(m, self.ties, self.graph, recruits, self.rng, t, member_mask=member_mask)
-        network.broker_ties(
-            m, self.ties, self.graph, self.rng, t, effort=effort, member_mask=member_mask
-        )
-        network.brokers_introduce(m, self.ties, self.graph, self.rng, t, member_mask=member_mask)
-
-        attended = None  # nobody: no event
-        held = scheduled_event is not None or self.rng.random() < lv.event_probability(t)
-        if held:
-            share = scheduled_event if scheduled_event is not None else 1.0
-            attended = np.zeros(n, np.int64)
-            attended[
-                network.convene(
-                    m,
-                    self.ties,
-                    self.graph,
-                    self.rng,
-                    t,
-                    attendance=share,
-                    member_mask=member_mask,
-                )
-            ] = 1
-
-        engagement.update_engagement_and_trust(
-            m,
-            member_mask,
-            m.status == ACTIVE,
-            outcome.success_count,
-            outcome.unanswered_count,
-            attended,
-            self._ideas_held(),
+        engagement_rule = engagement.step_rule(
             engagement.EngagementInputs(
                 value=value,
                 alignment=lv.alignment,
@@ -411,25 +378,45 @@ class NetworkModel(mesa.Model):
                 unanswered_cost=p.unanswered_cost,
                 fatigue=p.fatigue,
             ),
+            1.0,
+            event_held=False,
         )
-        network.decay_ties(self.ties, t, p.tie_decay)
-        lapsed = network.update_status(
-            m,
-            self.ties,
-            self.graph,
-            self.rng,
+        status_rule = network.status_rule(
             t,
             passive_below=p.passive_below,
             lapse_below=p.lapse_below,
             lapse_rate=p.lapse_rate,
             refresh=p.membership_policy == "refresh",
         )
-        present = self.ties.strength > 0
-        tie_view = self.graph.tie_csr(present)
-        # statuses are final for the step: the masks below serve ideas, roles and metrics
-        active_mask = m.status == ACTIVE
-        member_mask = m.is_member()
-        self._spread_ideas(tie_view, active_mask, member_mask)
+        outcome = social_week(
+            self.rng,
+            m.packed(),
+            m.joined_step,
+            m.organisation,
+            m.adoption,
+            self.adoption_week,
+            self.leaders,
+            self.ties.packed(),
+            self._week_graph(),
+            self._needed_adopters(),
+            packed(week_rule),
+            packed(self._joiner_rule()),
+            packed(status_rule),
+            packed(engagement_rule),
+            packed(self._social_spread_rule()),
+        )
+        self._weeks_recorded += int(outcome.dated)
+        present = outcome.present
+        tie_view = graphs.tie_view(
+            outcome.tie_indptr,
+            outcome.tie_indices,
+            outcome.tie_rows,
+            outcome.tie_edges,
+            outcome.small,
+        )
+        # statuses are final for the step: the masks below serve roles and metrics
+        active_mask = outcome.active
+        member_mask = outcome.member
         if t % ROLE_INTERVAL == 0:
             network.assign_roles(
                 self.members,
@@ -443,14 +430,16 @@ class NetworkModel(mesa.Model):
             )
         if self.record != "summary":  # the summary reads none of these
             self._last_step = {
-                "requests": outcome.attempts,
-                "exchanges": outcome.reciprocated,
+                "requests": int(outcome.attempts),
+                "exchanges": int(outcome.reciprocated),
                 # invitees who joined were prospects or lapsed; recruits are drawn from the
                 # prospects left after they joined: the two never overlap
-                "joins": int(outcome.joined.size + recruits.size),
-                "lapses": int(lapsed.size),
+                "joins": int(outcome.joins),
+                "lapses": int(outcome.lapses),
             }
-        self._collect(present, tie_view, event_held=held, masks=(active_mask, member_mask))
+        self._collect(
+            present, tie_view, event_held=bool(outcome.event_held), masks=(active_mask, member_mask)
+        )
 
     def run(self, steps: int | None = None) -> None:
         """Take ``steps`` steps (default: the parameters' ``steps``).
@@ -700,6 +689,23 @@ class NetworkModel(mesa.Model):
             if new.size:  # adoption is once per idea (only NOT_ADOPTED people take one up)
                 self.adoption_week[idea, new] = self.step_count
                 self._weeks_recorded += int(new.size)
+
+    def _week_graph(self) -> WeekGraph:
+        """The contact graph as week.social_week reads it (plain tuples: compiled.packed)."""
+        if self._week_graph_cache is None:
+            g = self.graph
+            tie_u, tie_v = g._csr_ends()
+            self._week_graph_cache = packed(
+                WeekGraph(packed(g.csr()), g.edge_u, g.edge_v, tie_u, tie_v)
+            )
+        return self._week_graph_cache
+
+    def _joiner_rule(self) -> network.JoinerRule:
+        """How joiners' engagement is drawn (network.joiner_rule), made once per parameters."""
+        p = self.params
+        if self._joiner is None or self._joiner[0] is not p:
+            self._joiner = (p, network.joiner_rule(self._joiner_engagement(), p.attribute_spread))
+        return self._joiner[1]
 
     def _social_spread_rule(self) -> diffusion.SocialSpreadRule:
         """This week's coefficients of diffusion.spread_social (the levers move week to week)."""
