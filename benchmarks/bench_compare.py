@@ -48,6 +48,7 @@ import numpy as np
 from bench_model import SEED, Check, contagion_parameters, environment, time_mesa_example
 from rich.console import Console
 from rich.table import Table
+from scipy.stats import ks_2samp
 
 import netsim
 from netsim import Parameters
@@ -69,6 +70,8 @@ QUICK_CHECK_SEEDS = 30
 CHECK_Z = 4.0
 """The kernel fails the check if a mean differs from netsim's by more than this many
 standard errors (of the difference of two independent means)."""
+CHECK_KS_P = 1e-3
+"""... or if a two-sample Kolmogorov-Smirnov test of the two samples gives p below this."""
 
 TARGET_FULL_SUMMARY_VS_MESA = 15.0
 TARGET_FULL_ALL_VS_MESA = 10.0
@@ -428,8 +431,13 @@ class Agreement:
         return diff / se
 
     @property
+    def ks_p(self) -> float:
+        """Two-sample Kolmogorov-Smirnov p-value: are the two samples one distribution?"""
+        return float(ks_2samp(self.netsim, self.kernel).pvalue)
+
+    @property
     def ok(self) -> bool:
-        return self.z <= CHECK_Z
+        return self.z <= CHECK_Z and self.ks_p >= CHECK_KS_P
 
 
 def agreement(n: int, steps: int, seeds: int) -> list[Agreement]:
@@ -541,10 +549,11 @@ def full_table(full: dict[str, Series], mesa: Series | None) -> Table:
 def agreement_table(rows: Sequence[Agreement], n: int, steps: int) -> Table:
     table = Table(
         title=f"Kernel against netsim at {n:,} members, {steps} steps (same networks and "
-        f"innovators per seed; fails beyond {CHECK_Z:.0f} standard errors)",
+        f"innovators per seed; fails beyond {CHECK_Z:.0f} standard errors or at KS p < "
+        f"{CHECK_KS_P:g})",
         title_justify="left",
     )
-    for name in ("model", "statistic", "seeds", "netsim mean", "kernel mean", "z", ""):
+    for name in ("model", "statistic", "seeds", "netsim mean", "kernel mean", "z", "KS p", ""):
         table.add_column(name, justify="right")
     for a in rows:
         table.add_row(
@@ -554,6 +563,7 @@ def agreement_table(rows: Sequence[Agreement], n: int, steps: int) -> Table:
             f"{statistics.mean(a.netsim):.4f}",
             f"{statistics.mean(a.kernel):.4f}",
             f"{a.z:.2f}",
+            f"{a.ks_p:.3f}",
             "[green]agree[/green]" if a.ok else "[red]DIFFER[/red]",
         )
     return table
@@ -747,7 +757,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if failed:
         raise KernelCheckError(
             "the kernel's results differ from netsim's: "
-            + "; ".join(f"{a.kind} {a.statistic} (z = {a.z:.1f})" for a in failed)
+            + "; ".join(
+                f"{a.kind} {a.statistic} (z = {a.z:.1f}, KS p = {a.ks_p:.2g})" for a in failed
+            )
         )
 
     if args.json is not None:
@@ -771,6 +783,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "netsim_mean": statistics.mean(a.netsim),
                     "kernel_mean": statistics.mean(a.kernel),
                     "z": a.z,
+                    "ks_p": a.ks_p,
                 }
                 for a in agreements
             ],
