@@ -59,6 +59,9 @@ DEFAULT_STEPS = 200
 QUICK_STEPS = 30
 DEFAULT_REPEATS = 3
 QUICK_REPEATS = 2
+MIN_SECONDS = 0.25
+"""A repeat times a contender until this many seconds are timed (short runs averaged)."""
+QUICK_MIN_SECONDS = 0.05
 DEFAULT_MESA_MAX = 10_000
 """Mesa's example is timed up to this size (it is slow: ~0.1 M agent-steps/s)."""
 FULL_MODEL_SIZE = 1_000
@@ -329,7 +332,15 @@ class Series:
     steps: int
     seconds: list[float] = field(default_factory=list)
     finals: list[float] = field(default_factory=list)
-    """Share of people ever infected (ever adopted) at the end of each timed run."""
+    """Share of people ever infected (ever adopted) at the end of each repeat's run."""
+    runs: list[int] = field(default_factory=list)
+    """Runs averaged in each repeat (per_run: short runs are repeated)."""
+
+    def add(self, seconds: float, runs: int, final: float | None = None) -> None:
+        self.seconds.append(seconds)
+        self.runs.append(runs)
+        if final is not None:
+            self.finals.append(final)
 
     @property
     def median_seconds(self) -> float:
@@ -351,6 +362,7 @@ class Series:
             "n": self.n,
             "steps": self.steps,
             "seconds": self.seconds,
+            "runs_per_repeat": self.runs,
             "median_seconds": self.median_seconds,
             "member_steps_per_second": self.rate,
             "final_ever_infected_share": self.finals,
@@ -358,56 +370,95 @@ class Series:
 
 
 def _timed(call: Callable[[], None]) -> float:
-    gc.collect()
     t0 = time.perf_counter()
     call()
     return time.perf_counter() - t0
 
 
-def netsim_contagion_round(
-    n: int, steps: int, sir: bool, seed: int
-) -> tuple[float, float, Any, Parameters]:
-    """Build (untimed) and run (timed) one contagion model.
+def per_run(once: Callable[[], float], min_seconds: float) -> tuple[float, int]:
+    """(mean seconds per run, runs) of ``once()`` (which returns its own timed seconds).
 
-    Returns (seconds of ``run()``, final ever-adopted share, the model, its parameters).
+    A run shorter than ``min_seconds`` is repeated until the timed seconds add up to
+    it (as timeit does): one sub-millisecond run is mostly timer and scheduler noise.
+    The garbage is collected once before (a full collection takes ~0.1 s here).
+    """
+    gc.collect()
+    total, runs = 0.0, 0
+    while runs == 0 or total < min_seconds:
+        total += once()
+        runs += 1
+    return total / runs, runs
+
+
+def netsim_contagion_round(
+    n: int, steps: int, sir: bool, seed: int, min_seconds: float
+) -> tuple[float, int, float, Any, Parameters]:
+    """Build (untimed) and run (timed) contagion models from ``seed``, per_run's way.
+
+    Returns (seconds per ``run()``, runs, final ever-adopted share, the last model, its
+    parameters); every build from the same seed is the same network and the same run.
     """
     params = contagion_parameters(n, steps, sir=sir)
-    model = netsim.build_model(params, seed=seed)
-    seconds = _timed(model.run)
+    last: list[Any] = []
+
+    def once() -> float:
+        last[:] = [None]  # the previous model goes before the next is built
+        model = netsim.build_model(params, seed=seed)
+        last[:] = [model]
+        return _timed(model.run)
+
+    seconds, runs = per_run(once, min_seconds)
+    model = last[0]
     final = float(model.table()["ever_adopted_share"].iloc[-1])
-    return seconds, final, model, params
+    return seconds, runs, final, model, params
 
 
-def kernel_round(model: Any, params: Parameters, steps: int, seed: int) -> tuple[float, float]:
-    """Time the kernel over ``model``'s own CSR and innovators: (seconds, final share)."""
+def kernel_round(
+    model: Any, params: Parameters, steps: int, seed: int, min_seconds: float
+) -> tuple[float, int, float]:
+    """Time the kernel over ``model``'s own CSR and innovators: (seconds, runs, final share).
+
+    Each run starts from a fresh generator seeded ``seed`` (the same run every time) and
+    is checked (KernelWork.check) after the timer stops.
+    """
     work = KernelWork.for_model(model, params, steps)
     work.run(np.random.default_rng(seed), steps=1)  # compiled already: only dtypes warm
-    rng = np.random.default_rng(seed)
-    seconds = _timed(lambda: work.run(rng))
-    work.check()
+
+    def once() -> float:
+        rng = np.random.default_rng(seed)
+        seconds = _timed(lambda: work.run(rng))
+        work.check()
+        return seconds
+
+    seconds, runs = per_run(once, min_seconds)
     final = float(work.infected[-1] + work.recovered[-1]) / work.n
-    return seconds, final
+    return seconds, runs, final
 
 
-def mesa_round(n: int, steps: int) -> float:
-    """Seconds of ``steps`` calls of Mesa's example ``step()`` (build untimed)."""
-    return time_mesa_example(n, steps).run_seconds
+def mesa_round(n: int, steps: int, min_seconds: float) -> tuple[float, int]:
+    """Seconds per block of ``steps`` calls of Mesa's example ``step()`` (builds untimed)."""
+    return per_run(lambda: time_mesa_example(n, steps).run_seconds, min_seconds)
 
 
-def full_round(record: str, seed: int) -> float:
+def full_round(record: str, seed: int, min_seconds: float) -> tuple[float, int]:
+    """Seconds per ``run()`` of the full model at FULL_MODEL_SIZE (builds untimed)."""
     params = Parameters(eligible_population=FULL_MODEL_SIZE, steps=FULL_MODEL_STEPS)
-    model = netsim.build_model(params, seed=seed, record=record)
-    return _timed(model.run)
+
+    def once() -> float:
+        model = netsim.build_model(params, seed=seed, record=record)
+        return _timed(model.run)
+
+    return per_run(once, min_seconds)
 
 
 def warm_up() -> None:
     """Compile / load every contender once (numba, Mesa's imports) before anything is timed."""
     for sir in (False, True):
-        _, _, model, params = netsim_contagion_round(200, 3, sir, SEED)
-        kernel_round(model, params, 3, SEED)
-    full_round("summary", SEED)
-    full_round("all", SEED)
-    mesa_round(200, 2)
+        _, _, _, model, params = netsim_contagion_round(200, 3, sir, SEED, 0.0)
+        kernel_round(model, params, 3, SEED, 0.0)
+    full_round("summary", SEED, 0.0)
+    full_round("all", SEED, 0.0)
+    mesa_round(200, 2, 0.0)
 
 
 # --- the kernel against netsim over many seeds ---------------------------------------------------
@@ -475,6 +526,11 @@ def _m(rate: float) -> str:
     return f"{rate / 1e6:,.3f} M"
 
 
+def _runs(s: Series) -> str:
+    """Runs averaged per repeat (the median over repeats)."""
+    return f"{statistics.median(s.runs):.0f}"
+
+
 def _ratio(a: Series | None, b: Series | None, digits: int = 2) -> str:
     if a is None or b is None:
         return "-"
@@ -488,12 +544,14 @@ def contagion_table(
     mesa_rows: dict[int, Series],
 ) -> Table:
     table = Table(
-        title=f"{kind}: member-steps/s (median of repeats; spread = (max - min) / median time)",
+        title=f"{kind}: member-steps/s (median of repeats; spread = (max - min) / median time; "
+        "runs / repeat: netsim / kernel / Mesa)",
         title_justify="left",
     )
     for name in (
         "n",
         "steps",
+        "runs / repeat",
         "netsim",
         "spread",
         "kernel",
@@ -511,6 +569,7 @@ def contagion_table(
         table.add_row(
             f"{n:,}",
             str(ns.steps),
+            f"{_runs(ns)} / {_runs(kr)}" + (f" / {_runs(me)}" if me else ""),
             _m(ns.rate),
             f"{ns.spread:.0%}",
             _m(kr.rate),
@@ -530,7 +589,7 @@ def full_table(full: dict[str, Series], mesa: Series | None) -> Table:
         f"Mesa's virus_on_network at {FULL_MODEL_SIZE:,} nodes",
         title_justify="left",
     )
-    for name in ("contender", "member-steps/s", "ms/step", "spread", "vs Mesa"):
+    for name in ("contender", "runs / repeat", "member-steps/s", "ms/step", "spread", "vs Mesa"):
         table.add_column(name, justify="right")
     rows = [(f'netsim, record="{k}"', s) for k, s in full.items()]
     if mesa is not None:
@@ -538,6 +597,7 @@ def full_table(full: dict[str, Series], mesa: Series | None) -> Table:
     for label, s in rows:
         table.add_row(
             label,
+            _runs(s),
             _m(s.rate),
             f"{1e3 * s.median_seconds / s.steps:.2f}",
             f"{s.spread:.0%}",
@@ -641,6 +701,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=None,
         help=f"seeds of the kernel-against-netsim check (default {CHECK_SEEDS})",
     )
+    parser.add_argument(
+        "--min-seconds",
+        type=float,
+        default=None,
+        help=f"a repeat runs a contender until this much is timed (default {MIN_SECONDS}; "
+        f"--quick {QUICK_MIN_SECONDS}): short runs are averaged",
+    )
     parser.add_argument("--quick", action="store_true", help="1k and 10k, 30 steps: seconds")
     parser.add_argument("--skip-mesa", action="store_true", help="skip Mesa's example")
     parser.add_argument("--json", type=str, default=None, help="write all figures to this file")
@@ -651,6 +718,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         args.steps = QUICK_STEPS if args.quick else DEFAULT_STEPS
     if args.repeats is None:
         args.repeats = QUICK_REPEATS if args.quick else DEFAULT_REPEATS
+    if args.min_seconds is None:
+        args.min_seconds = QUICK_MIN_SECONDS if args.quick else MIN_SECONDS
     if args.check_seeds is None:
         args.check_seeds = QUICK_CHECK_SEEDS if args.quick else CHECK_SEEDS
     args.sizes = sorted(set(args.sizes))
@@ -664,11 +733,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes: list[int] = args.sizes
     steps: int = args.steps
     repeats: int = args.repeats
+    min_seconds: float = args.min_seconds
     env = environment()
     env["numba"] = numba.__version__
     console.rule("netsim against a hand-written kernel and Mesa's example (issue 17)")
     console.print(
-        f"contagion sizes {sizes}, {steps} steps, {repeats} repeats (alternated), Mesa up to "
+        f"contagion sizes {sizes}, {steps} steps, {repeats} repeats (alternated; runs shorter "
+        f"than {min_seconds} s repeated within a repeat), Mesa up to "
         f"{'skipped' if args.skip_mesa else f'{args.mesa_max:,}'}; python {env['python']}, "
         f"numpy {env['numpy']}, numba {env['numba']}, mesa {env['mesa']}, netsim "
         f"{env['netsim']}; {env['cpus']} CPUs; load avg at start {env['load_average_at_start']}; "
@@ -682,6 +753,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress("warm-up: every contender once (numba compile or cache load)")
     warm_up()
 
+    # the full model first, before the largest contagion models have grown the heap
+    progress(
+        f"full model at {FULL_MODEL_SIZE:,}, {FULL_MODEL_STEPS} steps: summary, all"
+        + ("" if args.skip_mesa else ", Mesa")
+        + f" x {repeats}"
+    )
+    full = {
+        rec: Series(f"full_{rec}", FULL_MODEL_SIZE, FULL_MODEL_STEPS) for rec in ("summary", "all")
+    }
+    mesa_full = None if args.skip_mesa else Series("mesa_full", FULL_MODEL_SIZE, FULL_MODEL_STEPS)
+    for r in range(repeats):
+        for rec, series in full.items():
+            series.add(*full_round(rec, SEED + r, min_seconds))
+        if mesa_full is not None:
+            mesa_full.add(*mesa_round(FULL_MODEL_SIZE, FULL_MODEL_STEPS, min_seconds))
     progress(f"kernel against netsim: {args.check_seeds} seeds at n={CHECK_SIZE:,}, SI and SIR")
     agreements = agreement(CHECK_SIZE, steps, args.check_seeds)
 
@@ -704,35 +790,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         for r in range(repeats):
             seed = SEED + r
             for is_sir, ours, theirs in ((False, si, kernel_si), (True, sir, kernel_sir)):
-                seconds, final, model, params = netsim_contagion_round(n, steps, is_sir, seed)
-                ours[n].seconds.append(seconds)
-                ours[n].finals.append(final)
-                seconds, final = kernel_round(model, params, steps, seed)
-                theirs[n].seconds.append(seconds)
-                theirs[n].finals.append(final)
+                seconds, runs, final, model, params = netsim_contagion_round(
+                    n, steps, is_sir, seed, min_seconds
+                )
+                ours[n].add(seconds, runs, final)
+                theirs[n].add(*kernel_round(model, params, steps, seed, min_seconds))
                 del model
             if with_mesa:
-                mesa[n].seconds.append(mesa_round(n, steps))
+                mesa[n].add(*mesa_round(n, steps, min_seconds))
         progress(
             f"  netsim SI {_m(si[n].rate)}, kernel SI {_m(kernel_si[n].rate)}, netsim SIR "
             f"{_m(sir[n].rate)}, kernel SIR {_m(kernel_sir[n].rate)}"
             + (f", Mesa {_m(mesa[n].rate)}" if n in mesa else "")
         )
 
-    progress(
-        f"full model at {FULL_MODEL_SIZE:,}, {FULL_MODEL_STEPS} steps: summary, all"
-        + ("" if args.skip_mesa else ", Mesa")
-        + f" x {repeats}"
-    )
-    full = {
-        rec: Series(f"full_{rec}", FULL_MODEL_SIZE, FULL_MODEL_STEPS) for rec in ("summary", "all")
-    }
-    mesa_full = None if args.skip_mesa else Series("mesa_full", FULL_MODEL_SIZE, FULL_MODEL_STEPS)
-    for r in range(repeats):
-        for rec, series in full.items():
-            series.seconds.append(full_round(rec, SEED + r))
-        if mesa_full is not None:
-            mesa_full.seconds.append(mesa_round(FULL_MODEL_SIZE, FULL_MODEL_STEPS))
     progress("done")
     load_end = os.getloadavg() if hasattr(os, "getloadavg") else None
     console.print()
