@@ -132,6 +132,8 @@ def joiner_rule(mean: float, sd: float) -> JoinerRule:
     if sd <= 0.0 or mean < 1e-6 or mean > 1.0 - 1e-6:
         return JoinerRule(0.0, 0.0, mean)
     var = min(sd * sd, mean * (1.0 - mean) * 0.95)
+    if var <= 0.0:  # an sd so small its square underflows: no spread to draw
+        return JoinerRule(0.0, 0.0, mean)
     concentration = mean * (1.0 - mean) / var - 1.0
     return JoinerRule(mean * concentration, (1.0 - mean) * concentration, mean)
 
