@@ -33,7 +33,6 @@ from netsim.model.state import (
     PROSPECT,
     MemberArrays,
     MemberView,
-    Role,
     TieArrays,
     TieView,
 )
@@ -169,31 +168,6 @@ def _join(
         members.engagement[person] = drawn[j]
         members.perceived_value[person] = 0.5
         joined_step[person] = step
-
-
-def quantile_linear(values: np.ndarray, q: float) -> float:
-    """float(np.quantile(values, q)) for a non-empty 1-D integer array, ~15x cheaper.
-
-    numpy's default 'linear' method step by step: virtual index (n - 1) q, its floor
-    and the next order statistic (both the last one at the top), and numpy's
-    interpolation a + (b - a) g, or b - (b - a)(1 - g) once g >= 1/2, in the same
-    float64 operations (integer differences are exact).
-    """
-    n = values.size
-    virtual = (n - 1) * q
-    if virtual >= n - 1:
-        below = above = n - 1
-    else:
-        below = math.floor(virtual)
-        above = below + 1
-    ordered = np.partition(values, (below, above) if above != below else below)
-    a = int(ordered[below])
-    b = int(ordered[above])
-    gamma = virtual - below
-    diff = b - a
-    if gamma >= 0.5:
-        return float(b - diff * (1 - gamma))
-    return float(a + diff * gamma)
 
 
 def _clip01(x: float) -> float:
@@ -1037,59 +1011,144 @@ def assign_roles(
     recomputing it when the caller keeps it, as ``member_mask`` and ``active_mask``
     (``members.is_member()`` and ``is_active()``) do.
     """
-    role = members.role
-    role[:] = Role.NONE
-    degree = ties.degree
     member = members.is_member() if member_mask is None else member_mask
-    tied_members = member & (degree > 0)
-    if not tied_members.any():
-        return
-    n = members.size
+    active = members.status == ACTIVE if active_mask is None else active_mask
     if crossing is None:
         org = members.organisation
         crossing = org[graph.edge_u] != org[graph.edge_v]
-    # ties to other organisations per person: each crossing tie counts at both ends
+    if present is None:
+        present = np.ones(graph.edge_count, bool)
     tie_edges = ties.edges if ties.edges is not None else np.arange(graph.edge_count)
-    crossing_ties = tie_edges[crossing[tie_edges]]
-    cross = np.bincount(graph.edge_u[crossing_ties], minlength=n) + np.bincount(
-        graph.edge_v[crossing_ties], minlength=n
+    _assign_roles(
+        rng,
+        members.role,
+        member,
+        active,
+        ties.indptr,
+        ties.indices,
+        tie_edges,
+        present,
+        crossing,
+        graph.edge_u,
+        graph.edge_v,
+        graph.edge_key,
     )
-    cutoff = max(3.0, quantile_linear(degree[tied_members], 0.9))
-    connector = tied_members & (degree >= cutoff)
-    spanner = tied_members & ~connector & (cross >= 2) & (2 * cross >= degree)
-    candidates = (tied_members & ~connector & ~spanner & (degree >= 3)).nonzero()[0]
-    broker = np.zeros(members.size, bool)
-    if candidates.size:
-        d = degree[candidates]
-        first = (rng.random((ROLE_PAIR_SAMPLES, candidates.size)) * d).astype(np.int64)
-        second = (rng.random((ROLE_PAIR_SAMPLES, candidates.size)) * (d - 1)).astype(np.int64)
-        second += second >= first
-        start = ties.indptr[candidates]
-        # A candidate is a broker if none of its sampled pairs is tied. All pairs are
-        # drawn above (the draws do not depend on the answers); each pair is then
-        # looked up only for candidates that no earlier pair has already ruled out.
-        undecided = np.arange(candidates.size)
-        for k in range(ROLE_PAIR_SAMPLES):
-            if undecided.size == 0:
-                break
-            at = start[undecided]
-            a = ties.indices[at + first[k, undecided]]
-            b = ties.indices[at + second[k, undecided]]
-            eid = graph.edge_ids(a, b)
-            closed = eid >= 0
-            if present is not None:
-                closed &= present[np.maximum(eid, 0)]
-            undecided = undecided[~closed]
-        broker[candidates[undecided]] = True
-    peripheral = (
-        (members.status == ACTIVE if active_mask is None else active_mask)
-        & (degree >= 1)
-        & (degree <= 2)
-        & ~connector
-        & ~spanner
-        & ~broker
-    )
-    role[connector] = Role.CENTRAL_CONNECTOR
-    role[spanner] = Role.BOUNDARY_SPANNER
-    role[broker] = Role.INFORMATION_BROKER
-    role[peripheral] = Role.PERIPHERAL_SPECIALIST
+
+
+@kernel
+def _assign_roles(
+    rng: np.random.Generator,
+    role: np.ndarray,
+    member: np.ndarray,
+    active: np.ndarray,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    tie_edges: np.ndarray,
+    present: np.ndarray,
+    crossing: np.ndarray,
+    edge_u: np.ndarray,
+    edge_v: np.ndarray,
+    edge_key: np.ndarray,
+) -> None:
+    """assign_roles, compiled: the same rules, the same draws (two blocks of
+    ROLE_PAIR_SAMPLES x candidates uniforms, pair-major), written into ``role``."""
+    n = role.size
+    role[:] = 0  # Role.NONE
+    degree = np.empty(n, np.int64)
+    tied_count = 0
+    for i in range(n):
+        degree[i] = indptr[i + 1] - indptr[i]
+        if member[i] and degree[i] > 0:
+            tied_count += 1
+    if tied_count == 0:
+        return
+    cross = np.zeros(n, np.int64)  # ties to other organisations, counted at both ends
+    for e in tie_edges:
+        if crossing[e]:
+            cross[edge_u[e]] += 1
+            cross[edge_v[e]] += 1
+    tied_degrees = np.empty(tied_count, np.int64)
+    j = 0
+    for i in range(n):
+        if member[i] and degree[i] > 0:
+            tied_degrees[j] = degree[i]
+            j += 1
+    cutoff = max(3.0, quantile_linear(np.sort(tied_degrees), 0.9))
+    kind = np.zeros(n, np.int8)  # 1 connector, 2 spanner, 3 broker candidate
+    count = 0
+    for i in range(n):
+        if not (member[i] and degree[i] > 0):
+            continue
+        if degree[i] >= cutoff:
+            kind[i] = 1
+        elif cross[i] >= 2 and 2 * cross[i] >= degree[i]:
+            kind[i] = 2
+        elif degree[i] >= 3:
+            kind[i] = 3
+            count += 1
+    candidates = np.flatnonzero(kind == 3)
+    if count:
+        d = degree[candidates].astype(np.float64)
+        first_draws = rng.random((ROLE_PAIR_SAMPLES, count))
+        second_draws = rng.random((ROLE_PAIR_SAMPLES, count))
+        for j in range(count):
+            start = indptr[candidates[j]]
+            bridging = True  # none of the sampled pairs of partners is tied
+            for k in range(ROLE_PAIR_SAMPLES):
+                first = np.int64(first_draws[k, j] * d[j])
+                second = np.int64(second_draws[k, j] * (d[j] - 1.0))
+                if second >= first:
+                    second += 1
+                a = indices[start + first]
+                b = indices[start + second]
+                e = _edge_id(edge_key, n, a, b)
+                if e >= 0 and present[e]:
+                    bridging = False
+                    break
+            if not bridging:
+                kind[candidates[j]] = 0
+    for i in range(n):
+        if kind[i] == 1:
+            role[i] = CENTRAL_CONNECTOR
+        elif kind[i] == 2:
+            role[i] = BOUNDARY_SPANNER
+        elif kind[i] == 3:
+            role[i] = INFORMATION_BROKER
+        elif active[i] and 1 <= degree[i] <= 2:
+            role[i] = PERIPHERAL_SPECIALIST
+
+
+@kernel
+def _edge_id(edge_key: np.ndarray, size: int, a: int, b: int) -> int:
+    """The id of the contact edge between a and b, or -1 (ContactGraph.edge_ids for one pair)."""
+    lo, hi = (a, b) if a < b else (b, a)
+    key = lo * size + hi
+    pos = np.searchsorted(edge_key, key)
+    if pos < edge_key.size and edge_key[pos] == key:
+        return int(pos)
+    return -1
+
+
+@kernel
+def quantile_linear(ordered: np.ndarray, q: float) -> float:
+    """float(np.quantile(ordered, q)) of a sorted non-empty integer array, exactly.
+
+    numpy's default 'linear' method step by step: virtual index (n - 1) q, its floor
+    and the next order statistic (both the last one at the top), and numpy's
+    interpolation a + (b - a) g, or b - (b - a)(1 - g) once g >= 1/2, in the same
+    float64 operations (integer differences are exact).
+    """
+    n = ordered.size
+    virtual = (n - 1) * q
+    if virtual >= n - 1:
+        below = above = n - 1
+    else:
+        below = math.floor(virtual)
+        above = below + 1
+    a = ordered[below]
+    b = ordered[above]
+    gamma = virtual - below
+    diff = b - a
+    if gamma >= 0.5:
+        return b - diff * (1 - gamma)
+    return a + diff * gamma
