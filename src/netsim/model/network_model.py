@@ -40,6 +40,7 @@ from netsim.model.state import (
     ACTIVE,
     ADOPTED,
     NOT_ADOPTED,
+    PASSIVE,
     AdoptionState,
     MembershipStatus,
     Role,
@@ -589,7 +590,8 @@ class NetworkModel(mesa.Model):
         resilient because many people lead and others step up [THF].
         """
         m = self.members
-        gone = ~m.is_member()[self.leaders] & (self.leader_share > 0)
+        status = m.status[self.leaders]  # a member is active or passive
+        gone = (status != ACTIVE) & (status != PASSIVE) & (self.leader_share > 0)
         if not gone.any():
             return
         style = self.params.leadership_style
