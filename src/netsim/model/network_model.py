@@ -793,7 +793,6 @@ class NetworkModel(mesa.Model):
         if social or self._fixed_network_row is None:
             structure = metrics.tie_structure(
                 self.graph,
-                present,
                 tie_view,
                 m.organisation,
                 member_mask if member_mask is not None else np.ones(n, bool),
