@@ -32,6 +32,7 @@ from netsim.model.graphs import (
     watts_strogatz_graph,
 )
 from netsim.model.metrics import (
+    _CENTRE_TABLE_PER_SAMPLE,
     WEDGE_SAMPLES,
     adoption_columns,
     centralisation,
@@ -714,13 +715,24 @@ def test_the_compiled_tie_structure_in_the_edge_cases() -> None:
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-def test_the_compiled_tie_structure_on_a_graph_too_large_for_the_dense_lookup(seed: int) -> None:
-    """Above 2,048 people edge_ids binary-searches the edge keys; the pass reads the rows."""
+@pytest.mark.parametrize(
+    ("size", "mean_degree", "tabled"),
+    [(3000, 8.0, True), (600, 30.0, False)],
+    ids=["past-the-dense-lookup", "too-many-wedges-for-the-table"],
+)
+def test_the_compiled_tie_structure_on_larger_graphs(
+    seed: int, size: int, mean_degree: float, tabled: bool
+) -> None:
+    """Above 2,048 people edge_ids binary-searches the edge keys, while the pass reads the
+    tie rows; with many wedges the pass searches the counts instead of tabling them."""
     rng = np.random.default_rng(seed)
-    graph = erdos_renyi_graph(rng, 3000, 8.0)
+    graph = erdos_renyi_graph(rng, size, mean_degree)
     present = rng.random(graph.edge_count) < 0.7
     members = rng.random(graph.size) < 0.8
     organisation = organisation_of(graph.size, 7)
+    degree = graph.tie_csr(present).degree.astype(np.int64)
+    wedges = int(((degree * (degree - 1)) >> 1).sum())
+    assert (wedges <= _CENTRE_TABLE_PER_SAMPLE * WEDGE_SAMPLES) is tabled
     assert_same_structure(graph, present, organisation, members, seed)
     assert_same_structure(graph, None, organisation, members, seed)
 

@@ -262,17 +262,37 @@ def _tied(indptr: np.ndarray, indices: np.ndarray, a: int, b: int) -> bool:
     return k < end
 
 
+_CENTRE_TABLE_PER_SAMPLE = 64
+"""Wedge counts up to this many per sample find their centres in a table (else a search)."""
+
+
+@kernel
+def _centre_table(cumulative: np.ndarray) -> np.ndarray:
+    """Entry ``v`` (0 <= v < the last count): ``searchsorted(cumulative, v, side="right")``.
+
+    The person ``i`` with ``cumulative[i - 1] <= v < cumulative[i]``: everyone before
+    ``i`` counts at most ``v``, and ``i`` does not. People with no wedge own no entry.
+    """
+    table = np.empty(cumulative[-1], np.int64)
+    owned = 0
+    for i in range(cumulative.size):
+        table[owned : cumulative[i]] = i
+        owned = cumulative[i]
+    return table
+
+
 @kernel
 def _closed_share(indptr: np.ndarray, indices: np.ndarray, draws: np.ndarray) -> float:
     """The share of sampled wedges that a tie closes (see :func:`transitivity`).
 
     ``draws`` are :func:`wedge_draws`: the centres' block, the first ends', the second
     ends'. Per sample the same operations as the numpy formulation: ``x = draw x
-    total``, the centre ``searchsorted(cumulative, floor(x), side="right")`` among the
-    integers (the float search beyond 2^53 wedges), at most ``size - 1``; the ends
-    ``(draw x d)`` and ``(draw x (d - 1))`` truncated, the second moved past the first.
-    The closed wedges are counted (an integer), then divided once by the samples: what
-    numpy's mean of booleans gives (its float sum of zeros and ones is exact).
+    total``; the centre ``searchsorted(cumulative, floor(x), side="right")`` among the
+    integers (read from :func:`_centre_table` when the wedges are few, the float search
+    beyond 2^53 wedges), at most ``size - 1``; the ends ``(draw x d)`` and
+    ``(draw x (d - 1))`` truncated, the second moved past the first. The closed wedges
+    are counted (an integer), then divided once by the samples: what numpy's mean of
+    booleans gives (its float sum of zeros and ones is exact).
     """
     n = indptr.size - 1
     cumulative = np.empty(n, np.int64)
@@ -285,30 +305,31 @@ def _closed_share(indptr: np.ndarray, indices: np.ndarray, draws: np.ndarray) ->
         return 0.0
     samples = draws.size // 3
     total = float(running)
+    tabled = running <= _CENTRE_TABLE_PER_SAMPLE * samples
+    table = _centre_table(cumulative) if tabled else np.empty(0, np.int64)
     exact = running < 2**53  # every partial sum is exact in float64: search the integers
     # beyond float64's exact integers: the float search of the counts as float64
     inexact = np.empty(0) if exact else cumulative.astype(np.float64)
-    centres = np.empty(samples, np.int64)
+    closed = 0
     for s in range(samples):
         x = draws[s] * total
         if exact:
-            centre = _count_at_most(cumulative, int(np.floor(x)))
+            v = int(np.floor(x))
+            # v < running always (a draw is below 1); n - 1 is the search's answer past it
+            if tabled:
+                centre = int(table[v]) if v < running else n - 1
+            else:
+                centre = _count_at_most(cumulative, v)
         else:
             centre = _count_at_most(inexact, x)
-        centres[s] = min(centre, n - 1)
-    first = np.empty(samples, np.int64)
-    for s in range(samples):
-        c = centres[s]
-        first[s] = int(draws[samples + s] * int(indptr[c + 1] - indptr[c]))
-    closed = 0
-    for s in range(samples):
-        c = centres[s]
-        d = int(indptr[c + 1] - indptr[c])
-        second = int(draws[2 * samples + s] * (d - 1))
-        if second >= first[s]:
-            second += 1
+        c = min(centre, n - 1)
         start = indptr[c]
-        if _tied(indptr, indices, indices[start + first[s]], indices[start + second]):
+        d = int(indptr[c + 1] - start)
+        first = int(draws[samples + s] * d)
+        second = int(draws[2 * samples + s] * (d - 1))
+        if second >= first:
+            second += 1
+        if _tied(indptr, indices, indices[start + first], indices[start + second]):
             closed += 1
     return closed / samples
 
