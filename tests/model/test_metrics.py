@@ -41,6 +41,7 @@ from netsim.model.metrics import (
     five_c,
     label_states,
     largest_component_share,
+    member_means,
     summarise,
     tie_structure,
     transitivity,
@@ -749,3 +750,25 @@ def test_the_exact_top_share_is_numpys_partition(
     degree, mask = np.array(drawn[0], np.int64), np.array(drawn[1], bool)
     assert centralisation(degree, mask) == numpy_centralisation(degree, mask)
     assert centralisation(degree.astype(np.int32), mask) == numpy_centralisation(degree, mask)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 300).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.booleans(), min_size=n, max_size=n).filter(any),
+            st.lists(st.floats(0.0, 1.0), min_size=n, max_size=n),
+            st.sampled_from([np.float64, np.float32]),
+        )
+    )
+)
+def test_member_means_are_numpys_means_bit_for_bit(
+    drawn: tuple[list[bool], list[float], type],
+) -> None:
+    mask = np.array(drawn[0], bool)
+    values = np.array(drawn[1], drawn[2])
+    scaled = values * np.asarray(1e-3, drawn[2]) + values**3  # a second, rounder array
+    found = member_means(mask, int(mask.sum()), values, scaled)
+    expected = (float(values[mask].mean()), float(scaled[mask].mean()))
+    assert found == expected
+    assert all(type(x) is float for x in found)

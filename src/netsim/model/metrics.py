@@ -519,6 +519,22 @@ def adoption_columns(
     return out
 
 
+def member_means(member_mask: np.ndarray, n_members: int, *values: np.ndarray) -> tuple[float, ...]:
+    """The mean of each of ``values`` over the members (``n_members`` of them, at least one).
+
+    numpy's own mean, step for step (``_methods._mean``: the pairwise ``np.add.reduce``
+    of the members' values, then one division by the count, in the sum's type), without
+    its wrapper's cost, and with the members found once for every array.
+    """
+    members = member_mask.nonzero()[0]
+    count = np.intp(n_members)
+    means = []
+    for array in values:
+        total = np.add.reduce(array.take(members))
+        means.append(float(total.dtype.type(total / count)))
+    return tuple(means)
+
+
 def status_counts(
     members: MemberArrays, masks: tuple[np.ndarray, np.ndarray] | None = None
 ) -> dict[str, int]:
