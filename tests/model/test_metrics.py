@@ -33,6 +33,7 @@ from netsim.model.graphs import (
 )
 from netsim.model.metrics import (
     _CENTRE_TABLE_PER_SAMPLE,
+    _TIE_BITS_PER_SAMPLE,
     WEDGE_SAMPLES,
     adoption_columns,
     centralisation,
@@ -717,23 +718,27 @@ def test_the_compiled_tie_structure_in_the_edge_cases() -> None:
 
 @pytest.mark.parametrize("seed", [0, 1])
 @pytest.mark.parametrize(
-    ("size", "mean_degree", "tabled"),
-    [(3000, 8.0, True), (600, 30.0, False)],
-    ids=["past-the-dense-lookup", "too-many-wedges-for-the-table"],
+    ("size", "mean_degree", "tabled", "in_bits"),
+    [(3000, 8.0, True, False), (600, 30.0, False, True), (2500, 30.0, False, False)],
+    ids=["past-the-dense-lookup", "many-wedges", "many-wedges-and-people"],
 )
 def test_the_compiled_tie_structure_on_larger_graphs(
-    seed: int, size: int, mean_degree: float, tabled: bool
+    seed: int, size: int, mean_degree: float, tabled: bool, in_bits: bool
 ) -> None:
-    """Above 2,048 people edge_ids binary-searches the edge keys, while the pass reads the
-    tie rows; with many wedges the pass searches the counts instead of tabling them."""
+    """Above 2,048 people edge_ids binary-searches the edge keys; the pass reads the tie
+    rows instead of a bit matrix when it would be large, and searches the wedge counts
+    instead of tabling them when they are many: every way gives the same answers."""
     rng = np.random.default_rng(seed)
     graph = erdos_renyi_graph(rng, size, mean_degree)
     present = rng.random(graph.edge_count) < 0.7
     members = rng.random(graph.size) < 0.8
     organisation = organisation_of(graph.size, 7)
-    degree = graph.tie_csr(present).degree.astype(np.int64)
+    ties = graph.tie_csr(present)
+    degree = ties.degree.astype(np.int64)
     wedges = int(((degree * (degree - 1)) >> 1).sum())
     assert (wedges <= _CENTRE_TABLE_PER_SAMPLE * WEDGE_SAMPLES) is tabled
+    bit_words = size * ((size + 63) // 64) + ties.indices.size
+    assert (bit_words <= _TIE_BITS_PER_SAMPLE * WEDGE_SAMPLES) is in_bits
     assert_same_structure(graph, present, organisation, members, seed)
     assert_same_structure(graph, None, organisation, members, seed)
 

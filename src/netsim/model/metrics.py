@@ -262,6 +262,32 @@ def _tied(indptr: np.ndarray, indices: np.ndarray, a: int, b: int) -> bool:
     return k < end
 
 
+_TIE_BITS_PER_SAMPLE = 32
+"""Tie graphs whose bit matrix (64-bit words) and tie positions add up to this many per
+sample look wedges' ends up in the matrix; larger ones read the shorter end's row."""
+
+
+@kernel
+def _tie_bits(indptr: np.ndarray, indices: np.ndarray, words: int) -> np.ndarray:
+    """The tie graph as a bit matrix: bit ``b`` of row ``a`` (``words`` 64-bit words a
+    row) is set when ``a`` and ``b`` have a tie."""
+    n = indptr.size - 1
+    bits = np.zeros(n * words, np.uint64)
+    one = np.uint64(1)
+    for a in range(n):
+        row = a * words
+        for k in range(indptr[a], indptr[a + 1]):
+            b = indices[k]
+            bits[row + (b >> 6)] |= one << np.uint64(b & 63)
+    return bits
+
+
+@kernel
+def _bit_tied(bits: np.ndarray, words: int, a: int, b: int) -> bool:
+    """Whether ``a`` and ``b`` have a tie, from :func:`_tie_bits`."""
+    return ((bits[a * words + (b >> 6)] >> np.uint64(b & 63)) & np.uint64(1)) != 0
+
+
 _CENTRE_TABLE_PER_SAMPLE = 64
 """Wedge counts up to this many per sample find their centres in a table (else a search)."""
 
@@ -290,9 +316,12 @@ def _closed_share(indptr: np.ndarray, indices: np.ndarray, draws: np.ndarray) ->
     total``; the centre ``searchsorted(cumulative, floor(x), side="right")`` among the
     integers (read from :func:`_centre_table` when the wedges are few, the float search
     beyond 2^53 wedges), at most ``size - 1``; the ends ``(draw x d)`` and
-    ``(draw x (d - 1))`` truncated, the second moved past the first. The closed wedges
-    are counted (an integer), then divided once by the samples: what numpy's mean of
-    booleans gives (its float sum of zeros and ones is exact).
+    ``(draw x (d - 1))`` truncated, the second moved past the first. A wedge is closed
+    when its ends have a tie (:func:`_tie_bits` on small graphs, else :func:`_tied`):
+    for ties that are ``graph.tie_csr(present)``, what ``graph.edge_ids`` and
+    ``present`` said. The closed wedges are counted (an integer), then divided once by
+    the samples: what numpy's mean of booleans gives (its float sum of zeros and ones
+    is exact).
     """
     n = indptr.size - 1
     cumulative = np.empty(n, np.int64)
@@ -310,6 +339,9 @@ def _closed_share(indptr: np.ndarray, indices: np.ndarray, draws: np.ndarray) ->
     exact = running < 2**53  # every partial sum is exact in float64: search the integers
     # beyond float64's exact integers: the float search of the counts as float64
     inexact = np.empty(0) if exact else cumulative.astype(np.float64)
+    words = (n + 63) >> 6
+    in_bits = n * words + indices.size <= _TIE_BITS_PER_SAMPLE * samples
+    bits = _tie_bits(indptr, indices, words) if in_bits else np.empty(0, np.uint64)
     closed = 0
     for s in range(samples):
         x = draws[s] * total
@@ -329,7 +361,9 @@ def _closed_share(indptr: np.ndarray, indices: np.ndarray, draws: np.ndarray) ->
         second = int(draws[2 * samples + s] * (d - 1))
         if second >= first:
             second += 1
-        if _tied(indptr, indices, indices[start + first], indices[start + second]):
+        a = indices[start + first]
+        b = indices[start + second]
+        if _bit_tied(bits, words, a, b) if in_bits else _tied(indptr, indices, a, b):
             closed += 1
     return closed / samples
 
