@@ -294,12 +294,13 @@ _CENTRE_TABLE_PER_SAMPLE = 64
 
 @kernel
 def _centre_table(cumulative: np.ndarray) -> np.ndarray:
-    """Entry ``v`` (0 <= v < the last count): ``searchsorted(cumulative, v, side="right")``.
+    """Entry ``v`` (0 <= v < the last count): ``searchsorted(cumulative, v, side="right")``
+    (int32: for fewer than 2^31 people).
 
     The person ``i`` with ``cumulative[i - 1] <= v < cumulative[i]``: everyone before
     ``i`` counts at most ``v``, and ``i`` does not. People with no wedge own no entry.
     """
-    table = np.empty(cumulative[-1], np.int64)
+    table = np.empty(cumulative[-1], np.int32)  # the caller has fewer than 2^31 people
     owned = 0
     for i in range(cumulative.size):
         table[owned : cumulative[i]] = i
@@ -334,8 +335,8 @@ def _closed_share(indptr: np.ndarray, indices: np.ndarray, draws: np.ndarray) ->
         return 0.0
     samples = draws.size // 3
     total = float(running)
-    tabled = running <= _CENTRE_TABLE_PER_SAMPLE * samples
-    table = _centre_table(cumulative) if tabled else np.empty(0, np.int64)
+    tabled = running <= _CENTRE_TABLE_PER_SAMPLE * samples and n < 2**31
+    table = _centre_table(cumulative) if tabled else np.empty(0, np.int32)
     exact = running < 2**53  # every partial sum is exact in float64: search the integers
     # beyond float64's exact integers: the float search of the counts as float64
     inexact = np.empty(0) if exact else cumulative.astype(np.float64)
