@@ -100,9 +100,10 @@ def wedge_draws(ties: TieCSR, rng: np.random.Generator) -> np.ndarray:
 
     3 x WEDGE_SAMPLES doubles: the centres' draws, then the first ends', then the second
     ends', in that order (one block of ``rng.random`` is the same stream as the three);
-    none when nobody has two ties. Drawn here, not in the kernel: numpy fills a block
-    about twice as fast as numba draws one number at a time (and the policy of
-    :mod:`netsim.model.compiled` is that kernels never draw).
+    none when nobody has two ties. Drawn here and passed to the kernel, not drawn in it:
+    numpy fills the block about twice as fast as numba draws one number at a time, and
+    the kernel then need not unbox the Generator (measured at 1,000 members: about 30
+    us for the block and the kernel's reading of it, 53 us for numba's 6,000 draws).
     """
     return rng.random(3 * WEDGE_SAMPLES) if has_wedges(ties) else _NO_DRAWS
 
