@@ -439,7 +439,11 @@ class NetworkModel(mesa.Model):
                 "lapses": int(outcome.lapses),
             }
         self._collect(
-            present, tie_view, event_held=bool(outcome.event_held), masks=(active_mask, member_mask)
+            present,
+            tie_view,
+            event_held=bool(outcome.event_held),
+            masks=(active_mask, member_mask),
+            tally=outcome.tally,
         )
 
     def run(self, steps: int | None = None) -> None:
@@ -742,16 +746,25 @@ class NetworkModel(mesa.Model):
         *,
         event_held: bool,
         masks: tuple[np.ndarray, np.ndarray] | None = None,
+        tally: tuple[int, ...] | None = None,
     ) -> None:
         """Append this step's row of metrics (formulas in metrics.STEP_COLUMNS).
 
-        ``masks`` are the members' current (active, member) masks, if the caller has them.
+        ``masks`` are the members' current (active, member) masks, and ``tally`` the
+        compiled week's counts (week.WeekOutcome.tally), if the caller has them.
         """
         m = self.members
         n = m.size
         t = self.step_count
         social = self.params.mode == "social"
-        counts = metrics.status_counts(m, masks) if social or t == 0 else self._fixed_counts
+        if tally is not None:
+            prospects, active, passive, lapsed = (int(c) for c in tally[:4])
+            counts = {"prospects": prospects, "active": active, "passive": passive}
+            counts["lapsed"] = lapsed
+        elif social or t == 0:
+            counts = metrics.status_counts(m, masks)
+        else:
+            counts = self._fixed_counts
         self._fixed_counts = counts
         n_members = counts["active"] + counts["passive"]
         if not social:
@@ -766,7 +779,16 @@ class NetworkModel(mesa.Model):
             "members": n_members,
             "active_share": counts["active"] / n,
         }
-        row.update(metrics.adoption_columns(m, member_mask, n_members))
+        if tally is not None and self.params.ideas == 1:  # adoption_columns' one-idea figures
+            held, by_members, ever = int(tally[4]), int(tally[5]), int(tally[6])
+            row["adopters"] = held
+            row["member_adopters"] = by_members
+            row["ever_adopters"] = ever
+            row["adoption_share"] = held / n
+            row["member_adoption_share"] = by_members / n_members if n_members else 0.0
+            row["ever_adopted_share"] = ever / n
+        else:
+            row.update(metrics.adoption_columns(m, member_mask, n_members))
         # ideas taken up other than by spreading (a timeline event, Member.adopt) are dated
         # here, to the first row that shows them: a scan only when the counts disagree
         if round(row["ever_adopted_share"] * n * self.params.ideas) != self._weeks_recorded:
@@ -774,7 +796,10 @@ class NetworkModel(mesa.Model):
             self.adoption_week[undated] = t
             self._weeks_recorded = int(np.count_nonzero(self.adoption_week >= 0))
         if self.record == "summary":
-            if social:
+            if tally is not None:
+                if tally[7] >= 2:  # skip_tie_structure, with the most ties already counted
+                    metrics.skip_doubles(self.metrics_rng, 3 * metrics.WEDGE_SAMPLES)
+            elif social:
                 metrics.skip_tie_structure(tie_view, self.metrics_rng)
             self._last_step = {}
             self.datacollector.append(row)

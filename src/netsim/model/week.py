@@ -34,7 +34,15 @@ import numpy as np
 from netsim.model import diffusion, engagement, network
 from netsim.model.compiled import kernel
 from netsim.model.graphs import ContactCSR, present_tie_csr
-from netsim.model.state import ACTIVE, ADOPTED, PASSIVE, MemberView, TieView
+from netsim.model.state import (
+    ACTIVE,
+    ADOPTED,
+    NOT_ADOPTED,
+    PASSIVE,
+    PROSPECT,
+    MemberView,
+    TieView,
+)
 
 
 class WeekRule(NamedTuple):
@@ -86,6 +94,9 @@ class WeekOutcome(NamedTuple):
     member: np.ndarray
     dated: int
     """Uptakes of ideas dated this week (into adoption_week)."""
+    tally: tuple[int, int, int, int, int, int, int, int]
+    """(prospects, active, passive, lapsed, adopters, member adopters, ever adopters, the
+    most ties anyone has) at the week's end: the per-step table's counts (metrics)."""
 
 
 @kernel
@@ -165,6 +176,7 @@ def social_week(
         members.engagement, members.trust, members.role, organisation, leaders, needed,
         spread_rule,
     )  # fmt: skip
+    tally = _tally(status, adoption, indptr)
     return WeekOutcome(
         attempts,
         reciprocated,
@@ -180,4 +192,42 @@ def social_week(
         active,
         member,
         dated,
+        tally,
     )
+
+
+@kernel
+def _tally(
+    status: np.ndarray, adoption: np.ndarray, indptr: np.ndarray
+) -> tuple[int, int, int, int, int, int, int, int]:
+    """The week's counts for the per-step table, in one pass (see WeekOutcome.tally).
+
+    An adopter holds at least one idea, an ever adopter has held one (metrics.STEP_COLUMNS).
+    """
+    prospects = active = passive = lapsed = adopters = member_adopters = ever = 0
+    most_ties = 0
+    for i in range(status.size):
+        s = status[i]
+        if s == ACTIVE:
+            active += 1
+        elif s == PASSIVE:
+            passive += 1
+        elif s == PROSPECT:
+            prospects += 1
+        else:
+            lapsed += 1
+        holds = False
+        held = False
+        for idea in range(adoption.shape[0]):
+            holds = holds or adoption[idea, i] == ADOPTED
+            held = held or adoption[idea, i] != NOT_ADOPTED
+        if holds:
+            adopters += 1
+            if s == ACTIVE or s == PASSIVE:
+                member_adopters += 1
+        if held:
+            ever += 1
+        ties = indptr[i + 1] - indptr[i]
+        if ties > most_ties:
+            most_ties = ties
+    return prospects, active, passive, lapsed, adopters, member_adopters, ever, most_ties
