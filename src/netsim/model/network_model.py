@@ -45,7 +45,7 @@ from netsim.model.state import (
     MembershipStatus,
     Role,
 )
-from netsim.model.week import WeekGraph, WeekRule, social_week
+from netsim.model.week import WeekGraph, WeekOutcome, WeekRule, social_week
 
 ROLE_INTERVAL = 13
 """Steps between recomputing members' roles (a quarter)."""
@@ -79,8 +79,13 @@ class StepTable:
         self._agenttype_records: dict[Any, Any] = {}
 
     def append(self, row: dict[str, Any]) -> None:
+        columns = self.model_vars
         for key, value in row.items():
-            self.model_vars.setdefault(key, []).append(value)
+            column = columns.get(key)
+            if column is None:
+                columns[key] = [value]
+            else:
+                column.append(value)
         self._collection_steps.append(int(row["step"]))
 
     def get_model_vars_dataframe(self) -> pd.DataFrame:
@@ -389,22 +394,24 @@ class NetworkModel(mesa.Model):
             lapse_rate=p.lapse_rate,
             refresh=p.membership_policy == "refresh",
         )
-        outcome = social_week(
-            self.rng,
-            m.packed(),
-            m.joined_step,
-            m.organisation,
-            m.adoption,
-            self.adoption_week,
-            self.leaders,
-            self.ties.packed(),
-            self._week_graph(),
-            self._needed_adopters(),
-            packed(week_rule),
-            packed(self._joiner_rule()),
-            packed(status_rule),
-            packed(engagement_rule),
-            packed(self._social_spread_rule()),
+        outcome = WeekOutcome(
+            *social_week(
+                self.rng,
+                m.packed(),
+                m.joined_step,
+                m.organisation,
+                m.adoption,
+                self.adoption_week,
+                self.leaders,
+                self.ties.packed(),
+                self._week_graph(),
+                self._needed_adopters(),
+                packed(week_rule),
+                packed(self._joiner_rule()),
+                packed(status_rule),
+                packed(engagement_rule),
+                packed(self._social_spread_rule()),
+            )
         )
         self._weeks_recorded += int(outcome.dated)
         present = outcome.present

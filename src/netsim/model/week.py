@@ -27,7 +27,7 @@ the quarterly roles and the per-step metrics.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -116,11 +116,12 @@ def social_week(
     status_rule: network.StatusRule,
     engagement_rule: engagement.EngagementRule,
     spread_rule: diffusion.SocialSpreadRule,
-) -> WeekOutcome:
+) -> tuple[Any, ...]:
     """One week of the social model, in place (see the module docstring for the order).
 
     ``engagement_rule`` is engagement.step_rule at reach 1: the week sets the reach
-    and whether an event was held. ``needed`` is diffusion.needed_adopters over every degree.
+    and whether an event was held. ``needed`` is diffusion.needed_adopters over every
+    degree. Returns :class:`WeekOutcome`'s fields, in its order.
     """
     members, ties = MemberView(*members), TieView(*ties)  # named again (compiled.packed)
     rule, joiner = WeekRule(*rule), network.JoinerRule(*joiner)
@@ -177,7 +178,7 @@ def social_week(
         spread_rule,
     )  # fmt: skip
     tally = _tally(status, adoption, indptr)
-    return WeekOutcome(
+    return (  # WeekOutcome's fields: a plain tuple crosses back to Python cheaper
         attempts,
         reciprocated,
         joined.size + recruits.size,
@@ -223,7 +224,7 @@ def _tally(
             held = held or adoption[idea, i] != NOT_ADOPTED
         if holds:
             adopters += 1
-            if s == ACTIVE or s == PASSIVE:
+            if s in (ACTIVE, PASSIVE):
                 member_adopters += 1
         if held:
             ever += 1
