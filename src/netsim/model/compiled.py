@@ -7,13 +7,19 @@ loops. Each loop does, per member or per tie, the same IEEE operations in the sa
 order as the numpy formulation it replaced, so results are bit-identical to it:
 
 - no ``fastmath`` (no reassociation, no fused multiply-add);
-- kernels never draw random numbers: the caller draws them from the model's numpy
-  ``Generator``, in the order and sizes the mechanism defines, and passes them in
-  (except :mod:`netsim.model.contagion_run`, whose many weeks in one call take the
-  ``Generator`` itself and draw numpy's stream one number at a time, in the numpy
-  formulation's order; no kernel calls ``log1p``/``expm1``/``exp``/``log``, whose numba
-  versions differ from numpy's SIMD ones in the last bit);
-- no floating-point reductions (numpy sums pairwise; a loop would not).
+- a kernel that draws takes the model's numpy ``Generator`` itself: numba draws
+  numpy's own streams from its state (``random``, ``integers``, ``poisson``, ``beta``;
+  numpy's ``choice`` without replacement is :mod:`netsim.model.draws`), in the order
+  and sizes the mechanism's docstring defines, so a compiled mechanism takes the draws
+  its numpy formulation took. Unboxing a Generator costs about 10 us a call, which is
+  why the social week is one call (:mod:`netsim.model.week`);
+- a kernel whose results must equal numpy's bit for bit calls no ``log1p``, ``expm1``,
+  ``exp`` or ``log`` (numba's differ from numpy's SIMD ones in the last bit of some
+  values): contagion mode's weeks (:mod:`netsim.model.contagion_run`) read
+  P(adopt | k ties) from a table numpy made;
+- no floating-point reductions whose value is kept (numpy sums pairwise; a loop would
+  not); a probability that only meets a draw may be computed another way (to within
+  a rounding error: see diffusion.spread_social).
 
 Kernels are small named functions: a mechanism's kernel reads as a loop over members
 (or ties) that calls the mechanism's rules, each rule a small kernel of its own beside

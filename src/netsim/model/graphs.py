@@ -71,6 +71,32 @@ def _place(
         nxt[row] = slot + 1
 
 
+@kernel
+def present_tie_csr(
+    n: int, strength: np.ndarray, tie_u: np.ndarray, tie_v: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+    """ContactGraph.tie_csr of the ties with strength > 0, compiled.
+
+    (present, indptr, indices, rows, kept edge ids, small): ``tie_u``/``tie_v`` are the
+    graph's ``_csr_ends``; :func:`tie_view` makes the TieCSR.
+    """
+    present = strength > 0.0
+    kept = np.flatnonzero(present)
+    small = 2 * kept.size <= _SMALL_TIE_POSITIONS
+    indptr, indices, rows = _tie_csr(n, tie_u[kept], tie_v[kept], small)
+    return present, indptr, indices, rows, kept, small
+
+
+def tie_view(
+    indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray, kept: np.ndarray, small: bool
+) -> TieCSR:
+    """The TieCSR of a built tie CSR (``rows`` kept as its known_rows when ``small``)."""
+    view = TieCSR(indptr, indices, edges=kept)
+    if small:
+        object.__setattr__(view, "_rows", rows)
+    return view
+
+
 def sorted_unique(values: np.ndarray) -> np.ndarray:
     """np.unique(values) for a 1-D array: sort, keep each first of a run.
 
@@ -297,10 +323,7 @@ class ContactGraph:
         edge_u, edge_v = self._csr_ends()
         small = 2 * kept.size <= _SMALL_TIE_POSITIONS
         indptr, indices, position_rows = _tie_csr(self.size, edge_u[kept], edge_v[kept], small)
-        view = TieCSR(indptr, indices, edges=kept)
-        if small:
-            object.__setattr__(view, "_rows", position_rows)
-        return view
+        return tie_view(indptr, indices, position_rows, kept, small)
 
     def edge_ids(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Edge id of each pair (u, v), or -1 where there is no such edge.
