@@ -6,7 +6,8 @@ in order: the timeline, exchanges and invitations, leaders' recruiting and
 brokering, a convening event (if funded or scheduled), engagement and trust,
 the spread and abandonment of ideas, tie decay, passivity and lapse, and every
 quarter the members' roles. In ``contagion`` mode only the diffusion runs, on a
-fixed network with neutral gates: the textbook models.
+fixed network with neutral gates: the textbook models; ``run`` then takes all its
+weeks in one compiled call (:mod:`netsim.model.contagion_run`).
 
 The model never reads files or draws: a real member network arrives as a
 :class:`~netsim.config.member_network.MemberNetwork` object, and results leave as tables.
