@@ -234,3 +234,14 @@ def test_the_clock_is_not_jumped_when_something_watches_it() -> None:
     assert not contagion_run.clock_ready(model)
     assert not contagion_run.jump_clock(model, 3)
     assert (model.steps, model.time) == (0, 0.0)
+
+
+def test_a_clock_without_mesas_parts_is_not_jumped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another Mesa, without the default schedule this Mesa has: the run steps week by week."""
+    calls = weeks_compiled_at_once(monkeypatch)
+    model = NetworkModel(Parameters(mode="contagion", eligible_population=60), rng=1)
+    monkeypatch.delattr(model, "_default_schedule")
+    assert not contagion_run.clock_ready(model)
+    assert not contagion_run.jump_clock(model, 3)
+    assert not model._run_contagion(3)
+    assert calls == []

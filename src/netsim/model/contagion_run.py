@@ -541,22 +541,28 @@ def jump_clock(model: mesa.Model, count: int) -> bool:
 
 
 def clock_ready(model: mesa.Model) -> bool:
-    """Whether :func:`jump_clock` would jump (the same checks, changing nothing)."""
-    schedule = getattr(model, "_default_schedule", None)
-    events = getattr(model, "_event_list", None)
-    if schedule is None or events is None or getattr(model, "_simulator", None) is not None:
+    """Whether :func:`jump_clock` would jump (the same checks, changing nothing).
+
+    The clock's parts are Mesa's (3.5) internals: a Mesa without one of them is not
+    ready (the run then steps week by week through Mesa's own loop).
+    """
+    try:
+        schedule = model._default_schedule
+        plan = schedule.schedule
+        return bool(
+            model._simulator is None
+            and schedule.is_active
+            and not schedule._paused
+            and schedule.next_scheduled_time == model.time + 1.0
+            and plan.interval == 1.0
+            and plan.count is None
+            and plan.end is None
+            and len(model._event_list) == 1
+            and not any(model.subscribers.values())
+            and callable(schedule._schedule_next)
+        )
+    except AttributeError:
         return False
-    plan = schedule.schedule
-    return bool(
-        schedule.is_active
-        and not schedule._paused
-        and schedule.next_scheduled_time == model.time + 1.0
-        and plan.interval == 1.0
-        and plan.count is None
-        and plan.end is None
-        and len(events) == 1
-        and not any(model.subscribers.values())
-    )
 
 
 __all__ = [
