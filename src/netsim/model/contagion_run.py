@@ -30,7 +30,8 @@ tie adjacency, kept for the social model, and compared in
 
 Which side of the ties is walked (the susceptible people's, pulling from their
 adopting ties, or the transmitters', pushing to their susceptible ties) is chosen per
-idea and week by the smaller sum of degrees; the counts, and so the draws, are the same.
+idea and week by the sums of degrees (:data:`PUSH_COST`); the counts, and so the draws,
+are the same.
 """
 
 from __future__ import annotations
@@ -49,6 +50,11 @@ from netsim.model.graphs import TieCSR
 from netsim.model.levers import Levers
 from netsim.model.state import ADOPTED, DROPPED, NOT_ADOPTED
 
+PUSH_COST = 2
+"""A tie walked from a holder (push: an exposure count and a bit set per susceptible end)
+costs about twice one walked from a susceptible person (pull: a count), so a week pushes
+only when the holders' ties are at most half the susceptible people's (measured at 10,000
+members: 5% faster than pushing up to an equal share; the draws are the same either way)."""
 _DE_BRUIJN = np.uint64(0x03F79D71B4CB0A89)
 """A de Bruijn sequence: (b * _DE_BRUIJN) >> 58 is distinct for each single bit b of 64."""
 _BIT_OF = np.zeros(64, np.int64)
@@ -283,7 +289,7 @@ def _spread_weeks(
             count = 0
             # the tie rule: exposed susceptible people in increasing index order
             if holder_ties[idea] > 0 and susceptible_ties[idea] > 0:
-                if holder_ties[idea] <= susceptible_ties[idea]:  # push from the holders
+                if PUSH_COST * holder_ties[idea] <= susceptible_ties[idea]:  # push
                     # mark the exposed in a bitmap, then visit its set bits in order
                     low, high = n, -1
                     for a in range(held[idea]):
