@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netsim import NetworkModel, Parameters
-from netsim.model import contagion_run
+from netsim.model import clock, contagion_run
 
 
 class NumpyWeeks(NetworkModel):
@@ -225,14 +225,14 @@ def test_adoption_by_ties_is_the_numpy_expression() -> None:
 
 def test_the_clock_is_not_jumped_when_something_watches_it() -> None:
     model = NetworkModel(Parameters(mode="contagion", eligible_population=60), rng=1)
-    assert contagion_run.clock_ready(model)
+    assert clock.clock_ready(model)
 
     def watch(signal: object) -> None:
         pass
 
     model.observe("time", "changed", watch)
-    assert not contagion_run.clock_ready(model)
-    assert not contagion_run.jump_clock(model, 3)
+    assert not clock.clock_ready(model)
+    assert not clock.jump_clock(model, 3)
     assert (model.steps, model.time) == (0, 0.0)
 
 
@@ -241,7 +241,7 @@ def test_a_clock_without_mesas_parts_is_not_jumped(monkeypatch: pytest.MonkeyPat
     calls = weeks_compiled_at_once(monkeypatch)
     model = NetworkModel(Parameters(mode="contagion", eligible_population=60), rng=1)
     monkeypatch.delattr(model, "_default_schedule")
-    assert not contagion_run.clock_ready(model)
-    assert not contagion_run.jump_clock(model, 3)
+    assert not clock.clock_ready(model)
+    assert not clock.jump_clock(model, 3)
     assert not model._run_contagion(3)
     assert calls == []

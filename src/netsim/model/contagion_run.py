@@ -6,8 +6,9 @@ members that week is ~2 us of arithmetic but ~200 us of numpy calls and Python; 
 :func:`spread_weeks` runs many weeks in one compiled call, writing each week's counts
 into preallocated arrays, and :func:`table_columns` turns them into the rows
 ``NetworkModel._collect`` would have appended, column by column. ``NetworkModel.run``
-uses both, and :func:`jump_clock` then leaves Mesa's clock where that many calls of
-``step()`` would have left it. ``NetworkModel.step`` in contagion mode runs one week.
+uses both, and :func:`netsim.model.clock.jump_clock` then leaves Mesa's clock where
+that many calls of ``step()`` would have left it. ``NetworkModel.step`` in contagion
+mode runs one week.
 
 **Bit identity with the numpy formulation** (``NetworkModel._spread_ideas`` with the
 tie adjacency, kept for the social model, and compared in
@@ -40,7 +41,6 @@ from collections.abc import Iterable
 from itertools import repeat
 from typing import Any, NamedTuple
 
-import mesa
 import numpy as np
 
 from netsim.model import engagement, metrics
@@ -524,60 +524,11 @@ def table_columns(
     return columns
 
 
-def jump_clock(model: mesa.Model, count: int) -> bool:
-    """Advance Mesa's clock as ``count`` calls of ``step()`` would, without stepping.
-
-    Only when the clock is Mesa's plain weekly one: its default schedule (every 1.0 from
-    1.0, no end) is the only event pending, it is due at the next whole week, no
-    simulator drives the model and nothing observes it. Then ``steps`` and ``time`` go
-    up by ``count``, the schedule's execution count too, and its next event is due one
-    week after the new time: what ``run_for(count)`` leaves (mesa.Model._advance_time,
-    _do_step, EventGenerator._execute_and_reschedule). Returns False, changing nothing,
-    otherwise; the caller then steps week by week.
-    """
-    if not clock_ready(model):
-        return False
-    schedule = model._default_schedule
-    model._event_list.pop_event()  # the schedule's pending event, the only one
-    model.steps += count
-    model.time = model.time + count
-    schedule._execution_count += count
-    schedule._schedule_next(model.time + 1.0)
-    return True
-
-
-def clock_ready(model: mesa.Model) -> bool:
-    """Whether :func:`jump_clock` would jump (the same checks, changing nothing).
-
-    The clock's parts are Mesa's (3.5) internals: a Mesa without one of them is not
-    ready (the run then steps week by week through Mesa's own loop).
-    """
-    try:
-        schedule = model._default_schedule
-        plan = schedule.schedule
-        return bool(
-            model._simulator is None
-            and schedule.is_active
-            and not schedule._paused
-            and schedule.next_scheduled_time == model.time + 1.0
-            and plan.interval == 1.0
-            and plan.count is None
-            and plan.end is None
-            and len(model._event_list) == 1
-            and not any(model.subscribers.values())
-            and callable(schedule._schedule_next)
-        )
-    except AttributeError:
-        return False
-
-
 __all__ = [
     "SpreadRule",
     "SpreadWork",
     "WeekCounts",
     "adoption_by_ties",
-    "clock_ready",
-    "jump_clock",
     "spread_rule",
     "spread_weeks",
     "spread_work",

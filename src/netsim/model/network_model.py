@@ -25,7 +25,7 @@ import pandas as pd
 from mesa.discrete_space import Network
 
 from netsim.config.parameters import ParameterError, Parameters, TimelineEvent
-from netsim.model import contagion_run, diffusion, engagement, graphs, metrics, network
+from netsim.model import clock, contagion_run, diffusion, engagement, graphs, metrics, network
 from netsim.model.agents import Member
 from netsim.model.compiled import packed
 from netsim.model.diffusion import ContagionRule
@@ -476,11 +476,26 @@ class NetworkModel(mesa.Model):
         and scheduled events, in the same order, as calling ``step()`` that often,
         without re-entering the loop each week. In contagion mode, when nothing is due
         in those weeks but the weeks themselves, all of them are one compiled call
-        (:mod:`netsim.model.contagion_run`) with the same table, state and clock.
+        (:mod:`netsim.model.contagion_run`) with the same table, state and clock. In the
+        social model, when the clock is Mesa's plain weekly one, the weeks are called
+        here and the clock jumped after (:mod:`netsim.model.clock`).
         """
         count = self.params.steps if steps is None else steps
-        if count > 0 and not (self.params.mode == "contagion" and self._run_contagion(count)):
-            self.run_for(count)
+        if count <= 0:
+            return
+        if self.params.mode == "contagion":
+            if self._run_contagion(count):
+                return
+        elif clock.clock_ready(self):
+            first = self.step_count
+            week_of = type(self).step  # the week itself (Mesa wraps self.step in its loop)
+            for week in range(1, count + 1):
+                self.steps = first + week  # what Mesa's _do_step sets before the week
+                week_of(self)
+            self.steps = first
+            clock.jump_clock(self, count)
+            return
+        self.run_for(count)
 
     def labels_settled(self) -> bool:
         """Whether the run's labels are settled now (``metrics.label_states``) with no live
@@ -686,7 +701,7 @@ class NetworkModel(mesa.Model):
 
         Falls back (False, nothing done) when a timeline entry or a live intervention
         falls in those weeks, Mesa's clock has other events or observers
-        (:func:`contagion_run.clock_ready`), or an idea was taken up other than by
+        (:func:`clock.clock_ready`), or an idea was taken up other than by
         spreading since the last row (``_collect`` dates it: week by week it is).
         """
         t = self.step_count
@@ -694,7 +709,7 @@ class NetworkModel(mesa.Model):
             self._pending_events
             or self._last_step
             or any(t < e.step <= t + count for e in self.params.timeline)
-            or not contagion_run.clock_ready(self)
+            or not clock.clock_ready(self)
             or int(np.count_nonzero(self.members.adoption != NOT_ADOPTED)) != self._weeks_recorded
         ):
             return False
@@ -712,7 +727,7 @@ class NetworkModel(mesa.Model):
                 params=self.params,
             )
         )
-        contagion_run.jump_clock(self, count)
+        clock.jump_clock(self, count)
         return True
 
     def _spread_ideas(
