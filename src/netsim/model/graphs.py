@@ -27,6 +27,19 @@ _DENSE_LOOKUP_MAX = 2048
 _SMALL_TIE_POSITIONS = 1 << 16
 """Tie CSRs with up to this many positions (two per tie) also keep each position's row."""
 
+INDEX32_LIMIT = int(np.iinfo(np.int32).max)
+"""Indices (people, edge ids, adjacency slots) are int32 below this (2**31 - 1), else int64."""
+
+
+def index_dtype(size: int, slots: int) -> type[np.signedinteger]:
+    """int32 when every person (0..size) and adjacency slot (0..slots) fits, else int64.
+
+    ``slots`` is twice the number of edges (each edge is listed from both ends). Half
+    the bytes of int64 for the graph's index arrays, the largest part of a big world's
+    memory; the values are the same either way.
+    """
+    return np.int32 if max(size, slots) < INDEX32_LIMIT else np.int64
+
 
 @kernel
 def _tie_csr(
@@ -69,6 +82,179 @@ def _place(
         if with_rows:
             rows[slot] = row
         nxt[row] = slot + 1
+
+
+_INSERTION_SORT_MAX = 16
+"""Buckets of up to this many pairs are sorted by insertion (most hold a few contacts)."""
+
+
+@kernel
+def _bucket_pairs(u: np.ndarray, v: np.ndarray, start: np.ndarray, high: np.ndarray) -> int:
+    """Counting sort of the pairs (u[k], v[k]) without self-loops by their lower end.
+
+    Fills ``start`` (length size + 1, zeros in) with each lower end's first position
+    and ``high`` with the higher ends, bucket by bucket; returns the pairs kept.
+    """
+    for k in range(u.size):
+        a, b = u[k], v[k]
+        if a != b:
+            start[(a if a < b else b) + 1] += 1
+    for i in range(start.size - 1):
+        start[i + 1] += start[i]
+    nxt = start[:-1].copy()
+    for k in range(u.size):
+        a, b = u[k], v[k]
+        if a != b:
+            lo = a if a < b else b
+            high[nxt[lo]] = b if a < b else a
+            nxt[lo] += 1
+    return int(start[-1])
+
+
+@kernel
+def _dedupe_buckets(start: np.ndarray, high: np.ndarray, low: np.ndarray) -> int:
+    """Sort each bucket of ``high`` and keep each value once, compacting ``high`` and
+    writing the bucket's lower end to ``low``: the pairs in ascending (low, high) order,
+    the order of sorted unique keys low x size + high. Returns the number of pairs."""
+    out = 0
+    for lo in range(start.size - 1):
+        first, end = start[lo], start[lo + 1]
+        if end - first > _INSERTION_SORT_MAX:
+            high[first:end].sort()
+        else:  # a few values (a person's lattice contacts): insertion sort, no call
+            for j in range(first + 1, end):
+                value = high[j]
+                i = j - 1
+                while i >= first and high[i] > value:
+                    high[i + 1] = high[i]
+                    i -= 1
+                high[i + 1] = value
+        previous = -1
+        for j in range(first, end):
+            value = high[j]
+            if value != previous:
+                high[out] = value
+                low[out] = lo
+                out += 1
+                previous = value
+    return out
+
+
+def sorted_unique_pairs(size: int, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(edge_u, edge_v): the undirected pairs (u, v) without self-loops and duplicates,
+    as edge_u < edge_v in ascending (edge_u, edge_v) order, in :func:`index_dtype`.
+
+    What sorted_unique(lo x size + hi) and the division back gave, by a counting sort on
+    the lower end and a sort of each (short) bucket: O(pairs + size), not a sort of
+    every pair's int64 key.
+    """
+    u, v = np.asarray(u), np.asarray(v)
+    if u.dtype.kind != "i" or v.dtype.kind != "i":  # e.g. an empty list's floats, or uint
+        u, v = u.astype(np.int64), v.astype(np.int64)
+    dtype = index_dtype(size, 2 * u.size)
+    start = np.zeros(size + 1, np.int64)
+    high = np.empty(u.size, dtype)
+    kept = _bucket_pairs(u, v, start, high)
+    low = np.empty(kept, dtype)
+    count = _dedupe_buckets(start, high, low)
+    return low[:count], high[:count]
+
+
+@kernel
+def _merge_pairs(
+    au: np.ndarray,
+    av: np.ndarray,
+    bu: np.ndarray,
+    bv: np.ndarray,
+    out_u: np.ndarray,
+    out_v: np.ndarray,
+) -> int:
+    """The union of two ascending lists of unique pairs, ascending, into out; returns its length."""
+    i = j = k = 0
+    while i < au.size and j < bu.size:
+        if au[i] < bu[j] or (au[i] == bu[j] and av[i] < bv[j]):
+            out_u[k], out_v[k] = au[i], av[i]
+            i += 1
+        elif au[i] == bu[j] and av[i] == bv[j]:
+            out_u[k], out_v[k] = au[i], av[i]
+            i += 1
+            j += 1
+        else:
+            out_u[k], out_v[k] = bu[j], bv[j]
+            j += 1
+        k += 1
+    while i < au.size:
+        out_u[k], out_v[k] = au[i], av[i]
+        i += 1
+        k += 1
+    while j < bu.size:
+        out_u[k], out_v[k] = bu[j], bv[j]
+        j += 1
+        k += 1
+    return k
+
+
+@kernel
+def _contact_csr(
+    size: int, edge_u: np.ndarray, edge_v: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(indptr, neighbour, edge_of) of the edges (edge_u[k], edge_v[k]), in their dtype.
+
+    A stable counting sort of the edges by edge_u, then by edge_v: each person's row
+    lists the edges where they are the lower end (ascending), then those where they
+    are the higher end (ascending): the layout of a stable argsort of the two ends.
+    """
+    indptr = np.zeros(size + 1, edge_u.dtype)
+    for k in range(edge_u.size):
+        indptr[edge_u[k] + 1] += 1
+        indptr[edge_v[k] + 1] += 1
+    for i in range(size):
+        indptr[i + 1] += indptr[i]
+    neighbour = np.empty(2 * edge_u.size, edge_u.dtype)
+    edge_of = np.empty(2 * edge_u.size, edge_u.dtype)
+    nxt = indptr[:-1].copy()
+    for k in range(edge_u.size):
+        slot = nxt[edge_u[k]]
+        neighbour[slot] = edge_v[k]
+        edge_of[slot] = k
+        nxt[edge_u[k]] = slot + 1
+    for k in range(edge_v.size):
+        slot = nxt[edge_v[k]]
+        neighbour[slot] = edge_u[k]
+        edge_of[slot] = k
+        nxt[edge_v[k]] = slot + 1
+    return indptr, neighbour, edge_of
+
+
+@kernel
+def _edge_ids(
+    indptr: np.ndarray, neighbour: np.ndarray, edge_of: np.ndarray, u: np.ndarray, v: np.ndarray
+) -> np.ndarray:
+    """Edge id of each pair (u[k], v[k]), -1 where there is none, by binary search in a row.
+
+    The lower end's row lists its higher contacts first, ascending, then its lower ones:
+    reading every lower contact as infinity, the row ascends, and the higher end is found
+    by bisection (a few probes in one row, not a search of every edge's key).
+    """
+    out = np.empty(u.size, np.int64)
+    for k in range(u.size):
+        a, b = u[k], v[k]
+        lo, hi = (a, b) if a < b else (b, a)
+        out[k] = -1
+        if lo == hi:
+            continue
+        left, right = indptr[lo], indptr[lo + 1]
+        end = right
+        while left < right:
+            mid = (left + right) >> 1
+            x = neighbour[mid]
+            if lo < x < hi:
+                left = mid + 1
+            else:
+                right = mid
+        if left < end and neighbour[left] == hi:
+            out[k] = edge_of[left]
+    return out
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -179,22 +365,18 @@ class ContactCSR(NamedTuple):
 class ContactGraph:
     """An undirected simple graph on ``size`` people, with CSR adjacency.
 
-    ``edge_u[k] < edge_v[k]`` are the ends of undirected edge ``k``. For person
-    ``i``, ``neighbour[indptr[i]:indptr[i+1]]`` are their contacts and
-    ``edge_of[...]`` the matching edge ids.
+    ``edge_u[k] < edge_v[k]`` are the ends of undirected edge ``k``, sorted by
+    (edge_u, edge_v). For person ``i``, ``neighbour[indptr[i]:indptr[i+1]]`` are their
+    contacts (first those above ``i``, ascending, then those below, ascending) and
+    ``edge_of[...]`` the matching edge ids. All five arrays are in :func:`index_dtype`
+    (int32 unless the people or slots need int64). The adjacency is made on first use:
+    a graph that is only a step on the way to another (a union) never makes one.
     """
 
     size: int
     edge_u: np.ndarray
     edge_v: np.ndarray
-    indptr: np.ndarray
-    neighbour: np.ndarray
-    edge_of: np.ndarray
-    source: np.ndarray
-    """The person at each CSR slot (``source[s]`` is the ``i`` whose slice holds ``s``)."""
-    edge_key: np.ndarray
-    """Sorted ``edge_u * size + edge_v``: finds an edge by binary search."""
-    _ends32: tuple[np.ndarray, np.ndarray] | None = field(
+    _adjacency: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(
         default=None, init=False, repr=False, compare=False
     )
     _dense: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
@@ -207,22 +389,40 @@ class ContactGraph:
     def edge_count(self) -> int:
         return int(self.edge_u.size)
 
-    def _csr_ends(self) -> tuple[np.ndarray, np.ndarray]:
-        """(edge_u, edge_v) for building tie CSRs: int32 copies (made once) where indices fit.
+    def _made_adjacency(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(indptr, neighbour, edge_of), made once (a counting sort of the edges)."""
+        if self._adjacency is None:
+            adjacency = _contact_csr(self.size, self.edge_u, self.edge_v)
+            object.__setattr__(self, "_adjacency", adjacency)
+        return self._adjacency  # type: ignore[return-value]
 
-        Half the bytes to gather, concatenate and counting-sort every step, and
-        the result is already in the 32-bit form scipy's graph routines want.
-        """
-        if max(self.size, 2 * self.edge_count) >= np.iinfo(np.int32).max:
-            return self.edge_u, self.edge_v
-        if self._ends32 is None:
-            ends = (self.edge_u.astype(np.int32), self.edge_v.astype(np.int32))
-            object.__setattr__(self, "_ends32", ends)
-        return self._ends32  # type: ignore[return-value]
+    @property
+    def indptr(self) -> np.ndarray:
+        """Row starts of the adjacency (length size + 1); treat as read-only."""
+        return self._made_adjacency()[0]
+
+    @property
+    def neighbour(self) -> np.ndarray:
+        """The contact at each adjacency slot; treat as read-only."""
+        return self._made_adjacency()[1]
+
+    @property
+    def edge_of(self) -> np.ndarray:
+        """The edge id (index into the tie arrays) of each adjacency slot; treat as read-only."""
+        return self._made_adjacency()[2]
 
     @property
     def degree(self) -> np.ndarray:
         return np.diff(self.indptr)
+
+    @property
+    def source(self) -> np.ndarray:
+        """The person at each CSR slot (``source[s]`` is the ``i`` whose slice holds ``s``).
+
+        Made on each call (the model never needs it; a stored copy would be one index
+        per slot, as large as ``neighbour``).
+        """
+        return np.repeat(np.arange(self.size, dtype=self.indptr.dtype), self.degree)
 
     def contact_degree(self) -> tuple[np.ndarray, bool]:
         """(contacts per person, whether everyone has one), made once; treat as read-only."""
@@ -241,44 +441,27 @@ class ContactGraph:
     @classmethod
     def from_pairs(cls, size: int, u: np.ndarray, v: np.ndarray) -> ContactGraph:
         """Build from arbitrary pairs: drops self-loops and duplicates, either direction."""
-        u = np.asarray(u, dtype=np.int64)
-        v = np.asarray(v, dtype=np.int64)
-        keep = u != v
-        lo = np.minimum(u[keep], v[keep])
-        hi = np.maximum(u[keep], v[keep])
-        key = sorted_unique(lo * size + hi)
-        edge_u = (key // size).astype(np.int64)
-        edge_v = (key % size).astype(np.int64)
+        edge_u, edge_v = sorted_unique_pairs(size, u, v)
         return cls._with_csr(size, edge_u, edge_v)
 
     @classmethod
     def _with_csr(cls, size: int, edge_u: np.ndarray, edge_v: np.ndarray) -> ContactGraph:
-        m = edge_u.size
-        src = np.concatenate([edge_u, edge_v])
-        dst = np.concatenate([edge_v, edge_u])
-        eid = np.concatenate([np.arange(m), np.arange(m)])
-        order = np.argsort(src, kind="stable")
-        counts = np.bincount(src, minlength=size)
-        indptr = np.zeros(size + 1, dtype=np.int64)
-        np.cumsum(counts, out=indptr[1:])
-        return cls(
-            size=size,
-            edge_u=edge_u,
-            edge_v=edge_v,
-            indptr=indptr,
-            neighbour=dst[order].astype(np.int64),
-            edge_of=eid[order].astype(np.int64),
-            source=src[order].astype(np.int64),
-            edge_key=edge_u * size + edge_v,
-        )
+        """The graph of sorted unique edges ``edge_u < edge_v``, with its adjacency."""
+        dtype = index_dtype(size, 2 * edge_u.size)
+        return cls(size, edge_u.astype(dtype, copy=False), edge_v.astype(dtype, copy=False))
 
     def union(self, other_u: np.ndarray, other_v: np.ndarray) -> ContactGraph:
-        """This graph plus extra pairs (used to add a real network to generated contacts)."""
-        return ContactGraph.from_pairs(
-            self.size,
-            np.concatenate([self.edge_u, other_u]),
-            np.concatenate([self.edge_v, other_v]),
-        )
+        """This graph plus extra pairs (self-loops and pairs it has already are dropped).
+
+        The extra pairs are sorted and merged into the sorted edge list: O(edges) for a
+        few extra pairs, not a sort of them all again.
+        """
+        extra_u, extra_v = sorted_unique_pairs(self.size, other_u, other_v)
+        total = self.edge_count + extra_u.size
+        dtype = index_dtype(self.size, 2 * total)
+        out_u, out_v = np.empty(total, dtype), np.empty(total, dtype)
+        count = _merge_pairs(self.edge_u, self.edge_v, extra_u, extra_v, out_u, out_v)
+        return ContactGraph._with_csr(self.size, out_u[:count], out_v[:count])
 
     def slots_of(self, people: np.ndarray) -> np.ndarray:
         """All CSR slots (adjacency positions) of ``people``, concatenated, without a loop."""
@@ -294,7 +477,7 @@ class ContactGraph:
         if present is None:
             return TieCSR(self.indptr, self.neighbour)
         kept = present.nonzero()[0]
-        edge_u, edge_v = self._csr_ends()
+        edge_u, edge_v = self.edge_u, self.edge_v
         small = 2 * kept.size <= _SMALL_TIE_POSITIONS
         indptr, indices, position_rows = _tie_csr(self.size, edge_u[kept], edge_v[kept], small)
         view = TieCSR(indptr, indices, edges=kept)
@@ -308,7 +491,7 @@ class ContactGraph:
         Small graphs (up to _DENSE_LOOKUP_MAX people) answer from a dense id
         matrix made on first use: one gather per pair instead of a binary
         search, which is most of the cost of the per-step transitivity sample
-        at sweep sizes. Larger graphs binary-search the sorted edge keys.
+        at sweep sizes. Larger graphs bisect the lower end's row of the adjacency.
         """
         if self.size <= _DENSE_LOOKUP_MAX:
             if self._dense is None:
@@ -318,21 +501,16 @@ class ContactGraph:
                 dense[self.edge_v, self.edge_u] = ids
                 object.__setattr__(self, "_dense", dense)
             return self._dense[u, v].astype(np.int64)  # type: ignore[index]
-        lo = np.minimum(u, v).astype(np.int64)
-        hi = np.maximum(u, v).astype(np.int64)
-        key = lo * self.size + hi
-        keys = self.edge_key
-        pos = np.searchsorted(keys, key)
-        pos_c = np.minimum(pos, max(keys.size - 1, 0))
-        found = (keys.size > 0) & (pos < keys.size)
-        found = found & (keys[pos_c] == key) if keys.size else np.zeros(key.shape, bool)
-        return np.where(found, pos_c, -1)
+        return _edge_ids(self.indptr, self.neighbour, self.edge_of, np.asarray(u), np.asarray(v))
 
 
 def organisation_of(size: int, organisations: int) -> np.ndarray:
-    """Assign people to organisations in near-equal contiguous blocks (person i -> org)."""
+    """Assign people to organisations in near-equal contiguous blocks (person i -> org).
+
+    int32 codes (organisations are at most 100,000); the block arithmetic is int64.
+    """
     organisations = max(1, min(organisations, size))
-    return (np.arange(size, dtype=np.int64) * organisations // size).astype(np.int64)
+    return (np.arange(size, dtype=np.int64) * organisations // size).astype(np.int32)
 
 
 def organisations_graph(
