@@ -527,50 +527,121 @@ def organisations_graph(
     complex contagion needs); a ``rewiring`` share of those links goes to a random
     colleague. A ``cross_share`` of each person's contacts is in other
     organisations, drawn at random: the raw material of boundary spanning [THF].
+
+    Draws, in order: per lattice ring k = 1, 2, ... one uniform per person in an
+    organisation of more than k people (rewired?), then one integer per rewired link
+    (the new colleague's place); then per cross contact one end, then the other end's
+    place among the people of the other organisations. ``organisation`` codes are
+    whole numbers >= 0. The pairs are written straight into one pair list (compiled
+    passes over the people, no per-ring temporaries).
     """
     size = organisation.size
     within_degree = mean_degree * (1.0 - cross_share)
     half = round(within_degree / 2.0)
-    us: list[np.ndarray] = []
-    vs: list[np.ndarray] = []
-    if half > 0 and size > 1:
-        order = np.argsort(organisation, kind="stable")
-        org_sorted = organisation[order]
-        starts = np.searchsorted(org_sorted, org_sorted, side="left")
-        ends = np.searchsorted(org_sorted, org_sorted, side="right")
-        org_size = ends - starts
-        pos = np.arange(size) - starts
-        for k in range(1, half + 1):
-            ok = org_size > k
-            partner_pos = (pos + k) % np.maximum(org_size, 1)
-            partner = order[starts + partner_pos]
-            u = order[ok]
-            v = partner[ok]
-            rewire = rng.random(u.size) < rewiring
-            if rewire.any():
-                idx = np.flatnonzero(ok)[rewire]
-                v = v.copy()
-                v[rewire] = order[starts[idx] + rng.integers(0, org_size[idx])]
-            us.append(u)
-            vs.append(v)
-    cross_edges = round(size * mean_degree * cross_share / 2.0)
     organisations = int(organisation.max()) + 1 if size else 0
-    if cross_edges > 0 and organisations > 1:
-        order = np.argsort(organisation, kind="stable")
-        bounds = np.searchsorted(organisation[order], np.arange(organisations + 1))
+    cross_edges = round(size * mean_degree * cross_share / 2.0)
+    lattice = half > 0 and size > 1
+    crossing = cross_edges > 0 and organisations > 1
+    if not (lattice or crossing):
+        return ContactGraph.from_pairs(size, np.empty(0, np.int64), np.empty(0, np.int64))
+    order = np.argsort(organisation, kind="stable")
+    org_sorted = organisation[order]
+    # the people of organisation c sit at sorted places bounds[c] .. bounds[c + 1] - 1
+    bounds = np.searchsorted(org_sorted, np.arange(organisations + 1))
+    sizes = np.diff(bounds)
+    rings = [int(sizes[sizes > k].sum()) for k in range(1, half + 1)] if lattice else []
+    total = sum(rings) + (cross_edges if crossing else 0)
+    dtype = index_dtype(size, 2 * total)
+    out_u, out_v = np.empty(total, dtype), np.empty(total, dtype)
+    at = 0
+    for k, links in enumerate(rings, start=1):
+        rewire = rng.random(links) < rewiring
+        slots, first, high = _lattice_ring(order, org_sorted, bounds, k, rewire, out_u, out_v, at)
+        if slots.size:
+            out_v[slots] = order[first + rng.integers(0, high)]
+        at += links
+    if crossing:
         u = rng.integers(0, size, cross_edges)
         # the other end's organisation is drawn from the *other* organisations,
         # in proportion to their size, so every cross contact really crosses
-        own = organisation[u]
-        own_lo, own_hi = bounds[own], bounds[own + 1]
-        slot = rng.integers(0, size - (own_hi - own_lo))
-        slot = np.where(slot >= own_lo, slot + (own_hi - own_lo), slot)
-        v = order[slot]
-        us.append(u)
-        vs.append(v)
-    if not us:
-        return ContactGraph.from_pairs(size, np.empty(0, np.int64), np.empty(0, np.int64))
-    return ContactGraph.from_pairs(size, np.concatenate(us), np.concatenate(vs))
+        slot = rng.integers(0, _others(u, organisation, bounds, size))
+        _cross_pairs(u, slot, organisation, bounds, order, out_u[at:], out_v[at:])
+    return ContactGraph.from_pairs(size, out_u, out_v)
+
+
+@kernel
+def _lattice_ring(
+    order: np.ndarray,
+    org_sorted: np.ndarray,
+    bounds: np.ndarray,
+    k: int,
+    rewire: np.ndarray,
+    out_u: np.ndarray,
+    out_v: np.ndarray,
+    at: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ring k of the lattice: each person in an organisation of more than k people and
+    the colleague k places on (round the ring), from ``out_*[at]`` on, in sorted order.
+
+    Rewired links (``rewire``, one per link) are left for the caller, who draws their
+    new colleague: returns their (positions in out_v, organisation's first place, size).
+    """
+    count = 0
+    for j in range(rewire.size):
+        count += rewire[j]
+    slots = np.empty(count, np.int64)
+    first = np.empty(count, np.int64)
+    high = np.empty(count, np.int64)
+    j = 0
+    r = 0
+    for i in range(order.size):
+        code = org_sorted[i]
+        start = bounds[code]
+        members = bounds[code + 1] - start
+        if members <= k:
+            continue
+        place = i - start + k
+        if place >= members:  # i - start < members and k < members: one turn at most
+            place -= members
+        out_u[at + j] = order[i]
+        if rewire[j]:
+            slots[r] = at + j
+            first[r] = start
+            high[r] = members
+            r += 1
+        else:
+            out_v[at + j] = order[start + place]
+        j += 1
+    return slots, first, high
+
+
+@kernel
+def _others(u: np.ndarray, organisation: np.ndarray, bounds: np.ndarray, size: int) -> np.ndarray:
+    """Per person u[j], how many people work in other organisations (int64)."""
+    out = np.empty(u.size, np.int64)
+    for j in range(u.size):
+        code = organisation[u[j]]
+        out[j] = size - (bounds[code + 1] - bounds[code])
+    return out
+
+
+@kernel
+def _cross_pairs(
+    u: np.ndarray,
+    slot: np.ndarray,
+    organisation: np.ndarray,
+    bounds: np.ndarray,
+    order: np.ndarray,
+    out_u: np.ndarray,
+    out_v: np.ndarray,
+) -> None:
+    """Cross contacts (u[j], the person at sorted place slot[j] counted past u's organisation)."""
+    for j in range(u.size):
+        code = organisation[u[j]]
+        lo, hi = bounds[code], bounds[code + 1]
+        place = slot[j] + (hi - lo) if slot[j] >= lo else slot[j]
+        out_u[j] = u[j]
+        out_v[j] = order[place]
 
 
 def erdos_renyi_graph(rng: np.random.Generator, size: int, mean_degree: float) -> ContactGraph:
