@@ -7,7 +7,7 @@ import math
 import networkx as nx
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from netsim.model.graphs import (
@@ -248,6 +248,73 @@ def test_int64_fallback_builds_the_same_graph_and_the_old_layout(
     for new, old in zip(made, old_adjacency(narrow), strict=True):
         assert np.array_equal(new, old)
     assert np.array_equal(wide_ids, np.arange(narrow.edge_count))
+
+
+def old_organisations_pairs(
+    rng: np.random.Generator,
+    organisation: np.ndarray,
+    mean_degree: float,
+    cross_share: float,
+    rewiring: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """organisations_graph's pairs as its numpy formulation drew them (before the kernels)."""
+    size = organisation.size
+    half = round(mean_degree * (1.0 - cross_share) / 2.0)
+    us, vs = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+    if half > 0 and size > 1:
+        order = np.argsort(organisation, kind="stable")
+        org_sorted = organisation[order]
+        starts = np.searchsorted(org_sorted, org_sorted, side="left")
+        org_size = np.searchsorted(org_sorted, org_sorted, side="right") - starts
+        pos = np.arange(size) - starts
+        for k in range(1, half + 1):
+            ok = org_size > k
+            partner = order[starts + (pos + k) % np.maximum(org_size, 1)]
+            u, v = order[ok], partner[ok]
+            rewire = rng.random(u.size) < rewiring
+            if rewire.any():
+                idx = np.flatnonzero(ok)[rewire]
+                v = v.copy()
+                v[rewire] = order[starts[idx] + rng.integers(0, org_size[idx])]
+            us.append(u)
+            vs.append(v)
+    cross_edges = round(size * mean_degree * cross_share / 2.0)
+    organisations = int(organisation.max()) + 1 if size else 0
+    if cross_edges > 0 and organisations > 1:
+        order = np.argsort(organisation, kind="stable")
+        bounds = np.searchsorted(organisation[order], np.arange(organisations + 1))
+        u = rng.integers(0, size, cross_edges)
+        own = organisation[u]
+        own_lo, own_hi = bounds[own], bounds[own + 1]
+        slot = rng.integers(0, size - (own_hi - own_lo))
+        slot = np.where(slot >= own_lo, slot + (own_hi - own_lo), slot)
+        us.append(u)
+        vs.append(order[slot])
+    return np.concatenate(us), np.concatenate(vs)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.integers(0, 6), min_size=1, max_size=60),
+    st.floats(0.0, 12.0),
+    st.sampled_from([0.0, 0.25, 0.6, 1.0]),
+    st.sampled_from([0.0, 0.1, 0.5, 1.0]),
+    st.integers(0, 2**32),
+)
+def test_organisations_graph_draws_and_links_as_its_numpy_formulation(
+    codes: list[int], mean_degree: float, cross_share: float, rewiring: float, seed: int
+) -> None:
+    """Codes with gaps, unsorted, organisations of one or two people: the same pairs from
+    the same draws, and the generator left in the same state."""
+    # with everyone in one organisation, a cross contact has nobody to go to (both fail)
+    assume(len(set(codes)) > 1 or round(len(codes) * mean_degree * cross_share / 2.0) == 0)
+    organisation = np.array(codes, np.int64)
+    rng, old_rng = np.random.default_rng(seed), np.random.default_rng(seed)
+    graph = organisations_graph(rng, organisation, mean_degree, cross_share, rewiring)
+    u, v = old_organisations_pairs(old_rng, organisation, mean_degree, cross_share, rewiring)
+    assert edge_set(graph) == {(min(a, b), max(a, b)) for a, b in zip(u, v, strict=True) if a != b}
+    assert rng.bit_generator.state == old_rng.bit_generator.state
+    assert_simple_and_consistent(graph)
 
 
 def test_union_adds_pairs_without_duplicates() -> None:
