@@ -32,10 +32,12 @@ from netsim.model.network import (
     SPECIALIST_VALUE,
     USE_TIE_GAIN,
     ExchangeOutcome,
+    beta_draws,
     brokers_introduce,
     decay_ties,
     exchange,
     introduce,
+    joiner_rule,
     lapse,
     tie_partners_at,
     update_status,
@@ -785,3 +787,10 @@ def test_compiled_kernels_match_plain_python_arithmetic() -> None:
     exchanges, joins, _ = compiled[1:]
     assert int(exchanges) > 0 and int(joins) > 0  # the run exercised the kernels
     assert compiled[1:] == interpreted[1:]
+
+
+def test_a_spread_too_small_to_square_gives_every_joiner_the_mean() -> None:
+    """sd = 1e-200 squares to 0 in floating point: the rule is the fixed mean, not a crash."""
+    rule = joiner_rule(0.6, 1e-200)
+    assert (rule.a, rule.b, rule.fixed) == (0.0, 0.0, 0.6)
+    np.testing.assert_array_equal(beta_draws(np.random.default_rng(1), 0.6, 1e-200, 3), 0.6)

@@ -7,9 +7,15 @@ loops. Each loop does, per member or per tie, the same IEEE operations in the sa
 order as the numpy formulation it replaced, so results are bit-identical to it:
 
 - no ``fastmath`` (no reassociation, no fused multiply-add);
-- kernels never draw random numbers: the caller draws them from the model's numpy
-  ``Generator``, in the order and sizes the mechanism defines, and passes them in;
-- no floating-point reductions (numpy sums pairwise; a loop would not).
+- a kernel that draws takes the model's numpy ``Generator`` itself: numba draws
+  numpy's own streams from its state (``random``, ``integers``, ``poisson``, ``beta``;
+  numpy's ``choice`` without replacement is :mod:`netsim.model.draws`), in the order
+  and sizes the mechanism's docstring defines, so a compiled mechanism takes the draws
+  its numpy formulation took. Unboxing a Generator costs about 10 us a call, which is
+  why the social week is one call (:mod:`netsim.model.week`);
+- no floating-point reductions whose value is kept (numpy sums pairwise; a loop would
+  not); a probability that only meets a draw may be computed another way (to within
+  a rounding error: see diffusion.spread_social).
 
 Kernels are small named functions: a mechanism's kernel reads as a loop over members
 (or ties) that calls the mechanism's rules, each rule a small kernel of its own beside

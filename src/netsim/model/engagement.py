@@ -168,19 +168,57 @@ def update_engagement_and_trust(
     array reads as 0 or 1: the share of a single idea). ``attended`` None means no
     event was held (nobody attended).
     """
-    member_count = int(np.count_nonzero(member_mask))
-    if member_count == 0:
-        return
-    reach = min(1.0, NURTURE_SPAN * members.size / member_count)
-    rule = step_rule(inputs, reach, event_held=attended is not None)
+    held = attended is not None
+    rule = step_rule(inputs, 1.0, event_held=held)
     experience = Experience(
         reciprocated, unanswered, _NOBODY if attended is None else attended, ideas_held
     )
-    _update_members(member_mask, active_mask, members.packed(), packed(experience), packed(rule))
+    engage(member_mask, active_mask, members.packed(), packed(experience), packed(rule), held)
+
+
+@kernel
+def engage(
+    member_mask: np.ndarray,
+    active_mask: np.ndarray,
+    members: MemberView,
+    experience: Experience,
+    rule: EngagementRule,
+    event_held: bool,
+) -> None:
+    """The week's equations for every member, given the rule at reach 1 (step_rule).
+
+    The facilitation ``reach`` = min(1, NURTURE_SPAN N / members) thins the nurturing
+    term (``rule.nurture`` x reach, the same product step_rule takes); ``event_held``
+    says whether the attendance counts. Nobody is changed when there are no members.
+    """
+    rule = EngagementRule(*rule)  # named again (compiled.packed)
+    member_count = np.count_nonzero(member_mask)
+    if member_count == 0:
+        return
+    reach = min(1.0, NURTURE_SPAN * member_mask.size / member_count)
+    rule = EngagementRule(
+        rule.value,
+        rule.passive_value,
+        rule.network_effect_strength,
+        rule.exchange_gain,
+        rule.trust_exchange_gain,
+        rule.unanswered_cost,
+        rule.engagement_unanswered_cost,
+        rule.nurture * reach,
+        rule.fatigue,
+        rule.champion_fatigue,
+        rule.expectation_floor,
+        rule.idea_gain,
+        event_held,
+        rule.performance_managed,
+        rule.pm_engagement_cost,
+        rule.pm_trust_cost,
+    )
+    _update_members(member_mask, active_mask, members, experience, rule)
 
 
 def step_rule(inputs: EngagementInputs, reach: float, *, event_held: bool) -> EngagementRule:
-    """The step's coefficients from its levers and the facilitation ``reach``."""
+    """The step's coefficients from its levers and the facilitation ``reach`` (engage takes 1)."""
     fatigue = inputs.fatigue * (1.0 - HEADSPACE_RELIEF * inputs.headspace) * inputs.attention_load
     pm = inputs.performance_management
     return EngagementRule(

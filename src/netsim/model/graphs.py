@@ -249,6 +249,35 @@ def _edge_ids(
     return out
 
 
+@kernel
+def present_tie_csr(
+    n: int, strength: np.ndarray, tie_u: np.ndarray, tie_v: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+    """ContactGraph.tie_csr of the ties with strength > 0, compiled.
+
+    (present, indptr, indices, rows, kept edge ids, small): ``tie_u``/``tie_v`` are the
+    graph's ``_csr_ends``; :func:`tie_view` makes the TieCSR.
+    """
+    present = strength > 0.0
+    kept = np.flatnonzero(present)
+    small = 2 * kept.size <= _SMALL_TIE_POSITIONS
+    indptr = np.zeros(n + 1, tie_u.dtype)
+    indices = np.empty(2 * kept.size, tie_u.dtype)
+    rows = np.empty(indices.size if small else 0, tie_u.dtype)
+    _tie_rows(tie_u[kept], tie_v[kept], indptr, indices, rows)
+    return present, indptr, indices, rows, kept, small
+
+
+def tie_view(
+    indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray, kept: np.ndarray, small: bool
+) -> TieCSR:
+    """The TieCSR of a built tie CSR (``rows`` kept as its known_rows when ``small``)."""
+    view = TieCSR(indptr, indices, edges=kept)
+    if small:
+        object.__setattr__(view, "_rows", rows)
+    return view
+
+
 def sorted_unique(values: np.ndarray) -> np.ndarray:
     """np.unique(values) for a 1-D array: sort, keep each first of a run.
 
@@ -372,6 +401,7 @@ class ContactGraph:
         default=None, init=False, repr=False, compare=False
     )
     _dense: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    _edge_key: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
     _contacts: tuple[np.ndarray, bool] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -387,6 +417,19 @@ class ContactGraph:
             adjacency = _contact_csr(self.size, self.edge_u, self.edge_v)
             object.__setattr__(self, "_adjacency", adjacency)
         return self._adjacency  # type: ignore[return-value]
+
+    def _csr_ends(self) -> tuple[np.ndarray, np.ndarray]:
+        """(edge_u, edge_v), as tie CSRs are built from them (already int32 where it fits)."""
+        return self.edge_u, self.edge_v
+
+    @property
+    def edge_key(self) -> np.ndarray:
+        """Sorted int64 ``edge_u * size + edge_v`` (finds an edge by binary search), made on
+        first use; treat as read-only. :meth:`edge_ids` bisects rows instead."""
+        if self._edge_key is None:
+            key = self.edge_u.astype(np.int64) * self.size + self.edge_v
+            object.__setattr__(self, "_edge_key", key)
+        return self._edge_key  # type: ignore[return-value]
 
     @property
     def indptr(self) -> np.ndarray:
@@ -478,10 +521,7 @@ class ContactGraph:
         position_rows = np.empty(indices.size if small else 0, dtype)
         # the ends gathered by numpy (in the kernel, the indirect loads cost 3x)
         _tie_rows(self.edge_u[kept], self.edge_v[kept], indptr, indices, position_rows)
-        view = TieCSR(indptr, indices, edges=kept)
-        if small:
-            object.__setattr__(view, "_rows", position_rows)
-        return view
+        return tie_view(indptr, indices, position_rows, kept, small)
 
     def edge_ids(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Edge id of each pair (u, v), or -1 where there is no such edge.

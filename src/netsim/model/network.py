@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from netsim.model.compiled import kernel, packed
+from netsim.model.draws import choice_indices
 from netsim.model.graphs import ContactCSR, ContactGraph, TieCSR, rows_slots
 from netsim.model.state import (
     ACTIVE,
@@ -32,7 +33,6 @@ from netsim.model.state import (
     PROSPECT,
     MemberArrays,
     MemberView,
-    Role,
     TieArrays,
     TieView,
 )
@@ -112,45 +112,62 @@ def join(
     """
     if people.size == 0:
         return
-    members.status[people] = ACTIVE
-    members.engagement[people] = beta_draws(rng, mean_engagement, spread, people.size)
-    members.perceived_value[people] = 0.5
-    members.joined_step[people] = step
+    rule = joiner_rule(mean_engagement, spread)
+    _join(rng, members.packed(), members.joined_step, people, step, packed(rule))
+
+
+class JoinerRule(NamedTuple):
+    """How joiners' engagement is drawn: Beta(a, b), or ``fixed`` for everyone (a = b = 0)."""
+
+    a: float
+    b: float
+    fixed: float
+    """The mean itself, where no Beta has it (sd 0, or a mean within 1e-6 of 0 or 1)."""
+
+
+def joiner_rule(mean: float, sd: float) -> JoinerRule:
+    """The Beta with the given mean and standard deviation in [0, 1] (exact mean at sd=0)."""
+    mean = _clip01(float(mean))
+    if sd <= 0.0 or mean < 1e-6 or mean > 1.0 - 1e-6:
+        return JoinerRule(0.0, 0.0, mean)
+    var = min(sd * sd, mean * (1.0 - mean) * 0.95)
+    if var <= 0.0:  # an sd so small its square underflows: no spread to draw
+        return JoinerRule(0.0, 0.0, mean)
+    concentration = mean * (1.0 - mean) / var - 1.0
+    return JoinerRule(mean * concentration, (1.0 - mean) * concentration, mean)
 
 
 def beta_draws(rng: np.random.Generator, mean: float, sd: float, n: int) -> np.ndarray:
     """n draws in [0, 1] with the given mean and standard deviation (Beta; exact mean at sd=0)."""
-    mean = _clip01(float(mean))
-    if sd <= 0.0 or mean < 1e-6 or mean > 1.0 - 1e-6:
-        return np.full(n, mean)
-    var = min(sd * sd, mean * (1.0 - mean) * 0.95)
-    concentration = mean * (1.0 - mean) / var - 1.0
-    return rng.beta(mean * concentration, (1.0 - mean) * concentration, n)
+    rule = joiner_rule(mean, sd)
+    if rule.a == 0.0:
+        return np.full(n, rule.fixed)
+    return rng.beta(rule.a, rule.b, n)
 
 
-def quantile_linear(values: np.ndarray, q: float) -> float:
-    """float(np.quantile(values, q)) for a non-empty 1-D integer array, ~15x cheaper.
-
-    numpy's default 'linear' method step by step: virtual index (n - 1) q, its floor
-    and the next order statistic (both the last one at the top), and numpy's
-    interpolation a + (b - a) g, or b - (b - a)(1 - g) once g >= 1/2, in the same
-    float64 operations (integer differences are exact).
-    """
-    n = values.size
-    virtual = (n - 1) * q
-    if virtual >= n - 1:
-        below = above = n - 1
+@kernel
+def _join(
+    rng: np.random.Generator,
+    members: MemberView,
+    joined_step: np.ndarray,
+    people: np.ndarray,
+    step: int,
+    rule: JoinerRule,
+) -> None:
+    """join, compiled: the joiners' statuses, engagement draws (one Beta each), value, step."""
+    members, rule = MemberView(*members), JoinerRule(*rule)  # named again (compiled.packed)
+    if people.size == 0:
+        return
+    if rule.a == 0.0:
+        drawn = np.full(people.size, rule.fixed)
     else:
-        below = math.floor(virtual)
-        above = below + 1
-    ordered = np.partition(values, (below, above) if above != below else below)
-    a = int(ordered[below])
-    b = int(ordered[above])
-    gamma = virtual - below
-    diff = b - a
-    if gamma >= 0.5:
-        return float(b - diff * (1 - gamma))
-    return float(a + diff * gamma)
+        drawn = rng.beta(rule.a, rule.b, people.size)
+    for j in range(people.size):
+        person = people[j]
+        members.status[person] = ACTIVE
+        members.engagement[person] = drawn[j]
+        members.perceived_value[person] = 0.5
+        joined_step[person] = step
 
 
 def _clip01(x: float) -> float:
@@ -192,31 +209,50 @@ def exchange(
     (answer or acceptance). Source: [deck] 'requests and offers', 'reciprocity and
     exchange as the defining relationship'; [THF] members recruit through their contacts.
     """
-    active = _with_status(members.status, ACTIVE)
-    ask_draws = rng.random(active.size)
-    csr = graph.csr()
-    askers = _askers(active, ask_draws, members.engagement, exchange_rate, csr.contacts)
-    candidate_draws = rng.random((PARTNER_CANDIDATES, askers.size))
-    answer_draws = rng.random(askers.size)
-    rule = InvitationRule(attractiveness, attractiveness * REJOIN_FACTOR)
-    reciprocated, invitations, joined, success_count, unanswered_count = _exchange_round(
-        askers,
-        candidate_draws,
-        answer_draws,
+    attempts, reciprocated, invitations, joined, success_count, unanswered_count = _exchange(
+        rng,
         members.packed(),
         ties.packed(),
-        packed(csr),
-        packed(rule),
+        packed(graph.csr()),
         step,
+        exchange_rate,
+        attractiveness,
     )
     return ExchangeOutcome(
-        attempts=int(askers.size),
+        attempts=int(attempts),
         reciprocated=int(reciprocated),
         invitations=int(invitations),
         joined=joined,
         success_count=success_count,
         unanswered_count=unanswered_count,
     )
+
+
+@kernel
+def _exchange(
+    rng: np.random.Generator,
+    members: MemberView,
+    ties: TieView,
+    csr: ContactCSR,
+    step: int,
+    exchange_rate: float,
+    attractiveness: float,
+) -> tuple[int, int, int, np.ndarray, np.ndarray, np.ndarray]:
+    """exchange, compiled: (attempts, reciprocated, invitations, joined, successes, unanswered).
+
+    Draws what exchange's docstring lists, in that order, from ``rng`` itself.
+    """
+    members, ties, csr = MemberView(*members), TieView(*ties), ContactCSR(*csr)  # (packed)
+    active = _with_status(members.status, ACTIVE)
+    ask_draws = rng.random(active.size)
+    askers = _askers(active, ask_draws, members.engagement, exchange_rate, csr.contacts)
+    candidate_draws = rng.random((PARTNER_CANDIDATES, askers.size))
+    answer_draws = rng.random(askers.size)
+    rule = InvitationRule(attractiveness, attractiveness * REJOIN_FACTOR)
+    reciprocated, invitations, joined, success_count, unanswered_count = _exchange_round(
+        askers, candidate_draws, answer_draws, members, ties, csr, rule, step
+    )
+    return askers.size, reciprocated, invitations, joined, success_count, unanswered_count
 
 
 @kernel
@@ -434,13 +470,21 @@ def proactive_search(
     suspects' [THF step 4]. Each joins with probability ``attractiveness``.
     Returns the indices who join.
     """
-    prospects = (members.status == PROSPECT).nonzero()[0]
+    return _proactive_search(rng, members.status, effort, attractiveness)
+
+
+@kernel
+def _proactive_search(
+    rng: np.random.Generator, status: np.ndarray, effort: float, attractiveness: float
+) -> np.ndarray:
+    """proactive_search, compiled: a Poisson count, whom (numpy's choice), who joins."""
+    prospects = _with_status(status, PROSPECT)
     if prospects.size == 0 or effort <= 0.0:
         return np.empty(0, np.int64)
-    approaches = min(prospects.size, int(rng.poisson(effort * 0.01 * members.size)))
+    approaches = min(prospects.size, rng.poisson(effort * 0.01 * status.size))
     if approaches == 0:
         return np.empty(0, np.int64)
-    approached = rng.choice(prospects, size=approaches, replace=False)
+    approached = prospects[choice_indices(rng, prospects.size, approaches)]
     return approached[rng.random(approaches) < attractiveness]
 
 
@@ -463,14 +507,28 @@ def introduce(
     (none if no candidate fits). Returns the number of ties made. ``member_mask``
     is ``members.is_member()`` if the caller has it.
     """
-    csr = graph.csr()
+    if member_mask is None:
+        member_mask = members.is_member()
+    people = np.asarray(people, np.int64)
+    return _introduce_drawn(rng, people, packed(graph.csr()), member_mask, ties.packed(), step)
+
+
+@kernel
+def _introduce_drawn(
+    rng: np.random.Generator,
+    people: np.ndarray,
+    csr: ContactCSR,
+    member_mask: np.ndarray,
+    ties: TieView,
+    step: int,
+) -> int:
+    """introduce, compiled: PARTNER_CANDIDATES draws per person with contacts, then the ties."""
+    csr, ties = ContactCSR(*csr), TieView(*ties)  # named again (compiled.packed)
     people = _with_contacts(people, csr.contacts)
     if people.size == 0:
         return 0
     draws = rng.random((PARTNER_CANDIDATES, people.size))
-    if member_mask is None:
-        member_mask = members.is_member()
-    return _introduce(people, draws, packed(csr), member_mask, ties.packed(), step)
+    return _introduce(people, draws, csr, member_mask, ties, step)
 
 
 @kernel
@@ -539,14 +597,27 @@ def broker_ties(
     """
     if member_mask is None:
         member_mask = members.is_member()
-    member_idx = member_mask.nonzero()[0]
+    return _broker_ties(rng, packed(graph.csr()), member_mask, ties.packed(), step, effort)
+
+
+@kernel
+def _broker_ties(
+    rng: np.random.Generator,
+    csr: ContactCSR,
+    member_mask: np.ndarray,
+    ties: TieView,
+    step: int,
+    effort: float,
+) -> int:
+    """broker_ties, compiled: a Poisson count, whom (numpy's choice), then introduce's draws."""
+    member_idx = np.flatnonzero(member_mask)
     if member_idx.size == 0 or effort <= 0.0:
         return 0
-    count = int(rng.poisson(effort * 0.02 * member_idx.size))
+    count = rng.poisson(effort * 0.02 * member_idx.size)
     if count == 0:
         return 0
-    people = rng.choice(member_idx, size=min(count, member_idx.size), replace=False)
-    return introduce(members, ties, graph, people, rng, step, member_mask=member_mask)
+    people = member_idx[choice_indices(rng, member_idx.size, min(count, member_idx.size))]
+    return _introduce_drawn(rng, people, csr, member_mask, ties, step)
 
 
 def tie_partners_at(
@@ -589,14 +660,72 @@ def brokers_introduce(
     introduce's.
     Returns the ties made.
     """
-    brokers = np.flatnonzero((members.role == INFORMATION_BROKER) & (members.status == ACTIVE))
-    if brokers.size == 0:
+    return _brokers_introduce(
+        rng, members.packed(), packed(graph.csr()), member_mask, ties.packed(), step
+    )
+
+
+@kernel
+def _brokers_introduce(
+    rng: np.random.Generator,
+    members: MemberView,
+    csr: ContactCSR,
+    member_mask: np.ndarray,
+    ties: TieView,
+    step: int,
+) -> int:
+    """brokers_introduce, compiled, with its draws in its docstring's order."""
+    members, csr, ties = MemberView(*members), ContactCSR(*csr), TieView(*ties)  # (packed)
+    count = 0
+    for i in range(members.role.size):
+        if members.role[i] == INFORMATION_BROKER and members.status[i] == ACTIVE:
+            count += 1
+    if count == 0:
         return 0
-    brokers = brokers[rng.random(brokers.size) < BROKER_INTRODUCTIONS * members.engagement[brokers]]
-    if brokers.size == 0:
+    brokers = np.empty(count, np.int64)
+    count = 0
+    for i in range(members.role.size):
+        if members.role[i] == INFORMATION_BROKER and members.status[i] == ACTIVE:
+            brokers[count] = i
+            count += 1
+    draws = rng.random(brokers.size)
+    introducing = 0
+    for j in range(brokers.size):
+        if draws[j] < BROKER_INTRODUCTIONS * members.engagement[brokers[j]]:
+            brokers[introducing] = brokers[j]
+            introducing += 1
+    if introducing == 0:
         return 0
-    people = tie_partners_at(graph, ties, brokers, rng.random(brokers.size))
-    return introduce(members, ties, graph, people, rng, step, member_mask=member_mask)
+    brokers = brokers[:introducing]
+    people = _tie_partners_at(csr, ties.strength, brokers, rng.random(introducing))
+    return _introduce_drawn(rng, people, csr, member_mask, ties, step)
+
+
+@kernel
+def _tie_partners_at(
+    csr: ContactCSR, strength: np.ndarray, people: np.ndarray, picks: np.ndarray
+) -> np.ndarray:
+    """tie_partners_at over the contact CSR, person by person (the same partners)."""
+    out = np.empty(people.size, np.int64)
+    count = 0
+    for j in range(people.size):
+        start = csr.indptr[people[j]]
+        end = start + csr.contacts[people[j]]
+        tied = 0
+        for slot in range(start, end):
+            if strength[csr.edge_of[slot]] > 0.0:
+                tied += 1
+        if tied == 0:
+            continue
+        chosen = np.int64(picks[j] * tied)
+        for slot in range(start, end):
+            if strength[csr.edge_of[slot]] > 0.0:
+                if chosen == 0:
+                    out[count] = csr.neighbour[slot]
+                    count += 1
+                    break
+                chosen -= 1
+    return out[:count]
 
 
 def top_of_role(
@@ -647,18 +776,50 @@ def convene(
     where people can meet'; [deck] convening.
     """
     member = members.is_member() if member_mask is None else member_mask
-    p = attendance * (0.2 + 0.8 * members.engagement)
-    attend = member & (rng.random(members.size) < p)
-    if np.count_nonzero(attend) < 2:
-        return attend.nonzero()[0]
-    both = attend[graph.edge_u] & attend[graph.edge_v]
-    meet = np.flatnonzero(both)
-    meet = meet[rng.random(meet.size) < 0.5]
-    fresh = ties.strength[meet] <= 0.0
-    ties.formed_step[meet[fresh]] = step
-    ties.strength[meet] = np.maximum(ties.strength[meet], NEW_TIE_STRENGTH)
-    ties.last_used[meet] = step
-    return attend.nonzero()[0]
+    return _convene(
+        rng, members.engagement, member, graph.edge_u, graph.edge_v, ties.packed(), step, attendance
+    )
+
+
+@kernel
+def _convene(
+    rng: np.random.Generator,
+    engagement: np.ndarray,
+    member_mask: np.ndarray,
+    edge_u: np.ndarray,
+    edge_v: np.ndarray,
+    ties: TieView,
+    step: int,
+    attendance: float,
+) -> np.ndarray:
+    """convene, compiled: one draw per person (attends), one per attending pair (meets)."""
+    ties = TieView(*ties)  # named again (compiled.packed)
+    draws = rng.random(engagement.size)
+    attend = np.zeros(engagement.size, np.bool_)
+    count = 0
+    for i in range(engagement.size):
+        if member_mask[i] and draws[i] < attendance * (0.2 + 0.8 * engagement[i]):
+            attend[i] = True
+            count += 1
+    attendees = np.flatnonzero(attend)
+    if count < 2:
+        return attendees
+    meet = np.empty(edge_u.size, np.int64)
+    pairs = 0
+    for e in range(edge_u.size):
+        if attend[edge_u[e]] and attend[edge_v[e]]:
+            meet[pairs] = e
+            pairs += 1
+    meet_draws = rng.random(pairs)
+    for k in range(pairs):
+        if meet_draws[k] < 0.5:
+            e = meet[k]
+            if ties.strength[e] <= 0.0:
+                ties.formed_step[e] = step
+            if ties.strength[e] < NEW_TIE_STRENGTH:  # np.maximum(strength, 0.5)
+                ties.strength[e] = NEW_TIE_STRENGTH
+            ties.last_used[e] = step
+    return attendees
 
 
 def decay_ties(ties: TieArrays, step: int, rate: float) -> None:
@@ -711,15 +872,38 @@ def update_status(
     Draws one uniform per person (eligible population), whoever they are.
     Source: [THF] 'people will vote with their feet'; DOMAIN 'refresh their membership'.
     """
-    draws = rng.random(members.size)
-    rule = StatusRule(
+    rule = status_rule(
+        step,
+        passive_below=passive_below,
+        lapse_below=lapse_below,
+        lapse_rate=lapse_rate,
+        refresh=refresh,
+    )
+    return _update_status_drawn(
+        rng, members.packed(), packed(graph.csr()), ties.packed(), packed(rule)
+    )
+
+
+def status_rule(
+    step: int, *, passive_below: float, lapse_below: float, lapse_rate: float, refresh: bool
+) -> StatusRule:
+    """The step's :class:`StatusRule` (a refresh step is every REFRESH_INTERVAL-th)."""
+    return StatusRule(
         passive_below=passive_below,
         reactivate_at=passive_below + REACTIVATE_MARGIN,
         lapse_below=lapse_below,
         lapse_rate=lapse_rate,
         refreshing=refresh and step % REFRESH_INTERVAL == 0,
     )
-    return _update_status(members.packed(), draws, packed(graph.csr()), ties.packed(), packed(rule))
+
+
+@kernel
+def _update_status_drawn(
+    rng: np.random.Generator, members: MemberView, csr: ContactCSR, ties: TieView, rule: StatusRule
+) -> np.ndarray:
+    """update_status, compiled: one draw per person, then the rule; returns who lapsed."""
+    draws = rng.random(members[0].size)
+    return _update_status(members, draws, csr, ties, rule)
 
 
 class StatusRule(NamedTuple):
@@ -827,59 +1011,144 @@ def assign_roles(
     recomputing it when the caller keeps it, as ``member_mask`` and ``active_mask``
     (``members.is_member()`` and ``is_active()``) do.
     """
-    role = members.role
-    role[:] = Role.NONE
-    degree = ties.degree
     member = members.is_member() if member_mask is None else member_mask
-    tied_members = member & (degree > 0)
-    if not tied_members.any():
-        return
-    n = members.size
+    active = members.status == ACTIVE if active_mask is None else active_mask
     if crossing is None:
         org = members.organisation
         crossing = org[graph.edge_u] != org[graph.edge_v]
-    # ties to other organisations per person: each crossing tie counts at both ends
+    if present is None:
+        present = np.ones(graph.edge_count, bool)
     tie_edges = ties.edges if ties.edges is not None else np.arange(graph.edge_count)
-    crossing_ties = tie_edges[crossing[tie_edges]]
-    cross = np.bincount(graph.edge_u[crossing_ties], minlength=n) + np.bincount(
-        graph.edge_v[crossing_ties], minlength=n
+    _assign_roles(
+        rng,
+        members.role,
+        member,
+        active,
+        ties.indptr,
+        ties.indices,
+        tie_edges,
+        present,
+        crossing,
+        graph.edge_u,
+        graph.edge_v,
+        graph.edge_key,
     )
-    cutoff = max(3.0, quantile_linear(degree[tied_members], 0.9))
-    connector = tied_members & (degree >= cutoff)
-    spanner = tied_members & ~connector & (cross >= 2) & (2 * cross >= degree)
-    candidates = (tied_members & ~connector & ~spanner & (degree >= 3)).nonzero()[0]
-    broker = np.zeros(members.size, bool)
-    if candidates.size:
-        d = degree[candidates]
-        first = (rng.random((ROLE_PAIR_SAMPLES, candidates.size)) * d).astype(np.int64)
-        second = (rng.random((ROLE_PAIR_SAMPLES, candidates.size)) * (d - 1)).astype(np.int64)
-        second += second >= first
-        start = ties.indptr[candidates]
-        # A candidate is a broker if none of its sampled pairs is tied. All pairs are
-        # drawn above (the draws do not depend on the answers); each pair is then
-        # looked up only for candidates that no earlier pair has already ruled out.
-        undecided = np.arange(candidates.size)
-        for k in range(ROLE_PAIR_SAMPLES):
-            if undecided.size == 0:
-                break
-            at = start[undecided]
-            a = ties.indices[at + first[k, undecided]]
-            b = ties.indices[at + second[k, undecided]]
-            eid = graph.edge_ids(a, b)
-            closed = eid >= 0
-            if present is not None:
-                closed &= present[np.maximum(eid, 0)]
-            undecided = undecided[~closed]
-        broker[candidates[undecided]] = True
-    peripheral = (
-        (members.status == ACTIVE if active_mask is None else active_mask)
-        & (degree >= 1)
-        & (degree <= 2)
-        & ~connector
-        & ~spanner
-        & ~broker
-    )
-    role[connector] = Role.CENTRAL_CONNECTOR
-    role[spanner] = Role.BOUNDARY_SPANNER
-    role[broker] = Role.INFORMATION_BROKER
-    role[peripheral] = Role.PERIPHERAL_SPECIALIST
+
+
+@kernel
+def _assign_roles(
+    rng: np.random.Generator,
+    role: np.ndarray,
+    member: np.ndarray,
+    active: np.ndarray,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    tie_edges: np.ndarray,
+    present: np.ndarray,
+    crossing: np.ndarray,
+    edge_u: np.ndarray,
+    edge_v: np.ndarray,
+    edge_key: np.ndarray,
+) -> None:
+    """assign_roles, compiled: the same rules, the same draws (two blocks of
+    ROLE_PAIR_SAMPLES x candidates uniforms, pair-major), written into ``role``."""
+    n = role.size
+    role[:] = 0  # Role.NONE
+    degree = np.empty(n, np.int64)
+    tied_count = 0
+    for i in range(n):
+        degree[i] = indptr[i + 1] - indptr[i]
+        if member[i] and degree[i] > 0:
+            tied_count += 1
+    if tied_count == 0:
+        return
+    cross = np.zeros(n, np.int64)  # ties to other organisations, counted at both ends
+    for e in tie_edges:
+        if crossing[e]:
+            cross[edge_u[e]] += 1
+            cross[edge_v[e]] += 1
+    tied_degrees = np.empty(tied_count, np.int64)
+    j = 0
+    for i in range(n):
+        if member[i] and degree[i] > 0:
+            tied_degrees[j] = degree[i]
+            j += 1
+    cutoff = max(3.0, quantile_linear(np.sort(tied_degrees), 0.9))
+    kind = np.zeros(n, np.int8)  # 1 connector, 2 spanner, 3 broker candidate
+    count = 0
+    for i in range(n):
+        if not (member[i] and degree[i] > 0):
+            continue
+        if degree[i] >= cutoff:
+            kind[i] = 1
+        elif cross[i] >= 2 and 2 * cross[i] >= degree[i]:
+            kind[i] = 2
+        elif degree[i] >= 3:
+            kind[i] = 3
+            count += 1
+    candidates = np.flatnonzero(kind == 3)
+    if count:
+        d = degree[candidates].astype(np.float64)
+        first_draws = rng.random((ROLE_PAIR_SAMPLES, count))
+        second_draws = rng.random((ROLE_PAIR_SAMPLES, count))
+        for j in range(count):
+            start = indptr[candidates[j]]
+            bridging = True  # none of the sampled pairs of partners is tied
+            for k in range(ROLE_PAIR_SAMPLES):
+                first = np.int64(first_draws[k, j] * d[j])
+                second = np.int64(second_draws[k, j] * (d[j] - 1.0))
+                if second >= first:
+                    second += 1
+                a = indices[start + first]
+                b = indices[start + second]
+                e = _edge_id(edge_key, n, a, b)
+                if e >= 0 and present[e]:
+                    bridging = False
+                    break
+            if not bridging:
+                kind[candidates[j]] = 0
+    for i in range(n):
+        if kind[i] == 1:
+            role[i] = CENTRAL_CONNECTOR
+        elif kind[i] == 2:
+            role[i] = BOUNDARY_SPANNER
+        elif kind[i] == 3:
+            role[i] = INFORMATION_BROKER
+        elif active[i] and 1 <= degree[i] <= 2:
+            role[i] = PERIPHERAL_SPECIALIST
+
+
+@kernel
+def _edge_id(edge_key: np.ndarray, size: int, a: int, b: int) -> int:
+    """The id of the contact edge between a and b, or -1 (ContactGraph.edge_ids for one pair)."""
+    lo, hi = (a, b) if a < b else (b, a)
+    key = lo * size + hi
+    pos = np.searchsorted(edge_key, key)
+    if pos < edge_key.size and edge_key[pos] == key:
+        return int(pos)
+    return -1
+
+
+@kernel
+def quantile_linear(ordered: np.ndarray, q: float) -> float:
+    """float(np.quantile(ordered, q)) of a sorted non-empty integer array, exactly.
+
+    numpy's default 'linear' method step by step: virtual index (n - 1) q, its floor
+    and the next order statistic (both the last one at the top), and numpy's
+    interpolation a + (b - a) g, or b - (b - a)(1 - g) once g >= 1/2, in the same
+    float64 operations (integer differences are exact).
+    """
+    n = ordered.size
+    virtual = (n - 1) * q
+    if virtual >= n - 1:
+        below = above = n - 1
+    else:
+        below = math.floor(virtual)
+        above = below + 1
+    a = ordered[below]
+    b = ordered[above]
+    gamma = virtual - below
+    diff = b - a
+    if gamma >= 0.5:
+        return b - diff * (1 - gamma)
+    return a + diff * gamma

@@ -24,8 +24,9 @@ import pandas as pd
 from mesa.discrete_space import Network
 
 from netsim.config.parameters import ParameterError, Parameters, TimelineEvent
-from netsim.model import diffusion, engagement, metrics, network
+from netsim.model import diffusion, engagement, graphs, metrics, network
 from netsim.model.agents import Member
+from netsim.model.compiled import packed
 from netsim.model.diffusion import ContagionRule
 from netsim.model.graphs import TieCSR, sorted_unique
 from netsim.model.levers import (
@@ -39,10 +40,12 @@ from netsim.model.state import (
     ACTIVE,
     ADOPTED,
     NOT_ADOPTED,
+    PASSIVE,
     AdoptionState,
     MembershipStatus,
     Role,
 )
+from netsim.model.week import WeekGraph, WeekRule, social_week
 
 ROLE_INTERVAL = 13
 """Steps between recomputing members' roles (a quarter)."""
@@ -161,6 +164,9 @@ class NetworkModel(mesa.Model):
         """The Mesa agents, made on first use (most runs never look at one; 1,000 cost ~5 ms)."""
         self._fixed_counts: dict[str, int] = {}
         self._rule: tuple[Parameters, ContagionRule] | None = None
+        self._needed: tuple[Parameters, np.ndarray] | None = None
+        self._joiner: tuple[Parameters, network.JoinerRule] | None = None
+        self._week_graph_cache: WeekGraph | None = None
         adoption = self.members.adoption
         self.adoption_week = np.where(adoption != NOT_ADOPTED, 0, -1).astype(np.int32)
         """(ideas, N): the first week (table row) each person held each idea, -1 never;
@@ -349,53 +355,17 @@ class NetworkModel(mesa.Model):
         effort = lv.facilitation(t)
         attract = self._attractiveness(active_share)
 
-        outcome = network.exchange(
-            m,
-            self.ties,
-            self.graph,
-            self.rng,
-            t,
+        week_rule = WeekRule(
+            step=t,
             exchange_rate=p.exchange_rate,
             attractiveness=attract,
+            recruitment_effort=effort * p.proactive_recruitment,
+            facilitation=effort,
+            scheduled_attendance=-1.0 if scheduled_event is None else scheduled_event,
+            event_probability=lv.event_probability(t),
+            tie_decay=p.tie_decay,
         )
-        self.admit(outcome.joined)
-        recruits = network.proactive_search(
-            m, self.rng, effort=effort * p.proactive_recruitment, attractiveness=attract
-        )
-        self.admit(recruits)
-        # membership changes no more until update_status: one mask serves until then
-        member_mask = m.is_member()
-        network.introduce(m, self.ties, self.graph, recruits, self.rng, t, member_mask=member_mask)
-        network.broker_ties(
-            m, self.ties, self.graph, self.rng, t, effort=effort, member_mask=member_mask
-        )
-        network.brokers_introduce(m, self.ties, self.graph, self.rng, t, member_mask=member_mask)
-
-        attended = None  # nobody: no event
-        held = scheduled_event is not None or self.rng.random() < lv.event_probability(t)
-        if held:
-            share = scheduled_event if scheduled_event is not None else 1.0
-            attended = np.zeros(n, np.int64)
-            attended[
-                network.convene(
-                    m,
-                    self.ties,
-                    self.graph,
-                    self.rng,
-                    t,
-                    attendance=share,
-                    member_mask=member_mask,
-                )
-            ] = 1
-
-        engagement.update_engagement_and_trust(
-            m,
-            member_mask,
-            m.status == ACTIVE,
-            outcome.success_count,
-            outcome.unanswered_count,
-            attended,
-            self._ideas_held(),
+        engagement_rule = engagement.step_rule(
             engagement.EngagementInputs(
                 value=value,
                 alignment=lv.alignment,
@@ -409,25 +379,45 @@ class NetworkModel(mesa.Model):
                 unanswered_cost=p.unanswered_cost,
                 fatigue=p.fatigue,
             ),
+            1.0,
+            event_held=False,
         )
-        network.decay_ties(self.ties, t, p.tie_decay)
-        lapsed = network.update_status(
-            m,
-            self.ties,
-            self.graph,
-            self.rng,
+        status_rule = network.status_rule(
             t,
             passive_below=p.passive_below,
             lapse_below=p.lapse_below,
             lapse_rate=p.lapse_rate,
             refresh=p.membership_policy == "refresh",
         )
-        present = self.ties.strength > 0
-        tie_view = self.graph.tie_csr(present)
-        # statuses are final for the step: the masks below serve ideas, roles and metrics
-        active_mask = m.status == ACTIVE
-        member_mask = m.is_member()
-        self._spread_ideas(tie_view, active_mask, member_mask)
+        outcome = social_week(
+            self.rng,
+            m.packed(),
+            m.joined_step,
+            m.organisation,
+            m.adoption,
+            self.adoption_week,
+            self.leaders,
+            self.ties.packed(),
+            self._week_graph(),
+            self._needed_adopters(),
+            packed(week_rule),
+            packed(self._joiner_rule()),
+            packed(status_rule),
+            packed(engagement_rule),
+            packed(self._social_spread_rule()),
+        )
+        self._weeks_recorded += int(outcome.dated)
+        present = outcome.present
+        tie_view = graphs.tie_view(
+            outcome.tie_indptr,
+            outcome.tie_indices,
+            outcome.tie_rows,
+            outcome.tie_edges,
+            outcome.small,
+        )
+        # statuses are final for the step: the masks below serve roles and metrics
+        active_mask = outcome.active
+        member_mask = outcome.member
         if t % ROLE_INTERVAL == 0:
             network.assign_roles(
                 self.members,
@@ -441,14 +431,16 @@ class NetworkModel(mesa.Model):
             )
         if self.record != "summary":  # the summary reads none of these
             self._last_step = {
-                "requests": outcome.attempts,
-                "exchanges": outcome.reciprocated,
+                "requests": int(outcome.attempts),
+                "exchanges": int(outcome.reciprocated),
                 # invitees who joined were prospects or lapsed; recruits are drawn from the
                 # prospects left after they joined: the two never overlap
-                "joins": int(outcome.joined.size + recruits.size),
-                "lapses": int(lapsed.size),
+                "joins": int(outcome.joins),
+                "lapses": int(outcome.lapses),
             }
-        self._collect(present, tie_view, event_held=held, masks=(active_mask, member_mask))
+        self._collect(
+            present, tie_view, event_held=bool(outcome.event_held), masks=(active_mask, member_mask)
+        )
 
     def run(self, steps: int | None = None) -> None:
         """Take ``steps`` steps (default: the parameters' ``steps``).
@@ -598,7 +590,8 @@ class NetworkModel(mesa.Model):
         resilient because many people lead and others step up [THF].
         """
         m = self.members
-        gone = ~m.is_member()[self.leaders] & (self.leader_share > 0)
+        status = m.status[self.leaders]  # a member is active or passive
+        gone = (status != ACTIVE) & (status != PASSIVE) & (self.leader_share > 0)
         if not gone.any():
             return
         style = self.params.leadership_style
@@ -663,75 +656,84 @@ class NetworkModel(mesa.Model):
             )
         rule = self._rule[1]
         if social:
-            if active is None:
-                active = m.status == ACTIVE
-            receiver = m.trust * self.levers.alignment
-            sender = diffusion.sender_weights(m.engagement, m.role)
-            boundary = (m.organisation, diffusion.boundary_weights(m.role))
-            adjacency = None
-        else:
-            active, receiver, sender, boundary = None, None, None, None
-            adjacency = self._fixed_adjacency
+            dated = diffusion.spread_social(
+                self.rng,
+                m.adoption,
+                self.adoption_week,
+                self.step_count,
+                tie_view.indptr,
+                tie_view.indices,
+                m.status == ACTIVE if active is None else active,
+                m.is_member() if member_mask is None else member_mask,
+                m.engagement,
+                m.trust,
+                m.role,
+                m.organisation,
+                self.leaders,
+                self._needed_adopters(),
+                packed(self._social_spread_rule()),
+            )
+            self._weeks_recorded += int(dated)
+            return
+        adjacency = self._fixed_adjacency
         for idea in range(p.ideas):
             row = m.adoption[idea]
             holders = row == ADOPTED
             susceptible = row == NOT_ADOPTED
-            if social:
-                transmitting = holders & active
-                susceptible &= active
-            else:
-                transmitting = holders
             new = diffusion.new_adopters(
-                tie_view,
-                transmitting,
-                susceptible,
-                rule,
-                self.rng,
-                sender_weight=sender,
-                receiver_weight=receiver,
-                adjacency=adjacency,
-                boundary=boundary,
+                tie_view, holders, susceptible, rule, self.rng, adjacency=adjacency
             )
-            outside = diffusion.outside_adopters(
-                susceptible, p.outside_influence, self.rng, receiver_weight=receiver
-            )
+            outside = diffusion.outside_adopters(susceptible, p.outside_influence, self.rng)
             if outside.size:
                 new = sorted_unique(np.concatenate([new, outside]))  # np.union1d
             diffusion.drop(row, holders, p.recovery_probability, self.rng)
-            if social:
-                broadcast = self._broadcast(row, susceptible, member_mask)
-                new = sorted_unique(np.concatenate([new, broadcast]))  # np.union1d
-                disengaged = m.engagement < p.passive_below
-                disengaged &= holders
-                diffusion.drop(row, disengaged, p.abandonment_rate, self.rng)
             row[new] = ADOPTED
             if new.size:  # adoption is once per idea (only NOT_ADOPTED people take one up)
                 self.adoption_week[idea, new] = self.step_count
                 self._weeks_recorded += int(new.size)
 
-    def _broadcast(
-        self, row: np.ndarray, susceptible: np.ndarray, member_mask: np.ndarray | None = None
-    ) -> np.ndarray:
-        """Codified information cascaded down the leadership's vertical ties.
+    def _week_graph(self) -> WeekGraph:
+        """The contact graph as week.social_week reads it (plain tuples: compiled.packed)."""
+        if self._week_graph_cache is None:
+            g = self.graph
+            tie_u, tie_v = g._csr_ends()
+            self._week_graph_cache = packed(
+                WeekGraph(packed(g.csr()), g.edge_u, g.edge_v, tie_u, tie_v)
+            )
+        return self._week_graph_cache
 
-        Every active non-adopter is under the leadership (the vertical overlay), so
-        each adopts with probability hierarchy_broadcast x the style's vertical reach
-        (levers.STYLE_VERTICAL_REACH: a hierarchy's full, a facilitative network's
-        newsletters a fifth) x leadership presence x the share of present leaders
-        who hold the idea: no leader holding it, nothing cascades. Source: DOMAIN
-        'horizontal ties spread peer influence; vertical ties cascade codified
-        information'.
-        """
-        if member_mask is None:
-            member_mask = self.members.is_member()
-        leaders = self.leaders[member_mask[self.leaders]]
-        if leaders.size == 0:
-            return np.empty(0, np.int64)
-        holding = float(np.mean(row[leaders] == AdoptionState.ADOPTED))
-        rate = self.params.hierarchy_broadcast * self.levers.vertical_reach
-        rate *= self.levers.leadership_presence * holding
-        candidates = np.flatnonzero(susceptible)
-        return candidates[self.rng.random(candidates.size) < rate]
+    def _joiner_rule(self) -> network.JoinerRule:
+        """How joiners' engagement is drawn (network.joiner_rule), made once per parameters."""
+        p = self.params
+        if self._joiner is None or self._joiner[0] is not p:
+            self._joiner = (p, network.joiner_rule(self._joiner_engagement(), p.attribute_spread))
+        return self._joiner[1]
+
+    def _social_spread_rule(self) -> diffusion.SocialSpreadRule:
+        """This week's coefficients of diffusion.spread_social (the levers move week to week)."""
+        p = self.params
+        lv = self.levers
+        return diffusion.SocialSpreadRule(
+            complex=p.contagion == "complex",
+            transmission_probability=p.transmission_probability,
+            threshold_count=p.threshold_count,
+            adoption_probability=p.adoption_probability,
+            outside_influence=p.outside_influence,
+            recovery_probability=p.recovery_probability,
+            abandonment_rate=p.abandonment_rate,
+            passive_below=p.passive_below,
+            alignment=lv.alignment,
+            broadcast_reach=p.hierarchy_broadcast * lv.vertical_reach,
+            leadership_presence=lv.leadership_presence,
+        )
+
+    def _needed_adopters(self) -> np.ndarray:
+        """needed_adopters of the threshold fraction over every degree a tie CSR can have."""
+        p = self.params
+        if self._needed is None or self._needed[0] is not p:
+            top = int(self.graph.degree.max(initial=0))
+            self._needed = (p, diffusion.needed_adopters(p.threshold_fraction, top + 1))
+        return self._needed[1]
 
     def _collect(
         self,
