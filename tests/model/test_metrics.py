@@ -24,16 +24,27 @@ from netsim.config.outcomes import (
     SETTLE_WEEKS,
     SUMMARY_FIELDS,
 )
-from netsim.model.graphs import ContactGraph, erdos_renyi_graph, watts_strogatz_graph
+from netsim.model.graphs import (
+    ContactGraph,
+    TieCSR,
+    erdos_renyi_graph,
+    organisation_of,
+    watts_strogatz_graph,
+)
 from netsim.model.metrics import (
+    _CENTRE_TABLE_PER_SAMPLE,
+    _TIE_BITS_PER_SAMPLE,
     WEDGE_SAMPLES,
     adoption_columns,
     centralisation,
+    crossing_edges,
     eligible_population,
     five_c,
     label_states,
     largest_component_share,
+    member_means,
     summarise,
+    tie_structure,
     transitivity,
 )
 from netsim.model.state import AdoptionState, MemberArrays
@@ -159,19 +170,19 @@ def test_transitivity_exact_cases() -> None:
     triangle = graph_of(3, [(0, 1), (1, 2), (0, 2)])
     everything = np.ones(3, bool)
     adjacency = triangle.tie_csr(everything)
-    assert transitivity(triangle, everything, adjacency, rng) == 1.0
+    assert transitivity(adjacency, rng) == 1.0
     # the closing edge exists in the contact graph but is not a tie: the wedge is open
     open_path = np.array(
         [u != 0 or v != 2 for u, v in zip(triangle.edge_u, triangle.edge_v, strict=True)]
     )
     adjacency = triangle.tie_csr(open_path)
-    assert transitivity(triangle, open_path, adjacency, rng) == 0.0
+    assert transitivity(adjacency, rng) == 0.0
     star = graph_of(6, [(0, k) for k in range(1, 6)])
     all_star = np.ones(star.edge_count, bool)
-    assert transitivity(star, all_star, star.tie_csr(all_star), rng) == 0.0
+    assert transitivity(star.tie_csr(all_star), rng) == 0.0
     single = graph_of(4, [(0, 1)])
     one = np.ones(1, bool)
-    assert transitivity(single, one, single.tie_csr(one), rng) == 0.0
+    assert transitivity(single.tie_csr(one), rng) == 0.0
 
 
 CASES = {
@@ -188,7 +199,7 @@ def test_transitivity_matches_networkx_within_sampling_error(name: str, seed: in
     graph = CASES[name](rng)
     present = rng.random(graph.edge_count) < 0.85
     adjacency = graph.tie_csr(present)
-    estimate = transitivity(graph, present, adjacency, np.random.default_rng(100 + seed))
+    estimate = transitivity(adjacency, np.random.default_rng(100 + seed))
     exact = nx.transitivity(tie_graph(graph, present, range(graph.size)))
     # each sampled wedge is uniform over all wedges and closed with probability `exact`:
     # the estimate is a binomial share of WEDGE_SAMPLES (2,000); allow 4 standard errors
@@ -541,3 +552,228 @@ def test_a_runs_counts_match_its_shares_every_week() -> None:
     assert (shares == table["member_adoption_share"]).all()
     assert (table["member_adopters"] <= table["adopters"]).all()
     assert (table["adopters"] <= table["ever_adopters"]).all()
+
+
+# ---------------------------------------------------------------------------
+# the compiled tie-structure pass against the numpy formulation it replaced
+
+
+def numpy_centralisation(degree: np.ndarray, member_mask: np.ndarray) -> float:
+    d = degree[member_mask]
+    total = d.sum()
+    if total == 0:
+        return 0.0
+    k = max(1, math.ceil(0.05 * d.size))
+    top = np.partition(d, d.size - k)[d.size - k :]
+    return float(top.sum() / total)
+
+
+def numpy_largest_component_share(ties: TieCSR, member_mask: np.ndarray) -> float:
+    from scipy.sparse.csgraph import connected_components
+
+    n_members = int(member_mask.sum())
+    if n_members == 0:
+        return 0.0
+    if ties.indices.size == 0:
+        return 1.0 / n_members
+    labels = connected_components(ties.matrix(), directed=False)[1]
+    sizes = np.bincount(labels[member_mask])
+    return float(sizes.max() / n_members)
+
+
+def numpy_transitivity(
+    graph: ContactGraph, present: np.ndarray | None, ties: TieCSR, rng: np.random.Generator
+) -> float:
+    degree = ties.degree.astype(np.int64, copy=False)
+    wedges = (degree * (degree - 1)) >> 1
+    cumulative = np.cumsum(wedges)
+    total_wedges = int(cumulative[-1]) if cumulative.size else 0
+    if total_wedges <= 0:
+        return 0.0
+    total = float(total_wedges)
+    draws = rng.random(WEDGE_SAMPLES) * total
+    centres = np.searchsorted(cumulative, np.floor(draws).astype(np.int64), side="right")
+    centres = np.minimum(centres, graph.size - 1)
+    d = degree[centres]
+    first = (rng.random(WEDGE_SAMPLES) * d).astype(np.int64)
+    second = (rng.random(WEDGE_SAMPLES) * (d - 1)).astype(np.int64)
+    second += second >= first
+    start = ties.indptr[centres]
+    a = ties.indices[start + first]
+    b = ties.indices[start + second]
+    eid = graph.edge_ids(a, b)
+    closed = eid >= 0
+    if present is not None:
+        closed &= present[np.maximum(eid, 0)]
+    return float(closed.mean())
+
+
+def numpy_tie_structure(
+    graph: ContactGraph,
+    present: np.ndarray | None,
+    ties: TieCSR,
+    organisation: np.ndarray,
+    member_mask: np.ndarray,
+    rng: np.random.Generator,
+) -> dict[str, float]:
+    crossing = crossing_edges(graph, organisation)
+    if ties.edges is None:
+        count = graph.edge_count
+        cross = np.count_nonzero(crossing)
+    else:
+        count = int(ties.edges.size)
+        cross = np.count_nonzero(crossing[ties.edges])
+    return {
+        "ties": count,
+        "cross_org_tie_share": float(cross) / count if count else 0.0,
+        "centralisation": numpy_centralisation(ties.degree, member_mask),
+        "largest_component_share": numpy_largest_component_share(ties, member_mask),
+        "transitivity": numpy_transitivity(graph, present, ties, rng),
+    }
+
+
+def assert_same_structure(
+    graph: ContactGraph,
+    present: np.ndarray | None,
+    organisation: np.ndarray,
+    member_mask: np.ndarray,
+    seed: int,
+) -> dict[str, float]:
+    """The compiled pass gives the numpy formulation's values, bit for bit and of the
+    same types, and leaves the metrics stream where the numpy formulation leaves it."""
+    ours_rng, theirs_rng = np.random.default_rng(seed), np.random.default_rng(seed)
+    ours = tie_structure(graph, graph.tie_csr(present), organisation, member_mask, ours_rng)
+    theirs = numpy_tie_structure(
+        graph, present, graph.tie_csr(present), organisation, member_mask, theirs_rng
+    )
+    assert list(ours) == list(theirs)
+    for key, value in theirs.items():
+        assert type(ours[key]) is type(value), key
+        assert math.copysign(1.0, ours[key]) == math.copysign(1.0, value), key
+        assert ours[key] == value, (key, ours[key], value)
+    assert ours_rng.bit_generator.state == theirs_rng.bit_generator.state
+    return ours
+
+
+@st.composite
+def small_worlds(
+    draw: st.DrawFn,
+) -> tuple[ContactGraph, np.ndarray | None, np.ndarray, np.ndarray, int]:
+    """A contact graph of up to 24 people, its ties (None: every contact), members and
+    organisations; ties may join non-members (the pass does not assume they never do)."""
+    size = draw(st.integers(0, 24))
+    person = st.integers(0, max(size - 1, 0))
+    pairs = draw(st.lists(st.tuples(person, person), max_size=0 if size < 2 else 80))
+    graph = graph_of(size, pairs)
+    member_mask = np.array(draw(st.lists(st.booleans(), min_size=size, max_size=size)), bool)
+    kind = draw(st.sampled_from(["some", "every", "between members"]))
+    present: np.ndarray | None
+    if kind == "every":
+        present = None
+    elif kind == "between members":
+        present = member_mask[graph.edge_u] & member_mask[graph.edge_v]
+    else:
+        present = np.array(
+            draw(st.lists(st.booleans(), min_size=graph.edge_count, max_size=graph.edge_count)),
+            bool,
+        )
+    organisation = np.array(
+        draw(st.lists(st.integers(0, 3), min_size=size, max_size=size)), np.int64
+    )
+    return graph, present, organisation, member_mask, draw(st.integers(0, 2**32))
+
+
+@settings(max_examples=400, deadline=None)
+@given(small_worlds())
+def test_the_compiled_tie_structure_is_the_numpy_formulation(
+    world: tuple[ContactGraph, np.ndarray | None, np.ndarray, np.ndarray, int],
+) -> None:
+    assert_same_structure(*world)
+
+
+def test_the_compiled_tie_structure_in_the_edge_cases() -> None:
+    organisation = np.array([0, 0, 1, 1, 2, 2])
+    everyone, nobody = np.ones(6, bool), np.zeros(6, bool)
+    empty = graph_of(6, [])
+    assert assert_same_structure(empty, np.zeros(0, bool), organisation, everyone, 1) == {
+        "ties": 0,
+        "cross_org_tie_share": 0.0,
+        "centralisation": 0.0,
+        "largest_component_share": 1 / 6,
+        "transitivity": 0.0,
+    }
+    assert_same_structure(empty, None, organisation, nobody, 1)
+    matching = graph_of(6, [(0, 1), (2, 3), (4, 5)])  # degree < 2 everywhere: no draw
+    found = assert_same_structure(matching, None, organisation, everyone, 2)
+    assert found["transitivity"] == 0.0 and found["largest_component_share"] == 2 / 6
+    rng = np.random.default_rng(2)
+    before = rng.bit_generator.state
+    tie_structure(matching, matching.tie_csr(None), organisation, everyone, rng)
+    assert rng.bit_generator.state == before
+    triangle = graph_of(6, [(0, 1), (1, 2), (0, 2), (3, 4)])
+    found = assert_same_structure(triangle, np.ones(4, bool), organisation, nobody, 3)
+    assert (found["centralisation"], found["largest_component_share"]) == (0.0, 0.0)
+    assert found["transitivity"] == 1.0
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize(
+    ("size", "mean_degree", "tabled", "in_bits"),
+    [(3000, 8.0, True, False), (600, 30.0, False, True), (2500, 30.0, False, False)],
+    ids=["past-the-dense-lookup", "many-wedges", "many-wedges-and-people"],
+)
+def test_the_compiled_tie_structure_on_larger_graphs(
+    seed: int, size: int, mean_degree: float, tabled: bool, in_bits: bool
+) -> None:
+    """Above 2,048 people edge_ids binary-searches the edge keys; the pass reads the tie
+    rows instead of a bit matrix when it would be large, and searches the wedge counts
+    instead of tabling them when they are many: every way gives the same answers."""
+    rng = np.random.default_rng(seed)
+    graph = erdos_renyi_graph(rng, size, mean_degree)
+    present = rng.random(graph.edge_count) < 0.7
+    members = rng.random(graph.size) < 0.8
+    organisation = organisation_of(graph.size, 7)
+    ties = graph.tie_csr(present)
+    degree = ties.degree.astype(np.int64)
+    wedges = int(((degree * (degree - 1)) >> 1).sum())
+    assert (wedges <= _CENTRE_TABLE_PER_SAMPLE * WEDGE_SAMPLES) is tabled
+    bit_words = size * ((size + 63) // 64) + ties.indices.size
+    assert (bit_words <= _TIE_BITS_PER_SAMPLE * WEDGE_SAMPLES) is in_bits
+    assert_same_structure(graph, present, organisation, members, seed)
+    assert_same_structure(graph, None, organisation, members, seed)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 60), max_size=120).flatmap(
+        lambda d: st.tuples(st.just(d), st.lists(st.booleans(), min_size=len(d), max_size=len(d)))
+    )
+)
+def test_the_exact_top_share_is_numpys_partition(
+    drawn: tuple[list[int], list[bool]],
+) -> None:
+    degree, mask = np.array(drawn[0], np.int64), np.array(drawn[1], bool)
+    assert centralisation(degree, mask) == numpy_centralisation(degree, mask)
+    assert centralisation(degree.astype(np.int32), mask) == numpy_centralisation(degree, mask)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 300).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.booleans(), min_size=n, max_size=n).filter(any),
+            st.lists(st.floats(0.0, 1.0), min_size=n, max_size=n),
+            st.sampled_from([np.float64, np.float32]),
+        )
+    )
+)
+def test_member_means_are_numpys_means_bit_for_bit(
+    drawn: tuple[list[bool], list[float], type],
+) -> None:
+    mask = np.array(drawn[0], bool)
+    values = np.array(drawn[1], drawn[2])
+    scaled = values * np.asarray(1e-3, drawn[2]) + values**3  # a second, rounder array
+    found = member_means(mask, int(mask.sum()), values, scaled)
+    expected = (float(values[mask].mean()), float(scaled[mask].mean()))
+    assert found == expected
+    assert all(type(x) is float for x in found)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from netsim.config import outcomes
-from netsim.model.compiled import kernel
+from netsim.model.compiled import kernel, packed
 from netsim.model.graphs import ContactGraph, TieCSR
 from netsim.model.state import (
     ACTIVE,
@@ -70,119 +70,319 @@ EXCHANGE_REFERENCE = 0.25
 """Reciprocated exchanges per active member per step that count as full knowledge flow."""
 
 
-def centralisation(degree: np.ndarray, member_mask: np.ndarray) -> float:
-    """Share of tie ends held by the top 5% of members (at least one member) by tie count."""
-    d = degree[member_mask]
-    total = d.sum()
-    if total == 0:
-        return 0.0
-    k = max(1, math.ceil(0.05 * d.size))
-    top = np.partition(d, d.size - k)[d.size - k :]
-    return float(top.sum() / total)
+class TieGraph(NamedTuple):
+    """The step's ties as the compiled tie-structure pass reads them.
+
+    ``indptr`` and ``indices`` are the tie CSR (:class:`~netsim.model.graphs.TieCSR`:
+    symmetric, every tie listed from both ends, no tie listed twice); ``edges`` are the
+    ids of the contact edges that are ties, and ``crossing`` is :func:`crossing_edges`
+    over all contact edges.
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    edges: np.ndarray
+    crossing: np.ndarray
+
+
+_NO_DRAWS = np.empty(0)
+"""The wedge draws of a tie graph with no wedge (nothing is drawn); never written."""
+
+
+def has_wedges(ties: TieCSR) -> bool:
+    """Whether anyone has two ties (a wedge to sample; else transitivity draws nothing)."""
+    degree = ties.degree
+    return bool(degree.size and int(degree.max()) >= 2)
+
+
+def wedge_draws(ties: TieCSR, rng: np.random.Generator) -> np.ndarray:
+    """The uniform numbers the wedge sample of :func:`transitivity` uses, from ``rng``.
+
+    3 x WEDGE_SAMPLES doubles: the centres' draws, then the first ends', then the second
+    ends', in that order (one block of ``rng.random`` is the same stream as the three);
+    none when nobody has two ties. Drawn here and passed to the kernel, not drawn in it:
+    numpy fills the block about twice as fast as numba draws one number at a time, and
+    the kernel then need not unbox the Generator (measured at 1,000 members: about 30
+    us for the block and the kernel's reading of it, 53 us for numba's 6,000 draws).
+    """
+    return rng.random(3 * WEDGE_SAMPLES) if has_wedges(ties) else _NO_DRAWS
 
 
 @kernel
-def _component_roots(indptr: np.ndarray, indices: np.ndarray, root: np.ndarray) -> None:
-    """Union-find over the ties: ``root`` (0 .. N-1 in) ends as each person's component's
-    lowest person.
+def _top_share(degree: np.ndarray, member_mask: np.ndarray) -> float:
+    """Share of the members' tie ends held by the top 5% of members (at least one).
 
-    Each tie (listed from both ends) is joined once, from its lower end, linking the
-    higher root under the lower; finds halve their paths. So root[x] <= x throughout,
-    and one pass in index order flattens every path. The CSR is read in order and the
-    only random reads are of ``root`` (4 bytes a person): at a million people it stays
-    in cache where a depth-first walk's labels, stack and rows did not (7x faster there).
+    The top ``k = max(1, ceil(0.05 x members))`` degrees are summed exactly from a count
+    of members per degree (integers: any selection gives the same sum), then divided
+    once by the members' tie ends; 0 when members hold none.
     """
-    for i in range(root.size):
-        a = -1  # i's root, found at its first higher partner
-        for k in range(indptr[i], indptr[i + 1]):
-            j = indices[k]
-            if j <= i:
-                continue
-            if a < 0:
-                a = i
-                while root[a] != a:
-                    root[a] = root[root[a]]
-                    a = root[a]
-            b = j
-            while root[b] != b:
-                root[b] = root[root[b]]
-                b = root[b]
-            if a < b:
-                root[b] = a
-            elif b < a:
-                root[a] = b
-                a = b
-    for i in range(root.size):
-        root[i] = root[root[i]]
+    n_members = 0
+    total = 0
+    highest = 0
+    for i in range(degree.size):
+        if member_mask[i]:
+            d = int(degree[i])
+            n_members += 1
+            total += d
+            highest = max(highest, d)
+    if total == 0:
+        return 0.0
+    members_at = np.zeros(highest + 1, np.int64)
+    for i in range(degree.size):
+        if member_mask[i]:
+            members_at[degree[i]] += 1
+    left = max(1, math.ceil(0.05 * n_members))
+    held = 0
+    d = highest
+    while left > 0:  # left <= members: the counts run out no lower than degree 0
+        take = min(members_at[d], left)
+        held += take * d
+        left -= take
+        d -= 1
+    return held / total
+
+
+def centralisation(degree: np.ndarray, member_mask: np.ndarray) -> float:
+    """Share of tie ends held by the top 5% of members (at least one member) by tie count."""
+    return _top_share(degree, member_mask)
+
+
+@kernel
+def _walk(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    start: int,
+    component: int,
+    labels: np.ndarray,
+    stack: np.ndarray,
+    member_mask: np.ndarray,
+) -> int:
+    """Label ``start``'s component ``component`` by a depth-first walk; members reached.
+
+    ``labels`` is -1 for people not yet labelled; ``stack`` has room for everyone.
+    """
+    labels[start] = component
+    reached = 1 if member_mask[start] else 0
+    top = 0
+    stack[0] = start
+    while top >= 0:
+        node = stack[top]
+        top -= 1
+        for k in range(indptr[node], indptr[node + 1]):
+            other = indices[k]
+            if labels[other] < 0:
+                labels[other] = component
+                if member_mask[other]:
+                    reached += 1
+                top += 1
+                stack[top] = other
+    return reached
+
+
+@kernel
+def _component_labels(indptr: np.ndarray, indices: np.ndarray, labels: np.ndarray) -> None:
+    """Label each person with their component: a walk from each unlabelled one."""
+    stack = np.empty(labels.size, dtype=np.int64)
+    everyone = np.ones(labels.size, np.bool_)
+    component = 0
+    for start in range(labels.size):
+        if labels[start] < 0:
+            _walk(indptr, indices, start, component, labels, stack, everyone)
+            component += 1
 
 
 def component_labels(ties: TieCSR) -> np.ndarray:
-    """Connected-component label of every person in the tie graph: the lowest person
-    index in their component (so labels are not consecutive).
+    """Connected-component label (0, 1, ...) of every person in the tie graph.
 
-    The tie CSR is symmetric (every tie is listed from both ends). A compiled
-    union-find over the raw arrays: scipy's public ``connected_components`` would
-    first copy the matrix to float64 and transpose it, and its raw routine is private.
-    Only the partition matters (component sizes); a test holds it to scipy's. The
-    labels take the CSR's index dtype (int32 unless people need int64).
+    The tie CSR is symmetric (every tie is listed from both ends), so one walk
+    over each person's row reaches every neighbour. A compiled walk over the raw
+    arrays: scipy's public ``connected_components`` would first copy the matrix to
+    float64 and transpose it, and its raw routine is private. Only the partition
+    matters (component sizes); a test holds it to scipy's.
     """
-    labels = np.arange(ties.size, dtype=ties.indices.dtype)
-    _component_roots(ties.indptr, ties.indices, labels)
+    labels = np.full(ties.size, -1, dtype=np.int64)
+    _component_labels(ties.indptr, ties.indices, labels)
     return labels
+
+
+@kernel
+def _largest_member_component(
+    indptr: np.ndarray, indices: np.ndarray, member_mask: np.ndarray
+) -> float:
+    """Members in the largest component / members (0 with no members).
+
+    Walks start from members only; a walk passes through anyone tied, member or not,
+    so each member's component is counted whole (the members in it).
+    """
+    n = member_mask.size
+    labels = np.full(n, -1, np.int64)
+    stack = np.empty(n, np.int64)
+    n_members = 0
+    largest = 0
+    component = 0
+    for start in range(n):
+        if member_mask[start]:
+            n_members += 1
+            if labels[start] < 0:
+                size = _walk(indptr, indices, start, component, labels, stack, member_mask)
+                largest = max(largest, size)
+                component += 1
+    if n_members == 0:
+        return 0.0
+    return largest / n_members
 
 
 def largest_component_share(ties: TieCSR, member_mask: np.ndarray) -> float:
     """Share of members in the largest connected component of the tie graph."""
-    n_members = int(member_mask.sum())
-    if n_members == 0:
+    return _largest_member_component(ties.indptr, ties.indices, member_mask)
+
+
+@kernel
+def _count_at_most(cumulative: np.ndarray, value: float) -> int:
+    """``np.searchsorted(cumulative, value, side="right")``: entries <= value (sorted)."""
+    lo = 0
+    hi = cumulative.size
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if cumulative[mid] <= value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@kernel
+def _tied(indptr: np.ndarray, indices: np.ndarray, a: int, b: int) -> bool:
+    """Whether ``a`` and ``b`` have a tie: ``b`` in ``a``'s row, read from the shorter row."""
+    if indptr[b + 1] - indptr[b] < indptr[a + 1] - indptr[a]:
+        a, b = b, a
+    k = indptr[a]
+    end = indptr[a + 1]
+    while k < end and indices[k] != b:
+        k += 1
+    return k < end
+
+
+_TIE_BITS_PER_SAMPLE = 32
+"""Tie graphs whose bit matrix (64-bit words) and tie positions add up to this many per
+sample look wedges' ends up in the matrix; larger ones read the shorter end's row."""
+
+
+@kernel
+def _tie_bits(indptr: np.ndarray, indices: np.ndarray, words: int) -> np.ndarray:
+    """The tie graph as a bit matrix: bit ``b`` of row ``a`` (``words`` 64-bit words a
+    row) is set when ``a`` and ``b`` have a tie."""
+    n = indptr.size - 1
+    bits = np.zeros(n * words, np.uint64)
+    one = np.uint64(1)
+    for a in range(n):
+        row = a * words
+        for k in range(indptr[a], indptr[a + 1]):
+            b = indices[k]
+            bits[row + (b >> 6)] |= one << np.uint64(b & 63)
+    return bits
+
+
+@kernel
+def _bit_tied(bits: np.ndarray, words: int, a: int, b: int) -> bool:
+    """Whether ``a`` and ``b`` have a tie, from :func:`_tie_bits`."""
+    return ((bits[a * words + (b >> 6)] >> np.uint64(b & 63)) & np.uint64(1)) != 0
+
+
+_CENTRE_TABLE_PER_SAMPLE = 64
+"""Wedge counts up to this many per sample find their centres in a table (else a search)."""
+
+
+@kernel
+def _centre_table(cumulative: np.ndarray) -> np.ndarray:
+    """Entry ``v`` (0 <= v < the last count): ``searchsorted(cumulative, v, side="right")``
+    (int32: for fewer than 2^31 people).
+
+    The person ``i`` with ``cumulative[i - 1] <= v < cumulative[i]``: everyone before
+    ``i`` counts at most ``v``, and ``i`` does not. People with no wedge own no entry.
+    """
+    table = np.empty(cumulative[-1], np.int32)  # the caller has fewer than 2^31 people
+    owned = 0
+    for i in range(cumulative.size):
+        table[owned : cumulative[i]] = i
+        owned = cumulative[i]
+    return table
+
+
+@kernel
+def _closed_share(indptr: np.ndarray, indices: np.ndarray, draws: np.ndarray) -> float:
+    """The share of sampled wedges that a tie closes (see :func:`transitivity`).
+
+    ``draws`` are :func:`wedge_draws`: the centres' block, the first ends', the second
+    ends'. Per sample the same operations as the numpy formulation: ``x = draw x
+    total``; the centre ``searchsorted(cumulative, floor(x), side="right")`` among the
+    integers (read from :func:`_centre_table` when the wedges are few, the float search
+    beyond 2^53 wedges), at most ``size - 1``; the ends ``(draw x d)`` and
+    ``(draw x (d - 1))`` truncated, the second moved past the first. A wedge is closed
+    when its ends have a tie (:func:`_tie_bits` on small graphs, else :func:`_tied`):
+    for ties that are ``graph.tie_csr(present)``, what ``graph.edge_ids`` and
+    ``present`` said. The closed wedges are counted (an integer), then divided once by
+    the samples: what numpy's mean of booleans gives (its float sum of zeros and ones
+    is exact).
+    """
+    n = indptr.size - 1
+    cumulative = np.empty(n, np.int64)
+    running = 0
+    for i in range(n):
+        d = int(indptr[i + 1] - indptr[i])
+        running += (d * (d - 1)) >> 1  # d(d-1) is even and >= 0: an exact halving
+        cumulative[i] = running
+    if running <= 0:
         return 0.0
-    if ties.indices.size == 0:
-        return 1.0 / n_members
-    labels = component_labels(ties)
-    sizes = np.bincount(labels[member_mask])
-    return float(sizes.max() / n_members)
+    samples = draws.size // 3
+    total = float(running)
+    tabled = running <= _CENTRE_TABLE_PER_SAMPLE * samples and n < 2**31
+    table = _centre_table(cumulative) if tabled else np.empty(0, np.int32)
+    exact = running < 2**53  # every partial sum is exact in float64: search the integers
+    # beyond float64's exact integers: the float search of the counts as float64
+    inexact = np.empty(0) if exact else cumulative.astype(np.float64)
+    words = (n + 63) >> 6
+    in_bits = n * words + indices.size <= _TIE_BITS_PER_SAMPLE * samples
+    bits = _tie_bits(indptr, indices, words) if in_bits else np.empty(0, np.uint64)
+    closed = 0
+    for s in range(samples):
+        x = draws[s] * total
+        if exact:
+            v = int(np.floor(x))
+            # v < running always (a draw is below 1); n - 1 is the search's answer past it
+            if tabled:
+                centre = int(table[v]) if v < running else n - 1
+            else:
+                centre = _count_at_most(cumulative, v)
+        else:
+            centre = _count_at_most(inexact, x)
+        c = min(centre, n - 1)
+        start = indptr[c]
+        d = int(indptr[c + 1] - start)
+        first = int(draws[samples + s] * d)
+        second = int(draws[2 * samples + s] * (d - 1))
+        if second >= first:
+            second += 1
+        a = indices[start + first]
+        b = indices[start + second]
+        if _bit_tied(bits, words, a, b) if in_bits else _tied(indptr, indices, a, b):
+            closed += 1
+    return closed / samples
 
 
-def transitivity(
-    graph: ContactGraph, present: np.ndarray | None, ties: TieCSR, rng: np.random.Generator
-) -> float:
+def transitivity(ties: TieCSR, rng: np.random.Generator) -> float:
     """Global clustering of the tie graph, estimated from sampled wedges (Schank & Wagner 2005).
 
     A wedge is a two-path a-c-b; the estimate is the share of sampled wedges
     closed by a tie a-b. Centres are drawn in proportion to their wedge count
     d(d-1)/2 and the two ends uniformly among distinct pairs of their ties, so
-    the estimate is unbiased for 3 x triangles / wedges.
+    the estimate is unbiased for 3 x triangles / wedges. Draws :func:`wedge_draws`
+    from ``rng`` (nothing when nobody has two ties).
 
     Wedge counts are whole numbers, so the centre of a draw ``x`` (the number
-    of cumulative counts <= x) is found among integers at ``floor(x)``: the same
-    answer as a float search, three to four times faster (integer comparisons
-    need no NaN handling).
+    of cumulative counts <= x) is found among integers at ``floor(x)``.
     """
-    degree = ties.degree.astype(np.int64, copy=False)
-    wedges = (degree * (degree - 1)) >> 1  # d(d-1) is even and >= 0: an exact halving
-    cumulative = np.cumsum(wedges)
-    total_wedges = int(cumulative[-1]) if cumulative.size else 0
-    if total_wedges <= 0:
-        return 0.0
-    total = float(total_wedges)
-    draws = rng.random(WEDGE_SAMPLES) * total
-    if total_wedges < 2**53:  # every partial sum is exact in float64: search the integers
-        centres = np.searchsorted(cumulative, np.floor(draws).astype(np.int64), side="right")
-    else:  # pragma: no cover - beyond float64's exact integers: the plain float search
-        centres = np.searchsorted(cumulative.astype(np.float64), draws, side="right")
-    centres = np.minimum(centres, graph.size - 1)
-    d = degree[centres]
-    first = (rng.random(WEDGE_SAMPLES) * d).astype(np.int64)
-    second = (rng.random(WEDGE_SAMPLES) * (d - 1)).astype(np.int64)
-    second += second >= first
-    start = ties.indptr[centres]
-    a = ties.indices[start + first]
-    b = ties.indices[start + second]
-    eid = graph.edge_ids(a, b)
-    closed = eid >= 0
-    if present is not None:
-        closed &= present[np.maximum(eid, 0)]
-    return float(closed.mean())
+    return _closed_share(ties.indptr, ties.indices, wedge_draws(ties, rng))
 
 
 def crossing_edges(graph: ContactGraph, organisation: np.ndarray) -> np.ndarray:
@@ -195,9 +395,34 @@ def crossing_edges(graph: ContactGraph, organisation: np.ndarray) -> np.ndarray:
     return organisation[graph.edge_u] != organisation[graph.edge_v]
 
 
+@kernel
+def _tie_structure(
+    ties: TieGraph, member_mask: np.ndarray, draws: np.ndarray
+) -> tuple[int, float, float, float, float]:
+    """(ties, cross_org_tie_share, centralisation, largest_component_share,
+    transitivity) in one compiled pass; ``draws`` are :func:`wedge_draws`."""
+    ties = TieGraph(*ties)
+    count = ties.edges.size
+    cross = 0
+    for e in ties.edges:
+        if ties.crossing[e]:
+            cross += 1
+    share = cross / count if count else 0.0
+    n = ties.indptr.size - 1
+    degree = np.empty(n, np.int64)
+    for i in range(n):
+        degree[i] = ties.indptr[i + 1] - ties.indptr[i]
+    return (
+        count,
+        share,
+        _top_share(degree, member_mask),
+        _largest_member_component(ties.indptr, ties.indices, member_mask),
+        _closed_share(ties.indptr, ties.indices, draws),
+    )
+
+
 def tie_structure(
     graph: ContactGraph,
-    present: np.ndarray | None,
     ties: TieCSR,
     organisation: np.ndarray,
     member_mask: np.ndarray,
@@ -207,23 +432,24 @@ def tie_structure(
 ) -> dict[str, float]:
     """ties, cross_org_tie_share, centralisation, largest_component_share, transitivity.
 
-    ``crossing`` is :func:`crossing_edges` of ``organisation`` if the caller has it.
+    ``ties`` is ``graph.tie_csr(present)``; ``crossing`` is :func:`crossing_edges` of
+    ``organisation`` if the caller has it. One compiled pass (:func:`_tie_structure`)
+    after the wedge draws (:func:`wedge_draws`), the only use of ``rng``.
     """
     if crossing is None:
         crossing = crossing_edges(graph, organisation)
-    if ties.edges is None:
-        count = graph.edge_count
-        cross = np.count_nonzero(crossing)
-    else:
-        count = int(ties.edges.size)
-        cross = np.count_nonzero(crossing[ties.edges])
-    share = float(cross) / count if count else 0.0
+    edges = np.arange(graph.edge_count) if ties.edges is None else ties.edges
+    count, share, central, largest, closed = _tie_structure(
+        packed(TieGraph(ties.indptr, ties.indices, edges, crossing)),
+        member_mask,
+        wedge_draws(ties, rng),
+    )
     return {
         "ties": count,
         "cross_org_tie_share": share,
-        "centralisation": centralisation(ties.degree, member_mask),
-        "largest_component_share": largest_component_share(ties, member_mask),
-        "transitivity": transitivity(graph, present, ties, rng),
+        "centralisation": central,
+        "largest_component_share": largest,
+        "transitivity": closed,
     }
 
 
@@ -234,7 +460,7 @@ def skip_tie_structure(ties: TieCSR, rng: np.random.Generator) -> None:
     the metrics stream also drives members' roles: taking the same draws keeps
     such a run bit-identical to one that records everything.
     """
-    if ties.degree.size and int(ties.degree.max()) >= 2:  # transitivity's total_wedges > 0
+    if has_wedges(ties):  # wedge_draws' block
         skip_doubles(rng, 3 * WEDGE_SAMPLES)
 
 
@@ -327,6 +553,22 @@ def adoption_columns(
         for k, share in enumerate(per_idea):
             out[f"adoption_share_idea{k + 1}"] = float(share)
     return out
+
+
+def member_means(member_mask: np.ndarray, n_members: int, *values: np.ndarray) -> tuple[float, ...]:
+    """The mean of each of ``values`` over the members (``n_members`` of them, at least one).
+
+    numpy's own mean, step for step (``_methods._mean``: the pairwise ``np.add.reduce``
+    of the members' values, then one division by the count, in the sum's type), without
+    its wrapper's cost, and with the members found once for every array.
+    """
+    members = member_mask.nonzero()[0]
+    count = np.intp(n_members)
+    means = []
+    for array in values:
+        total = np.add.reduce(array.take(members))
+        means.append(float(total.dtype.type(total / count)))
+    return tuple(means)
 
 
 def status_counts(

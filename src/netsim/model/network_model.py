@@ -781,10 +781,10 @@ class NetworkModel(mesa.Model):
             return
         if not social:
             row["mean_engagement"] = row["mean_trust"] = mean_pv = 1.0
-        elif n_members:
-            row["mean_engagement"] = float(m.engagement[member_mask].mean())
-            row["mean_trust"] = float(m.trust[member_mask].mean())
-            mean_pv = float(m.perceived_value[member_mask].mean())
+        elif member_mask is not None and n_members:  # social: the mask is always there
+            row["mean_engagement"], row["mean_trust"], mean_pv = metrics.member_means(
+                member_mask, n_members, m.engagement, m.trust, m.perceived_value
+            )
         else:
             row["mean_engagement"] = row["mean_trust"] = mean_pv = 0.0
         row.update({"requests": 0, "exchanges": 0, "joins": 0, "lapses": 0})
@@ -793,7 +793,6 @@ class NetworkModel(mesa.Model):
         if social or self._fixed_network_row is None:
             structure = metrics.tie_structure(
                 self.graph,
-                present,
                 tie_view,
                 m.organisation,
                 member_mask if member_mask is not None else np.ones(n, bool),
