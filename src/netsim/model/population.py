@@ -19,6 +19,7 @@ from netsim.config.parameters import ParameterError, Parameters
 from netsim.errors import excerpt
 from netsim.model import graphs
 from netsim.model.graphs import ContactGraph
+from netsim.model.memory import LARGE_WORLD, keep_freed_memory
 from netsim.model.network import beta_draws, join
 from netsim.model.state import AdoptionState, MemberArrays, MembershipStatus, TieArrays
 from netsim.text import printable
@@ -156,6 +157,8 @@ def build_world(
     real = member_network
     if real is not None:
         check_population_holds(params, real)
+    if n >= LARGE_WORLD:  # its weeks' scratch arrays are reused, not faulted in again
+        keep_freed_memory()
     members = MemberArrays.empty(n, params.ideas)
     members.organisation[:] = graphs.organisation_of(n, params.organisations)
     if real is not None and real.organisation is not None:
