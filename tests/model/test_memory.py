@@ -20,8 +20,8 @@ def test_keep_freed_memory_is_taken_by_glibc_once_per_process() -> None:
 
 def test_only_a_large_world_sets_the_policy(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
-    monkeypatch.setattr(population, "keep_freed_memory", lambda: calls.append(1) or True)
-    monkeypatch.setattr(population, "LARGE_WORLD", 300)
+    monkeypatch.setattr(memory, "keep_freed_memory", lambda: calls.append(1) or True)
+    monkeypatch.setattr(memory, "LARGE_WORLD", 300)
     population.build_world(Parameters(eligible_population=299), np.random.default_rng(1))
     assert calls == []
     population.build_world(Parameters(eligible_population=300), np.random.default_rng(1))
