@@ -187,35 +187,39 @@ def _merge_pairs(
 
 
 @kernel
-def _contact_csr(
-    size: int, edge_u: np.ndarray, edge_v: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(indptr, neighbour, edge_of) of the edges (edge_u[k], edge_v[k]), in their dtype.
+def _contact_rows(
+    edge_u: np.ndarray,
+    edge_v: np.ndarray,
+    indptr: np.ndarray,
+    neighbour: np.ndarray,
+    edge_of: np.ndarray,
+) -> None:
+    """The adjacency of the edges (edge_u[k], edge_v[k]) into ``indptr`` (zeros in),
+    ``neighbour`` and ``edge_of``.
 
     A stable counting sort of the edges by edge_u, then by edge_v: each person's row
     lists the edges where they are the lower end (ascending), then those where they
     are the higher end (ascending): the layout of a stable argsort of the two ends.
+    ``indptr[i]`` serves as row i's next free slot and is moved back one row after.
     """
-    indptr = np.zeros(size + 1, edge_u.dtype)
     for k in range(edge_u.size):
         indptr[edge_u[k] + 1] += 1
         indptr[edge_v[k] + 1] += 1
-    for i in range(size):
+    for i in range(indptr.size - 1):
         indptr[i + 1] += indptr[i]
-    neighbour = np.empty(2 * edge_u.size, edge_u.dtype)
-    edge_of = np.empty(2 * edge_u.size, edge_u.dtype)
-    nxt = indptr[:-1].copy()
     for k in range(edge_u.size):
-        slot = nxt[edge_u[k]]
+        slot = indptr[edge_u[k]]
         neighbour[slot] = edge_v[k]
         edge_of[slot] = k
-        nxt[edge_u[k]] = slot + 1
+        indptr[edge_u[k]] = slot + 1
     for k in range(edge_v.size):
-        slot = nxt[edge_v[k]]
+        slot = indptr[edge_v[k]]
         neighbour[slot] = edge_u[k]
         edge_of[slot] = k
-        nxt[edge_v[k]] = slot + 1
-    return indptr, neighbour, edge_of
+        indptr[edge_v[k]] = slot + 1
+    for i in range(indptr.size - 1, 0, -1):
+        indptr[i] = indptr[i - 1]
+    indptr[0] = 0
 
 
 @kernel
@@ -414,7 +418,13 @@ class ContactGraph:
     def _made_adjacency(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(indptr, neighbour, edge_of), made once (a counting sort of the edges)."""
         if self._adjacency is None:
-            adjacency = _contact_csr(self.size, self.edge_u, self.edge_v)
+            dtype = self.edge_u.dtype  # arrays from numpy (huge pages), filled compiled
+            adjacency = (
+                np.zeros(self.size + 1, dtype),
+                np.empty(2 * self.edge_count, dtype),
+                np.empty(2 * self.edge_count, dtype),
+            )
+            _contact_rows(self.edge_u, self.edge_v, *adjacency)
             object.__setattr__(self, "_adjacency", adjacency)
         return self._adjacency  # type: ignore[return-value]
 
