@@ -97,3 +97,31 @@ def test_events_need_funding() -> None:
     assert unfunded.event_probability(1) == 0.0
     funded = Levers(Parameters(startup_funding=1.0, events_per_year=52))
     assert funded.event_probability(1) == 1.0
+
+
+@given(
+    startup=st.sampled_from([0.0, 0.3, 0.9]),
+    weeks=st.integers(0, 60),
+    sustained=st.sampled_from([0.0, 0.2, 0.9]),
+    presence=st.sampled_from([1.0, 0.45]),
+    override=st.sampled_from([None, 0.0, 0.5]),
+    first=st.integers(1, 80),
+    count=st.integers(0, 90),
+)
+def test_a_runs_funding_and_facilitation_are_the_weeks_one_by_one(
+    startup: float,
+    weeks: int,
+    sustained: float,
+    presence: float,
+    override: float | None,
+    first: int,
+    count: int,
+) -> None:
+    levers = Levers(
+        Parameters(startup_funding=startup, startup_weeks=weeks, sustained_funding=sustained)
+    )
+    levers.leadership_presence = presence
+    levers.funding_override = override
+    steps = range(first, first + count)
+    assert levers.funding_weeks(first, count) == [levers.funding(t) for t in steps]
+    assert levers.facilitation_weeks(first, count) == [levers.facilitation(t) for t in steps]

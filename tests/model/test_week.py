@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import netsim.model.network_model as network_model
 from netsim import Parameters
-from netsim.model import diffusion, engagement, network
+from netsim.model import diffusion, engagement, metrics, network
 from netsim.model.graphs import sorted_unique
 from netsim.model.network_model import NetworkModel
 from netsim.model.state import ACTIVE, ADOPTED, NOT_ADOPTED, MemberView, TieView
@@ -100,9 +100,22 @@ def _reference_week(model: NetworkModel) -> Any:
             lapsed.size, held, present, view.indptr, view.indices,
             view.known_rows if view.known_rows is not None else view.indices[:0],
             view.edges, view.known_rows is not None, active, member, dated,
+            _reference_tally(model, view.degree),
         )  # fmt: skip
 
     return week
+
+
+def _reference_tally(model: NetworkModel, degree: np.ndarray) -> tuple[int, ...]:
+    """WeekOutcome.tally from numpy: status counts, (member, ever) adopters, the most ties."""
+    m = model.members
+    counts = metrics.status_counts(m)
+    holds = (m.adoption == ADOPTED).any(axis=0)
+    return (
+        counts["prospects"], counts["active"], counts["passive"], counts["lapsed"],
+        int(holds.sum()), int((holds & m.is_member()).sum()),
+        int((m.adoption != NOT_ADOPTED).any(axis=0).sum()), int(degree.max(initial=0)),
+    )  # fmt: skip
 
 
 def _reference_spread(

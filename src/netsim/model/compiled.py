@@ -13,6 +13,10 @@ order as the numpy formulation it replaced, so results are bit-identical to it:
   and sizes the mechanism's docstring defines, so a compiled mechanism takes the draws
   its numpy formulation took. Unboxing a Generator costs about 10 us a call, which is
   why the social week is one call (:mod:`netsim.model.week`);
+- a kernel whose results must equal numpy's bit for bit calls no ``log1p``, ``expm1``,
+  ``exp`` or ``log`` (numba's differ from numpy's SIMD ones in the last bit of some
+  values): contagion mode's weeks (:mod:`netsim.model.contagion_run`) read
+  P(adopt | k ties) from a table numpy made;
 - no floating-point reductions whose value is kept (numpy sums pairwise; a loop would
   not); a probability that only meets a draw may be computed another way (to within
   a rounding error: see diffusion.spread_social).

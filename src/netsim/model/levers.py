@@ -100,6 +100,35 @@ class Levers:
             * (0.25 + 0.75 * self.funding(step))
         )
 
+    def funding_stretches(self, first: int, weeks: int) -> list[tuple[int, int]]:
+        """(first step, weeks) of each stretch of steps ``first`` .. ``first + weeks - 1``
+        over which :meth:`funding` cannot change: the start-up weeks, then the rest (one
+        stretch under an override). A run's rows take funding and facilitation a stretch
+        at a time (contagion mode, where nothing changes the funding within a run)."""
+        if self.funding_override is not None:
+            return [(first, weeks)] if weeks > 0 else []
+        startup = min(max(self.params.startup_weeks - first + 1, 0), max(weeks, 0))
+        return [
+            (start, size)
+            for start, size in ((first, startup), (first + startup, weeks - startup))
+            if size > 0
+        ]
+
+    def funding_weeks(self, first: int, weeks: int) -> list[float]:
+        """:meth:`funding` at steps ``first`` .. ``first + weeks - 1``, in one list."""
+        out: list[float] = []
+        for start, size in self.funding_stretches(first, weeks):
+            out += [self.funding(start)] * size
+        return out
+
+    def facilitation_weeks(self, first: int, weeks: int) -> list[float]:
+        """:meth:`facilitation` at steps ``first`` .. ``first + weeks - 1``, in one list
+        (it depends on the step only through :meth:`funding`)."""
+        out: list[float] = []
+        for start, size in self.funding_stretches(first, weeks):
+            out += [self.facilitation(start)] * size
+        return out
+
     @property
     def priorities(self) -> int:
         return self.params.priorities + self.extra_priorities

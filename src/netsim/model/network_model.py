@@ -6,7 +6,8 @@ in order: the timeline, exchanges and invitations, leaders' recruiting and
 brokering, a convening event (if funded or scheduled), engagement and trust,
 the spread and abandonment of ideas, tie decay, passivity and lapse, and every
 quarter the members' roles. In ``contagion`` mode only the diffusion runs, on a
-fixed network with neutral gates: the textbook models.
+fixed network with neutral gates: the textbook models; ``run`` then takes all its
+weeks in one compiled call (:mod:`netsim.model.contagion_run`).
 
 The model never reads files or draws: a real member network arrives as a
 :class:`~netsim.config.member_network.MemberNetwork` object, and results leave as tables.
@@ -14,7 +15,7 @@ The model never reads files or draws: a real member network arrives as a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import mesa
@@ -24,7 +25,7 @@ import pandas as pd
 from mesa.discrete_space import Network
 
 from netsim.config.parameters import ParameterError, Parameters, TimelineEvent
-from netsim.model import diffusion, engagement, graphs, metrics, network
+from netsim.model import contagion_run, diffusion, engagement, graphs, metrics, network
 from netsim.model.agents import Member
 from netsim.model.compiled import packed
 from netsim.model.diffusion import ContagionRule
@@ -45,7 +46,7 @@ from netsim.model.state import (
     MembershipStatus,
     Role,
 )
-from netsim.model.week import WeekGraph, WeekRule, social_week
+from netsim.model.week import WeekGraph, WeekOutcome, WeekRule, social_week
 
 ROLE_INTERVAL = 13
 """Steps between recomputing members' roles (a quarter)."""
@@ -79,9 +80,24 @@ class StepTable:
         self._agenttype_records: dict[Any, Any] = {}
 
     def append(self, row: dict[str, Any]) -> None:
+        columns = self.model_vars
         for key, value in row.items():
-            self.model_vars.setdefault(key, []).append(value)
+            column = columns.get(key)
+            if column is None:
+                columns[key] = [value]
+            else:
+                column.append(value)
         self._collection_steps.append(int(row["step"]))
+
+    def extend(self, columns: dict[str, Iterable[Any]]) -> None:
+        """Append many rows at once, given column by column (the columns the table has;
+        each iterable is read once, and its values must be the Python values a row holds)."""
+        if columns.keys() != self.model_vars.keys():
+            raise ValueError("extend: the columns are not the table's columns")
+        steps = list(columns["step"])
+        for key, values in columns.items():
+            self.model_vars[key].extend(steps if key == "step" else values)
+        self._collection_steps.extend(steps)
 
     def get_model_vars_dataframe(self) -> pd.DataFrame:
         return pd.DataFrame(self.model_vars)
@@ -164,6 +180,7 @@ class NetworkModel(mesa.Model):
         """The Mesa agents, made on first use (most runs never look at one; 1,000 cost ~5 ms)."""
         self._fixed_counts: dict[str, int] = {}
         self._rule: tuple[Parameters, ContagionRule] | None = None
+        self._spread_rule: tuple[Parameters, contagion_run.SpreadRule] | None = None
         self._needed: tuple[Parameters, np.ndarray] | None = None
         self._joiner: tuple[Parameters, network.JoinerRule] | None = None
         self._week_graph_cache: WeekGraph | None = None
@@ -177,6 +194,10 @@ class NetworkModel(mesa.Model):
         present = self.ties.strength > 0 if params.mode == "social" else None
         self._fixed_ties = self.graph.tie_csr(present)
         self._fixed_adjacency = self._fixed_ties.matrix() if params.mode == "contagion" else None
+        self._spread_work: contagion_run.SpreadWork | None = None
+        if params.mode == "contagion":  # made with the fixed network, once per parameters
+            self._contagion_rule()
+            self._spread_work = contagion_run.spread_work(self.members.size, params.ideas)
         if params.mode == "social":
             network.assign_roles(
                 self.members,
@@ -340,7 +361,7 @@ class NetworkModel(mesa.Model):
         """Advance one week."""
         t = self.step_count
         if self.params.mode == "contagion":
-            self._spread_ideas(self._fixed_ties)
+            self._spread_contagion(self.step_count, 1)
             self._collect(None, self._fixed_ties, event_held=False)
             return
         scheduled_event = self._apply_timeline(t)
@@ -389,22 +410,24 @@ class NetworkModel(mesa.Model):
             lapse_rate=p.lapse_rate,
             refresh=p.membership_policy == "refresh",
         )
-        outcome = social_week(
-            self.rng,
-            m.packed(),
-            m.joined_step,
-            m.organisation,
-            m.adoption,
-            self.adoption_week,
-            self.leaders,
-            self.ties.packed(),
-            self._week_graph(),
-            self._needed_adopters(),
-            packed(week_rule),
-            packed(self._joiner_rule()),
-            packed(status_rule),
-            packed(engagement_rule),
-            packed(self._social_spread_rule()),
+        outcome = WeekOutcome(
+            *social_week(
+                self.rng,
+                m.packed(),
+                m.joined_step,
+                m.organisation,
+                m.adoption,
+                self.adoption_week,
+                self.leaders,
+                self.ties.packed(),
+                self._week_graph(),
+                self._needed_adopters(),
+                packed(week_rule),
+                packed(self._joiner_rule()),
+                packed(status_rule),
+                packed(engagement_rule),
+                packed(self._social_spread_rule()),
+            )
         )
         self._weeks_recorded += int(outcome.dated)
         present = outcome.present
@@ -439,7 +462,11 @@ class NetworkModel(mesa.Model):
                 "lapses": int(outcome.lapses),
             }
         self._collect(
-            present, tie_view, event_held=bool(outcome.event_held), masks=(active_mask, member_mask)
+            present,
+            tie_view,
+            event_held=bool(outcome.event_held),
+            masks=(active_mask, member_mask),
+            tally=outcome.tally,
         )
 
     def run(self, steps: int | None = None) -> None:
@@ -447,10 +474,12 @@ class NetworkModel(mesa.Model):
 
         One pass of Mesa's event loop over all of them (``run_for``): the same steps
         and scheduled events, in the same order, as calling ``step()`` that often,
-        without re-entering the loop each week.
+        without re-entering the loop each week. In contagion mode, when nothing is due
+        in those weeks but the weeks themselves, all of them are one compiled call
+        (:mod:`netsim.model.contagion_run`) with the same table, state and clock.
         """
         count = self.params.steps if steps is None else steps
-        if count > 0:
+        if count > 0 and not (self.params.mode == "contagion" and self._run_contagion(count)):
             self.run_for(count)
 
     def labels_settled(self) -> bool:
@@ -626,6 +655,66 @@ class NetworkModel(mesa.Model):
             return adoption[0] == ADOPTED
         return (adoption == ADOPTED).mean(axis=0)
 
+    def _contagion_rule(self) -> contagion_run.SpreadRule:
+        """The compiled contagion week's rule (made once per parameters)."""
+        p = self.params
+        if self._spread_rule is None or self._spread_rule[0] is not p:
+            self._spread_rule = (p, contagion_run.spread_rule(p, self._fixed_ties))
+        return self._spread_rule[1]
+
+    def _spread_contagion(self, first: int, weeks: int) -> contagion_run.WeekCounts:
+        """Contagion mode's spread for ``weeks`` weeks from week ``first``, compiled.
+
+        The same draws, state and adoption weeks as :meth:`_spread_ideas` on the fixed
+        network week by week (see :mod:`netsim.model.contagion_run`).
+        """
+        counts, made = contagion_run.spread_weeks(
+            self._fixed_ties,
+            self.members.adoption,
+            self.adoption_week,
+            first,
+            weeks,
+            self._contagion_rule(),
+            self.rng,
+            self._spread_work,
+        )
+        self._weeks_recorded += made
+        return counts
+
+    def _run_contagion(self, count: int) -> bool:
+        """Run ``count`` contagion weeks in one compiled call, if nothing else is due.
+
+        Falls back (False, nothing done) when a timeline entry or a live intervention
+        falls in those weeks, Mesa's clock has other events or observers
+        (:func:`contagion_run.clock_ready`), or an idea was taken up other than by
+        spreading since the last row (``_collect`` dates it: week by week it is).
+        """
+        t = self.step_count
+        if (
+            self._pending_events
+            or self._last_step
+            or any(t < e.step <= t + count for e in self.params.timeline)
+            or not contagion_run.clock_ready(self)
+            or int(np.count_nonzero(self.members.adoption != NOT_ADOPTED)) != self._weeks_recorded
+        ):
+            return False
+        first = t + 1
+        counts = self._spread_contagion(first, count)
+        self.datacollector.extend(
+            contagion_run.table_columns(
+                counts,
+                first,
+                self.members.size,
+                status=self._fixed_counts,
+                record=self.record,
+                network_row=self._fixed_network_row,
+                levers=self.levers,
+                params=self.params,
+            )
+        )
+        contagion_run.jump_clock(self, count)
+        return True
+
     def _spread_ideas(
         self,
         tie_view: TieCSR,
@@ -742,16 +831,25 @@ class NetworkModel(mesa.Model):
         *,
         event_held: bool,
         masks: tuple[np.ndarray, np.ndarray] | None = None,
+        tally: tuple[int, ...] | None = None,
     ) -> None:
         """Append this step's row of metrics (formulas in metrics.STEP_COLUMNS).
 
-        ``masks`` are the members' current (active, member) masks, if the caller has them.
+        ``masks`` are the members' current (active, member) masks, and ``tally`` the
+        compiled week's counts (week.WeekOutcome.tally), if the caller has them.
         """
         m = self.members
         n = m.size
         t = self.step_count
         social = self.params.mode == "social"
-        counts = metrics.status_counts(m, masks) if social or t == 0 else self._fixed_counts
+        if tally is not None:
+            prospects, active, passive, lapsed = (int(c) for c in tally[:4])
+            counts = {"prospects": prospects, "active": active, "passive": passive}
+            counts["lapsed"] = lapsed
+        elif social or t == 0:
+            counts = metrics.status_counts(m, masks)
+        else:
+            counts = self._fixed_counts
         self._fixed_counts = counts
         n_members = counts["active"] + counts["passive"]
         if not social:
@@ -766,7 +864,16 @@ class NetworkModel(mesa.Model):
             "members": n_members,
             "active_share": counts["active"] / n,
         }
-        row.update(metrics.adoption_columns(m, member_mask, n_members))
+        if tally is not None and self.params.ideas == 1:  # adoption_columns' one-idea figures
+            held, by_members, ever = int(tally[4]), int(tally[5]), int(tally[6])
+            row["adopters"] = held
+            row["member_adopters"] = by_members
+            row["ever_adopters"] = ever
+            row["adoption_share"] = held / n
+            row["member_adoption_share"] = by_members / n_members if n_members else 0.0
+            row["ever_adopted_share"] = ever / n
+        else:
+            row.update(metrics.adoption_columns(m, member_mask, n_members))
         # ideas taken up other than by spreading (a timeline event, Member.adopt) are dated
         # here, to the first row that shows them: a scan only when the counts disagree
         if round(row["ever_adopted_share"] * n * self.params.ideas) != self._weeks_recorded:
@@ -774,7 +881,10 @@ class NetworkModel(mesa.Model):
             self.adoption_week[undated] = t
             self._weeks_recorded = int(np.count_nonzero(self.adoption_week >= 0))
         if self.record == "summary":
-            if social:
+            if tally is not None:
+                if tally[7] >= 2:  # skip_tie_structure, with the most ties already counted
+                    metrics.skip_doubles(self.metrics_rng, 3 * metrics.WEDGE_SAMPLES)
+            elif social:
                 metrics.skip_tie_structure(tie_view, self.metrics_rng)
             self._last_step = {}
             self.datacollector.append(row)

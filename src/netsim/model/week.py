@@ -27,14 +27,22 @@ the quarterly roles and the per-step metrics.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from netsim.model import diffusion, engagement, network
 from netsim.model.compiled import kernel
 from netsim.model.graphs import ContactCSR, present_tie_csr
-from netsim.model.state import ACTIVE, ADOPTED, PASSIVE, MemberView, TieView
+from netsim.model.state import (
+    ACTIVE,
+    ADOPTED,
+    NOT_ADOPTED,
+    PASSIVE,
+    PROSPECT,
+    MemberView,
+    TieView,
+)
 
 
 class WeekRule(NamedTuple):
@@ -86,6 +94,9 @@ class WeekOutcome(NamedTuple):
     member: np.ndarray
     dated: int
     """Uptakes of ideas dated this week (into adoption_week)."""
+    tally: tuple[int, int, int, int, int, int, int, int]
+    """(prospects, active, passive, lapsed, adopters, member adopters, ever adopters, the
+    most ties anyone has) at the week's end: the per-step table's counts (metrics)."""
 
 
 @kernel
@@ -105,11 +116,12 @@ def social_week(
     status_rule: network.StatusRule,
     engagement_rule: engagement.EngagementRule,
     spread_rule: diffusion.SocialSpreadRule,
-) -> WeekOutcome:
+) -> tuple[Any, ...]:
     """One week of the social model, in place (see the module docstring for the order).
 
     ``engagement_rule`` is engagement.step_rule at reach 1: the week sets the reach
-    and whether an event was held. ``needed`` is diffusion.needed_adopters over every degree.
+    and whether an event was held. ``needed`` is diffusion.needed_adopters over every
+    degree. Returns :class:`WeekOutcome`'s fields, in its order.
     """
     members, ties = MemberView(*members), TieView(*ties)  # named again (compiled.packed)
     rule, joiner = WeekRule(*rule), network.JoinerRule(*joiner)
@@ -165,7 +177,8 @@ def social_week(
         members.engagement, members.trust, members.role, organisation, leaders, needed,
         spread_rule,
     )  # fmt: skip
-    return WeekOutcome(
+    tally = _tally(status, adoption, indptr)
+    return (  # WeekOutcome's fields: a plain tuple crosses back to Python cheaper
         attempts,
         reciprocated,
         joined.size + recruits.size,
@@ -180,4 +193,42 @@ def social_week(
         active,
         member,
         dated,
+        tally,
     )
+
+
+@kernel
+def _tally(
+    status: np.ndarray, adoption: np.ndarray, indptr: np.ndarray
+) -> tuple[int, int, int, int, int, int, int, int]:
+    """The week's counts for the per-step table, in one pass (see WeekOutcome.tally).
+
+    An adopter holds at least one idea, an ever adopter has held one (metrics.STEP_COLUMNS).
+    """
+    prospects = active = passive = lapsed = adopters = member_adopters = ever = 0
+    most_ties = 0
+    for i in range(status.size):
+        s = status[i]
+        if s == ACTIVE:
+            active += 1
+        elif s == PASSIVE:
+            passive += 1
+        elif s == PROSPECT:
+            prospects += 1
+        else:
+            lapsed += 1
+        holds = False
+        held = False
+        for idea in range(adoption.shape[0]):
+            holds = holds or adoption[idea, i] == ADOPTED
+            held = held or adoption[idea, i] != NOT_ADOPTED
+        if holds:
+            adopters += 1
+            if s in (ACTIVE, PASSIVE):
+                member_adopters += 1
+        if held:
+            ever += 1
+        ties = indptr[i + 1] - indptr[i]
+        if ties > most_ties:
+            most_ties = ties
+    return prospects, active, passive, lapsed, adopters, member_adopters, ever, most_ties
