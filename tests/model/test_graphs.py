@@ -49,6 +49,7 @@ def assert_simple_and_consistent(graph: ContactGraph) -> None:
     assert np.all(graph.edge_u < graph.edge_v), "self-loop or unnormalised edge"
     assert np.all((graph.edge_u >= 0) & (graph.edge_v < n))
     keys = graph.edge_u.astype(np.int64) * n + graph.edge_v
+    assert graph.edge_key.dtype == np.int64 and np.array_equal(graph.edge_key, keys)
     assert np.all(np.diff(keys) > 0), "edges are not sorted or have duplicates"
 
     assert graph.indptr.size == n + 1
