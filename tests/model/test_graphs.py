@@ -7,12 +7,14 @@ import math
 import networkx as nx
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from netsim.model.graphs import (
+    INDEX32_LIMIT,
     ContactGraph,
     erdos_renyi_graph,
+    index_dtype,
     organisation_of,
     organisations_graph,
     watts_strogatz_graph,
@@ -46,8 +48,8 @@ def assert_simple_and_consistent(graph: ContactGraph) -> None:
     assert graph.edge_u.size == graph.edge_v.size == m
     assert np.all(graph.edge_u < graph.edge_v), "self-loop or unnormalised edge"
     assert np.all((graph.edge_u >= 0) & (graph.edge_v < n))
-    keys = graph.edge_u * n + graph.edge_v
-    assert np.array_equal(graph.edge_key, keys)
+    keys = graph.edge_u.astype(np.int64) * n + graph.edge_v
+    assert graph.edge_key.dtype == np.int64 and np.array_equal(graph.edge_key, keys)
     assert np.all(np.diff(keys) > 0), "edges are not sorted or have duplicates"
 
     assert graph.indptr.size == n + 1
@@ -202,6 +204,118 @@ def test_tie_csr_is_the_stable_counting_sort_of_the_present_ties(
             for e in kept
             if i in (graph.edge_u[e], graph.edge_v[e])
         )
+
+
+def test_index_dtype_is_int32_until_people_or_slots_reach_two_to_the_31() -> None:
+    assert INDEX32_LIMIT == 2**31 - 1
+    assert index_dtype(1_000_000, 20_000_000) is np.int32
+    assert index_dtype(5_000_000, 2**31 - 2) is np.int32
+    assert index_dtype(5_000_000, 2**31 - 1) is np.int64  # the slot count itself must fit
+    assert index_dtype(2**31 - 1, 10) is np.int64
+    graph = graph_of(4, [(0, 1), (2, 3)])
+    for array in (graph.edge_u, graph.edge_v, graph.indptr, graph.neighbour, graph.edge_of):
+        assert array.dtype == np.int32
+
+
+def old_adjacency(graph: ContactGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The adjacency as the argsort-based build made it (before the counting sort)."""
+    m = graph.edge_count
+    u, v = graph.edge_u.astype(np.int64), graph.edge_v.astype(np.int64)
+    src, dst = np.concatenate([u, v]), np.concatenate([v, u])
+    order = np.argsort(src, kind="stable")
+    indptr = np.zeros(graph.size + 1, np.int64)
+    np.cumsum(np.bincount(src, minlength=graph.size), out=indptr[1:])
+    return indptr, dst[order], np.concatenate([np.arange(m), np.arange(m)])[order]
+
+
+@settings(max_examples=100, deadline=None)
+@given(pair_lists, pair_lists)
+def test_int64_fallback_builds_the_same_graph_and_the_old_layout(
+    case: tuple[int, list[tuple[int, int]]], extra: tuple[int, list[tuple[int, int]]]
+) -> None:
+    size, pairs = case
+    more = [(a % size, b % size) for a, b in extra[1]]
+    narrow = graph_of(size, pairs).union(*np.array(more or [(0, 0)], np.int64).T)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("netsim.model.graphs.INDEX32_LIMIT", 0)  # every index int64
+        mp.setattr("netsim.model.graphs._DENSE_LOOKUP_MAX", -1)  # look-ups bisect rows
+        wide = graph_of(size, pairs).union(*np.array(more or [(0, 0)], np.int64).T)
+        wide_ids = wide.edge_ids(narrow.edge_v, narrow.edge_u)
+    assert wide.edge_u.dtype == wide.indptr.dtype == wide.edge_of.dtype == np.int64
+    assert edge_set(narrow) == edge_set(graph_of(size, pairs + more))
+    for name in ("edge_u", "edge_v", "indptr", "neighbour", "edge_of"):
+        assert np.array_equal(getattr(narrow, name), getattr(wide, name)), name
+    made = (narrow.indptr, narrow.neighbour, narrow.edge_of)
+    for new, old in zip(made, old_adjacency(narrow), strict=True):
+        assert np.array_equal(new, old)
+    assert np.array_equal(wide_ids, np.arange(narrow.edge_count))
+
+
+def old_organisations_pairs(
+    rng: np.random.Generator,
+    organisation: np.ndarray,
+    mean_degree: float,
+    cross_share: float,
+    rewiring: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """organisations_graph's pairs as its numpy formulation drew them (before the kernels)."""
+    size = organisation.size
+    half = round(mean_degree * (1.0 - cross_share) / 2.0)
+    us, vs = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+    if half > 0 and size > 1:
+        order = np.argsort(organisation, kind="stable")
+        org_sorted = organisation[order]
+        starts = np.searchsorted(org_sorted, org_sorted, side="left")
+        org_size = np.searchsorted(org_sorted, org_sorted, side="right") - starts
+        pos = np.arange(size) - starts
+        for k in range(1, half + 1):
+            ok = org_size > k
+            partner = order[starts + (pos + k) % np.maximum(org_size, 1)]
+            u, v = order[ok], partner[ok]
+            rewire = rng.random(u.size) < rewiring
+            if rewire.any():
+                idx = np.flatnonzero(ok)[rewire]
+                v = v.copy()
+                v[rewire] = order[starts[idx] + rng.integers(0, org_size[idx])]
+            us.append(u)
+            vs.append(v)
+    cross_edges = round(size * mean_degree * cross_share / 2.0)
+    organisations = int(organisation.max()) + 1 if size else 0
+    if cross_edges > 0 and organisations > 1:
+        order = np.argsort(organisation, kind="stable")
+        bounds = np.searchsorted(organisation[order], np.arange(organisations + 1))
+        u = rng.integers(0, size, cross_edges)
+        own = organisation[u]
+        own_lo, own_hi = bounds[own], bounds[own + 1]
+        slot = rng.integers(0, size - (own_hi - own_lo))
+        slot = np.where(slot >= own_lo, slot + (own_hi - own_lo), slot)
+        us.append(u)
+        vs.append(order[slot])
+    return np.concatenate(us), np.concatenate(vs)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.integers(0, 6), min_size=1, max_size=60),
+    st.floats(0.0, 12.0),
+    st.sampled_from([0.0, 0.25, 0.6, 1.0]),
+    st.sampled_from([0.0, 0.1, 0.5, 1.0]),
+    st.integers(0, 2**32),
+)
+def test_organisations_graph_draws_and_links_as_its_numpy_formulation(
+    codes: list[int], mean_degree: float, cross_share: float, rewiring: float, seed: int
+) -> None:
+    """Codes with gaps, unsorted, organisations of one or two people: the same pairs from
+    the same draws, and the generator left in the same state."""
+    # with everyone in one organisation, a cross contact has nobody to go to (both fail)
+    assume(len(set(codes)) > 1 or round(len(codes) * mean_degree * cross_share / 2.0) == 0)
+    organisation = np.array(codes, np.int64)
+    rng, old_rng = np.random.default_rng(seed), np.random.default_rng(seed)
+    graph = organisations_graph(rng, organisation, mean_degree, cross_share, rewiring)
+    u, v = old_organisations_pairs(old_rng, organisation, mean_degree, cross_share, rewiring)
+    assert edge_set(graph) == {(min(a, b), max(a, b)) for a, b in zip(u, v, strict=True) if a != b}
+    assert rng.bit_generator.state == old_rng.bit_generator.state
+    assert_simple_and_consistent(graph)
 
 
 def test_union_adds_pairs_without_duplicates() -> None:

@@ -107,8 +107,8 @@ def _reference_pick_partners(
     # flat position of (pick[j], j) in the C-ordered (candidates, askers) arrays
     pick *= d.size
     pick += np.arange(d.size)
-    edge = edges.ravel().take(pick)
-    return graph.neighbour.take(slots.ravel().take(pick)), edge
+    edge = edges.ravel().take(pick).astype(np.int64)  # int64 whatever the graph's index dtype
+    return graph.neighbour.take(slots.ravel().take(pick)).astype(np.int64), edge
 
 
 def _reference_exchange(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 import netsim
 from netsim import ParameterError, Parameters
 from netsim.config.member_network import read_member_network
-from netsim.model.population import build_world
+from netsim.model.population import World, build_world
 from netsim.model.state import AdoptionState, MembershipStatus
 
 
@@ -182,3 +183,49 @@ def test_all_also_generates_pairs_among_the_files_members(tmp_path: Path) -> Non
 def test_acquaintances_beside_file_needs_a_network_file() -> None:
     with pytest.raises(ParameterError, match="only applies with a network_file"):
         Parameters(acquaintances_beside_file="all")
+
+
+def world_digest(w: World) -> str:
+    """SHA-256 of every array of a world, integers as int64 (the values, whatever the dtype)."""
+    g, m, t = w.graph, w.members, w.ties
+    arrays = [g.edge_u, g.edge_v, g.indptr, g.neighbour, g.edge_of, w.leaders]
+    arrays += [m.organisation, m.status, m.engagement, m.trust, m.reciprocity]
+    arrays += [m.perceived_value, m.leader, m.champion, m.role, m.joined_step, m.adoption]
+    arrays += [t.strength, t.last_used, t.formed_step]
+    digest = hashlib.sha256()
+    for a in arrays:
+        a = a.astype(np.int64) if a.dtype.kind in "iub" else a
+        digest.update(np.ascontiguousarray(a).tobytes())
+    return digest.hexdigest()
+
+
+# Digests of worlds built before the graph build was compiled and its indices made int32
+# (commit dde8214): the same draws in the same order give the same world, value for value.
+PINNED_WORLDS = {
+    "organisations": "7fdfa4ad22c9694af2fdcd693284d1178b1d694005418901b31fc7092ac3f6c9",
+    "watts_strogatz": "f033f5a872c9ed822b4a68b6fb89eb74c86cf10455a97e2a0b8038d3aacf3544",
+    "network_file": "99075c38b6f91b6c8af46e6ea28d3a32a2b9e2aad98445d9089e78a98430696e",
+}
+
+
+def test_the_build_gives_the_same_world_as_before(tmp_path: Path) -> None:
+    rng = np.random.default_rng
+    organisations = Parameters(
+        eligible_population=4000, organisations=80, founding_core=30, change_agents=3
+    )
+    ring = Parameters(
+        eligible_population=2500,
+        topology="watts_strogatz",
+        leadership_style="hierarchical",
+        ideas=2,
+    )
+    path = ring_file(tmp_path)
+    beside = Parameters(
+        network_file=str(path), eligible_population=400, acquaintances_beside_file="outside_file"
+    )
+    built = {
+        "organisations": build_world(organisations, rng(5)),
+        "watts_strogatz": build_world(ring, rng(5)),
+        "network_file": build_world(beside, rng(5), read_member_network(path)),
+    }
+    assert {name: world_digest(w) for name, w in built.items()} == PINNED_WORLDS

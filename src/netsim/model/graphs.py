@@ -27,48 +27,230 @@ _DENSE_LOOKUP_MAX = 2048
 _SMALL_TIE_POSITIONS = 1 << 16
 """Tie CSRs with up to this many positions (two per tie) also keep each position's row."""
 
+INDEX32_LIMIT = int(np.iinfo(np.int32).max)
+"""Indices (people, edge ids, adjacency slots) are int32 below this (2**31 - 1), else int64."""
+
+
+def index_dtype(size: int, slots: int) -> type[np.signedinteger]:
+    """int32 when every person (0..size) and adjacency slot (0..slots) fits, else int64.
+
+    ``slots`` is twice the number of edges (each edge is listed from both ends). Half
+    the bytes of int64 for the graph's index arrays, the largest part of a big world's
+    memory; the values are the same either way.
+    """
+    return np.int32 if max(size, slots) < INDEX32_LIMIT else np.int64
+
 
 @kernel
-def _tie_csr(
-    n: int, u: np.ndarray, v: np.ndarray, with_rows: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(indptr, indices, row of each position) of the undirected pairs (u[k], v[k]).
+def _tie_rows(
+    u: np.ndarray, v: np.ndarray, indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray
+) -> None:
+    """The CSR of the undirected pairs (u[k], v[k]) into ``indptr`` (zeros in),
+    ``indices`` and, if not empty, ``rows`` (each position's row).
 
-    The pairs (u, v) in order, then their (v, u), placed by a stable counting sort on
-    the row: the layout scipy's coo_tocsr gives the same pairs. Index arrays take the
-    ends' dtype; the rows are left empty unless asked for.
+    Each pair (u, v) in order, then each (v, u), at its row's next free position: a
+    stable counting sort on the row, the layout scipy's coo_tocsr gives the same pairs.
+    ``indptr[i]`` serves as row i's next free position, which leaves it at row i + 1's
+    start; moving it back one row restores it (no second array of people).
     """
-    indptr = np.zeros(n + 1, u.dtype)
     for k in range(u.size):
         indptr[u[k] + 1] += 1
         indptr[v[k] + 1] += 1
-    for i in range(n):
+    for i in range(indptr.size - 1):
         indptr[i + 1] += indptr[i]
-    indices = np.empty(2 * u.size, u.dtype)
-    rows = np.empty(2 * u.size if with_rows else 0, u.dtype)
-    nxt = indptr[:-1].copy()
-    _place(u, v, nxt, indices, rows, with_rows)
-    _place(v, u, nxt, indices, rows, with_rows)
-    return indptr, indices, rows
+    for k in range(u.size):
+        slot = indptr[u[k]]
+        indices[slot] = v[k]
+        indptr[u[k]] = slot + 1
+    for k in range(u.size):
+        slot = indptr[v[k]]
+        indices[slot] = u[k]
+        indptr[v[k]] = slot + 1
+    if rows.size:  # row i holds positions indptr[i - 1] .. indptr[i] - 1 now
+        first = 0
+        for i in range(indptr.size - 1):
+            rows[first : indptr[i]] = i
+            first = indptr[i]
+    for i in range(indptr.size - 1, 0, -1):
+        indptr[i] = indptr[i - 1]
+    indptr[0] = 0
+
+
+_INSERTION_SORT_MAX = 16
+"""Buckets of up to this many pairs are sorted by insertion (most hold a few contacts)."""
 
 
 @kernel
-def _place(
-    row_of: np.ndarray,
-    col_of: np.ndarray,
-    nxt: np.ndarray,
-    indices: np.ndarray,
-    rows: np.ndarray,
-    with_rows: bool,
+def _bucket_pairs(u: np.ndarray, v: np.ndarray, start: np.ndarray, high: np.ndarray) -> int:
+    """Counting sort of the pairs (u[k], v[k]) without self-loops by their lower end.
+
+    Fills ``start`` (length size + 1, zeros in) with each lower end's first position
+    and ``high`` with the higher ends, bucket by bucket; returns the pairs kept.
+    """
+    for k in range(u.size):
+        a, b = u[k], v[k]
+        if a != b:
+            start[(a if a < b else b) + 1] += 1
+    for i in range(start.size - 1):
+        start[i + 1] += start[i]
+    nxt = start[:-1].copy()
+    for k in range(u.size):
+        a, b = u[k], v[k]
+        if a != b:
+            lo = a if a < b else b
+            high[nxt[lo]] = b if a < b else a
+            nxt[lo] += 1
+    return int(start[-1])
+
+
+@kernel
+def _dedupe_buckets(start: np.ndarray, high: np.ndarray, low: np.ndarray) -> int:
+    """Sort each bucket of ``high`` and keep each value once, compacting ``high`` and
+    writing the bucket's lower end to ``low``: the pairs in ascending (low, high) order,
+    the order of sorted unique keys low x size + high. Returns the number of pairs."""
+    out = 0
+    for lo in range(start.size - 1):
+        first, end = start[lo], start[lo + 1]
+        if end - first > _INSERTION_SORT_MAX:
+            high[first:end].sort()
+        else:  # a few values (a person's lattice contacts): insertion sort, no call
+            for j in range(first + 1, end):
+                value = high[j]
+                i = j - 1
+                while i >= first and high[i] > value:
+                    high[i + 1] = high[i]
+                    i -= 1
+                high[i + 1] = value
+        previous = -1
+        for j in range(first, end):
+            value = high[j]
+            if value != previous:
+                high[out] = value
+                low[out] = lo
+                out += 1
+                previous = value
+    return out
+
+
+def sorted_unique_pairs(size: int, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(edge_u, edge_v): the undirected pairs (u, v) without self-loops and duplicates,
+    as edge_u < edge_v in ascending (edge_u, edge_v) order, in :func:`index_dtype`.
+
+    What sorted_unique(lo x size + hi) and the division back gave, by a counting sort on
+    the lower end and a sort of each (short) bucket: O(pairs + size), not a sort of
+    every pair's int64 key.
+    """
+    u, v = np.asarray(u), np.asarray(v)
+    if u.dtype.kind != "i" or v.dtype.kind != "i":  # e.g. an empty list's floats, or uint
+        u, v = u.astype(np.int64), v.astype(np.int64)
+    dtype = index_dtype(size, 2 * u.size)
+    start = np.zeros(size + 1, np.int64)
+    high = np.empty(u.size, dtype)
+    kept = _bucket_pairs(u, v, start, high)
+    low = np.empty(kept, dtype)
+    count = _dedupe_buckets(start, high, low)
+    return low[:count], high[:count]
+
+
+@kernel
+def _merge_pairs(
+    au: np.ndarray,
+    av: np.ndarray,
+    bu: np.ndarray,
+    bv: np.ndarray,
+    out_u: np.ndarray,
+    out_v: np.ndarray,
+) -> int:
+    """The union of two ascending lists of unique pairs, ascending, into out; returns its length."""
+    i = j = k = 0
+    while i < au.size and j < bu.size:
+        if au[i] < bu[j] or (au[i] == bu[j] and av[i] < bv[j]):
+            out_u[k], out_v[k] = au[i], av[i]
+            i += 1
+        elif au[i] == bu[j] and av[i] == bv[j]:
+            out_u[k], out_v[k] = au[i], av[i]
+            i += 1
+            j += 1
+        else:
+            out_u[k], out_v[k] = bu[j], bv[j]
+            j += 1
+        k += 1
+    while i < au.size:
+        out_u[k], out_v[k] = au[i], av[i]
+        i += 1
+        k += 1
+    while j < bu.size:
+        out_u[k], out_v[k] = bu[j], bv[j]
+        j += 1
+        k += 1
+    return k
+
+
+@kernel
+def _contact_rows(
+    edge_u: np.ndarray,
+    edge_v: np.ndarray,
+    indptr: np.ndarray,
+    neighbour: np.ndarray,
+    edge_of: np.ndarray,
 ) -> None:
-    """Put each pair (row_of[k], col_of[k]) at its row's next free CSR position."""
-    for k in range(row_of.size):
-        row = row_of[k]
-        slot = nxt[row]
-        indices[slot] = col_of[k]
-        if with_rows:
-            rows[slot] = row
-        nxt[row] = slot + 1
+    """The adjacency of the edges (edge_u[k], edge_v[k]) into ``indptr`` (zeros in),
+    ``neighbour`` and ``edge_of``.
+
+    A stable counting sort of the edges by edge_u, then by edge_v: each person's row
+    lists the edges where they are the lower end (ascending), then those where they
+    are the higher end (ascending): the layout of a stable argsort of the two ends.
+    ``indptr[i]`` serves as row i's next free slot and is moved back one row after.
+    """
+    for k in range(edge_u.size):
+        indptr[edge_u[k] + 1] += 1
+        indptr[edge_v[k] + 1] += 1
+    for i in range(indptr.size - 1):
+        indptr[i + 1] += indptr[i]
+    for k in range(edge_u.size):
+        slot = indptr[edge_u[k]]
+        neighbour[slot] = edge_v[k]
+        edge_of[slot] = k
+        indptr[edge_u[k]] = slot + 1
+    for k in range(edge_v.size):
+        slot = indptr[edge_v[k]]
+        neighbour[slot] = edge_u[k]
+        edge_of[slot] = k
+        indptr[edge_v[k]] = slot + 1
+    for i in range(indptr.size - 1, 0, -1):
+        indptr[i] = indptr[i - 1]
+    indptr[0] = 0
+
+
+@kernel
+def _edge_ids(
+    indptr: np.ndarray, neighbour: np.ndarray, edge_of: np.ndarray, u: np.ndarray, v: np.ndarray
+) -> np.ndarray:
+    """Edge id of each pair (u[k], v[k]), -1 where there is none, by binary search in a row.
+
+    The lower end's row lists its higher contacts first, ascending, then its lower ones:
+    reading every lower contact as infinity, the row ascends, and the higher end is found
+    by bisection (a few probes in one row, not a search of every edge's key).
+    """
+    out = np.empty(u.size, np.int64)
+    for k in range(u.size):
+        a, b = u[k], v[k]
+        lo, hi = (a, b) if a < b else (b, a)
+        out[k] = -1
+        if lo == hi:
+            continue
+        left, right = indptr[lo], indptr[lo + 1]
+        end = right
+        while left < right:
+            mid = (left + right) >> 1
+            x = neighbour[mid]
+            if lo < x < hi:
+                left = mid + 1
+            else:
+                right = mid
+        if left < end and neighbour[left] == hi:
+            out[k] = edge_of[left]
+    return out
 
 
 @kernel
@@ -83,7 +265,10 @@ def present_tie_csr(
     present = strength > 0.0
     kept = np.flatnonzero(present)
     small = 2 * kept.size <= _SMALL_TIE_POSITIONS
-    indptr, indices, rows = _tie_csr(n, tie_u[kept], tie_v[kept], small)
+    indptr = np.zeros(n + 1, tie_u.dtype)
+    indices = np.empty(2 * kept.size, tie_u.dtype)
+    rows = np.empty(indices.size if small else 0, tie_u.dtype)
+    _tie_rows(tie_u[kept], tie_v[kept], indptr, indices, rows)
     return present, indptr, indices, rows, kept, small
 
 
@@ -205,25 +390,22 @@ class ContactCSR(NamedTuple):
 class ContactGraph:
     """An undirected simple graph on ``size`` people, with CSR adjacency.
 
-    ``edge_u[k] < edge_v[k]`` are the ends of undirected edge ``k``. For person
-    ``i``, ``neighbour[indptr[i]:indptr[i+1]]`` are their contacts and
-    ``edge_of[...]`` the matching edge ids.
+    ``edge_u[k] < edge_v[k]`` are the ends of undirected edge ``k``, sorted by
+    (edge_u, edge_v). For person ``i``, ``neighbour[indptr[i]:indptr[i+1]]`` are their
+    contacts (first those above ``i``, ascending, then those below, ascending) and
+    ``edge_of[...]`` the matching edge ids. All five arrays are in :func:`index_dtype`
+    (int32 unless the people or slots need int64). The adjacency is made on first use:
+    a graph that is only a step on the way to another (a union) never makes one.
     """
 
     size: int
     edge_u: np.ndarray
     edge_v: np.ndarray
-    indptr: np.ndarray
-    neighbour: np.ndarray
-    edge_of: np.ndarray
-    source: np.ndarray
-    """The person at each CSR slot (``source[s]`` is the ``i`` whose slice holds ``s``)."""
-    edge_key: np.ndarray
-    """Sorted ``edge_u * size + edge_v``: finds an edge by binary search."""
-    _ends32: tuple[np.ndarray, np.ndarray] | None = field(
+    _adjacency: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(
         default=None, init=False, repr=False, compare=False
     )
     _dense: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    _edge_key: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
     _contacts: tuple[np.ndarray, bool] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -233,22 +415,59 @@ class ContactGraph:
     def edge_count(self) -> int:
         return int(self.edge_u.size)
 
-    def _csr_ends(self) -> tuple[np.ndarray, np.ndarray]:
-        """(edge_u, edge_v) for building tie CSRs: int32 copies (made once) where indices fit.
+    def _made_adjacency(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(indptr, neighbour, edge_of), made once (a counting sort of the edges)."""
+        if self._adjacency is None:
+            dtype = self.edge_u.dtype  # arrays from numpy (huge pages), filled compiled
+            adjacency = (
+                np.zeros(self.size + 1, dtype),
+                np.empty(2 * self.edge_count, dtype),
+                np.empty(2 * self.edge_count, dtype),
+            )
+            _contact_rows(self.edge_u, self.edge_v, *adjacency)
+            object.__setattr__(self, "_adjacency", adjacency)
+        return self._adjacency  # type: ignore[return-value]
 
-        Half the bytes to gather, concatenate and counting-sort every step, and
-        the result is already in the 32-bit form scipy's graph routines want.
-        """
-        if max(self.size, 2 * self.edge_count) >= np.iinfo(np.int32).max:
-            return self.edge_u, self.edge_v
-        if self._ends32 is None:
-            ends = (self.edge_u.astype(np.int32), self.edge_v.astype(np.int32))
-            object.__setattr__(self, "_ends32", ends)
-        return self._ends32  # type: ignore[return-value]
+    def _csr_ends(self) -> tuple[np.ndarray, np.ndarray]:
+        """(edge_u, edge_v), as tie CSRs are built from them (already int32 where it fits)."""
+        return self.edge_u, self.edge_v
+
+    @property
+    def edge_key(self) -> np.ndarray:
+        """Sorted int64 ``edge_u * size + edge_v`` (finds an edge by binary search), made on
+        first use; treat as read-only. :meth:`edge_ids` bisects rows instead."""
+        if self._edge_key is None:
+            key = self.edge_u.astype(np.int64) * self.size + self.edge_v
+            object.__setattr__(self, "_edge_key", key)
+        return self._edge_key  # type: ignore[return-value]
+
+    @property
+    def indptr(self) -> np.ndarray:
+        """Row starts of the adjacency (length size + 1); treat as read-only."""
+        return self._made_adjacency()[0]
+
+    @property
+    def neighbour(self) -> np.ndarray:
+        """The contact at each adjacency slot; treat as read-only."""
+        return self._made_adjacency()[1]
+
+    @property
+    def edge_of(self) -> np.ndarray:
+        """The edge id (index into the tie arrays) of each adjacency slot; treat as read-only."""
+        return self._made_adjacency()[2]
 
     @property
     def degree(self) -> np.ndarray:
         return np.diff(self.indptr)
+
+    @property
+    def source(self) -> np.ndarray:
+        """The person at each CSR slot (``source[s]`` is the ``i`` whose slice holds ``s``).
+
+        Made on each call (the model never needs it; a stored copy would be one index
+        per slot, as large as ``neighbour``).
+        """
+        return np.repeat(np.arange(self.size, dtype=self.indptr.dtype), self.degree)
 
     def contact_degree(self) -> tuple[np.ndarray, bool]:
         """(contacts per person, whether everyone has one), made once; treat as read-only."""
@@ -267,44 +486,27 @@ class ContactGraph:
     @classmethod
     def from_pairs(cls, size: int, u: np.ndarray, v: np.ndarray) -> ContactGraph:
         """Build from arbitrary pairs: drops self-loops and duplicates, either direction."""
-        u = np.asarray(u, dtype=np.int64)
-        v = np.asarray(v, dtype=np.int64)
-        keep = u != v
-        lo = np.minimum(u[keep], v[keep])
-        hi = np.maximum(u[keep], v[keep])
-        key = sorted_unique(lo * size + hi)
-        edge_u = (key // size).astype(np.int64)
-        edge_v = (key % size).astype(np.int64)
+        edge_u, edge_v = sorted_unique_pairs(size, u, v)
         return cls._with_csr(size, edge_u, edge_v)
 
     @classmethod
     def _with_csr(cls, size: int, edge_u: np.ndarray, edge_v: np.ndarray) -> ContactGraph:
-        m = edge_u.size
-        src = np.concatenate([edge_u, edge_v])
-        dst = np.concatenate([edge_v, edge_u])
-        eid = np.concatenate([np.arange(m), np.arange(m)])
-        order = np.argsort(src, kind="stable")
-        counts = np.bincount(src, minlength=size)
-        indptr = np.zeros(size + 1, dtype=np.int64)
-        np.cumsum(counts, out=indptr[1:])
-        return cls(
-            size=size,
-            edge_u=edge_u,
-            edge_v=edge_v,
-            indptr=indptr,
-            neighbour=dst[order].astype(np.int64),
-            edge_of=eid[order].astype(np.int64),
-            source=src[order].astype(np.int64),
-            edge_key=edge_u * size + edge_v,
-        )
+        """The graph of sorted unique edges ``edge_u < edge_v``, with its adjacency."""
+        dtype = index_dtype(size, 2 * edge_u.size)
+        return cls(size, edge_u.astype(dtype, copy=False), edge_v.astype(dtype, copy=False))
 
     def union(self, other_u: np.ndarray, other_v: np.ndarray) -> ContactGraph:
-        """This graph plus extra pairs (used to add a real network to generated contacts)."""
-        return ContactGraph.from_pairs(
-            self.size,
-            np.concatenate([self.edge_u, other_u]),
-            np.concatenate([self.edge_v, other_v]),
-        )
+        """This graph plus extra pairs (self-loops and pairs it has already are dropped).
+
+        The extra pairs are sorted and merged into the sorted edge list: O(edges) for a
+        few extra pairs, not a sort of them all again.
+        """
+        extra_u, extra_v = sorted_unique_pairs(self.size, other_u, other_v)
+        total = self.edge_count + extra_u.size
+        dtype = index_dtype(self.size, 2 * total)
+        out_u, out_v = np.empty(total, dtype), np.empty(total, dtype)
+        count = _merge_pairs(self.edge_u, self.edge_v, extra_u, extra_v, out_u, out_v)
+        return ContactGraph._with_csr(self.size, out_u[:count], out_v[:count])
 
     def slots_of(self, people: np.ndarray) -> np.ndarray:
         """All CSR slots (adjacency positions) of ``people``, concatenated, without a loop."""
@@ -319,10 +521,16 @@ class ContactGraph:
         """
         if present is None:
             return TieCSR(self.indptr, self.neighbour)
-        kept = present.nonzero()[0]
-        edge_u, edge_v = self._csr_ends()
+        kept = present.nonzero()[0]  # numpy skips the untied edges eight at a time
+        dtype = self.edge_u.dtype
         small = 2 * kept.size <= _SMALL_TIE_POSITIONS
-        indptr, indices, position_rows = _tie_csr(self.size, edge_u[kept], edge_v[kept], small)
+        # the arrays are made by numpy and filled by the kernel: numpy asks the system for
+        # huge pages, where a kernel's own arrays fault in 4 KB pages (~20x slower per MB)
+        indptr = np.zeros(self.size + 1, dtype)
+        indices = np.empty(2 * kept.size, dtype)
+        position_rows = np.empty(indices.size if small else 0, dtype)
+        # the ends gathered by numpy (in the kernel, the indirect loads cost 3x)
+        _tie_rows(self.edge_u[kept], self.edge_v[kept], indptr, indices, position_rows)
         return tie_view(indptr, indices, position_rows, kept, small)
 
     def edge_ids(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -331,7 +539,7 @@ class ContactGraph:
         Small graphs (up to _DENSE_LOOKUP_MAX people) answer from a dense id
         matrix made on first use: one gather per pair instead of a binary
         search, which is most of the cost of the per-step transitivity sample
-        at sweep sizes. Larger graphs binary-search the sorted edge keys.
+        at sweep sizes. Larger graphs bisect the lower end's row of the adjacency.
         """
         if self.size <= _DENSE_LOOKUP_MAX:
             if self._dense is None:
@@ -341,21 +549,16 @@ class ContactGraph:
                 dense[self.edge_v, self.edge_u] = ids
                 object.__setattr__(self, "_dense", dense)
             return self._dense[u, v].astype(np.int64)  # type: ignore[index]
-        lo = np.minimum(u, v).astype(np.int64)
-        hi = np.maximum(u, v).astype(np.int64)
-        key = lo * self.size + hi
-        keys = self.edge_key
-        pos = np.searchsorted(keys, key)
-        pos_c = np.minimum(pos, max(keys.size - 1, 0))
-        found = (keys.size > 0) & (pos < keys.size)
-        found = found & (keys[pos_c] == key) if keys.size else np.zeros(key.shape, bool)
-        return np.where(found, pos_c, -1)
+        return _edge_ids(self.indptr, self.neighbour, self.edge_of, np.asarray(u), np.asarray(v))
 
 
 def organisation_of(size: int, organisations: int) -> np.ndarray:
-    """Assign people to organisations in near-equal contiguous blocks (person i -> org)."""
+    """Assign people to organisations in near-equal contiguous blocks (person i -> org).
+
+    int32 codes (organisations are at most 100,000); the block arithmetic is int64.
+    """
     organisations = max(1, min(organisations, size))
-    return (np.arange(size, dtype=np.int64) * organisations // size).astype(np.int64)
+    return (np.arange(size, dtype=np.int64) * organisations // size).astype(np.int32)
 
 
 def organisations_graph(
@@ -372,50 +575,121 @@ def organisations_graph(
     complex contagion needs); a ``rewiring`` share of those links goes to a random
     colleague. A ``cross_share`` of each person's contacts is in other
     organisations, drawn at random: the raw material of boundary spanning [THF].
+
+    Draws, in order: per lattice ring k = 1, 2, ... one uniform per person in an
+    organisation of more than k people (rewired?), then one integer per rewired link
+    (the new colleague's place); then per cross contact one end, then the other end's
+    place among the people of the other organisations. ``organisation`` codes are
+    whole numbers >= 0. The pairs are written straight into one pair list (compiled
+    passes over the people, no per-ring temporaries).
     """
     size = organisation.size
     within_degree = mean_degree * (1.0 - cross_share)
     half = round(within_degree / 2.0)
-    us: list[np.ndarray] = []
-    vs: list[np.ndarray] = []
-    if half > 0 and size > 1:
-        order = np.argsort(organisation, kind="stable")
-        org_sorted = organisation[order]
-        starts = np.searchsorted(org_sorted, org_sorted, side="left")
-        ends = np.searchsorted(org_sorted, org_sorted, side="right")
-        org_size = ends - starts
-        pos = np.arange(size) - starts
-        for k in range(1, half + 1):
-            ok = org_size > k
-            partner_pos = (pos + k) % np.maximum(org_size, 1)
-            partner = order[starts + partner_pos]
-            u = order[ok]
-            v = partner[ok]
-            rewire = rng.random(u.size) < rewiring
-            if rewire.any():
-                idx = np.flatnonzero(ok)[rewire]
-                v = v.copy()
-                v[rewire] = order[starts[idx] + rng.integers(0, org_size[idx])]
-            us.append(u)
-            vs.append(v)
-    cross_edges = round(size * mean_degree * cross_share / 2.0)
     organisations = int(organisation.max()) + 1 if size else 0
-    if cross_edges > 0 and organisations > 1:
-        order = np.argsort(organisation, kind="stable")
-        bounds = np.searchsorted(organisation[order], np.arange(organisations + 1))
+    cross_edges = round(size * mean_degree * cross_share / 2.0)
+    lattice = half > 0 and size > 1
+    crossing = cross_edges > 0 and organisations > 1
+    if not (lattice or crossing):
+        return ContactGraph.from_pairs(size, np.empty(0, np.int64), np.empty(0, np.int64))
+    order = np.argsort(organisation, kind="stable")
+    org_sorted = organisation[order]
+    # the people of organisation c sit at sorted places bounds[c] .. bounds[c + 1] - 1
+    bounds = np.searchsorted(org_sorted, np.arange(organisations + 1))
+    sizes = np.diff(bounds)
+    rings = [int(sizes[sizes > k].sum()) for k in range(1, half + 1)] if lattice else []
+    total = sum(rings) + (cross_edges if crossing else 0)
+    dtype = index_dtype(size, 2 * total)
+    out_u, out_v = np.empty(total, dtype), np.empty(total, dtype)
+    at = 0
+    for k, links in enumerate(rings, start=1):
+        rewire = rng.random(links) < rewiring
+        slots, first, high = _lattice_ring(order, org_sorted, bounds, k, rewire, out_u, out_v, at)
+        if slots.size:
+            out_v[slots] = order[first + rng.integers(0, high)]
+        at += links
+    if crossing:
         u = rng.integers(0, size, cross_edges)
         # the other end's organisation is drawn from the *other* organisations,
         # in proportion to their size, so every cross contact really crosses
-        own = organisation[u]
-        own_lo, own_hi = bounds[own], bounds[own + 1]
-        slot = rng.integers(0, size - (own_hi - own_lo))
-        slot = np.where(slot >= own_lo, slot + (own_hi - own_lo), slot)
-        v = order[slot]
-        us.append(u)
-        vs.append(v)
-    if not us:
-        return ContactGraph.from_pairs(size, np.empty(0, np.int64), np.empty(0, np.int64))
-    return ContactGraph.from_pairs(size, np.concatenate(us), np.concatenate(vs))
+        slot = rng.integers(0, _others(u, organisation, bounds, size))
+        _cross_pairs(u, slot, organisation, bounds, order, out_u[at:], out_v[at:])
+    return ContactGraph.from_pairs(size, out_u, out_v)
+
+
+@kernel
+def _lattice_ring(
+    order: np.ndarray,
+    org_sorted: np.ndarray,
+    bounds: np.ndarray,
+    k: int,
+    rewire: np.ndarray,
+    out_u: np.ndarray,
+    out_v: np.ndarray,
+    at: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ring k of the lattice: each person in an organisation of more than k people and
+    the colleague k places on (round the ring), from ``out_*[at]`` on, in sorted order.
+
+    Rewired links (``rewire``, one per link) are left for the caller, who draws their
+    new colleague: returns their (positions in out_v, organisation's first place, size).
+    """
+    count = 0
+    for j in range(rewire.size):
+        count += rewire[j]
+    slots = np.empty(count, np.int64)
+    first = np.empty(count, np.int64)
+    high = np.empty(count, np.int64)
+    j = 0
+    r = 0
+    for i in range(order.size):
+        code = org_sorted[i]
+        start = bounds[code]
+        members = bounds[code + 1] - start
+        if members <= k:
+            continue
+        place = i - start + k
+        if place >= members:  # i - start < members and k < members: one turn at most
+            place -= members
+        out_u[at + j] = order[i]
+        if rewire[j]:
+            slots[r] = at + j
+            first[r] = start
+            high[r] = members
+            r += 1
+        else:
+            out_v[at + j] = order[start + place]
+        j += 1
+    return slots, first, high
+
+
+@kernel
+def _others(u: np.ndarray, organisation: np.ndarray, bounds: np.ndarray, size: int) -> np.ndarray:
+    """Per person u[j], how many people work in other organisations (int64)."""
+    out = np.empty(u.size, np.int64)
+    for j in range(u.size):
+        code = organisation[u[j]]
+        out[j] = size - (bounds[code + 1] - bounds[code])
+    return out
+
+
+@kernel
+def _cross_pairs(
+    u: np.ndarray,
+    slot: np.ndarray,
+    organisation: np.ndarray,
+    bounds: np.ndarray,
+    order: np.ndarray,
+    out_u: np.ndarray,
+    out_v: np.ndarray,
+) -> None:
+    """Cross contacts (u[j], the person at sorted place slot[j] counted past u's organisation)."""
+    for j in range(u.size):
+        code = organisation[u[j]]
+        lo, hi = bounds[code], bounds[code + 1]
+        place = slot[j] + (hi - lo) if slot[j] >= lo else slot[j]
+        out_u[j] = u[j]
+        out_v[j] = order[place]
 
 
 def erdos_renyi_graph(rng: np.random.Generator, size: int, mean_degree: float) -> ContactGraph:

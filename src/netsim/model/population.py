@@ -17,7 +17,7 @@ import numpy as np
 from netsim.config.member_network import MemberNetwork
 from netsim.config.parameters import ParameterError, Parameters
 from netsim.errors import excerpt
-from netsim.model import graphs
+from netsim.model import graphs, memory
 from netsim.model.graphs import ContactGraph
 from netsim.model.network import beta_draws, join
 from netsim.model.state import AdoptionState, MemberArrays, MembershipStatus, TieArrays
@@ -156,6 +156,8 @@ def build_world(
     real = member_network
     if real is not None:
         check_population_holds(params, real)
+    if n >= memory.LARGE_WORLD:  # its weeks' scratch arrays are reused, not faulted in again
+        memory.keep_freed_memory()
     members = MemberArrays.empty(n, params.ideas)
     members.organisation[:] = graphs.organisation_of(n, params.organisations)
     if real is not None and real.organisation is not None:

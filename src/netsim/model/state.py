@@ -71,7 +71,7 @@ PERIPHERAL_SPECIALIST = np.int8(Role.PERIPHERAL_SPECIALIST)
 class MemberArrays:
     """Per-person state; all arrays have length N (the eligible population)."""
 
-    organisation: np.ndarray  # int64, organisation code
+    organisation: np.ndarray  # int32, organisation code (at most 100,000 organisations)
     status: np.ndarray  # int8, MembershipStatus
     engagement: np.ndarray  # float64 in [0, 1]
     trust: np.ndarray  # float64 in [0, 1]
@@ -90,7 +90,7 @@ class MemberArrays:
     @classmethod
     def empty(cls, size: int, ideas: int) -> MemberArrays:
         return cls(
-            organisation=np.zeros(size, np.int64),
+            organisation=np.zeros(size, np.int32),
             status=np.zeros(size, np.int8),
             engagement=np.zeros(size),
             trust=np.zeros(size),
