@@ -45,7 +45,14 @@ from typing import Any
 
 import numba
 import numpy as np
-from bench_model import SEED, Check, contagion_parameters, environment, time_mesa_example
+from bench_model import (
+    SEED,
+    Check,
+    checks_table,
+    contagion_parameters,
+    environment,
+    time_mesa_example,
+)
 from rich.console import Console
 from rich.table import Table
 from scipy.stats import ks_2samp
@@ -663,16 +670,6 @@ def evaluate(
     return checks
 
 
-def checks_table(checks: Sequence[Check]) -> Table:
-    table = Table(title="Targets (issue 17)", title_justify="left")
-    for name, justify in (("target", "left"), ("wanted", "right"), ("measured", "right")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    table.add_column("", justify="center")
-    for c in checks:
-        table.add_row(c.name, c.target, c.measured, c.verdict)
-    return table
-
-
 # --- main ----------------------------------------------------------------------------------------
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
@@ -819,7 +816,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     console.print(full_table(full, mesa_full))
     checks = evaluate(si, sir, kernel_si, kernel_sir, full, mesa_full)
-    console.print(checks_table(checks))
+    console.print(checks_table(checks, title="Targets (issue 17)"))
     console.print(
         f"load average: at start {env['load_average_at_start']}, at end {load_end}; "
         f"{env['cpus']} CPUs; total {time.perf_counter() - started:.1f}s"

@@ -619,8 +619,9 @@ def evaluate(
     return checks
 
 
-def checks_table(checks: Sequence[Check]) -> Table:
-    table = Table(title="6. Targets", title_justify="left")
+def checks_table(checks: Sequence[Check], title: str = "6. Targets") -> Table:
+    """The targets beside the measured figures, with PASS / MISS (bench_compare uses it too)."""
+    table = Table(title=title, title_justify="left")
     for name, justify in (("target", "left"), ("wanted", "right"), ("measured", "right")):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     table.add_column("", justify="center")

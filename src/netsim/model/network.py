@@ -676,18 +676,9 @@ def _brokers_introduce(
 ) -> int:
     """brokers_introduce, compiled, with its draws in its docstring's order."""
     members, csr, ties = MemberView(*members), ContactCSR(*csr), TieView(*ties)  # (packed)
-    count = 0
-    for i in range(members.role.size):
-        if members.role[i] == INFORMATION_BROKER and members.status[i] == ACTIVE:
-            count += 1
-    if count == 0:
+    brokers = np.flatnonzero((members.role == INFORMATION_BROKER) & (members.status == ACTIVE))
+    if brokers.size == 0:
         return 0
-    brokers = np.empty(count, np.int64)
-    count = 0
-    for i in range(members.role.size):
-        if members.role[i] == INFORMATION_BROKER and members.status[i] == ACTIVE:
-            brokers[count] = i
-            count += 1
     draws = rng.random(brokers.size)
     introducing = 0
     for j in range(brokers.size):
