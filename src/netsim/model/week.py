@@ -1,9 +1,9 @@
 """The social model's week as one compiled pass: growth, ties, engagement, status, ideas.
 
-At sweep sizes (about a thousand members) a week's arithmetic is a few tens of
-microseconds, while calling each mechanism from Python costs more than that in call
-overhead: numba unboxes the model's ``Generator`` on every call (about 10 us), and
-each mechanism's masks and index arrays were numpy calls of their own. So
+At sweep sizes (about a thousand members) a week's arithmetic is under a tenth of a
+millisecond, while calling each mechanism from Python cost more than that in call
+overhead: numba unboxes the model's ``Generator`` on every call (about 9 us), and each
+mechanism's masks and index arrays were numpy calls of their own. So
 :func:`social_week` takes the whole middle of ``NetworkModel.step`` in one call, in
 the step's order:
 
@@ -14,7 +14,8 @@ the step's order:
 5. engagement and trust (engagement.engage);
 6. tie decay, then passivity and lapse (network._update_status_drawn);
 7. the week's tie CSR (graphs.present_tie_csr), then every idea's spread
-   (diffusion.spread_social).
+   (diffusion.spread_social);
+8. the counts of people the per-step table needs (:func:`_tally`).
 
 Each phase is the mechanism's own kernel, stated and sourced in its module; this
 module only chains them, so nothing is implemented twice. Every draw comes from the
