@@ -52,11 +52,16 @@ from typing import Any
 
 import numpy as np
 
-from netsim.config.experiments import DEFAULT_SEED, MAX_SEED, SAMPLED_RANGE_KEYS, _Validator
+from netsim.config.experiments import (
+    DEFAULT_SEED,
+    MAX_SEED,
+    SAMPLED_RANGE_KEYS,
+    StudyFile,
+    _Validator,
+)
 from netsim.config.parameters import FIELD_NAMES, ParameterError, Parameters, spec_of
 from netsim.config.scenarios import (
     MAX_FILE_BYTES,
-    Scenario,
     ScenarioError,
     parse_document,
     read_document_text,
@@ -135,18 +140,9 @@ class DistanceSpec:
 
 
 @dataclass(frozen=True)
-class Calibration:
+class Calibration(StudyFile):
     """A validated calibration: what to simulate, what to compare it with, how to fit."""
 
-    name: str
-    description: str
-    path: Path
-    text: str
-    scenario: Scenario
-    scenario_ref: str | None
-    base: Parameters
-    """The base scenario with ``[set]`` and ``steps`` applied."""
-    fixed: dict[str, Any]
     observed: Observed
     priors: tuple[Prior, ...]
     distance: DistanceSpec

@@ -166,8 +166,13 @@ class OutputSettings:
 
 
 @dataclass(frozen=True)
-class Experiment:
-    """A validated experiment: base parameters, varied factors, design, replicates, outputs."""
+class StudyFile:
+    """What every study file (experiment, calibration, policy search) states first.
+
+    Read by the same checks in each (:class:`_Validator`): its name and description,
+    the file itself, the base scenario it names, and that scenario with its ``[set]``
+    table and ``steps`` applied.
+    """
 
     name: str
     description: str
@@ -179,6 +184,13 @@ class Experiment:
     base: Parameters
     """The base scenario's parameters with ``[set]`` and ``steps`` applied."""
     fixed: dict[str, Any]
+    """The ``[set]`` table: parameter -> value."""
+
+
+@dataclass(frozen=True)
+class Experiment(StudyFile):
+    """A validated experiment: base parameters, varied factors, design, replicates, outputs."""
+
     seed: int
     replicates: int
     steps: int | None

@@ -63,6 +63,7 @@ from netsim.config.experiments import (
     MAX_RUNS,
     MAX_SEED,
     ExperimentChecks,
+    StudyFile,
     round_half_up,
 )
 from netsim.config.outcomes import BOOLEAN_OUTCOMES, PROBABILITY_NAMES
@@ -75,7 +76,6 @@ from netsim.config.parameters import (
 )
 from netsim.config.scenarios import (
     MAX_REPLICATES,
-    Scenario,
     ScenarioError,
     parse_document,
     read_document_text,
@@ -185,18 +185,9 @@ class Target:
 
 
 @dataclass(frozen=True)
-class PolicySearch:
+class PolicySearch(StudyFile):
     """A validated policy search: base, levers with costs, conditions, replicates, target."""
 
-    name: str
-    description: str
-    path: Path
-    text: str
-    scenario: Scenario
-    scenario_ref: str | None
-    base: Parameters
-    """The base scenario's parameters with ``[set]`` and ``steps`` applied."""
-    fixed: dict[str, Any]
     seed: int
     replicates: int
     levers: tuple[Lever, ...]
