@@ -24,7 +24,7 @@ class NumpyWeeks(NetworkModel):
 
     def step(self) -> None:
         self._spread_ideas(self._fixed_ties)
-        self._collect(None, self._fixed_ties, event_held=False)
+        self._collect(self._fixed_ties, event_held=False)
 
 
 def assert_same_run(a: NetworkModel, b: NetworkModel) -> None:

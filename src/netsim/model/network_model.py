@@ -207,7 +207,7 @@ class NetworkModel(mesa.Model):
                 self.metrics_rng,
                 crossing=self._crossing,
             )
-        self._collect(present, self._fixed_ties, event_held=False)
+        self._collect(self._fixed_ties, event_held=False)
 
     # --- public API ----------------------------------------------------------
     @property
@@ -362,7 +362,7 @@ class NetworkModel(mesa.Model):
         t = self.step_count
         if self.params.mode == "contagion":
             self._spread_contagion(self.step_count, 1)
-            self._collect(None, self._fixed_ties, event_held=False)
+            self._collect(self._fixed_ties, event_held=False)
             return
         scheduled_event = self._apply_timeline(t)
         p = self.params
@@ -462,7 +462,6 @@ class NetworkModel(mesa.Model):
                 "lapses": int(outcome.lapses),
             }
         self._collect(
-            present,
             tie_view,
             event_held=bool(outcome.event_held),
             masks=(active_mask, member_mask),
@@ -841,7 +840,6 @@ class NetworkModel(mesa.Model):
 
     def _collect(
         self,
-        present: np.ndarray | None,
         tie_view: TieCSR,
         *,
         event_held: bool,
